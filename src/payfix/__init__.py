@@ -1,0 +1,51 @@
+"""payfix: why a payment failed, and what to do next.
+
+Hand payfix a failed payment attempt with its device context; it evaluates rule sets (network,
+balance, payee, payment method, account security) kept as data in a rule pack, and returns ranked
+remedies, retry advice, an escalate-to-human flag and the evidence behind each.
+
+Example:
+    >>> import payfix
+    >>> d = payfix.diagnose({
+    ...     "attempt": {"id": "a1", "at": "2026-03-01T10:00:00Z", "kind": "p2p_transfer",
+    ...                 "amount": {"value": "50.00", "currency": "EUR"},
+    ...                 "method": {"type": "wallet_balance"},
+    ...                 "payee": {"type": "bank_account", "identifier": "DE89370400440532013001"}}},
+    ...     engine="compiled")
+    >>> d.remedies[0].id
+    'payee.check_details'
+"""
+
+from payfix._version import __version__
+from payfix.diagnoser import Diagnoser, diagnose
+from payfix.engines import durable_available
+from payfix.errors import (
+    EngineError,
+    EngineUnavailableError,
+    InvalidReportError,
+    PayfixError,
+    Problem,
+    RulePackError,
+)
+from payfix.intake import parse_report
+from payfix.loader import load_pack
+from payfix.models import AttemptReport, Diagnosis
+from payfix.pack import RulePack
+
+__all__ = [
+    "AttemptReport",
+    "Diagnoser",
+    "Diagnosis",
+    "EngineError",
+    "EngineUnavailableError",
+    "InvalidReportError",
+    "PayfixError",
+    "Problem",
+    "RulePack",
+    "RulePackError",
+    "__version__",
+    "diagnose",
+    "durable_available",
+    "load_pack",
+    "parse_report",
+]

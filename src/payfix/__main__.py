@@ -1,0 +1,5 @@
+"""``python -m payfix`` runs the command line."""
+
+from payfix.cli import _entry
+
+_entry()

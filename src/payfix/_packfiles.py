@@ -1,0 +1,103 @@
+"""Strict schemas of the rule-pack YAML files (structure only; meaning is checked by the loader)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+SlugId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
+Word = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChannelFile(_File):
+    id: SlugId
+    kind: Literal["phone", "chat", "web_form", "email", "in_app"]
+    address: Text
+    hours: Text | None = None
+
+
+class PackFile(_File):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    description: Text | None = None
+    default_locale: Locale
+    locales: Annotated[tuple[Locale, ...], Field(min_length=1)]
+    confidence_floor: Annotated[int, Field(ge=0, le=100)]
+    rulesets: Annotated[tuple[Word, ...], Field(min_length=1)]
+    categories: Annotated[tuple[Word, ...], Field(min_length=1)]
+    reasons: Annotated[tuple[Word, ...], Field(min_length=1)]
+    escalations: tuple[Word, ...] = ()
+    thresholds: dict[Word, Annotated[int, Field(ge=-(2**53 - 1), le=2**53 - 1)]] = Field(
+        default_factory=dict
+    )
+    channels: tuple[ChannelFile, ...] = ()
+
+
+class RuleEntry(_File):
+    id: SlugId
+    when: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    remedy: SlugId
+    confidence: Annotated[int, Field(ge=1, le=100)]
+    escalate: Word | None = None
+    description: Text | None = None
+
+
+class RuleSetFile(_File):
+    ruleset: Word
+    description: Text | None = None
+    rules: Annotated[tuple[Any, ...], Field(min_length=1)]  # each checked as a RuleEntry
+
+
+class RemedyTextFile(_File):
+    title: Text
+    steps: Annotated[tuple[Text, ...], Field(min_length=1)]
+
+
+class RemedyEntry(_File):
+    id: SlugId
+    category: Word
+    weight: Annotated[int, Field(ge=1, le=100)]
+    self_service: bool
+    audience: Annotated[tuple[Literal["customer", "agent"], ...], Field(min_length=1)]
+    text: dict[Locale, RemedyTextFile]
+
+
+class RemediesFile(_File):
+    remedies: Annotated[tuple[RemedyEntry, ...], Field(min_length=1)]
+
+
+class CodeEntryFile(_File):
+    reason: Word
+    retry: Literal["now", "later", "never"]
+    wait_s: Annotated[int, Field(ge=0, le=90 * 86400)] | None = None
+    customer_safe: bool
+    fix_by: Literal["customer", "issuer", "merchant", "support", "none"]
+    note: Text | None = None
+
+
+class CodeMapFile(_File):
+    scheme: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    source: Text
+    retrieved: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+    fields: Annotated[
+        tuple[
+            Literal[
+                "decline_code",
+                "advice_code",
+                "network_code",
+                "merchant_advice_code",
+                "sub_code",
+                "response_code",
+            ],
+            ...,
+        ],
+        Field(min_length=1),
+    ]
+    codes: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], CodeEntryFile]

@@ -1,0 +1,127 @@
+"""The ``payfix`` command line: diagnose reports, print the schema, check rule packs.
+
+Exit codes: 0 done, 2 invalid input or rule pack (problems printed as JSON ``{type, loc, msg}``
+objects on stderr, or on stdout with ``--format json``), 1 unexpected failure. Bad input never
+prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from payfix._version import __version__
+from payfix.diagnoser import Diagnoser
+from payfix.engines.base import ENGINE_NAMES
+from payfix.errors import EngineError, InvalidReportError, Problem, RulePackError
+from payfix.loader import load_pack
+from payfix.models.report import AttemptReport
+from payfix.present import render_text
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="payfix", description="Why did a payment fail, and what next?")
+    parser.add_argument("--version", action="version", version=f"payfix {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    diag = sub.add_parser("diagnose", help="diagnose one failed payment report (JSON)")
+    diag.add_argument("report", help="report file, or - for standard input")
+    diag.add_argument("--format", choices=("json", "text"), default="json")
+    diag.add_argument("--locale", default=None, help="remedy text locale, e.g. en or zh-CN")
+    diag.add_argument("--audience", choices=("agent", "customer"), default="agent")
+    diag.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
+    diag.add_argument("--engine", choices=ENGINE_NAMES, default="auto")
+
+    sub.add_parser("schema", help="print the report JSON Schema")
+
+    rules = sub.add_parser("rules", help="rule pack tools")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    check = rules_sub.add_parser("check", help="load, type-check and lint a rule pack")
+    check.add_argument("dir", nargs="?", default=None, help="overlay directory (default: bundled)")
+    check.add_argument("--format", choices=("json", "text"), default="text")
+    return parser
+
+
+def _emit_problems(problems: Sequence[Problem], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps({"problems": [p.to_dict() for p in problems]}, ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            print(problem.render(), file=sys.stderr)
+        print(json.dumps([p.to_dict() for p in problems], ensure_ascii=False), file=sys.stderr)
+
+
+def _read(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    return Path(source).read_bytes()
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    try:
+        data = _read(args.report)
+    except OSError as error:
+        _emit_problems([Problem("file_unreadable", (), f"cannot read {args.report}: "
+                                f"{error.strerror or error}")], args.format)
+        return EXIT_INVALID
+    diagnoser = Diagnoser(args.rules, args.engine, locale=args.locale, audience=args.audience)
+    diagnosis = diagnoser.diagnose(data)
+    if args.format == "json":
+        print(json.dumps(json.loads(diagnosis.to_json()), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(render_text(diagnosis))
+    return EXIT_OK
+
+
+def _rules_check(args: argparse.Namespace) -> int:
+    pack = load_pack(args.dir)
+    counts = {rs.name: len(rs.rules) for rs in pack.rulesets}
+    summary: dict[str, Any] = {"ok": True, "name": pack.settings.name, "version": pack.settings.version,
+                               "hash": pack.hash, "rules": counts, "remedies": len(pack.remedies),
+                               "code_maps": sorted(pack.codemaps)}
+    if args.format == "json":
+        print(json.dumps(summary, indent=2))
+    else:
+        total = sum(counts.values())
+        print(f"rule pack {pack.settings.name} {pack.settings.version} ok: {total} rules in "
+              f"{len(counts)} rule sets, {len(pack.remedies)} remedies, code maps "
+              f"{', '.join(sorted(pack.codemaps))}; {pack.hash}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (``payfix`` console script calls ``sys.exit`` on it)."""
+    args = _parser().parse_args(argv)
+    fmt = getattr(args, "format", "text")
+    try:
+        if args.command == "diagnose":
+            return _diagnose(args)
+        if args.command == "schema":
+            print(json.dumps(AttemptReport.model_json_schema(), indent=2, ensure_ascii=False))
+            return EXIT_OK
+        return _rules_check(args)
+    except (InvalidReportError, RulePackError) as error:
+        _emit_problems(error.problems, fmt)
+        return EXIT_INVALID
+    except EngineError as error:
+        print(f"payfix: engine error: {error}", file=sys.stderr)
+        return EXIT_UNEXPECTED
+    except Exception as error:  # the last line of defence: one line, no traceback
+        print(f"payfix: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+def _entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    _entry()

@@ -1,0 +1,108 @@
+"""Errors raised by payfix, and the one shape every problem is reported in.
+
+The exception tree::
+
+    PayfixError
+    ├── InvalidReportError (ValueError)    a report failed validation; carries problems
+    ├── RulePackError (ValueError)         a rule pack failed to load or lint; carries problems
+    └── EngineError (RuntimeError)         a rule engine failed (raised from the original error)
+        └── EngineUnavailableError         the engine asked for cannot be used here
+
+Every problem is a :class:`Problem` in the ``{type, loc, msg, ...}`` shape of pydantic-core:
+``type`` is a stable ``snake_case`` slug that code may key on; ``msg`` is for people and may change.
+
+Example:
+    >>> p = Problem(type="missing", loc=("attempt", "id"), msg="Field required")
+    >>> p.render()
+    'attempt.id: Field required [missing]'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "EngineError",
+    "EngineUnavailableError",
+    "InvalidReportError",
+    "PayfixError",
+    "Problem",
+    "RulePackError",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem with an input: a report field, or a place in a rule-pack file.
+
+    Attributes:
+        type: stable slug naming the kind of problem (``missing``, ``unknown_fact`` ...).
+        loc: path to the offending field (report) or key (rule pack).
+        msg: human-readable explanation, saying what is accepted.
+        file: rule-pack file the problem is in, if any.
+        line: 1-based line in ``file``, if known.
+        col: 1-based column in ``file``, if known.
+        input: the offending value, already masked, if it is safe and useful to show.
+    """
+
+    type: str
+    loc: tuple[str | int, ...]
+    msg: str
+    file: str | None = None
+    line: int | None = None
+    col: int | None = None
+    input: Any = field(default=None, compare=False)
+
+    def render(self) -> str:
+        """Format as ``file:line:col: msg`` (rule packs) or ``loc: msg [type]`` (reports)."""
+        if self.file is not None:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.col is not None:
+                    where += f":{self.col}"
+            return f"{where}: {self.msg}"
+        loc = ".".join(str(part) for part in self.loc) or "<root>"
+        return f"{loc}: {self.msg} [{self.type}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: ``type``, ``loc``, ``msg``, then position and input when present."""
+        out: dict[str, Any] = {"type": self.type, "loc": list(self.loc), "msg": self.msg}
+        if self.file is not None:
+            out["file"] = self.file
+            out["line"] = self.line
+            out["col"] = self.col
+        if self.input is not None:
+            out["input"] = self.input
+        return out
+
+
+class PayfixError(Exception):
+    """Base class of every error payfix raises on purpose."""
+
+
+class _ProblemsError(PayfixError):
+    """An error that carries a tuple of :class:`Problem` (all of them, not the first)."""
+
+    def __init__(self, summary: str, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        lines = [summary, *(f"  {p.render()}" for p in self.problems)]
+        super().__init__("\n".join(lines))
+
+
+class InvalidReportError(_ProblemsError, ValueError):
+    """A report (or a diagnosis request) is invalid; ``problems`` says where and why."""
+
+
+class RulePackError(_ProblemsError, ValueError):
+    """A rule pack is invalid; ``problems`` lists every problem with file, line and column."""
+
+
+class EngineError(PayfixError, RuntimeError):
+    """A rule engine failed while compiling or evaluating rules."""
+
+
+class EngineUnavailableError(EngineError):
+    """The engine asked for cannot run here (not installed, or not for this Python)."""

@@ -1,0 +1,283 @@
+"""Enrichment: the flat, typed fact set rules read, derived purely from a report and a rule pack.
+
+Facts are integers (money in minor units, durations, basis points), booleans and short strings. A
+fact that cannot be known from the report is *absent* (see :mod:`payfix.conditions` for what rules
+make of absent facts). No raw personal data ever becomes a fact: payee identifiers are reduced to
+"valid?" and "what is wrong".
+
+Example:
+    >>> sorted(FACTS)[:3]
+    ['account.status', 'attempt.amount_minor', 'attempt.currency']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from payfix.conditions import Scalar
+from payfix.models.report import AttemptReport, ProcessorResponse
+from payfix.pack import CodeEntry, RulePack
+from payfix.payee import PROBLEMS, check_identifier
+
+__all__ = ["FACTS", "FactSpec", "Facts", "FailureLookup", "derive_facts", "lookup_failure"]
+
+Facts = dict[str, Scalar]
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    """A fact's type (``int``, ``bool`` or ``str``), meaning, and allowed strings (if closed).
+
+    ``domain == ("<reasons>",)`` means the pack's closed vocabulary of failure reasons.
+    """
+
+    type: str
+    doc: str
+    domain: tuple[str, ...] | None = None
+
+
+_KINDS = ("purchase", "p2p_transfer", "bill_payment", "withdrawal", "top_up")
+_METHODS = ("wallet_balance", "debit_card", "credit_card", "prepaid_card", "bank_account")
+_PAYEES = ("merchant", "wallet_user", "bank_account", "card", "phone", "email")
+REASONS_DOMAIN = ("<reasons>",)
+
+#: Every fact a rule may read. Names are stable once released; add, never rename.
+FACTS: dict[str, FactSpec] = {
+    "account.status": FactSpec("str", "payer account status", ("active", "locked", "frozen", "closed")),
+    "attempt.amount_minor": FactSpec("int", "attempted amount in minor units"),
+    "attempt.currency": FactSpec("str", "ISO 4217 code of the amount"),
+    "attempt.funds_debited": FactSpec("bool", "the payer's funds were debited although it failed"),
+    "attempt.initiator": FactSpec("str", "who initiated the payment", ("customer", "merchant")),
+    "attempt.kind": FactSpec("str", "kind of payment", _KINDS),
+    "attempt.outcome": FactSpec("str", "failed, or outcome not known yet", ("failed", "unknown")),
+    "attempt.payer_present": FactSpec("bool", "the payer was present (on-session)"),
+    "balance.applies": FactSpec("bool", "the wallet balance funds this payment"),
+    "balance.available_minor": FactSpec("int", "available balance in minor units (same currency)"),
+    "balance.currency_matches": FactSpec("bool", "balance currency equals the amount currency"),
+    "balance.fee_minor": FactSpec("int", "fee known for this attempt, minor units (0 if none)"),
+    "balance.pending_holds_minor": FactSpec("int", "pending holds on the balance, minor units"),
+    "balance.required_minor": FactSpec("int", "amount plus known fee, minor units"),
+    "balance.short_because_of_holds": FactSpec(
+        "bool", "short now, but available plus pending holds would cover it"
+    ),
+    "balance.shortfall_minor": FactSpec("int", "required minus available when positive, else 0"),
+    "device.app_outdated": FactSpec("bool", "app version below the minimum supported"),
+    "device.clock_skew_s": FactSpec("int", "absolute device clock error in seconds"),
+    "device.connection": FactSpec(
+        "str", "connection type", ("wifi", "cellular", "ethernet", "none", "unknown")
+    ),
+    "device.latency_ms": FactSpec("int", "measured round-trip latency in ms"),
+    "device.online": FactSpec("bool", "the device had a network connection"),
+    "device.packet_loss_bp": FactSpec("int", "packet loss in basis points (100 = 1%)"),
+    "device.public_wifi": FactSpec("bool", "connected through public Wi-Fi"),
+    "device.roaming": FactSpec("bool", "mobile data roaming"),
+    "device.signal_level": FactSpec("int", "signal strength 0 (none) to 4 (full)"),
+    "device.two_factor_enabled": FactSpec("bool", "two-factor authentication is on"),
+    "device.vpn": FactSpec("bool", "a VPN was active"),
+    "failure.code": FactSpec("str", "the processor code that decided the reason"),
+    "failure.customer_safe": FactSpec("bool", "the reason may be shown to the payer"),
+    "failure.field": FactSpec(
+        "str",
+        "which processor code field decided",
+        (
+            "decline_code",
+            "advice_code",
+            "network_code",
+            "merchant_advice_code",
+            "sub_code",
+            "response_code",
+        ),
+    ),
+    "failure.fix_by": FactSpec(
+        "str", "who can fix it", ("customer", "issuer", "merchant", "support", "none")
+    ),
+    "failure.known": FactSpec("bool", "the processor code is in the pack's code map"),
+    "failure.reason": FactSpec("str", "unified failure reason", REASONS_DOMAIN),
+    "failure.retry": FactSpec("str", "retry class of the code", ("now", "later", "never")),
+    "failure.scheme": FactSpec("str", "code scheme of the processor answer"),
+    "failure.stage": FactSpec(
+        "str",
+        "where the attempt failed",
+        ("validation", "risk", "authentication", "authorisation", "capture", "network"),
+    ),
+    "history.failures_24h": FactSpec("int", "earlier failed tries in the 24 h before"),
+    "history.same_code_failures": FactSpec("int", "earlier failed tries with the same code"),
+    "method.card_expired": FactSpec("bool", "card expiry month ended before the attempt"),
+    "method.credential": FactSpec(
+        "str", "credential presented", ("pan", "network_token", "wallet_token", "bank_credentials")
+    ),
+    "method.status": FactSpec("str", "payment method status", ("active", "suspended", "removed")),
+    "method.type": FactSpec("str", "payment method type", _METHODS),
+    "payee.identifier_problem": FactSpec("str", "what is wrong with the identifier", PROBLEMS),
+    "payee.identifier_valid": FactSpec("bool", "identifier passes its format and checksum"),
+    "payee.type": FactSpec("str", "kind of payee", _PAYEES),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FailureLookup:
+    """The code map's verdict on a processor answer, and which field decided it."""
+
+    scheme: str
+    field: str | None
+    code: str | None
+    entry: CodeEntry | None
+
+
+def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLookup:
+    """Pick the most specific code field the pack maps for this scheme.
+
+    The map's ``fields`` give the precedence; a brand-specific entry (``"visa:70"``) wins over the
+    plain code. With no mapped field, the first field that is present decides, as unknown.
+    """
+    codes = processor.codes
+    codemap = pack.codemaps.get(processor.scheme)
+    order = codemap.fields if codemap else tuple(type(codes).model_fields)
+    first_present: tuple[str, str] | None = None
+    for name in order:
+        value = getattr(codes, name, None)
+        if value is None:
+            continue
+        if first_present is None:
+            first_present = (name, value)
+        if codemap is not None:
+            keys = (f"{processor.brand}:{value}", value) if processor.brand else (value,)
+            for key in keys:
+                if key in codemap.codes:
+                    return FailureLookup(processor.scheme, name, value, codemap.codes[key])
+    if first_present is None:
+        return FailureLookup(processor.scheme, None, None, None)
+    return FailureLookup(processor.scheme, first_present[0], first_present[1], None)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = [int(p) for p in text.split(".")]
+    return tuple(parts + [0] * (4 - len(parts)))
+
+
+def _card_expired(month: int, year: int, at: datetime) -> bool:
+    # A card is valid through the last day of its expiry month.
+    return (at.year, at.month) > (year, month)
+
+
+def _put(facts: Facts, name: str, value: Scalar | None) -> None:
+    if value is not None:
+        facts[name] = value
+
+
+def _device_facts(report: AttemptReport, facts: Facts) -> None:
+    device = report.device
+    if device is None:
+        return
+    _put(facts, "device.online", device.online)
+    _put(facts, "device.connection", device.connection)
+    _put(facts, "device.public_wifi", device.public_wifi)
+    _put(facts, "device.latency_ms", device.latency_ms)
+    if device.packet_loss_pct is not None:
+        facts["device.packet_loss_bp"] = int(device.packet_loss_pct * 100)
+    _put(facts, "device.signal_level", device.signal_level)
+    _put(facts, "device.vpn", device.vpn)
+    _put(facts, "device.roaming", device.roaming)
+    if device.clock_skew_s is not None:
+        facts["device.clock_skew_s"] = abs(device.clock_skew_s)
+    _put(facts, "device.two_factor_enabled", device.two_factor_enabled)
+    if device.app_version is not None and device.app_min_version is not None:
+        outdated = _version_tuple(device.app_version) < _version_tuple(device.app_min_version)
+        facts["device.app_outdated"] = outdated
+
+
+def _balance_facts(report: AttemptReport, facts: Facts) -> None:
+    attempt = report.attempt
+    facts["balance.applies"] = attempt.method.type == "wallet_balance"
+    fee = attempt.fee.minor if attempt.fee is not None else 0
+    required = attempt.amount.minor + fee
+    facts["balance.fee_minor"] = fee
+    facts["balance.required_minor"] = required
+    balance = attempt.balance
+    if balance is None:
+        return
+    matches = balance.available.currency == attempt.amount.currency
+    facts["balance.currency_matches"] = matches
+    if not matches:
+        return
+    available = balance.available.minor
+    facts["balance.available_minor"] = available
+    facts["balance.shortfall_minor"] = max(0, required - available)
+    holds = balance.pending_holds
+    if holds is not None and holds.currency == attempt.amount.currency:
+        facts["balance.pending_holds_minor"] = holds.minor
+        facts["balance.short_because_of_holds"] = available < required <= available + holds.minor
+
+
+def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
+    processor = report.attempt.processor
+    if processor is None:
+        return
+    facts["failure.scheme"] = processor.scheme
+    _put(facts, "failure.stage", processor.stage)
+    found = lookup_failure(processor, pack)
+    _put(facts, "failure.field", found.field)
+    _put(facts, "failure.code", found.code)
+    if found.code is None:
+        return
+    facts["failure.known"] = found.entry is not None
+    if found.entry is not None:
+        facts["failure.reason"] = found.entry.reason
+        facts["failure.retry"] = found.entry.retry
+        facts["failure.customer_safe"] = found.entry.customer_safe
+        facts["failure.fix_by"] = found.entry.fix_by
+    facts["history.same_code_failures"] = sum(
+        1
+        for p in report.history
+        if p.outcome == "failed" and p.code == found.code and p.scheme in (None, processor.scheme)
+    )
+
+
+def derive_facts(report: AttemptReport, pack: RulePack) -> Facts:
+    """The fact set for ``report`` under ``pack`` (code maps): a pure function, keys sorted."""
+    attempt = report.attempt
+    facts: Facts = {
+        "attempt.kind": attempt.kind,
+        "attempt.amount_minor": attempt.amount.minor,
+        "attempt.currency": attempt.amount.currency,
+        "attempt.initiator": attempt.initiator,
+        "attempt.outcome": attempt.outcome,
+        "method.type": attempt.method.type,
+    }
+    _put(facts, "attempt.funds_debited", attempt.funds_debited)
+    _put(facts, "attempt.payer_present", attempt.payer_present)
+    _put(facts, "method.credential", attempt.method.credential)
+    _put(facts, "method.status", attempt.method.status)
+    card = attempt.method.card
+    if card is not None and card.expiry_month is not None and card.expiry_year is not None:
+        facts["method.card_expired"] = _card_expired(card.expiry_month, card.expiry_year, attempt.at)
+    payee = attempt.payee
+    if payee is not None:
+        facts["payee.type"] = payee.type
+        if payee.identifier is not None:
+            problem = check_identifier(payee.type, payee.identifier, payee.country)
+            facts["payee.identifier_valid"] = problem is None
+            _put(facts, "payee.identifier_problem", problem)
+    if report.account is not None:
+        facts["account.status"] = report.account.status
+    window = attempt.at - timedelta(hours=24)
+    facts["history.failures_24h"] = sum(
+        1 for p in report.history if p.outcome == "failed" and p.at >= window
+    )
+    _device_facts(report, facts)
+    _balance_facts(report, facts)
+    _failure_facts(report, pack, facts)
+    return dict(sorted(facts.items()))
+
+
+def fact_domain(name: str, pack_reasons: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Allowed string values of fact ``name`` (the pack's reasons for ``failure.reason``)."""
+    spec = FACTS[name]
+    return pack_reasons if spec.domain == REASONS_DOMAIN else spec.domain
+
+
+def facts_view(facts: Mapping[str, Scalar], names: tuple[str, ...]) -> dict[str, Scalar | None]:
+    """The values of ``names`` in ``facts`` (``None`` for missing), in the order given."""
+    return {name: facts.get(name) for name in names}

@@ -1,0 +1,405 @@
+"""Load a rule pack from YAML: bundled pack, optional operator overlay, every problem at once.
+
+The bundled pack ships inside the wheel (``payfix/_rules``) and is found with
+:mod:`importlib.resources`; in a source checkout it is the top-level ``rules/`` folder. An operator
+*overlay* directory is laid over it file by file: a file at the same relative path replaces the
+bundled one, new files are added (a new rule set is enabled by naming it in ``pack.yaml``).
+
+Every problem in every file is collected before anything is raised, each with ``file:line:col``.
+
+Example:
+    >>> pack = load_pack()
+    >>> pack.settings.name
+    'payfix-default'
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.scalarstring import (
+    DoubleQuotedScalarString,
+    FoldedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
+
+from payfix import _packfiles as pf
+from payfix.conditions import (
+    Condition,
+    ConditionSyntaxError,
+    In,
+    Present,
+    fact_names,
+    leaves,
+    parse,
+)
+from payfix.errors import Problem, RulePackError
+from payfix.facts import FACTS, fact_domain
+from payfix.lint import lint_ruleset
+from payfix.pack import (
+    Channel,
+    CodeEntry,
+    CodeMap,
+    PackSettings,
+    Remedy,
+    RemedyText,
+    Rule,
+    RulePack,
+    RuleSet,
+)
+
+__all__ = ["bundled_rules_dir", "load_pack"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def bundled_rules_dir() -> Path:
+    """Where the bundled rule pack lives: inside the installed package, or the checkout's ``rules/``."""
+    packaged = resources.files("payfix") / "_rules"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+@dataclass
+class _Source:
+    rel: str
+    shown: str
+    data: bytes
+
+
+def _collect(base: Path, overlay: Path | None) -> dict[str, _Source]:
+    files: dict[str, _Source] = {}
+    for root, label in ((base, "rules"), (overlay, None)):
+        if root is None:
+            continue
+        for path in sorted(root.rglob("*.yaml")):
+            rel = path.relative_to(root).as_posix()
+            shown = f"{label}/{rel}" if label else str(path)
+            files[rel] = _Source(rel, shown, path.read_bytes())
+    return files
+
+
+class _Reader:
+    """Parses files and turns structural and semantic errors into positioned problems."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.yaml = YAML(typ="rt")
+        self.yaml.preserve_quotes = True
+
+    def add(self, type_: str, msg: str, src: _Source, pos: tuple[int, int] | None,
+            loc: tuple[str | int, ...] = ()) -> None:
+        line, col = (pos[0] + 1, pos[1] + 1) if pos else (None, None)
+        self.problems.append(Problem(type_, loc, msg, src.shown, line, col))
+
+    def load(self, src: _Source) -> Any:
+        try:
+            return self.yaml.load(io.BytesIO(src.data))
+        except MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            pos = (mark.line, mark.column) if mark is not None else None
+            self.add("yaml_syntax", f"YAML syntax error: {error.problem or error}", src, pos)
+        except Exception as error:  # decoding errors and the like
+            self.add("yaml_syntax", f"cannot read YAML: {error}", src, None)
+        return None
+
+    def model(self, model: type[M], node: Any, src: _Source,
+              prefix: tuple[str | int, ...] = ()) -> M | None:
+        try:
+            return model.model_validate(_plain(node))
+        except ValidationError as error:
+            for item in error.errors(include_url=False):
+                loc = prefix + tuple(item["loc"])
+                msg = _message(item)
+                self.add(f"pack.{item['type']}", f"{_dotted(loc)}: {msg}", src,
+                         _position(node, tuple(item["loc"]), item["type"] == "extra_forbidden"), loc)
+        return None
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, CommentedMap):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, CommentedSeq):
+        return [_plain(v) for v in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "<file>"
+
+
+def _message(item: Mapping[str, Any]) -> str:
+    if item["type"] == "extra_forbidden":
+        return "unknown key (not part of this file's format)"
+    if item["type"] == "missing":
+        return "required key is missing"
+    return str(item["msg"])
+
+
+def _position(node: Any, loc: tuple[Any, ...], at_key: bool = False) -> tuple[int, int] | None:
+    """Line and column (0-based) of the value at ``loc`` (or its key), else the nearest node."""
+    best: tuple[int, int] | None = (node.lc.line, node.lc.col) if hasattr(node, "lc") else None
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            nested = isinstance(node[part], CommentedMap | CommentedSeq)
+            best = node.lc.key(part) if at_key or nested else node.lc.value(part)
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            best = node.lc.item(part)
+            node = node[part]
+        else:
+            break
+    return best
+
+
+def _text_position(mapping: CommentedMap, key: str, offset: int) -> tuple[int, int]:
+    """File position of character ``offset`` inside the scalar at ``mapping[key]``."""
+    line, col = mapping.lc.value(key)
+    value = mapping[key]
+    if isinstance(value, LiteralScalarString | FoldedScalarString):
+        before = str(value)[:offset]
+        indent = mapping.lc.key(key)[1] + 2
+        return line + 1 + before.count("\n"), indent + len(before.rsplit("\n", 1)[-1])
+    if isinstance(value, DoubleQuotedScalarString | SingleQuotedScalarString):
+        col += 1
+    return line, col + offset
+
+
+def _suggest(word: str, options: Iterator[str] | tuple[str, ...] | list[str]) -> str:
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def typecheck(cond: Condition, reasons: tuple[str, ...]) -> list[tuple[str, str, int]]:
+    """Type problems in ``cond`` as ``(type, message, offset)``; empty when it is well typed."""
+    out: list[tuple[str, str, int]] = []
+    for leaf in leaves(cond):
+        spec = FACTS.get(leaf.path)
+        if spec is None:
+            out.append(("unknown_fact", f"unknown fact {leaf.path!r}{_suggest(leaf.path, tuple(FACTS))}",
+                        leaf.pos))
+            continue
+        if isinstance(leaf, Present):
+            continue
+        values = leaf.values if isinstance(leaf, In) else (leaf.value,)
+        if isinstance(leaf, In) and spec.type == "bool":
+            out.append(("bad_operator", f"'in' is not defined for boolean fact {leaf.path!r}; "
+                        "use '== true' or '== false'", leaf.pos))
+            continue
+        if not isinstance(leaf, In) and leaf.op not in ("==", "!=") and spec.type != "int":
+            out.append(("bad_operator", f"{leaf.op!r} is only defined for integer facts; "
+                        f"{leaf.path!r} is {spec.type} (use == or !=)", leaf.pos))
+            continue
+        for value in values:
+            kind = "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
+            if kind != spec.type:
+                out.append(("type_mismatch", f"{leaf.path!r} is {spec.type}, compared with {kind} "
+                            f"value {value!r}", leaf.pos))
+                continue
+            domain = fact_domain(leaf.path, reasons)
+            if isinstance(value, str) and domain is not None and value not in domain:
+                out.append(("unknown_value", f"{value!r} is not a value of {leaf.path!r}"
+                            f"{_suggest(value, domain)}; allowed: {', '.join(domain)}", leaf.pos))
+    return out
+
+
+class _PackBuilder:
+    def __init__(self, files: dict[str, _Source]) -> None:
+        self.files = files
+        self.r = _Reader()
+
+    def settings(self) -> PackSettings | None:
+        src = self.files.get("pack.yaml")
+        if src is None:
+            self.r.problems.append(Problem("pack.missing_file", (), "pack.yaml not found", "pack.yaml"))
+            return None
+        node = self.r.load(src)
+        model = self.r.model(pf.PackFile, node, src) if node is not None else None
+        if model is None:
+            return None
+        return PackSettings(
+            name=model.name, version=model.version, default_locale=model.default_locale,
+            locales=model.locales, confidence_floor=model.confidence_floor, rulesets=model.rulesets,
+            categories=model.categories, reasons=model.reasons, thresholds=dict(model.thresholds),
+            channels=tuple(Channel(c.id, c.kind, c.address, c.hours) for c in model.channels),
+            escalations=model.escalations,
+        )
+
+    def remedies(self, settings: PackSettings) -> dict[str, Remedy]:
+        src = self.files.get("remedies.yaml")
+        if src is None:
+            self.r.problems.append(Problem("pack.missing_file", (), "remedies.yaml not found",
+                                           "remedies.yaml"))
+            return {}
+        node = self.r.load(src)
+        model = self.r.model(pf.RemediesFile, node, src) if node is not None else None
+        if model is None:
+            return {}
+        out: dict[str, Remedy] = {}
+        for i, entry in enumerate(model.remedies):
+            at = _position(node, ("remedies", i))
+            if entry.id in out:
+                self.r.add("duplicate_remedy", f"remedy {entry.id!r} is defined twice", src, at)
+            if entry.category not in settings.categories:
+                self.r.add("unknown_category", f"category {entry.category!r} is not in pack.yaml "
+                           f"categories{_suggest(entry.category, settings.categories)}", src,
+                           _position(node, ("remedies", i, "category")))
+            if settings.default_locale not in entry.text:
+                self.r.add("missing_text", f"remedy {entry.id!r} has no text in the default locale "
+                           f"{settings.default_locale!r}", src, _position(node, ("remedies", i, "text")))
+            texts = {loc: RemedyText(t.title, t.steps) for loc, t in entry.text.items()}
+            out[entry.id] = Remedy(entry.id, entry.category, entry.weight, entry.self_service,
+                                   entry.audience, texts, i)
+        return out
+
+    def codemaps(self, settings: PackSettings) -> dict[str, CodeMap]:
+        out: dict[str, CodeMap] = {}
+        for rel, src in sorted(self.files.items()):
+            if not rel.startswith("codes/"):
+                continue
+            node = self.r.load(src)
+            model = self.r.model(pf.CodeMapFile, node, src) if node is not None else None
+            if model is None:
+                continue
+            if model.scheme in out:
+                self.r.add("duplicate_scheme", f"scheme {model.scheme!r} is mapped in two files",
+                           src, _position(node, ("scheme",)))
+            codes: dict[str, CodeEntry] = {}
+            for code, entry in model.codes.items():
+                pos = _position(node, ("codes", code))
+                if entry.reason not in settings.reasons:
+                    self.r.add("unknown_reason", f"code {code!r}: reason {entry.reason!r} is not in "
+                               f"pack.yaml reasons{_suggest(entry.reason, settings.reasons)}", src, pos)
+                if entry.retry == "later" and entry.wait_s is None:
+                    self.r.add("missing_wait", f"code {code!r}: retry 'later' needs wait_s", src, pos)
+                line = (pos[0] + 1) if pos else 0
+                codes[code] = CodeEntry(entry.reason, entry.retry, entry.wait_s,
+                                        entry.customer_safe, entry.fix_by, line, entry.note)
+            out[model.scheme] = CodeMap(model.scheme, model.source, model.fields, codes, src.shown)
+        return out
+
+    def ruleset(self, name: str, settings: PackSettings, remedies: Mapping[str, Remedy],
+                seen: dict[str, str]) -> RuleSet | None:
+        src = self.files.get(f"{name}.yaml")
+        if src is None:
+            self.r.problems.append(Problem("pack.missing_file", ("rulesets",),
+                                           f"rule set {name!r} is listed in pack.yaml but {name}.yaml "
+                                           "does not exist", "pack.yaml"))
+            return None
+        node = self.r.load(src)
+        model = self.r.model(pf.RuleSetFile, node, src) if node is not None else None
+        if model is None:
+            return None
+        if model.ruleset != name:
+            self.r.add("ruleset_name", f"file {name}.yaml must declare 'ruleset: {name}'", src,
+                       _position(node, ("ruleset",)))
+        rules: list[Rule] = []
+        for i, raw in enumerate(node["rules"]):
+            entry = self.r.model(pf.RuleEntry, raw, src, ("rules", i))
+            if entry is None:
+                continue
+            rule = self.rule(entry, ("rules", i), node, src, name, settings, remedies, seen)
+            if rule is not None:
+                rules.append(rule)
+        ruleset = RuleSet(name, tuple(rules), src.shown)
+        for message in lint_ruleset(ruleset):
+            self.r.add("engine_envelope", message, src, _position(node, ("rules",)))
+        return ruleset
+
+    def rule(self, entry: pf.RuleEntry, loc: tuple[str | int, ...], node: Any, src: _Source,
+             ruleset: str, settings: PackSettings, remedies: Mapping[str, Remedy],
+             seen: dict[str, str]) -> Rule | None:
+        here = _position(node, loc)
+        ok = True
+        if not entry.id.startswith(f"{ruleset}."):
+            self.r.add("rule_id", f"rule id {entry.id!r} must start with '{ruleset}.'", src,
+                       _position(node, (*loc, "id")))
+            ok = False
+        if entry.id in seen:
+            self.r.add("duplicate_rule", f"rule id {entry.id!r} is already used in {seen[entry.id]}",
+                       src, _position(node, (*loc, "id")))
+            ok = False
+        seen[entry.id] = src.shown
+        if entry.remedy not in remedies:
+            self.r.add("unknown_remedy", f"unknown remedy {entry.remedy!r}"
+                       f"{_suggest(entry.remedy, tuple(remedies))}", src,
+                       _position(node, (*loc, "remedy")))
+            ok = False
+        if entry.escalate is not None and entry.escalate not in settings.escalations:
+            self.r.add("unknown_escalation", f"escalation {entry.escalate!r} is not in pack.yaml "
+                       f"escalations{_suggest(entry.escalate, settings.escalations)}", src,
+                       _position(node, (*loc, "escalate")))
+            ok = False
+        rule_map = node
+        for part in loc:
+            rule_map = rule_map[part]
+        try:
+            cond = parse(entry.when, settings.thresholds)
+        except ConditionSyntaxError as error:
+            self.r.add("condition_syntax", error.msg, src, _text_position(rule_map, "when", error.pos))
+            return None
+        for type_, msg, offset in typecheck(cond, settings.reasons):
+            self.r.add(type_, msg, src, _text_position(rule_map, "when", offset))
+            ok = False
+        if not ok:
+            return None
+        line = here[0] + 1 if here else 0
+        return Rule(entry.id, ruleset, entry.when, cond, entry.remedy, entry.confidence,
+                    entry.escalate, fact_names(cond), src.shown, line)
+
+
+def _hash(files: Mapping[str, _Source]) -> str:
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        if rel.startswith("tests/"):  # test cases do not change what a diagnosis says
+            continue
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(files[rel].data).digest())
+    return "sha256:" + digest.hexdigest()[:32]
+
+
+def load_pack(overlay: str | Path | None = None, *, base: str | Path | None = None) -> RulePack:
+    """Load the bundled rule pack (or ``base``), with ``overlay`` laid over it if given.
+
+    Raises:
+        RulePackError: listing every problem found, each with file, line and column.
+    """
+    base_dir = Path(base) if base is not None else bundled_rules_dir()
+    overlay_dir = Path(overlay) if overlay is not None else None
+    for label, folder in (("rule pack", base_dir), ("overlay", overlay_dir)):
+        if folder is not None and not folder.is_dir():
+            raise RulePackError(f"{label} directory not found",
+                                [Problem("pack.missing_dir", (), f"{folder} is not a directory",
+                                         str(folder))])
+    files = _collect(base_dir, overlay_dir)
+    builder = _PackBuilder(files)
+    settings = builder.settings()
+    rulesets: list[RuleSet] = []
+    remedies: dict[str, Remedy] = {}
+    codemaps: dict[str, CodeMap] = {}
+    if settings is not None:
+        remedies = builder.remedies(settings)
+        codemaps = builder.codemaps(settings)
+        seen: dict[str, str] = {}
+        for name in settings.rulesets:
+            ruleset = builder.ruleset(name, settings, remedies, seen)
+            if ruleset is not None:
+                rulesets.append(ruleset)
+    if builder.r.problems or settings is None:
+        raise RulePackError(f"rule pack has {len(builder.r.problems)} problem(s)", builder.r.problems)
+    return RulePack(settings, tuple(rulesets), remedies, codemaps, _hash(files),
+                    tuple(files[rel].shown for rel in sorted(files)))

@@ -1,0 +1,132 @@
+"""The diagnosis: ranked remedies, escalation, retry advice and the evidence trace.
+
+All models are frozen, serialise to JSON with a stable field order (the order below) and carry no
+clock reading, so the same report and rule pack always give byte-identical JSON.
+
+Example:
+    >>> RetryAdvice(verdict="later", wait_seconds=3600, basis="iso8583:91").model_dump()
+    {'verdict': 'later', 'wait_seconds': 3600, 'basis': 'iso8583:91'}
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "Audience",
+    "Diagnosis",
+    "EscalationReason",
+    "FactValue",
+    "Failure",
+    "PackInfo",
+    "RankedRemedy",
+    "RetryAdvice",
+    "RuleHit",
+    "RuleMiss",
+]
+
+#: A fact's value as rules see it: integers (money in minor units), booleans and short strings.
+FactValue = int | bool | str
+Audience = Literal["customer", "agent"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RuleHit(_Out):
+    """A rule that fired, and the facts its condition read (name → value, ``None`` if missing)."""
+
+    rule_id: str
+    ruleset: str
+    remedy: str
+    confidence: int
+    escalate: str | None
+    facts: dict[str, FactValue | None]
+
+
+class RuleMiss(_Out):
+    """A rule that did not fire, and the first condition that failed with the value it saw."""
+
+    rule_id: str
+    ruleset: str
+    failed: str
+    fact: str
+    value: FactValue | None
+
+
+class RankedRemedy(_Out):
+    """One remedy in the ranked list, with the rules that support it.
+
+    ``score`` is in basis points (0-10000): the rules' confidences combined, times the catalogue weight.
+    """
+
+    rank: int
+    id: str
+    category: str
+    score: int
+    self_service: bool
+    title: str
+    steps: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+class EscalationReason(_Out):
+    """Why a human must step in: a stable ``code`` and the rule that asked, if one did."""
+
+    code: str
+    rule_id: str | None
+
+
+class RetryAdvice(_Out):
+    """Whether to retry the same payment: now, later (after ``wait_seconds``), never, or unknown."""
+
+    verdict: Literal["now", "later", "never", "unknown"]
+    wait_seconds: int | None
+    basis: str | None
+
+
+class Failure(_Out):
+    """The processor's answer reduced to one payfix reason, and which code field decided it.
+
+    For the customer audience ``reason`` is ``"declined"`` whenever the code is not customer-safe.
+    """
+
+    scheme: str | None
+    field: str | None
+    code: str | None
+    reason: str
+    known: bool
+    customer_safe: bool
+
+
+class PackInfo(_Out):
+    """Which rule pack produced the diagnosis: name, version and content hash."""
+
+    name: str
+    version: str
+    hash: str
+
+
+class Diagnosis(_Out):
+    """The answer for one failed attempt."""
+
+    schema_version: str
+    attempt_id: str
+    audience: Audience
+    locale: str
+    failure: Failure
+    remedies: tuple[RankedRemedy, ...]
+    escalate: bool
+    escalation_reasons: tuple[EscalationReason, ...]
+    retry: RetryAdvice
+    fired: tuple[RuleHit, ...]
+    not_fired: tuple[RuleMiss, ...]
+    pack: PackInfo
+    engine: str
+
+    def to_json(self) -> str:
+        """Stable JSON: field order as declared, no whitespace variance, UTF-8 text kept as is."""
+        return self.model_dump_json()

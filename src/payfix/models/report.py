@@ -1,0 +1,270 @@
+"""The report: what a wallet knows when a payment fails (wire format, schema version 1).
+
+A report is an :class:`AttemptReport`: the failed ``attempt``, the ``device`` it was made on, the
+``account`` it was made from, and the ``history`` of earlier tries of the same payment. Everything
+but the attempt is optional; rules that need a missing fact simply do not fire.
+
+Contract (documented in ``docs/report-format.md``):
+
+* ``schema_version`` is ``"1"`` or ``"1.<minor>"``; minor versions only add optional fields.
+* Unknown fields are rejected, at every level, with a message naming the field. Operator data that
+  payfix must carry but never read goes under ``metadata`` (string values only).
+* Money is a decimal string or number with at most the currency's ISO 4217 minor digits.
+* Times are ISO 8601 with a UTC offset.
+
+Example:
+    >>> r = AttemptReport.model_validate({
+    ...     "schema_version": "1",
+    ...     "attempt": {"id": "a1", "at": "2026-03-01T10:00:00Z", "kind": "purchase",
+    ...                 "amount": {"value": "12.50", "currency": "EUR"},
+    ...                 "method": {"type": "wallet_balance"}}})
+    >>> r.attempt.amount.minor
+    1250
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from payfix.money import MAX_MINOR, is_currency, minor_unit_exponent, to_minor
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Account",
+    "Attempt",
+    "AttemptReport",
+    "Balance",
+    "Card",
+    "DeviceContext",
+    "Money",
+    "Payee",
+    "PaymentMethod",
+    "PriorAttempt",
+    "ProcessorCodes",
+    "ProcessorResponse",
+]
+
+#: The report schema version this library writes and reads (it reads every ``1.x``).
+SCHEMA_VERSION = "1"
+
+_SCHEMA_RE = re.compile(r"^1(\.\d{1,3})?$")
+
+
+def _check_currency(code: str) -> str:
+    if not is_currency(code):
+        raise ValueError(
+            "must be an active ISO 4217 alphabetic code with a minor unit, e.g. 'EUR', 'USD', 'JPY'"
+        )
+    return code
+
+
+def _check_schema_version(value: str) -> str:
+    if not _SCHEMA_RE.match(value):
+        raise ValueError(
+            f"unsupported schema_version {value!r}; this payfix reads '1' and '1.x'"
+        )
+    return value
+
+
+Currency = Annotated[
+    str, StringConstraints(min_length=3, max_length=3), AfterValidator(_check_currency)
+]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=True,
+        allow_inf_nan=False,
+    )
+
+
+class Money(_Model):
+    """An amount in a currency; ``value`` is exact (Decimal) with at most the minor-unit digits."""
+
+    value: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+    currency: Currency
+
+    @model_validator(mode="after")
+    def _fits_minor_unit(self) -> Money:
+        exponent = minor_unit_exponent(self.currency)
+        assert exponent is not None  # guaranteed by the currency validator
+        if self.value.as_tuple().exponent < -exponent:  # type: ignore[operator]
+            raise ValueError(
+                f"value {self.value} has more than {exponent} decimal places for {self.currency}"
+            )
+        if self.minor > MAX_MINOR:
+            raise ValueError(f"value is above the supported maximum of {MAX_MINOR} minor units")
+        return self
+
+    @property
+    def minor(self) -> int:
+        """The amount in integer minor units (cents, fen, yen ...)."""
+        return to_minor(self.value, self.currency)
+
+
+class Card(_Model):
+    """Card facts. Only masked data: BIN (first 6-8 digits) and last four, never a full PAN."""
+
+    brand: Literal["visa", "mastercard", "amex", "discover", "unionpay", "jcb", "other"] | None = None
+    funding: Literal["debit", "credit", "prepaid"] | None = None
+    bin: Annotated[str, StringConstraints(pattern=r"^\d{6,8}$")] | None = None
+    last4: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = None
+    expiry_month: Annotated[int, Field(ge=1, le=12)] | None = None
+    expiry_year: Annotated[int, Field(ge=2000, le=2100)] | None = None
+
+
+class PaymentMethod(_Model):
+    """How the payer tried to pay, and the credential presented."""
+
+    type: Literal["wallet_balance", "debit_card", "credit_card", "prepaid_card", "bank_account"]
+    card: Card | None = None
+    credential: Literal["pan", "network_token", "wallet_token", "bank_credentials"] | None = None
+    status: Literal["active", "suspended", "removed"] | None = None
+
+
+class Payee(_Model):
+    """Who was being paid. ``identifier`` is validated for its ``type`` and masked in every output."""
+
+    type: Literal["merchant", "wallet_user", "bank_account", "card", "phone", "email"]
+    identifier: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    country: CountryCode | None = None
+
+
+class ProcessorCodes(_Model):
+    """Every code field the processor sent, as sent (strings; the code map decides which wins)."""
+
+    decline_code: ShortText | None = None
+    advice_code: ShortText | None = None
+    network_code: ShortText | None = None
+    merchant_advice_code: ShortText | None = None
+    sub_code: ShortText | None = None
+    response_code: ShortText | None = None
+
+
+class ProcessorResponse(_Model):
+    """The processor's answer: which scheme its codes belong to, the codes, and where it failed."""
+
+    scheme: Slug
+    brand: Literal["visa", "mastercard", "amex", "discover", "unionpay", "jcb", "other"] | None = None
+    codes: ProcessorCodes = ProcessorCodes()
+    message: Annotated[str, StringConstraints(max_length=500)] | None = None
+    stage: (
+        Literal["validation", "risk", "authentication", "authorisation", "capture", "network"] | None
+    ) = None
+    answered: bool | None = None
+
+
+class Balance(_Model):
+    """The wallet balance at attempt time (``available`` excludes ``pending_holds``)."""
+
+    available: Money
+    pending_holds: Money | None = None
+
+
+class Attempt(_Model):
+    """The failed payment attempt itself."""
+
+    id: ShortText
+    at: AwareDatetime
+    kind: Literal["purchase", "p2p_transfer", "bill_payment", "withdrawal", "top_up"]
+    amount: Money
+    fee: Money | None = None
+    method: PaymentMethod
+    payee: Payee | None = None
+    processor: ProcessorResponse | None = None
+    balance: Balance | None = None
+    initiator: Literal["customer", "merchant"] = "customer"
+    payer_present: bool | None = None
+    funds_debited: bool | None = None
+    outcome: Literal["failed", "unknown"] = "failed"
+
+    @model_validator(mode="after")
+    def _fee_in_amount_currency(self) -> Attempt:
+        if self.fee is not None and self.fee.currency != self.amount.currency:
+            raise ValueError("fee.currency must equal amount.currency")
+        return self
+
+
+class DeviceContext(_Model):
+    """The device and connection the attempt was made from."""
+
+    online: bool | None = None
+    connection: Literal["wifi", "cellular", "ethernet", "none", "unknown"] | None = None
+    public_wifi: bool | None = None
+    latency_ms: Annotated[int, Field(ge=0, le=600_000)] | None = None
+    packet_loss_pct: Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    signal_level: Annotated[int, Field(ge=0, le=4)] | None = None
+    vpn: bool | None = None
+    roaming: bool | None = None
+    clock_skew_s: Annotated[int, Field(ge=-10**9, le=10**9)] | None = None
+    os: ShortText | None = None
+    app_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,3}$")] | None = None
+    app_min_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,3}$")] | None = None
+    app_latest_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,3}$")] | None = None
+    two_factor_enabled: bool | None = None
+
+
+class Account(_Model):
+    """The payer's account."""
+
+    status: Literal["active", "locked", "frozen", "closed"] = "active"
+    country: CountryCode | None = None
+    kyc_level: Annotated[int, Field(ge=0, le=9)] | None = None
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    phone: Annotated[str, StringConstraints(max_length=32)] | None = None
+
+
+class PriorAttempt(_Model):
+    """An earlier try of the same payment (the attempt chain), oldest first."""
+
+    id: ShortText | None = None
+    at: AwareDatetime
+    outcome: Literal["failed", "succeeded", "unknown"]
+    method_type: (
+        Literal["wallet_balance", "debit_card", "credit_card", "prepaid_card", "bank_account"] | None
+    ) = None
+    credential: Literal["pan", "network_token", "wallet_token", "bank_credentials"] | None = None
+    initiator: Literal["customer", "merchant"] = "customer"
+    scheme: Slug | None = None
+    code: ShortText | None = None
+
+
+class AttemptReport(_Model):
+    """A failed payment attempt with its device context, account and attempt chain."""
+
+    schema_version: Annotated[str, AfterValidator(_check_schema_version)] = SCHEMA_VERSION
+    attempt: Attempt
+    device: DeviceContext | None = None
+    account: Account | None = None
+    history: Annotated[tuple[PriorAttempt, ...], Field(max_length=1000)] = ()
+    metadata: Annotated[dict[str, Annotated[str, StringConstraints(max_length=500)]], Field(
+        max_length=50
+    )] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _history_before_attempt(self) -> AttemptReport:
+        for i, prior in enumerate(self.history):
+            if prior.at > self.attempt.at:
+                raise ValueError(
+                    f"history[{i}].at is after attempt.at; history lists earlier tries only"
+                )
+        return self
+

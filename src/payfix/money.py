@@ -1,0 +1,54 @@
+"""Currencies and money in minor units.
+
+Minor units come from the ISO 4217 table maintained in the ``iso4217`` package, never from a
+hand-typed list. Money is always :class:`~decimal.Decimal`; conversion to integer minor units is
+exact or it fails.
+
+Example:
+    >>> minor_unit_exponent("JPY"), minor_unit_exponent("EUR"), minor_unit_exponent("BHD")
+    (0, 2, 3)
+    >>> to_minor(Decimal("12.50"), "EUR")
+    1250
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+import iso4217
+
+__all__ = ["MAX_MINOR", "is_currency", "minor_unit_exponent", "to_minor"]
+
+#: Largest absolute amount in minor units payfix accepts: below 2**53, so every engine compares exactly.
+MAX_MINOR = 10**15
+
+
+@lru_cache(maxsize=512)
+def minor_unit_exponent(code: str) -> int | None:
+    """Digits after the decimal point for an ISO 4217 code; ``None`` if unknown or unit-less."""
+    try:
+        exponent = iso4217.Currency(code).exponent
+    except ValueError:
+        return None
+    return int(exponent) if exponent is not None else None
+
+
+def is_currency(code: str) -> bool:
+    """True for an active ISO 4217 code that has a minor unit (so it can carry a payment)."""
+    return minor_unit_exponent(code) is not None
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Convert ``amount`` to integer minor units of ``currency``, exactly.
+
+    Raises:
+        ValueError: unknown currency, or ``amount`` has more decimals than the currency allows.
+    """
+    exponent = minor_unit_exponent(currency)
+    if exponent is None:
+        raise ValueError(f"unknown ISO 4217 currency {currency!r}")
+    scaled = amount.scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} has more than {exponent} decimal places for {currency}")
+    return int(scaled)

@@ -1,0 +1,150 @@
+"""A loaded rule pack: settings, rule sets, remedy catalogue and processor-code maps.
+
+These are the in-memory, validated forms of the YAML files under ``rules/`` (see
+``docs/rule-packs.md``); :func:`payfix.loader.load_pack` builds them. Everything here is immutable.
+
+Example:
+    >>> entry = CodeEntry(reason="insufficient_funds", retry="later", wait_s=86400,
+    ...                   customer_safe=True, fix_by="customer", line=12)
+    >>> entry.retry
+    'later'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from payfix.conditions import Condition
+from payfix.models.diagnosis import PackInfo
+
+__all__ = [
+    "Channel",
+    "CodeEntry",
+    "CodeMap",
+    "PackSettings",
+    "Remedy",
+    "RemedyText",
+    "Rule",
+    "RulePack",
+    "RuleSet",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeEntry:
+    """What one processor code means in payfix terms, and the line of the map it came from."""
+
+    reason: str
+    retry: str
+    wait_s: int | None
+    customer_safe: bool
+    fix_by: str
+    line: int
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeMap:
+    """One scheme's codes; ``fields`` is the precedence of report code fields (most specific first)."""
+
+    scheme: str
+    source: str
+    fields: tuple[str, ...]
+    codes: Mapping[str, CodeEntry]
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class RemedyText:
+    """A remedy's wording in one locale."""
+
+    title: str
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Remedy:
+    """A catalogue entry: what to do, for whom, in which words; ``order`` is its catalogue position."""
+
+    id: str
+    category: str
+    weight: int
+    self_service: bool
+    audience: tuple[str, ...]
+    texts: Mapping[str, RemedyText]
+    order: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A parsed, type-checked rule. ``condition`` is the parsed ``when``; ``facts`` what it reads."""
+
+    id: str
+    ruleset: str
+    when: str
+    condition: Condition
+    remedy: str
+    confidence: int
+    escalate: str | None
+    facts: tuple[str, ...]
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """One rule file: a named group of rules evaluated together."""
+
+    name: str
+    rules: tuple[Rule, ...]
+    file: str
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """An official support channel configured by the operator."""
+
+    id: str
+    kind: str
+    address: str
+    hours: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PackSettings:
+    """``pack.yaml``: identity, locales, thresholds, vocabularies and support channels."""
+
+    name: str
+    version: str
+    default_locale: str
+    locales: tuple[str, ...]
+    confidence_floor: int
+    rulesets: tuple[str, ...]
+    categories: tuple[str, ...]
+    reasons: tuple[str, ...]
+    thresholds: Mapping[str, int]
+    channels: tuple[Channel, ...] = ()
+    escalations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RulePack:
+    """Everything one diagnosis needs besides the report, identified by a content hash."""
+
+    settings: PackSettings
+    rulesets: tuple[RuleSet, ...]
+    remedies: Mapping[str, Remedy]
+    codemaps: Mapping[str, CodeMap]
+    hash: str
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def info(self) -> PackInfo:
+        """Name, version and hash, as carried in every diagnosis."""
+        return PackInfo(name=self.settings.name, version=self.settings.version, hash=self.hash)
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """All rules of all rule sets, in pack order."""
+        return tuple(rule for rs in self.rulesets for rule in rs.rules)

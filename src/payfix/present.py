@@ -1,0 +1,76 @@
+"""Presentation: locale fallback, audience filtering and plain-text rendering of a diagnosis.
+
+Customers see only customer-audience remedies, a failure reason only when the code is
+customer-safe (``"declined"`` otherwise), neutral escalation codes and no rule trace. Agents see
+everything.
+
+Example:
+    >>> locale_chain("zh", ("en", "zh-CN"), "en")
+    ('zh-CN', 'en')
+"""
+
+from __future__ import annotations
+
+from payfix.models.diagnosis import Audience, Diagnosis
+from payfix.pack import Remedy, RemedyText
+
+__all__ = ["CUSTOMER_HIDDEN_ESCALATIONS", "locale_chain", "remedy_text", "render_text"]
+
+#: Escalation reasons a customer must not see; they read ``needs_review`` instead.
+CUSTOMER_HIDDEN_ESCALATIONS = frozenset({"suspected_fraud"})
+
+
+def locale_chain(requested: str | None, available: tuple[str, ...], default: str) -> tuple[str, ...]:
+    """Locales to try, best first: exact match, same language, then the pack default."""
+    chain: list[str] = []
+    if requested:
+        wanted = requested.replace("_", "-").lower()
+        chain += [loc for loc in available if loc.lower() == wanted]
+        language = wanted.split("-")[0]
+        chain += [loc for loc in available if loc.lower().split("-")[0] == language]
+    chain.append(default)
+    return tuple(dict.fromkeys(chain))
+
+
+def remedy_text(remedy: Remedy, chain: tuple[str, ...]) -> RemedyText:
+    """The remedy's text in the first locale of ``chain`` it has (the default always exists)."""
+    for locale in chain:
+        if locale in remedy.texts:
+            return remedy.texts[locale]
+    return next(iter(remedy.texts.values()))
+
+
+def visible_to(remedy: Remedy, audience: Audience) -> bool:
+    """Whether ``audience`` may see ``remedy``."""
+    return audience in remedy.audience
+
+
+def render_text(diagnosis: Diagnosis) -> str:
+    """A plain-text rendering for terminals and tickets."""
+    lines = [f"Payment {diagnosis.attempt_id}: {diagnosis.failure.reason}"]
+    if diagnosis.failure.code is not None:
+        lines[0] += f" ({diagnosis.failure.scheme} {diagnosis.failure.field}={diagnosis.failure.code})"
+    retry = diagnosis.retry
+    wait = f" after {retry.wait_seconds} s" if retry.wait_seconds else ""
+    lines.append(f"Retry: {retry.verdict}{wait}")
+    if diagnosis.escalate:
+        codes = ", ".join(r.code for r in diagnosis.escalation_reasons)
+        lines.append(f"Escalate to a human: yes ({codes})")
+    else:
+        lines.append("Escalate to a human: no")
+    lines.append("")
+    for remedy in diagnosis.remedies:
+        lines.append(f"{remedy.rank}. {remedy.title}  [{remedy.id}, score {remedy.score / 100:.2f}%]")
+        lines += [f"   - {step}" for step in remedy.steps]
+    if not diagnosis.remedies:
+        lines.append("No remedy applies.")
+    if diagnosis.fired:
+        lines.append("")
+        lines.append("Evidence:")
+        for hit in diagnosis.fired:
+            facts = ", ".join(f"{k}={v}" for k, v in hit.facts.items())
+            lines.append(f"   {hit.rule_id}: {facts}")
+    lines.append("")
+    lines.append(f"Rule pack {diagnosis.pack.name} {diagnosis.pack.version} ({diagnosis.pack.hash}), "
+                 f"engine {diagnosis.engine}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,139 @@
+"""The command line: exit codes, problems as {type, loc, msg}, no traceback for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from payfix.cli import main
+
+from .conftest import EXAMPLES, example
+from .strategies import reports
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=3),
+    max_leaves=10,
+)
+
+
+def _run(tmp_path: Path, payload: bytes, capsys: pytest.CaptureFixture[str]) -> tuple[int, Any]:
+    path = tmp_path / "report.json"
+    path.write_bytes(payload)
+    code = main(["diagnose", str(path), "--format", "json", "--engine", "compiled"])
+    out = capsys.readouterr().out
+    return code, json.loads(out) if out else None
+
+
+@st.composite
+def broken_reports(draw: st.DrawFn) -> bytes:
+    """A valid report with one field removed, retyped or added, or plain junk bytes."""
+    report = draw(reports())
+    how = draw(st.sampled_from(["drop", "retype", "extra", "junk", "not_object"]))
+    if how == "junk":
+        return draw(st.binary(max_size=40)).replace(b"{", b"")
+    if how == "not_object":
+        return json.dumps(draw(st.lists(json_values, max_size=2))).encode()
+    node = report
+    path = draw(st.sampled_from([("attempt",), ("attempt", "amount"), ("attempt", "method")]))
+    for key in path:
+        node = node[key]
+    key = draw(st.sampled_from(sorted(node)))
+    if how == "drop":
+        if key in ("value", "currency", "type", "id", "at", "kind", "amount", "method"):
+            del node[key]
+        else:
+            node["currency"] = "EURO"
+    elif how == "retype":
+        node[key] = draw(st.sampled_from([[1], {"x": 1}, -5, "???", 1e400]))
+    else:
+        node[draw(st.from_regex(r"zz[a-z]{1,5}", fullmatch=True))] = 1
+    return json.dumps(report, default=str).encode()
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=broken_reports())
+def test_invalid_input_exits_2_with_field_level_problems(payload: bytes, tmp_path_factory:
+                                                         pytest.TempPathFactory,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Junk, wrong types, missing and unknown fields: exit 2 and {type, loc, msg} problems, never 1."""
+    code, out = _run(tmp_path_factory.mktemp("r"), payload, capsys)
+    if code == 0:  # the mutation happened to keep the report valid (e.g. an optional field dropped)
+        return
+    assert code == 2
+    assert out["problems"]
+    for problem in out["problems"]:
+        assert set(problem) >= {"type", "loc", "msg"}
+        assert isinstance(problem["loc"], list)
+
+
+def test_missing_field_problem_names_the_field(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A report without attempt.amount says exactly that."""
+    report = example("network_offline.json")
+    del report["attempt"]["amount"]
+    code, out = _run(tmp_path, json.dumps(report).encode(), capsys)
+    assert code == 2
+    assert out["problems"] == [{"type": "missing", "loc": ["attempt", "amount"],
+                                "msg": "Field required"}]
+
+
+def test_invalid_card_number_is_not_echoed_back(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """An error about a field holding a card number masks it in the problem's input."""
+    report = example("network_offline.json")
+    report["attempt"]["method"]["card"] = {"bin": "4111111111111111"}
+    code, out = _run(tmp_path, json.dumps(report).encode(), capsys)
+    assert code == 2
+    assert "4111111111111111" not in json.dumps(out)
+
+
+def test_console_script_prints_no_traceback_for_bad_input() -> None:
+    """Through a real process: bad JSON on stdin gives exit 2 and no traceback."""
+    proc = subprocess.run([sys.executable, "-m", "payfix", "diagnose", "-"], input=b"{oops",
+                          capture_output=True, timeout=120, check=False)
+    assert proc.returncode == 2
+    assert b"Traceback" not in proc.stderr
+    assert b"json_invalid" in proc.stdout  # json is the default format
+
+
+def test_text_format_reads_like_a_ticket(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format text prints the reason, retry advice, remedies and evidence."""
+    assert main(["diagnose", str(EXAMPLES / "balance_short.json"), "--format", "text",
+                 "--engine", "compiled"]) == 0
+    out = capsys.readouterr().out
+    assert "insufficient_funds (iso8583 response_code=51)" in out
+    assert "Retry: later after 86400 s" in out
+    assert "1. Your balance does not cover the payment" in out
+    assert "balance.short_of_amount: balance.applies=True, balance.shortfall_minor=150" in out
+
+
+def test_schema_command_prints_the_report_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    """`payfix schema` prints a JSON Schema whose root requires an attempt."""
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "AttemptReport"
+    assert "attempt" in schema["required"]
+
+
+def test_rules_check_reports_ok_and_bad_packs(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """`payfix rules check` exits 0 on the bundled pack and 2 with positioned problems otherwise."""
+    assert main(["rules", "check"]) == 0
+    assert "ok: 28 rules in 5 rule sets" in capsys.readouterr().out
+    (tmp_path / "payee.yaml").write_text(
+        "ruleset: payee\nrules:\n  - id: payee.x\n    when: payee.identifer_valid\n"
+        "    remedy: payee.check_details\n    confidence: 50\n", encoding="utf-8")
+    assert main(["rules", "check", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "payee.yaml:4:11: unknown fact 'payee.identifer_valid' (did you mean " \
+           "'payee.identifier_valid'?)" in err

@@ -1,0 +1,116 @@
+"""End to end: examples rank the expected remedy first, results are deterministic and isolated."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+
+from payfix import Diagnoser, diagnose
+from payfix.cli import main
+
+from .conftest import EXAMPLES, example
+from .strategies import reports
+
+EXPECTED_FIRST = {
+    "network_offline.json": ("network.reconnect", "network.offline",
+                             {"device.online": False, "device.connection": "none"}),
+    "balance_short.json": ("balance.top_up", "balance.short_of_amount",
+                           {"balance.applies": True, "balance.shortfall_minor": 150}),
+    "payee_bad_iban.json": ("payee.check_details", "payee.identifier_invalid",
+                            {"payee.identifier_valid": False}),
+    "method_expired_card.json": ("method.update_card", "method.card_expired",
+                                 {"method.card_expired": True, "failure.reason": "expired_card"}),
+    "security_account_frozen.json": ("security.account_restricted", "security.account_frozen",
+                                     {"account.status": "frozen"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_FIRST))
+@pytest.mark.parametrize("engine", ["compiled", "auto"])
+def test_cli_ranks_the_expected_remedy_first_with_its_evidence(
+        name: str, engine: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """`payfix diagnose <example> --format json` puts the rule set's remedy first and the fired
+    rule with the facts it read in the trace."""
+    remedy, rule, facts = EXPECTED_FIRST[name]
+    assert main(["diagnose", str(EXAMPLES / name), "--format", "json", "--engine", engine]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["remedies"][0]["id"] == remedy
+    assert rule in out["remedies"][0]["rules"]
+    hit = next(h for h in out["fired"] if h["rule_id"] == rule)
+    assert hit["facts"] == facts
+
+
+def test_every_example_report_is_covered() -> None:
+    """Each shipped example has an expected first remedy asserted above."""
+    assert {p.name for p in EXAMPLES.glob("*.json")} == set(EXPECTED_FIRST)
+
+
+def test_escalation_names_the_rules_that_demand_it(diagnoser: Diagnoser) -> None:
+    """A frozen account with funds debited escalates for both reasons, in rule order."""
+    result = diagnoser.diagnose(example("security_account_frozen.json"))
+    assert result.escalate
+    assert [(r.code, r.rule_id) for r in result.escalation_reasons] == [
+        ("account_frozen", "security.account_frozen"), ("funds_debited", "security.funds_debited")]
+
+
+def test_nothing_credible_escalates(diagnoser: Diagnoser) -> None:
+    """With no remedy above the confidence floor, a human is asked to look."""
+    report = example("network_offline.json")
+    report["device"] = {"online": True}
+    result = diagnoser.diagnose(report)
+    assert result.remedies == ()
+    assert [r.code for r in result.escalation_reasons] == ["no_credible_remedy"]
+
+
+def test_customer_never_sees_a_fraud_reason() -> None:
+    """A fraud decline reads as 'declined' with neutral escalation and no trace for customers."""
+    report = example("method_expired_card.json")
+    report["attempt"]["processor"]["codes"] = {"decline_code": "fraudulent"}
+    report["attempt"]["method"]["card"]["expiry_year"] = 2030
+    customer = diagnose(report, engine="compiled", audience="customer")
+    text = customer.to_json()
+    for word in ("fraud", "risk", "stolen", "suspected"):
+        assert word not in text.lower()
+    assert customer.failure.reason == "declined"
+    assert [r.code for r in customer.escalation_reasons] == ["needs_review"]
+    agent = diagnose(report, engine="compiled", audience="agent")
+    assert agent.failure.reason == "suspected_fraud"
+
+
+def test_locale_falls_back_from_language_to_pack_default() -> None:
+    """'zh' picks zh-CN texts; an unknown locale falls back to English."""
+    zh = diagnose(example("network_offline.json"), engine="compiled", locale="zh")
+    assert zh.locale == "zh-CN"
+    assert zh.remedies[0].title.startswith("请先连接网络")
+    xx = diagnose(example("network_offline.json"), engine="compiled", locale="xx-YY")
+    assert xx.locale == "en"
+
+
+def test_not_fired_rules_say_which_condition_failed(diagnoser: Diagnoser) -> None:
+    """For a rule that did not fire, the trace gives the failing condition and the value seen."""
+    result = diagnoser.diagnose(example("network_offline.json"))
+    miss = next(m for m in result.not_fired if m.rule_id == "network.clock_skew")
+    assert miss.fact == "device.clock_skew_s"
+    assert miss.value is None
+    assert miss.failed == "device.clock_skew_s > 300"
+
+
+@settings(max_examples=60)
+@given(reports())
+def test_same_input_gives_byte_identical_json(diagnoser: Diagnoser, report: dict[str, Any]) -> None:
+    """Determinism: diagnosing the same report twice gives the same bytes."""
+    assert diagnoser.diagnose(report).to_json() == diagnoser.diagnose(report).to_json()
+
+
+@settings(max_examples=60)
+@given(reports(), reports())
+def test_no_cross_talk_between_diagnoses(diagnoser: Diagnoser, a: dict[str, Any],
+                                         b: dict[str, Any]) -> None:
+    """Diagnosing A then B gives the same B as diagnosing B on a fresh diagnoser."""
+    diagnoser.diagnose(a)
+    after_a = diagnoser.diagnose(b).to_json()
+    fresh = Diagnoser(engine="compiled", audience="agent").diagnose(b).to_json()
+    assert after_a.replace('"engine":"durable"', '"engine":"compiled"') == fresh

@@ -1,0 +1,22 @@
+"""The public surface: `payfix.__all__` is sorted and names exactly the public objects."""
+
+from __future__ import annotations
+
+import payfix
+
+
+def test_all_is_sorted_and_complete() -> None:
+    """Every public name is exported, and the export list is sorted."""
+    assert payfix.__all__ == sorted(payfix.__all__)
+    public = {name for name in dir(payfix) if not name.startswith("_")}
+    modules = {"cli", "conditions", "diagnoser", "engines", "errors", "escalation", "facts",
+               "intake", "lint", "loader", "masking", "models", "pack", "payee", "present",
+               "ranking", "witness", "money"}
+    assert public - modules == set(payfix.__all__) - {"__version__"}
+
+
+def test_package_is_typed() -> None:
+    """py.typed ships with the package so users' type checkers read payfix's annotations."""
+    from importlib import resources
+
+    assert resources.files("payfix").joinpath("py.typed").is_file()
