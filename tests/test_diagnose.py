@@ -114,3 +114,15 @@ def test_no_cross_talk_between_diagnoses(diagnoser: Diagnoser, a: dict[str, Any]
     after_a = diagnoser.diagnose(b).to_json()
     fresh = Diagnoser(engine="compiled", audience="agent").diagnose(b).to_json()
     assert after_a.replace('"engine":"durable"', '"engine":"compiled"') == fresh
+
+
+def test_shared_diagnoser_gives_serial_results_under_threads(diagnoser: Diagnoser) -> None:
+    """Eight threads sharing one Diagnoser get exactly what serial calls get."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    names = sorted(EXPECTED_FIRST)
+    work = [example(names[i % len(names)]) for i in range(400)]
+    serial = [diagnoser.diagnose(r).to_json() for r in work]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        threaded = list(pool.map(lambda r: diagnoser.diagnose(r).to_json(), work))
+    assert threaded == serial
