@@ -112,3 +112,30 @@ def test_overlay_replaces_a_file_and_changes_the_hash(tmp_path: Path) -> None:
 def test_missing_overlay_directory_is_a_pack_error(tmp_path: Path) -> None:
     """A wrong --rules path is a clear RulePackError, not a crash."""
     assert "is not a directory" in _problems(tmp_path / "nope")[0]
+
+
+def test_positions_inside_folded_multi_line_conditions(tmp_path: Path) -> None:
+    """An error on the second line of a folded condition points at that line and column."""
+    text = RULESET_HEADER + (
+        "  - id: network.a\n"
+        "    when: >-\n"
+        "      device.online == false\n"
+        "      or device.latncy_ms > 5\n"
+        "    remedy: network.reconnect\n"
+        "    confidence: 50\n"
+    )
+    problems = _problems(_overlay(tmp_path, "network.yaml", text))
+    assert problems[0].startswith(f"{tmp_path}/network.yaml:6:10: unknown fact 'device.latncy_ms'")
+
+
+def test_rule_that_can_never_fire_is_rejected_at_load(tmp_path: Path) -> None:
+    """A self-contradicting condition is a load error, not a start-up surprise."""
+    text = RULESET_HEADER + (
+        "  - id: network.never\n"
+        "    when: device.latency_ms > 5 and device.latency_ms < 3\n"
+        "    remedy: network.reconnect\n"
+        "    confidence: 50\n"
+    )
+    problems = _problems(_overlay(tmp_path, "network.yaml", text))
+    assert problems == [f"{tmp_path}/network.yaml:4:11: rule 'network.never' can never fire: "
+                        "its condition contradicts itself"]

@@ -8,9 +8,10 @@ A condition is a boolean expression over fact names::
 
 Only what is exact on every engine is offered: integers (money in minor units, durations in
 seconds or milliseconds, ratios in basis points) with ``== != < <= > >=``; booleans with ``== !=``;
-strings with ``== !=``, ``in`` and ``not in``; presence tests ``is present`` / ``is missing``; ``and``,
-``or``, ``not`` and parentheses. A bare fact name means ``name == true``. ``$name`` is a pack
-threshold, replaced by its integer value when the pack loads.
+strings with ``== !=``; ``in`` and ``not in`` on strings and integers; presence tests
+``is present`` / ``is missing``; ``and``, ``or``, ``not`` and parentheses. A bare fact name
+means ``name == true``. ``$name`` is a pack threshold, replaced by its integer value when the
+pack loads.
 
 Missing facts (one definition, shared by every engine): a comparison or membership test on a missing
 fact is **false** — ``!=`` and ``not in`` included; ``is missing`` is true; ``not`` is plain boolean
@@ -21,7 +22,9 @@ Example:
     >>> cond = parse("device.latency_ms >= 1500 or not device.online")
     >>> evaluate(cond, {"device.latency_ms": 2000, "device.online": True})
     True
-    >>> evaluate(cond, {})
+    >>> evaluate(cond, {})  # no latency, and "not device.online" holds when online is missing
+    True
+    >>> evaluate(parse("device.latency_ms >= 1500"), {})
     False
 """
 

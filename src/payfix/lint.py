@@ -23,7 +23,7 @@ ENVELOPE = {
     "max_rules": 200,  # 4096 rules; 255 rules sharing an identical chain
     "max_passing_nodes": 48,  # 64 condition nodes passing per fact (rules x true 'or' branches)
     "max_distinct_conditions": 400,  # 511 distinct conditions under one node
-    "max_fact_properties": 200,  # 255 properties per fact (id and sid included)
+    "max_fact_properties": 200,  # 255 properties per fact (id, sid and marker included)
     "max_rule_terms": 8,  # a single rule's 'or' branches that can be true together
 }
 
@@ -70,7 +70,7 @@ def lint_ruleset(ruleset: RuleSet) -> list[str]:
         out.append(f"rule set {ruleset.name!r} has {len(distinct)} distinct conditions; the envelope "
                    f"allows {ENVELOPE['max_distinct_conditions']}")
     paths = {name for rule in rules for name in rule.facts}
-    if len(paths) + 2 > ENVELOPE["max_fact_properties"]:
+    if len(paths) + 3 > ENVELOPE["max_fact_properties"]:  # + id, sid and the fact marker
         out.append(f"rule set {ruleset.name!r} reads {len(paths)} facts; the envelope allows "
-                   f"{ENVELOPE['max_fact_properties'] - 2}")
+                   f"{ENVELOPE['max_fact_properties'] - 3}")
     return out

@@ -59,6 +59,7 @@ from payfix.pack import (
     RulePack,
     RuleSet,
 )
+from payfix.witness import witness
 
 __all__ = ["bundled_rules_dir", "load_pack"]
 
@@ -167,17 +168,43 @@ def _position(node: Any, loc: tuple[Any, ...], at_key: bool = False) -> tuple[in
     return best
 
 
-def _text_position(mapping: CommentedMap, key: str, offset: int) -> tuple[int, int]:
-    """File position of character ``offset`` inside the scalar at ``mapping[key]``."""
+def _text_position(src: _Source, mapping: CommentedMap, key: str, offset: int) -> tuple[int, int]:
+    """File position (0-based) of character ``offset`` inside the scalar at ``mapping[key]``.
+
+    Handles single-line, quoted, plain multi-line and block (``|``, ``>``) scalars by walking the
+    raw lines the scalar was folded from (each line break became one character of the value).
+    """
     line, col = mapping.lc.value(key)
     value = mapping[key]
-    if isinstance(value, LiteralScalarString | FoldedScalarString):
-        before = str(value)[:offset]
-        indent = mapping.lc.key(key)[1] + 2
-        return line + 1 + before.count("\n"), indent + len(before.rsplit("\n", 1)[-1])
     if isinstance(value, DoubleQuotedScalarString | SingleQuotedScalarString):
-        col += 1
-    return line, col + offset
+        return line, col + 1 + offset
+    raw = src.data.decode("utf-8", "replace").splitlines()
+    key_col = mapping.lc.key(key)[1]
+    segments: list[tuple[int, int, str]] = []
+    if isinstance(value, LiteralScalarString | FoldedScalarString):
+        first, indent = line + 1, None
+    else:
+        segments.append((line, col, raw[line][col:].rstrip()))
+        first, indent = line + 1, None
+    for number in range(first, len(raw)):
+        text = raw[number]
+        if not text.strip():
+            if segments and not isinstance(value, LiteralScalarString | FoldedScalarString):
+                break
+            segments.append((number, 0, ""))
+            continue
+        current = len(text) - len(text.lstrip(" "))
+        if current <= key_col or (indent is not None and current < indent):
+            break
+        indent = current if indent is None else indent
+        segments.append((number, current, text[current:].rstrip()))
+    seen = 0
+    for number, start, text in segments:
+        if offset <= seen + len(text):
+            return number, start + (offset - seen)
+        seen += len(text) + 1
+    number, start, text = segments[-1] if segments else (line, col, "")
+    return number, start + len(text)
 
 
 def _suggest(word: str, options: Iterator[str] | tuple[str, ...] | list[str]) -> str:
@@ -351,12 +378,18 @@ class _PackBuilder:
         try:
             cond = parse(entry.when, settings.thresholds)
         except ConditionSyntaxError as error:
-            self.r.add("condition_syntax", error.msg, src, _text_position(rule_map, "when", error.pos))
+            self.r.add("condition_syntax", error.msg, src,
+                       _text_position(src, rule_map, "when", error.pos))
             return None
         for type_, msg, offset in typecheck(cond, settings.reasons):
-            self.r.add(type_, msg, src, _text_position(rule_map, "when", offset))
+            self.r.add(type_, msg, src, _text_position(src, rule_map, "when", offset))
             ok = False
         if not ok:
+            return None
+        types = {name: spec.type for name, spec in FACTS.items()}
+        if witness(cond, types, lambda path: fact_domain(path, settings.reasons)) is None:
+            self.r.add("unsatisfiable", f"rule {entry.id!r} can never fire: its condition "
+                       "contradicts itself", src, _position(node, (*loc, "when")))
             return None
         line = here[0] + 1 if here else 0
         return Rule(entry.id, ruleset, entry.when, cond, entry.remedy, entry.confidence,

@@ -16,7 +16,7 @@ __all__ = ["mask_text"]
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 _IBAN = re.compile(r"\b([A-Z]{2})\d{2}[ ]?(?:[A-Z0-9]{1,4}[ ]?){2,7}([A-Z0-9]{1,4})\b")
-_DIGITS = re.compile(r"\+?\d(?:[ -]?\d){6,}")
+_DIGITS = re.compile(r"(?<!\d)(?!\d{4}-\d{2}-\d{2}(?!\d))\+?\d(?:[ -]?\d){6,}")  # dates are not PII
 
 
 def _mask_digits(match: re.Match[str]) -> str:

@@ -6,7 +6,9 @@ but the attempt is optional; rules that need a missing fact simply do not fire.
 
 Contract (documented in ``docs/report-format.md``):
 
-* ``schema_version`` is ``"1"`` or ``"1.<minor>"``; minor versions only add optional fields.
+* ``schema_version`` is ``"1"`` or ``"1.<minor>"``; minor versions only add optional fields, so
+  this reader accepts any ``1.x`` report that uses only the fields it knows, and names any newer
+  field it does not know as an unknown field.
 * Unknown fields are rejected, at every level, with a message naming the field. Operator data that
   payfix must carry but never read goes under ``metadata`` (string values only).
 * Money is a decimal string or number with at most the currency's ISO 4217 minor digits.
