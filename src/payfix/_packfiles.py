@@ -79,6 +79,8 @@ class CodeEntryFile(_File):
     wait_s: Annotated[int, Field(ge=0, le=90 * 86400)] | None = None
     customer_safe: bool
     fix_by: Literal["customer", "issuer", "merchant", "support", "none"]
+    category: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)] | None = None
+    escalate: bool = False
     note: Text | None = None
 
 

@@ -316,7 +316,8 @@ class _PackBuilder:
                     self.r.add("missing_wait", f"code {code!r}: retry 'later' needs wait_s", src, pos)
                 line = (pos[0] + 1) if pos else 0
                 codes[code] = CodeEntry(entry.reason, entry.retry, entry.wait_s,
-                                        entry.customer_safe, entry.fix_by, line, entry.note)
+                                        entry.customer_safe, entry.fix_by, line, entry.note,
+                                        entry.category, entry.escalate)
             out[model.scheme] = CodeMap(model.scheme, model.source, model.fields, codes, src.shown)
         return out
 

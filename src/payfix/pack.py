@@ -42,6 +42,8 @@ class CodeEntry:
     fix_by: str
     line: int
     note: str | None = None
+    category: str | None = None
+    escalate: bool = False
 
 
 @dataclass(frozen=True, slots=True)
