@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from payfix import load_pack
 from payfix.cli import main
 
 from .conftest import EXAMPLES, example
@@ -129,7 +130,8 @@ def test_rules_check_reports_ok_and_bad_packs(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     """`payfix rules check` exits 0 on the bundled pack and 2 with positioned problems otherwise."""
     assert main(["rules", "check"]) == 0
-    assert "ok: 28 rules in 5 rule sets" in capsys.readouterr().out
+    pack = load_pack()
+    assert f"ok: {len(pack.rules)} rules in {len(pack.rulesets)} rule sets" in capsys.readouterr().out
     (tmp_path / "payee.yaml").write_text(
         "ruleset: payee\nrules:\n  - id: payee.x\n    when: payee.identifer_valid\n"
         "    remedy: payee.check_details\n    confidence: 50\n", encoding="utf-8")

@@ -23,6 +23,13 @@ class ChannelFile(_File):
     hours: Text | None = None
 
 
+class EscalationFile(_File):
+    priority: Literal["low", "normal", "high", "urgent"]
+    after_s: Annotated[int, Field(ge=0, le=30 * 86400)] = 0
+    customer_code: Word | None = None
+    description: Text | None = None
+
+
 class PackFile(_File):
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -33,7 +40,9 @@ class PackFile(_File):
     rulesets: Annotated[tuple[Word, ...], Field(min_length=1)]
     categories: Annotated[tuple[Word, ...], Field(min_length=1)]
     reasons: Annotated[tuple[Word, ...], Field(min_length=1)]
-    escalations: tuple[Word, ...] = ()
+    escalations: dict[Word, EscalationFile] = Field(default_factory=dict)
+    high_value_minor: dict[Annotated[str, StringConstraints(pattern=r"^([A-Z]{3}|default)$")],
+                           Annotated[int, Field(ge=1, le=10**15)]] = Field(default_factory=dict)
     thresholds: dict[Word, Annotated[int, Field(ge=-(2**53 - 1), le=2**53 - 1)]] = Field(
         default_factory=dict
     )

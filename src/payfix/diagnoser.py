@@ -23,8 +23,9 @@ from pathlib import Path
 
 from payfix.conditions import first_failure, leaves, render
 from payfix.engines.base import Engine, create_engine
-from payfix.escalation import escalation_reasons
+from payfix.escalation import escalation_reasons, plan
 from payfix.facts import Facts, derive_facts, facts_view, lookup_failure
+from payfix.handoff import build_handoff
 from payfix.intake import ReportInput, parse_report
 from payfix.loader import load_pack
 from payfix.models.diagnosis import (
@@ -39,7 +40,7 @@ from payfix.models.diagnosis import (
 )
 from payfix.models.report import SCHEMA_VERSION, AttemptReport
 from payfix.pack import Rule, RulePack
-from payfix.present import CUSTOMER_HIDDEN_ESCALATIONS, locale_chain, remedy_text, visible_to
+from payfix.present import locale_chain, remedy_text, visible_to
 from payfix.ranking import rank
 
 __all__ = ["Diagnoser", "diagnose"]
@@ -100,9 +101,18 @@ class Diagnoser:
                 steps=text.steps, rules=tuple(r.id for r in scored.rules)))
         agent = audience == "agent"
         escalations = tuple(
-            EscalationReason(code=code if agent or code not in CUSTOMER_HIDDEN_ESCALATIONS
-                             else "needs_review", rule_id=rule_id if agent else None)
-            for code, rule_id in reasons)
+            EscalationReason(code=r.code if agent else r.policy.customer_code or r.code,
+                             rule_id=r.rule_id if agent else None,
+                             priority=r.policy.priority,
+                             after_seconds=r.policy.after_s)
+            for r in reasons)
+        safe = bool(facts.get("failure.customer_safe", True))
+        retry = self._retry(report, agent or safe)
+        handoff = None
+        if reasons:
+            priority, after_s = plan(reasons)
+            handoff = build_handoff(report, facts, fired, priority, after_s, retry, pack, chain,
+                                    agent)
         hits = tuple(RuleHit(rule_id=r.id, ruleset=r.ruleset, remedy=r.remedy,
                              confidence=r.confidence, escalate=r.escalate,
                              facts=facts_view(facts, r.facts)) for r in fired) if agent else ()
@@ -111,8 +121,7 @@ class Diagnoser:
         return Diagnosis(
             schema_version=SCHEMA_VERSION, attempt_id=report.attempt.id, audience=audience,
             locale=chain[0], failure=self._failure(report, facts, agent), remedies=tuple(remedies),
-            escalate=bool(reasons), escalation_reasons=escalations,
-            retry=self._retry(report, agent or bool(facts.get("failure.customer_safe", True))),
+            escalate=bool(reasons), escalation_reasons=escalations, retry=retry, handoff=handoff,
             fired=hits, not_fired=misses, pack=pack.info, engine=self.engine.name)
 
     @staticmethod
@@ -134,8 +143,16 @@ class Diagnoser:
                        known=bool(facts.get("failure.known", False)), customer_safe=safe)
 
     def _retry(self, report: AttemptReport, show_code: bool) -> RetryAdvice:
-        """Retry advice from the code map; ``basis`` names the code only if it may be shown."""
-        processor = report.attempt.processor
+        """Retry advice from the code map; ``basis`` names the code only if it may be shown.
+
+        A payment whose funds were debited, or whose outcome is unknown, is on ``hold``: paying
+        again risks paying twice until the first attempt is reversed or resolved.
+        """
+        attempt = report.attempt
+        if attempt.funds_debited or attempt.outcome == "unknown":
+            held = "funds_debited" if attempt.funds_debited else "outcome_unknown"
+            return RetryAdvice(verdict="hold", wait_seconds=None, basis=held)
+        processor = attempt.processor
         if processor is None:
             return RetryAdvice(verdict="unknown", wait_seconds=None, basis=None)
         found = lookup_failure(processor, self.pack)

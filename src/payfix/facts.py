@@ -49,6 +49,7 @@ FACTS: dict[str, FactSpec] = {
     "attempt.amount_minor": FactSpec("int", "attempted amount in minor units"),
     "attempt.currency": FactSpec("str", "ISO 4217 code of the amount"),
     "attempt.funds_debited": FactSpec("bool", "the payer's funds were debited although it failed"),
+    "attempt.high_value": FactSpec("bool", "amount at or above the pack's high_value_minor"),
     "attempt.initiator": FactSpec("str", "who initiated the payment", ("customer", "merchant")),
     "attempt.kind": FactSpec("str", "kind of payment", _KINDS),
     "attempt.outcome": FactSpec("str", "failed, or outcome not known yet", ("failed", "unknown")),
@@ -78,6 +79,7 @@ FACTS: dict[str, FactSpec] = {
     "device.vpn": FactSpec("bool", "a VPN was active"),
     "failure.code": FactSpec("str", "the processor code that decided the reason"),
     "failure.customer_safe": FactSpec("bool", "the reason may be shown to the payer"),
+    "failure.escalate": FactSpec("bool", "the code map says this code alone needs a human"),
     "failure.field": FactSpec(
         "str",
         "which processor code field decided",
@@ -103,6 +105,7 @@ FACTS: dict[str, FactSpec] = {
         ("validation", "risk", "authentication", "authorisation", "capture", "network"),
     ),
     "history.failures_24h": FactSpec("int", "earlier failed tries in the 24 h before"),
+    "history.remedies_tried": FactSpec("int", "distinct remedies the payer already tried"),
     "history.same_code_failures": FactSpec("int", "earlier failed tries with the same code"),
     "method.card_expired": FactSpec("bool", "card expiry month ended before the attempt"),
     "method.credential": FactSpec(
@@ -228,6 +231,7 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
         facts["failure.retry"] = found.entry.retry
         facts["failure.customer_safe"] = found.entry.customer_safe
         facts["failure.fix_by"] = found.entry.fix_by
+        facts["failure.escalate"] = found.entry.escalate
     facts["history.same_code_failures"] = sum(
         1
         for p in report.history
@@ -262,6 +266,11 @@ def derive_facts(report: AttemptReport, pack: RulePack) -> Facts:
             _put(facts, "payee.identifier_problem", problem)
     if report.account is not None:
         facts["account.status"] = report.account.status
+    limits = pack.settings.high_value_minor
+    limit = limits.get(attempt.amount.currency, limits.get("default"))
+    if limit is not None:
+        facts["attempt.high_value"] = attempt.amount.minor >= limit
+    facts["history.remedies_tried"] = len(set(attempt.remedies_tried))
     window = attempt.at - timedelta(hours=24)
     facts["history.failures_24h"] = sum(
         1 for p in report.history if p.outcome == "failed" and p.at >= window

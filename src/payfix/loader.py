@@ -52,6 +52,7 @@ from payfix.pack import (
     Channel,
     CodeEntry,
     CodeMap,
+    EscalationPolicy,
     PackSettings,
     Remedy,
     RemedyText,
@@ -259,12 +260,20 @@ class _PackBuilder:
         model = self.r.model(pf.PackFile, node, src) if node is not None else None
         if model is None:
             return None
+        if "no_credible_remedy" not in model.escalations:
+            self.r.add("missing_escalation", "escalations must define 'no_credible_remedy' (raised "
+                       "when no remedy reaches confidence_floor)", src, _position(node, ("escalations",)))
+        if "default" not in model.high_value_minor:
+            self.r.add("missing_default", "high_value_minor must define 'default'", src,
+                       _position(node, ("high_value_minor",)))
         return PackSettings(
             name=model.name, version=model.version, default_locale=model.default_locale,
             locales=model.locales, confidence_floor=model.confidence_floor, rulesets=model.rulesets,
             categories=model.categories, reasons=model.reasons, thresholds=dict(model.thresholds),
             channels=tuple(Channel(c.id, c.kind, c.address, c.hours) for c in model.channels),
-            escalations=model.escalations,
+            escalations={code: EscalationPolicy(code, e.priority, e.after_s, e.customer_code)
+                         for code, e in model.escalations.items()},
+            high_value_minor=dict(model.high_value_minor),
         )
 
     def remedies(self, settings: PackSettings) -> dict[str, Remedy]:
@@ -370,7 +379,7 @@ class _PackBuilder:
             ok = False
         if entry.escalate is not None and entry.escalate not in settings.escalations:
             self.r.add("unknown_escalation", f"escalation {entry.escalate!r} is not in pack.yaml "
-                       f"escalations{_suggest(entry.escalate, settings.escalations)}", src,
+                       f"escalations{_suggest(entry.escalate, tuple(settings.escalations))}", src,
                        _position(node, (*loc, "escalate")))
             ok = False
         rule_map = node
@@ -394,7 +403,7 @@ class _PackBuilder:
             return None
         line = here[0] + 1 if here else 0
         return Rule(entry.id, ruleset, entry.when, cond, entry.remedy, entry.confidence,
-                    entry.escalate, fact_names(cond), src.shown, line)
+                    entry.escalate, fact_names(cond), src.shown, line, entry.description)
 
 
 def _hash(files: Mapping[str, _Source]) -> str:

@@ -19,9 +19,11 @@ from payfix.conditions import Condition
 from payfix.models.diagnosis import PackInfo
 
 __all__ = [
+    "PRIORITIES",
     "Channel",
     "CodeEntry",
     "CodeMap",
+    "EscalationPolicy",
     "PackSettings",
     "Remedy",
     "RemedyText",
@@ -92,6 +94,7 @@ class Rule:
     facts: tuple[str, ...]
     file: str
     line: int
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,21 @@ class Channel:
 
 
 @dataclass(frozen=True, slots=True)
+class EscalationPolicy:
+    """How one escalation reason is handled: its priority, how long to wait before a human is
+    involved (``after_s``; 0 = now), and the code a customer sees instead (``None`` = the same)."""
+
+    code: str
+    priority: str
+    after_s: int = 0
+    customer_code: str | None = None
+
+
+#: Priorities from lowest to highest; a diagnosis takes the highest of its reasons.
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+@dataclass(frozen=True, slots=True)
 class PackSettings:
     """``pack.yaml``: identity, locales, thresholds, vocabularies and support channels."""
 
@@ -127,7 +145,8 @@ class PackSettings:
     reasons: tuple[str, ...]
     thresholds: Mapping[str, int]
     channels: tuple[Channel, ...] = ()
-    escalations: tuple[str, ...] = ()
+    escalations: Mapping[str, EscalationPolicy] = field(default_factory=dict)
+    high_value_minor: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

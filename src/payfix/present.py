@@ -1,8 +1,8 @@
 """Presentation: locale fallback, audience filtering and plain-text rendering of a diagnosis.
 
 Customers see only customer-audience remedies, a failure reason only when the code is
-customer-safe (``"declined"`` otherwise), neutral escalation codes and no rule trace. Agents see
-everything.
+customer-safe (``"declined"`` otherwise), escalation codes replaced by the policy's
+``customer_code`` where one is set, and no rule trace or evidence. Agents see everything.
 
 Example:
     >>> locale_chain("zh", ("en", "zh-CN"), "en")
@@ -14,10 +14,7 @@ from __future__ import annotations
 from payfix.models.diagnosis import Audience, Diagnosis
 from payfix.pack import Remedy, RemedyText
 
-__all__ = ["CUSTOMER_HIDDEN_ESCALATIONS", "locale_chain", "remedy_text", "render_text"]
-
-#: Escalation reasons a customer must not see; they read ``needs_review`` instead.
-CUSTOMER_HIDDEN_ESCALATIONS = frozenset({"suspected_fraud"})
+__all__ = ["locale_chain", "remedy_text", "render_text"]
 
 
 def locale_chain(requested: str | None, available: tuple[str, ...], default: str) -> tuple[str, ...]:
@@ -47,9 +44,14 @@ def visible_to(remedy: Remedy, audience: Audience) -> bool:
 
 def render_text(diagnosis: Diagnosis) -> str:
     """A plain-text rendering for terminals and tickets."""
-    lines = [f"Payment {diagnosis.attempt_id}: {diagnosis.failure.reason}"]
-    if diagnosis.failure.code is not None:
-        lines[0] += f" ({diagnosis.failure.scheme} {diagnosis.failure.field}={diagnosis.failure.code})"
+    failure = diagnosis.failure
+    if failure.code is not None:
+        head = f"{failure.reason} ({failure.scheme} {failure.field}={failure.code})"
+    elif failure.scheme is not None:
+        head = f"{failure.reason} ({failure.scheme}, no code)"
+    else:
+        head = "no processor answer"
+    lines = [f"Payment {diagnosis.attempt_id}: {head}"]
     retry = diagnosis.retry
     wait = f" after {retry.wait_seconds} s" if retry.wait_seconds else ""
     lines.append(f"Retry: {retry.verdict}{wait}")
@@ -64,6 +66,19 @@ def render_text(diagnosis: Diagnosis) -> str:
         lines += [f"   - {step}" for step in remedy.steps]
     if not diagnosis.remedies:
         lines.append("No remedy applies.")
+    handoff = diagnosis.handoff
+    if handoff is not None:
+        when = "now" if handoff.when == "now" else f"if still unresolved at {handoff.not_before}"
+        lines += ["", f"Support hand-off {handoff.reference} (priority {handoff.priority}, {when})",
+                  "", handoff.statement, "", "Have ready:"]
+        lines += [f"   - {item.label}: {item.value}" for item in handoff.prepare]
+        if handoff.steps_tried:
+            lines.append("Already tried:")
+            lines += [f"   - {step}" for step in handoff.steps_tried]
+        lines.append("Official channels:")
+        lines += [f"   - {c.kind}: {c.address}" + (f" ({c.hours})" if c.hours else "")
+                  for c in handoff.channels]
+        lines.append(handoff.reminder)
     if diagnosis.fired:
         lines.append("")
         lines.append("Evidence:")

@@ -8,11 +8,14 @@ from payfix.models.diagnosis import (
     EscalationReason,
     FactValue,
     Failure,
+    Handoff,
+    HandoffItem,
     PackInfo,
     RankedRemedy,
     RetryAdvice,
     RuleHit,
     RuleMiss,
+    SupportChannel,
 )
 from payfix.models.report import (
     SCHEMA_VERSION,
@@ -43,6 +46,8 @@ __all__ = [
     "EscalationReason",
     "FactValue",
     "Failure",
+    "Handoff",
+    "HandoffItem",
     "Money",
     "PackInfo",
     "Payee",
@@ -54,4 +59,5 @@ __all__ = [
     "RetryAdvice",
     "RuleHit",
     "RuleMiss",
+    "SupportChannel",
 ]

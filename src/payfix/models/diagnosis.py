@@ -20,11 +20,14 @@ __all__ = [
     "EscalationReason",
     "FactValue",
     "Failure",
+    "Handoff",
+    "HandoffItem",
     "PackInfo",
     "RankedRemedy",
     "RetryAdvice",
     "RuleHit",
     "RuleMiss",
+    "SupportChannel",
 ]
 
 #: A fact's value as rules see it: integers (money in minor units), booleans and short strings.
@@ -74,16 +77,56 @@ class RankedRemedy(_Out):
 
 
 class EscalationReason(_Out):
-    """Why a human must step in: a stable ``code`` and the rule that asked, if one did."""
+    """Why a human must step in: a stable ``code``, the rule that asked (agents only), the
+    policy's priority, and how long after the attempt a human should be involved (0 = now)."""
 
     code: str
     rule_id: str | None
+    priority: Literal["low", "normal", "high", "urgent"]
+    after_seconds: int
+
+
+class HandoffItem(_Out):
+    """One thing the customer should have ready (already masked)."""
+
+    key: str
+    label: str
+    value: str
+
+
+class SupportChannel(_Out):
+    """An official support channel from the operator's rule pack (never from the report)."""
+
+    id: str
+    kind: str
+    address: str
+    hours: str | None
+
+
+class Handoff(_Out):
+    """Everything a human needs when the diagnosis escalates.
+
+    ``when`` is ``now`` or ``after``: a human is involved only from ``not_before`` (attempt time
+    plus the shortest wait among the reasons) if the problem is still there.
+    """
+
+    reference: str
+    priority: Literal["low", "normal", "high", "urgent"]
+    when: Literal["now", "after"]
+    not_before: str
+    statement: str
+    prepare: tuple[HandoffItem, ...]
+    steps_tried: tuple[str, ...]
+    evidence: tuple[str, ...]
+    channels: tuple[SupportChannel, ...]
+    reminder: str
 
 
 class RetryAdvice(_Out):
-    """Whether to retry the same payment: now, later (after ``wait_seconds``), never, or unknown."""
+    """Whether to retry the same payment: now, later (after ``wait_seconds``), never, unknown, or
+    ``hold`` — not until the debited or unresolved first attempt is settled (``basis`` says which)."""
 
-    verdict: Literal["now", "later", "never", "unknown"]
+    verdict: Literal["now", "later", "never", "hold", "unknown"]
     wait_seconds: int | None
     basis: str | None
 
@@ -122,6 +165,7 @@ class Diagnosis(_Out):
     escalate: bool
     escalation_reasons: tuple[EscalationReason, ...]
     retry: RetryAdvice
+    handoff: Handoff | None
     fired: tuple[RuleHit, ...]
     not_fired: tuple[RuleMiss, ...]
     pack: PackInfo

@@ -197,6 +197,10 @@ class Attempt(_Model):
     payer_present: bool | None = None
     funds_debited: bool | None = None
     outcome: Literal["failed", "unknown"] = "failed"
+    remedies_tried: Annotated[
+        tuple[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")], ...],
+        Field(max_length=50),
+    ] = ()
 
     @model_validator(mode="after")
     def _fee_in_amount_currency(self) -> Attempt:

@@ -1,0 +1,176 @@
+"""The support hand-off: what a human receives when a diagnosis escalates.
+
+Built from the report, the facts and the pack only: a reference id, a one-paragraph problem
+statement (English or Simplified Chinese), what the customer should have ready (masked), the
+steps already tried, the evidence (agents only), and the operator's official channels — never a
+channel taken from the report — with the reminder that official support never asks for a
+password or a one-time code.
+
+Example:
+    >>> reference_id("pay_1", "2026-03-01T10:00:00+00:00", "sha256:abc")
+    'PF-1C5E2A3B0F'
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC, timedelta
+
+from payfix.facts import Facts
+from payfix.masking import mask_email, mask_identifier, mask_name, mask_phone
+from payfix.models.diagnosis import Handoff, HandoffItem, RetryAdvice, SupportChannel
+from payfix.models.report import AttemptReport
+from payfix.pack import Rule, RulePack
+from payfix.present import remedy_text
+
+__all__ = ["build_handoff", "reference_id"]
+
+_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "purchase": "purchase", "p2p_transfer": "transfer", "bill_payment": "bill payment",
+        "withdrawal": "withdrawal", "top_up": "top-up",
+        "wallet_balance": "the wallet balance", "bank_account": "a bank account",
+        "card": "the card ending {last4}", "card_any": "a card",
+        "statement": "A {kind} of {amount} from {method}{payee} failed on {when} UTC{reason}.",
+        "payee": " to {payee}", "reason": " (reason: {reason})",
+        "debited": " The payer's funds were debited although the payment failed.",
+        "unknown": " The processor has not given a final answer yet.",
+        "account": " The payer's account is {status}.",
+        "history": " {n} earlier attempt(s) failed in the 24 hours before.",
+        "retry": " Retry advice: {verdict}.",
+        "hold": " Do not pay again until this payment is resolved, to avoid paying twice.",
+        "account_email": "E-mail on the account", "account_phone": "Phone on the account",
+        "attempt_id": "Payment ID", "time": "Time of the payment (UTC)", "amount": "Amount",
+        "method": "Paid with", "payee_item": "Recipient", "reference": "Reference",
+        "reminder": "Contact us only through the official channels listed here. Official support "
+                    "will never ask for your password or a one-time code.",
+        "tried_history": "{n} earlier failed attempt(s) with the same code",
+    },
+    "zh-CN": {
+        "purchase": "消费", "p2p_transfer": "转账", "bill_payment": "缴费", "withdrawal": "提现",
+        "top_up": "充值",
+        "wallet_balance": "钱包余额", "bank_account": "银行账户", "card": "尾号 {last4} 的银行卡",
+        "card_any": "银行卡",
+        "statement": "{when}（UTC），一笔使用{method}支付、金额为 {amount} 的{kind}{payee}未能完成"
+                     "{reason}。",
+        "payee": "（收款方：{payee}）", "reason": "（原因：{reason}）",
+        "debited": "付款方账户已被扣款，但支付未成功。",
+        "unknown": "支付机构尚未返回最终结果。",
+        "account": "付款方账户状态：{status}。",
+        "history": "此前 24 小时内已有 {n} 次失败尝试。",
+        "retry": "重试建议：{verdict}。",
+        "hold": "在本笔支付处理完毕前请勿重复付款，以免重复扣款。",
+        "account_email": "账户绑定邮箱", "account_phone": "账户绑定手机号", "attempt_id": "支付单号",
+        "time": "付款时间（UTC）", "amount": "金额", "method": "付款方式", "payee_item": "收款方",
+        "reference": "工单参考号",
+        "reminder": "请仅通过此处列出的官方渠道联系我们。官方客服绝不会索要您的密码或验证码。",
+        "tried_history": "此前使用同一错误码失败 {n} 次",
+    },
+}
+
+
+def reference_id(attempt_id: str, attempt_at: str, pack_hash: str) -> str:
+    """A short, deterministic reference for tickets: the same attempt and pack give the same id."""
+    digest = hashlib.sha256(f"{attempt_id}|{attempt_at}|{pack_hash}".encode()).hexdigest()
+    return "PF-" + digest[:10].upper()
+
+
+def _texts(chain: Sequence[str]) -> dict[str, str]:
+    return next((_TEXT[loc] for loc in chain if loc in _TEXT), _TEXT["en"])
+
+
+def _method(report: AttemptReport, t: dict[str, str]) -> str:
+    method = report.attempt.method
+    if method.type == "wallet_balance":
+        return t["wallet_balance"]
+    if method.type == "bank_account":
+        return t["bank_account"]
+    last4 = method.card.last4 if method.card is not None else None
+    return t["card"].format(last4=last4) if last4 else t["card_any"]
+
+
+def _payee(report: AttemptReport) -> str | None:
+    payee = report.attempt.payee
+    if payee is None:
+        return None
+    if payee.identifier is not None:
+        return mask_identifier(payee.type, payee.identifier)
+    if payee.name is not None:
+        return payee.name if payee.type == "merchant" else mask_name(payee.name)
+    return None
+
+
+def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reason: bool,
+               retry: RetryAdvice) -> str:
+    attempt = report.attempt
+    payee = _payee(report)
+    reason = facts.get("failure.reason")
+    when = attempt.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    text = t["statement"].format(
+        kind=t[attempt.kind], amount=f"{attempt.amount.value} {attempt.amount.currency}",
+        method=_method(report, t), payee=t["payee"].format(payee=payee) if payee else "",
+        when=when, reason=t["reason"].format(reason=reason) if reason and show_reason else "")
+    if attempt.funds_debited:
+        text += t["debited"]
+    if attempt.outcome == "unknown":
+        text += t["unknown"]
+    status = facts.get("account.status")
+    if status is not None and status != "active":
+        text += t["account"].format(status=status)
+    failures = int(facts.get("history.failures_24h", 0))
+    if failures:
+        text += t["history"].format(n=failures)
+    if retry.verdict == "hold":
+        text += t["hold"]
+    elif retry.verdict != "unknown":
+        text += t["retry"].format(verdict=retry.verdict)
+    return text
+
+
+def _prepare(report: AttemptReport, t: dict[str, str], reference: str) -> tuple[HandoffItem, ...]:
+    attempt = report.attempt
+    items = [("reference", reference), ("attempt_id", attempt.id),
+             ("time", attempt.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")),
+             ("amount", f"{attempt.amount.value} {attempt.amount.currency}"),
+             ("method", _method(report, t))]
+    payee = _payee(report)
+    if payee:
+        items.append(("payee_item", payee))
+    account = report.account
+    if account is not None and account.email:
+        items.append(("account_email", mask_email(account.email)))
+    if account is not None and account.phone:
+        items.append(("account_phone", mask_phone(account.phone)))
+    return tuple(HandoffItem(key=key.removesuffix("_item"), label=t[key], value=value)
+                 for key, value in items)
+
+
+def build_handoff(report: AttemptReport, facts: Facts, fired: Sequence[Rule], priority: str,
+                  after_s: int, retry: RetryAdvice, pack: RulePack, chain: Sequence[str],
+                  agent: bool) -> Handoff:
+    """The hand-off packet for an escalating diagnosis, in the first locale of ``chain`` known."""
+    t = _texts(chain)
+    attempt = report.attempt
+    reference = reference_id(attempt.id, attempt.at.isoformat(), pack.hash)
+    show_reason = agent or bool(facts.get("failure.customer_safe", True))
+    tried = []
+    for remedy_id in dict.fromkeys(attempt.remedies_tried):
+        remedy = pack.remedies.get(remedy_id)
+        tried.append(remedy_text(remedy, tuple(chain)).title if remedy else remedy_id)
+    same = int(facts.get("history.same_code_failures", 0))
+    if same:
+        tried.append(t["tried_history"].format(n=same))
+    evidence = tuple(
+        f"{rule.id}: {rule.description or rule.when} ["
+        + ", ".join(f"{name}={facts.get(name)}" for name in rule.facts) + "]"
+        for rule in fired) if agent else ()
+    channels = tuple(SupportChannel(id=c.id, kind=c.kind, address=c.address, hours=c.hours)
+                     for c in pack.settings.channels)
+    not_before = (attempt.at + timedelta(seconds=after_s)).astimezone(UTC).isoformat()
+    return Handoff(
+        reference=reference, priority=priority,
+        when="after" if after_s else "now", not_before=not_before,
+        statement=_statement(report, facts, t, show_reason, retry),
+        prepare=_prepare(report, t, reference), steps_tried=tuple(tried), evidence=evidence,
+        channels=channels, reminder=t["reminder"])

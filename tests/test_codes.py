@@ -1,0 +1,604 @@
+"""Processor code maps: what every mapped code means, when to retry it and whether the payer may see it.
+
+The expected values below are literal tables kept in this file, independent of the YAML files under
+rules/codes/, so a changed meaning in a map shows up here as a failing row.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
+
+from payfix import RulePackError, load_pack
+from payfix.facts import lookup_failure
+from payfix.loader import bundled_rules_dir
+from payfix.models.report import ProcessorResponse
+from payfix.pack import CodeEntry, RulePack
+
+CODES_DIR = bundled_rules_dir() / "codes"
+RETRIEVED = "2026-11-25"
+MAX_WAIT_S = 90 * 86400
+
+# (reason, retry class, customer_safe) for each code key of a map.
+Row = tuple[str, str, bool]
+
+ISO8583: dict[str, Row] = {
+    "00": ("approved", "never", True),
+    "08": ("approved", "never", True),
+    "10": ("approved", "never", True),
+    "11": ("approved", "never", True),
+    "85": ("approved", "never", True),
+    "01": ("generic_decline", "later", True),
+    "02": ("generic_decline", "later", True),
+    "05": ("do_not_honor", "later", True),
+    "06": ("processing_error", "later", True),
+    "21": ("generic_decline", "later", True),
+    "03": ("transaction_not_permitted", "never", True),
+    "visa:03": ("transaction_not_permitted", "later", True),
+    "12": ("transaction_not_permitted", "never", True),
+    "13": ("invalid_amount", "never", True),
+    "23": ("merchant_error", "never", True),
+    "30": ("merchant_error", "never", True),
+    "40": ("transaction_not_permitted", "never", True),
+    "58": ("transaction_not_permitted", "never", True),
+    "60": ("merchant_error", "never", True),
+    "64": ("invalid_amount", "never", True),
+    "visa:64": ("compliance_hold", "never", False),
+    "84": ("processing_error", "never", True),
+    "87": ("transaction_not_permitted", "never", True),
+    "B1": ("merchant_error", "never", True),
+    "14": ("invalid_card_number", "never", True),
+    "15": ("invalid_card_number", "never", True),
+    "25": ("invalid_account", "never", True),
+    "31": ("card_not_supported", "never", True),
+    "39": ("invalid_account", "later", True),
+    "42": ("invalid_account", "never", True),
+    "44": ("invalid_account", "never", True),
+    "46": ("account_closed", "never", True),
+    "52": ("invalid_account", "later", True),
+    "53": ("invalid_account", "later", True),
+    "56": ("invalid_card_number", "never", True),
+    "76": ("payee_not_found", "never", True),
+    "visa:76": ("processing_error", "never", True),
+    "mastercard:76": ("payee_not_found", "never", True),
+    "77": ("invalid_account", "never", True),
+    "visa:77": ("processing_error", "never", True),
+    "mastercard:77": ("invalid_account", "never", True),
+    "78": ("invalid_account", "never", True),
+    "visa:78": ("restricted_card", "later", True),
+    "mastercard:78": ("invalid_account", "never", True),
+    "79": ("generic_decline", "never", True),
+    "89": ("incorrect_pin", "now", True),
+    "visa:89": ("payee_cannot_receive", "never", True),
+    "P2": ("payee_not_found", "never", True),
+    "33": ("expired_card", "never", True),
+    "54": ("expired_card", "now", True),
+    "55": ("incorrect_pin", "now", True),
+    "70": ("generic_decline", "later", True),
+    "visa:70": ("authentication_required", "now", True),
+    "mastercard:70": ("generic_decline", "later", True),
+    "82": ("incorrect_cvc", "now", True),
+    "visa:82": ("incorrect_cvc", "now", True),
+    "mastercard:82": ("transaction_not_permitted", "never", True),
+    "N7": ("incorrect_cvc", "now", True),
+    "1A": ("authentication_required", "now", True),
+    "6P": ("authentication_failed", "now", True),
+    "Q1": ("authentication_failed", "never", True),
+    "51": ("insufficient_funds", "later", True),
+    "61": ("limit_exceeded", "later", True),
+    "65": ("limit_exceeded", "later", True),
+    "mastercard:65": ("authentication_required", "now", True),
+    "N3": ("transaction_not_permitted", "later", True),
+    "N4": ("limit_exceeded", "later", True),
+    "Z5": ("limit_exceeded", "later", True),
+    "38": ("pin_tries_exceeded", "never", True),
+    "75": ("pin_tries_exceeded", "later", True),
+    "86": ("processing_error", "later", True),
+    "57": ("transaction_not_permitted", "never", True),
+    "62": ("restricted_card", "later", True),
+    "36": ("restricted_card", "never", False),
+    "5C": ("transaction_not_permitted", "later", True),
+    "9G": ("restricted_card", "later", True),
+    "R0": ("stop_recurring", "never", True),
+    "R1": ("stop_recurring", "never", True),
+    "R3": ("stop_recurring", "never", True),
+    "04": ("pickup_card", "never", False),
+    "07": ("suspected_fraud", "never", False),
+    "34": ("suspected_fraud", "never", False),
+    "35": ("pickup_card", "never", False),
+    "37": ("security_violation", "never", False),
+    "41": ("lost_or_stolen", "never", False),
+    "43": ("lost_or_stolen", "never", False),
+    "59": ("suspected_fraud", "later", False),
+    "63": ("security_violation", "never", False),
+    "66": ("security_violation", "never", False),
+    "67": ("pickup_card", "never", False),
+    "83": ("suspected_fraud", "never", False),
+    "visa:83": ("suspected_fraud", "later", False),
+    "mastercard:83": ("suspected_fraud", "never", False),
+    "93": ("compliance_hold", "later", False),
+    "09": ("payment_in_progress", "later", True),
+    "19": ("try_again_later", "later", True),
+    "20": ("processing_error", "later", True),
+    "22": ("processing_error", "later", True),
+    "28": ("issuer_unavailable", "later", True),
+    "68": ("issuer_unavailable", "later", True),
+    "88": ("processing_error", "never", True),
+    "90": ("issuer_unavailable", "later", True),
+    "91": ("issuer_unavailable", "later", True),
+    "92": ("processing_error", "later", True),
+    "94": ("duplicate_transaction", "never", True),
+    "95": ("processing_error", "never", True),
+    "96": ("processing_error", "later", True),
+    "N0": ("processing_error", "later", True),
+    "Z3": ("issuer_unavailable", "later", True),
+}
+
+MASTERCARD_MAC: dict[str, Row] = {
+    "01": ("update_card_details", "now", True),
+    "02": ("try_again_later", "later", True),
+    "03": ("generic_decline", "never", True),
+    "04": ("token_requirements", "never", True),
+    "21": ("stop_recurring", "never", True),
+    "22": ("merchant_error", "never", True),
+    "24": ("insufficient_funds", "later", True),
+    "25": ("insufficient_funds", "later", True),
+    "26": ("insufficient_funds", "later", True),
+    "27": ("insufficient_funds", "later", True),
+    "28": ("insufficient_funds", "later", True),
+    "29": ("insufficient_funds", "later", True),
+    "30": ("insufficient_funds", "later", True),
+    "40": ("card_not_supported", "never", True),
+    "41": ("card_not_supported", "never", True),
+    "43": ("generic_decline", "later", True),
+}
+
+STRIPE: dict[str, Row] = {
+    "authentication_required": ("authentication_required", "now", True),
+    "authentication_not_handled": ("authentication_required", "now", True),
+    "mobile_device_authentication_required": ("authentication_required", "now", True),
+    "offline_pin_required": ("authentication_required", "now", True),
+    "online_or_offline_pin_required": ("authentication_required", "now", True),
+    "incorrect_cvc": ("incorrect_cvc", "now", True),
+    "invalid_cvc": ("incorrect_cvc", "now", True),
+    "incorrect_number": ("invalid_card_number", "never", True),
+    "invalid_number": ("invalid_card_number", "never", True),
+    "invalid_expiry_month": ("invalid_expiry", "now", True),
+    "invalid_expiry_year": ("invalid_expiry", "now", True),
+    "incorrect_pin": ("incorrect_pin", "now", True),
+    "invalid_pin": ("incorrect_pin", "now", True),
+    "incorrect_zip": ("authentication_failed", "now", True),
+    "incorrect_address": ("authentication_failed", "now", True),
+    "confirm_card_data": ("update_card_details", "now", True),
+    "expired_card": ("expired_card", "never", True),
+    "new_account_information_available": ("update_card_details", "never", True),
+    "invalid_account": ("invalid_account", "never", True),
+    "card_not_supported": ("card_not_supported", "never", True),
+    "currency_not_supported": ("currency_not_supported", "never", True),
+    "pin_try_exceeded": ("pin_tries_exceeded", "never", True),
+    "insufficient_funds": ("insufficient_funds", "later", True),
+    "card_velocity_exceeded": ("limit_exceeded", "later", True),
+    "withdrawal_count_limit_exceeded": ("limit_exceeded", "later", True),
+    "invalid_amount": ("invalid_amount", "never", True),
+    "do_not_honor": ("do_not_honor", "later", True),
+    "generic_decline": ("generic_decline", "later", True),
+    "call_issuer": ("generic_decline", "later", True),
+    "no_action_taken": ("generic_decline", "later", True),
+    "do_not_try_again": ("generic_decline", "never", True),
+    "not_permitted": ("transaction_not_permitted", "never", True),
+    "service_not_allowed": ("transaction_not_permitted", "never", True),
+    "transaction_not_allowed": ("transaction_not_permitted", "never", True),
+    "approve_with_id": ("try_again_later", "later", True),
+    "reenter_transaction": ("try_again_later", "later", True),
+    "try_again_later": ("try_again_later", "later", True),
+    "issuer_not_available": ("issuer_unavailable", "later", True),
+    "processing_error": ("processing_error", "later", True),
+    "duplicate_transaction": ("duplicate_transaction", "never", True),
+    "stop_payment_order": ("stop_recurring", "never", True),
+    "revocation_of_authorization": ("stop_recurring", "never", True),
+    "revocation_of_all_authorizations": ("stop_recurring", "never", True),
+    "fraudulent": ("suspected_fraud", "never", False),
+    "lost_card": ("lost_or_stolen", "never", False),
+    "stolen_card": ("lost_or_stolen", "never", False),
+    "merchant_blacklist": ("suspected_fraud", "never", False),
+    "pickup_card": ("pickup_card", "never", False),
+    "restricted_card": ("restricted_card", "never", False),
+    "security_violation": ("security_violation", "never", False),
+    "testmode_decline": ("merchant_error", "never", True),
+}
+
+ALIPAY: dict[str, Row] = {
+    "ACQ.SYSTEM_ERROR": ("outcome_unknown", "later", True),
+    "ACQ.BUYER_BALANCE_NOT_ENOUGH": ("insufficient_funds", "now", True),
+    "ACQ.BUYER_BANKCARD_BALANCE_NOT_ENOUGH": ("insufficient_funds", "now", True),
+    "ACQ.BUYER_PAYMENT_AMOUNT_DAY_LIMIT_ERROR": ("limit_exceeded", "later", True),
+    "ACQ.BUYER_PAYMENT_AMOUNT_MONTH_LIMIT_ERROR": ("limit_exceeded", "never", True),
+    "ACQ.NO_PAYMENT_INSTRUMENTS_AVAILABLE": ("card_not_supported", "never", True),
+    "ACQ.PAYMENT_AUTH_CODE_INVALID": ("payment_code_expired", "now", True),
+    "ACQ.CERT_EXPIRED": ("payment_code_expired", "now", True),
+    "ACQ.PULL_MOBILE_CASHIER_FAIL": ("try_again_later", "now", True),
+    "ACQ.PAYMENT_FAIL": ("generic_decline", "now", True),
+    "ACQ.ERROR_BALANCE_PAYMENT_DISABLE": ("transaction_not_permitted", "now", True),
+    "ACQ.MOBILE_PAYMENT_SWITCH_OFF": ("transaction_not_permitted", "now", True),
+    "ACQ.USER_FACE_PAYMENT_SWITCH_OFF": ("transaction_not_permitted", "now", True),
+    "ACQ.BUYER_SELLER_EQUAL": ("transaction_not_permitted", "never", True),
+    "ACQ.BUYER_UNSUPPORT_ADVANCE": ("transaction_not_permitted", "never", True),
+    "ACQ.BUYER_ENABLE_STATUS_FORBID": ("account_frozen", "never", True),
+    "ACQ.ERROR_BUYER_CERTIFY_LEVEL_LIMIT": ("account_frozen", "never", True),
+    "ACQ.PAYMENT_REQUEST_HAS_RISK": ("suspected_fraud", "never", False),
+    "ACQ.AGREEMENT_NOT_EXIST": ("stop_recurring", "never", True),
+    "ACQ.AGREEMENT_INVALID": ("stop_recurring", "never", True),
+    "ACQ.AGREEMENT_STATUS_NOT_NORMAL": ("stop_recurring", "never", True),
+    "ACQ.CYCLE_PAY_DATE_NOT_MATCH": ("merchant_error", "never", True),
+    "ACQ.CYCLE_PAY_SINGLE_FEE_EXCEED": ("limit_exceeded", "never", True),
+    "ACQ.CYCLE_PAY_TOTAL_FEE_EXCEED": ("limit_exceeded", "never", True),
+    "ACQ.CYCLE_PAY_TOTAL_TIMES_EXCEED": ("limit_exceeded", "never", True),
+    "ACQ.TRADE_HAS_SUCCESS": ("duplicate_transaction", "never", True),
+    "ACQ.TRADE_HAS_CLOSE": ("merchant_error", "never", True),
+    "ACQ.TRADE_BUYER_NOT_MATCH": ("transaction_not_permitted", "never", True),
+    "ACQ.CONTEXT_INCONSISTENT": ("merchant_error", "never", True),
+    "ACQ.INVALID_PARAMETER": ("merchant_error", "never", True),
+    "ACQ.ACCESS_FORBIDDEN": ("merchant_error", "never", True),
+    "ACQ.EXIST_FORBIDDEN_WORD": ("merchant_error", "never", True),
+    "ACQ.PARTNER_ERROR": ("merchant_error", "never", True),
+    "ACQ.TOTAL_FEE_EXCEED": ("invalid_amount", "never", True),
+    "ACQ.INVALID_STORE_ID": ("merchant_error", "never", True),
+    "ACQ.SUB_MERCHANT_CREATE_FAIL": ("merchant_error", "never", True),
+    "ACQ.SUB_MERCHANT_TYPE_INVALID": ("merchant_error", "never", True),
+    "ACQ.SECONDARY_MERCHANT_STATUS_ERROR": ("merchant_error", "never", True),
+    "ACQ.MERCHANT_AGREEMENT_NOT_EXIST": ("merchant_error", "never", True),
+    "ACQ.MERCHANT_AGREEMENT_INVALID": ("merchant_error", "never", True),
+    "ACQ.MERCHANT_STATUS_NOT_NORMAL": ("merchant_error", "never", True),
+    "ACQ.MERCHANT_UNSUPPORT_ADVANCE": ("merchant_error", "never", True),
+    "ACQ.ORDER_UNSUPPORT_ADVANCE": ("transaction_not_permitted", "never", True),
+    "ACQ.CARD_USER_NOT_MATCH": ("merchant_error", "never", True),
+    "ACQ.CARD_TYPE_ERROR": ("merchant_error", "never", True),
+    "ACQ.AMOUNT_OR_CURRENCY_ERROR": ("merchant_error", "never", True),
+    "ACQ.CURRENCY_NOT_SUPPORT": ("currency_not_supported", "never", True),
+    "ACQ.SELLER_BEEN_BLOCKED": ("payee_cannot_receive", "never", True),
+    "ACQ.BEYOND_PAY_RESTRICTION": ("payee_cannot_receive", "never", True),
+    "ACQ.BEYOND_PER_RECEIPT_RESTRICTION": ("payee_cannot_receive", "never", True),
+}
+
+WECHATPAY: dict[str, Row] = {
+    "SYSTEMERROR": ("outcome_unknown", "later", True),
+    "BANKERROR": ("outcome_unknown", "later", True),
+    "USERPAYING": ("payment_in_progress", "later", True),
+    "AUTHCODEEXPIRE": ("payment_code_expired", "now", True),
+    "AUTH_CODE_ERROR": ("payment_code_expired", "now", True),
+    "AUTH_CODE_INVALID": ("payment_code_expired", "now", True),
+    "NOTENOUGH": ("insufficient_funds", "now", True),
+    "NOTSUPORTCARD": ("card_not_supported", "never", True),
+    "ORDERPAID": ("duplicate_transaction", "never", True),
+    "ORDERCLOSED": ("merchant_error", "never", True),
+    "ORDERREVERSED": ("merchant_error", "never", True),
+    "OUT_TRADE_NO_USED": ("duplicate_transaction", "never", True),
+    "BUYER_MISMATCH": ("transaction_not_permitted", "never", True),
+    "TRADE_ERROR": ("account_frozen", "never", False),
+    "PARAM_ERROR": ("merchant_error", "never", True),
+    "NOAUTH": ("merchant_error", "never", True),
+    "XML_FORMAT_ERROR": ("merchant_error", "never", True),
+    "REQUIRE_POST_METHOD": ("merchant_error", "never", True),
+    "SIGNERROR": ("merchant_error", "never", True),
+    "LACK_PARAMS": ("merchant_error", "never", True),
+    "NOT_UTF8": ("merchant_error", "never", True),
+    "APPID_NOT_EXIST": ("merchant_error", "never", True),
+    "MCHID_NOT_EXIST": ("merchant_error", "never", True),
+    "APPID_MCHID_NOT_MATCH": ("merchant_error", "never", True),
+    "INVALID_REQUEST": ("merchant_error", "never", True),
+}
+
+PAYPAL: dict[str, Row] = {
+    "INSTRUMENT_DECLINED": ("generic_decline", "now", True),
+    "REDIRECT_PAYER_FOR_ALTERNATE_FUNDING": ("generic_decline", "now", True),
+    "PAYMENT_SOURCE_DECLINED_BY_PROCESSOR": ("generic_decline", "now", True),
+    "PAYMENT_SOURCE_CANNOT_BE_USED": ("card_not_supported", "never", True),
+    "CARD_TYPE_NOT_SUPPORTED": ("card_not_supported", "never", True),
+    "CARD_EXPIRED": ("expired_card", "never", True),
+    "CARD_CLOSED": ("account_closed", "never", True),
+    "PAYMENT_SOURCE_INFO_CANNOT_BE_VERIFIED": ("authentication_failed", "now", True),
+    "PAYMENT_DENIED": ("generic_decline", "never", True),
+    "TRANSACTION_REFUSED": ("generic_decline", "never", True),
+    "PAYER_CANNOT_PAY": ("transaction_not_permitted", "never", True),
+    "PAYER_ACTION_REQUIRED": ("authentication_required", "now", True),
+    "ORDER_NOT_APPROVED": ("payment_in_progress", "now", True),
+    "MAX_NUMBER_OF_PAYMENT_ATTEMPTS_EXCEEDED": ("retry_budget_exhausted", "never", True),
+    "TRANSACTION_LIMIT_EXCEEDED": ("limit_exceeded", "never", True),
+    "SENDING_LIMIT_EXCEEDED": ("limit_exceeded", "later", True),
+    "PAYER_ACCOUNT_RESTRICTED": ("account_frozen", "never", True),
+    "PAYER_ACCOUNT_LOCKED_OR_CLOSED": ("account_frozen", "never", True),
+    "COMPLIANCE_VIOLATION": ("compliance_hold", "never", False),
+    "PAYEE_BLOCKED_TRANSACTION": ("suspected_fraud", "never", False),
+    "TRANSACTION_BLOCKED_BY_PAYEE": ("suspected_fraud", "never", False),
+    "PAYEE_ACCOUNT_RESTRICTED": ("payee_cannot_receive", "never", True),
+    "PAYEE_ACCOUNT_LOCKED_OR_CLOSED": ("payee_cannot_receive", "never", True),
+    "PAYEE_ACCOUNT_INVALID": ("payee_not_found", "never", True),
+    "TRANSACTION_RECEIVING_LIMIT_EXCEEDED": ("payee_cannot_receive", "never", True),
+    "CURRENCY_NOT_SUPPORTED": ("currency_not_supported", "never", True),
+    "CURRENCY_MISMATCH": ("currency_not_supported", "never", True),
+    "DUPLICATE_INVOICE_ID": ("duplicate_transaction", "never", True),
+    "ORDER_ALREADY_CAPTURED": ("duplicate_transaction", "never", True),
+    "ORDER_ALREADY_AUTHORIZED": ("duplicate_transaction", "never", True),
+    "ORDER_EXPIRED": ("merchant_error", "never", True),
+    "ORDER_COMPLETED_OR_VOIDED": ("transaction_not_permitted", "never", True),
+    "AGREEMENT_ALREADY_CANCELLED": ("stop_recurring", "never", True),
+    "AMOUNT_MISMATCH": ("merchant_error", "never", True),
+    "ITEM_TOTAL_MISMATCH": ("merchant_error", "never", True),
+    "INTERNAL_SERVER_ERROR": ("outcome_unknown", "later", True),
+}
+
+
+# scheme -> (expected rows, the report field a plain lookup uses)
+FAMILIES: dict[str, tuple[dict[str, Row], str]] = {
+    "iso8583": (ISO8583, "response_code"),
+    "mastercard_mac": (MASTERCARD_MAC, "merchant_advice_code"),
+    "stripe": (STRIPE, "decline_code"),
+    "alipay": (ALIPAY, "sub_code"),
+    "wechatpay": (WECHATPAY, "decline_code"),
+    "paypal": (PAYPAL, "decline_code"),
+}
+CASES = [(scheme, key, row) for scheme, (table, _) in FAMILIES.items() for key, row in table.items()]
+
+STRIPE_ADVICE_CODES = ("do_not_try_again", "try_again_later", "confirm_card_data")
+
+# Visa decline category of each Visa-listed code (on the "visa:" key where Visa's meaning differs).
+VISA_CATEGORY: dict[str, str] = {
+    **dict.fromkeys(["04", "07", "12", "14", "15", "41", "43", "46", "57", "R0", "R1", "R3"], "visa_1"),
+    **dict.fromkeys(["visa:03", "19", "39", "51", "52", "53", "59", "61", "62", "65", "75", "visa:78",
+                     "visa:83", "86", "91", "93", "96", "N3", "N4", "Z5", "5C", "9G"], "visa_2"),
+    **dict.fromkeys(["54", "55", "visa:70", "visa:82", "N7", "1A", "6P"], "visa_3"),
+    **dict.fromkeys(["01", "02", "05", "06", "13", "21"], "visa_4"),
+}
+
+# Codes that alone call for a human (escalate: true).
+ESCALATE: dict[str, set[str]] = {
+    "iso8583": {"visa:64", "93"},
+    "mastercard_mac": set(),
+    "stripe": set(),
+    "alipay": {"ACQ.BUYER_ENABLE_STATUS_FORBID"},
+    "wechatpay": {"TRADE_ERROR"},
+    "paypal": {"PAYER_ACCOUNT_RESTRICTED", "PAYER_ACCOUNT_LOCKED_OR_CLOSED", "COMPLIANCE_VIOLATION"},
+}
+
+MAC_WAIT_S = {"24": 3600, "25": 86400, "26": 2 * 86400, "27": 4 * 86400, "28": 6 * 86400,
+              "29": 8 * 86400, "30": 10 * 86400}
+
+
+def _response(scheme: str, field: str, key: str) -> ProcessorResponse:
+    brand, _, code = key.rpartition(":")
+    return ProcessorResponse.model_validate(
+        {"scheme": scheme, "brand": brand or None, "codes": {field: code}})
+
+
+def _raw(path: Path) -> object:
+    return YAML(typ="rt").load(io.StringIO(path.read_text(encoding="utf-8")))
+
+
+def _entries(pack: RulePack) -> list[tuple[str, str, CodeEntry]]:
+    return [(scheme, key, entry) for scheme, cm in pack.codemaps.items() for key, entry in cm.codes.items()]
+
+
+@pytest.mark.parametrize(("scheme", "key", "row"), CASES, ids=[f"{s}:{k}" for s, k, _ in CASES])
+def test_every_code_has_its_reason_retry_class_and_payer_safety(
+        pack: RulePack, scheme: str, key: str, row: Row) -> None:
+    """Looking a code up (with its brand for "brand:code" keys) yields the expected reason, retry
+    class and customer_safe flag, from the map entry of that exact key."""
+    field = FAMILIES[scheme][1]
+    found = lookup_failure(_response(scheme, field, key), pack)
+    assert found.entry is not None, f"{scheme} {key} is not mapped"
+    assert found.entry is pack.codemaps[scheme].codes[key]
+    assert (found.field, found.code) == (field, key.rpartition(":")[2])
+    assert (found.entry.reason, found.entry.retry, found.entry.customer_safe) == row
+
+
+@pytest.mark.parametrize("scheme", sorted(FAMILIES))
+def test_the_table_covers_every_mapped_code(pack: RulePack, scheme: str) -> None:
+    """Each family's map holds exactly the codes of its table: none untested, none missing."""
+    assert set(pack.codemaps[scheme].codes) == set(FAMILIES[scheme][0])
+
+
+def test_each_family_has_its_own_file_and_nothing_else(pack: RulePack) -> None:
+    """One file per scheme under rules/codes/, named after the scheme, and no scheme without a table."""
+    assert {p.stem for p in CODES_DIR.glob("*.yaml")} == set(FAMILIES) == set(pack.codemaps)
+
+
+def test_every_reason_is_in_the_closed_vocabulary(pack: RulePack) -> None:
+    """The expected reasons themselves come from pack.yaml's reasons list."""
+    assert {row[0] for _, _, row in CASES} <= set(pack.settings.reasons)
+
+
+@pytest.mark.parametrize("code", STRIPE_ADVICE_CODES)
+def test_stripe_advice_codes_are_read_from_the_advice_field(pack: RulePack, code: str) -> None:
+    """An advice code alone (no decline code) is found through the advice_code field."""
+    found = lookup_failure(_response("stripe", "advice_code", code), pack)
+    assert found.field == "advice_code"
+    assert found.entry is not None
+    assert (found.entry.reason, found.entry.retry, found.entry.customer_safe) == STRIPE[code]
+
+
+def test_stripe_decline_code_decides_before_the_advice_code(pack: RulePack) -> None:
+    """With both fields, the more specific decline code decides; the advice code decides only when
+    the decline code is not in the map."""
+    both = ProcessorResponse.model_validate({"scheme": "stripe", "codes": {
+        "decline_code": "insufficient_funds", "advice_code": "do_not_try_again"}})
+    found = lookup_failure(both, pack)
+    assert (found.field, found.code) == ("decline_code", "insufficient_funds")
+    assert found.entry is not None
+    assert found.entry.reason == "insufficient_funds"
+    unknown = ProcessorResponse.model_validate({"scheme": "stripe", "codes": {
+        "decline_code": "a_code_stripe_adds_later", "advice_code": "do_not_try_again"}})
+    found = lookup_failure(unknown, pack)
+    assert (found.field, found.code) == ("advice_code", "do_not_try_again")
+    assert found.entry is not None
+    assert found.entry.retry == "never"
+
+
+BRAND_CASES = [
+    # (code, brand, key expected to decide)
+    ("70", "visa", "visa:70"), ("70", "mastercard", "mastercard:70"), ("70", "amex", "70"),
+    ("70", None, "70"),
+    ("76", "visa", "visa:76"), ("76", "mastercard", "mastercard:76"), ("76", "jcb", "76"),
+    ("77", "visa", "visa:77"), ("77", "mastercard", "mastercard:77"),
+    ("78", "visa", "visa:78"), ("78", "mastercard", "mastercard:78"),
+    ("82", "visa", "visa:82"), ("82", "mastercard", "mastercard:82"), ("82", "discover", "82"),
+    ("83", "visa", "visa:83"), ("83", "mastercard", "mastercard:83"), ("83", None, "83"),
+    ("03", "visa", "visa:03"), ("03", "mastercard", "03"),
+    ("64", "visa", "visa:64"), ("64", "mastercard", "64"),
+    ("65", "mastercard", "mastercard:65"), ("65", "visa", "65"),
+    ("89", "visa", "visa:89"), ("89", "mastercard", "89"),
+]
+
+
+@pytest.mark.parametrize(("code", "brand", "key"), BRAND_CASES,
+                         ids=[f"{c}-{b}" for c, b, _ in BRAND_CASES])
+def test_brand_specific_entry_wins_over_the_plain_code(
+        pack: RulePack, code: str, brand: str | None, key: str) -> None:
+    """With ProcessorResponse(brand=...), a "brand:code" entry wins over the plain code; other or no
+    brands fall back to the plain code."""
+    response = ProcessorResponse.model_validate(
+        {"scheme": "iso8583", "brand": brand, "codes": {"response_code": code}})
+    found = lookup_failure(response, pack)
+    assert found.entry is pack.codemaps["iso8583"].codes[key]
+    assert found.code == code
+
+
+def test_visa_and_mastercard_meanings_of_70_and_82_really_differ(pack: RulePack) -> None:
+    """The brand keys are not copies: Visa 70/82 ask for corrected data, Mastercard 70/82 do not."""
+    codes = pack.codemaps["iso8583"].codes
+    assert (codes["visa:70"].reason, codes["mastercard:70"].reason) == (
+        "authentication_required", "generic_decline")
+    assert (codes["visa:82"].reason, codes["mastercard:82"].reason) == (
+        "incorrect_cvc", "transaction_not_permitted")
+    assert (codes["visa:83"].retry, codes["mastercard:83"].retry) == ("later", "never")
+
+
+def test_visa_categories_are_tagged_and_set_the_retry_class(pack: RulePack) -> None:
+    """Category 1 never retries, 2 retries later after a wait, 3 retries now only once the data is
+    fixed (the note says so); only Visa-listed codes carry a category."""
+    codes = pack.codemaps["iso8583"].codes
+    tagged = {key: entry.category for key, entry in codes.items() if entry.category is not None}
+    assert tagged == VISA_CATEGORY
+    for key, category in VISA_CATEGORY.items():
+        entry = codes[key]
+        if category == "visa_1":
+            assert entry.retry == "never", key
+        elif category == "visa_2":
+            assert entry.retry == "later", key
+            assert entry.wait_s, key
+        elif category == "visa_3":
+            assert entry.retry == "now", key
+            assert entry.note, key
+    for scheme, cm in pack.codemaps.items():
+        if scheme != "iso8583":
+            assert all(entry.category is None for entry in cm.codes.values()), scheme
+
+
+def test_wait_is_given_exactly_when_retry_is_later(pack: RulePack) -> None:
+    """retry "later" always has 0 < wait_s <= 90 days; "now" and "never" carry no wait."""
+    for scheme, key, entry in _entries(pack):
+        if entry.retry == "later":
+            assert entry.wait_s is not None, (scheme, key)
+            assert 0 < entry.wait_s <= MAX_WAIT_S, (scheme, key)
+        else:
+            assert entry.wait_s is None, (scheme, key)
+
+
+def test_mastercard_advice_codes_wait_as_mastercard_says(pack: RulePack) -> None:
+    """MAC 24-30 wait 1 h, 24 h, 2, 4, 6, 8, 10 days; MAC 03 and 21 never retry."""
+    codes = pack.codemaps["mastercard_mac"].codes
+    assert {key: codes[key].wait_s for key in MAC_WAIT_S} == MAC_WAIT_S
+    assert codes["03"].retry == codes["21"].retry == "never"
+
+
+@pytest.mark.parametrize("scheme", sorted(ESCALATE))
+def test_only_codes_that_need_a_human_escalate(pack: RulePack, scheme: str) -> None:
+    """escalate: true is set on compliance holds and accounts blocked at the provider, nowhere else."""
+    codes = pack.codemaps[scheme].codes
+    assert {key for key, entry in codes.items() if entry.escalate} == ESCALATE[scheme]
+
+
+def test_unknown_outcomes_are_queried_before_anyone_retries_or_escalates(pack: RulePack) -> None:
+    """An unknown outcome (Alipay SYSTEM_ERROR, WeChat SYSTEMERROR/BANKERROR, PayPal internal error) is
+    queried first: retry later after a short wait, no immediate escalation from the code alone."""
+    unknown = [(s, k, e) for s, k, e in _entries(pack) if e.reason == "outcome_unknown"]
+    assert {(s, k) for s, k, _ in unknown} == {
+        ("alipay", "ACQ.SYSTEM_ERROR"), ("wechatpay", "SYSTEMERROR"), ("wechatpay", "BANKERROR"),
+        ("paypal", "INTERNAL_SERVER_ERROR")}
+    for scheme, key, entry in unknown:
+        assert entry.retry == "later", (scheme, key)
+        assert entry.wait_s is not None, (scheme, key)
+        assert entry.wait_s <= 60, (scheme, key)
+        assert not entry.escalate, (scheme, key)
+        assert "query" in (entry.note or "") or "retrieve" in (entry.note or ""), (scheme, key)
+
+
+def test_stripe_hides_fraud_loss_and_theft_from_the_payer(pack: RulePack) -> None:
+    """Stripe's four do-not-reveal codes, plus pickup_card, restricted_card and security_violation
+    (conservative), are the only Stripe codes not safe to show the payer."""
+    codes = pack.codemaps["stripe"].codes
+    assert {key for key, entry in codes.items() if not entry.customer_safe} == {
+        "fraudulent", "lost_card", "stolen_card", "merchant_blacklist", "pickup_card",
+        "restricted_card", "security_violation"}
+
+
+def test_fraud_and_compliance_reasons_are_never_shown_to_the_payer(pack: RulePack) -> None:
+    """Across every map, suspected fraud, lost or stolen cards, pick-ups, security violations and
+    compliance holds are customer_safe: false."""
+    hidden = {"suspected_fraud", "lost_or_stolen", "pickup_card", "security_violation", "compliance_hold"}
+    for scheme, key, entry in _entries(pack):
+        if entry.reason in hidden:
+            assert not entry.customer_safe, (scheme, key)
+
+
+@pytest.mark.parametrize("path", sorted(CODES_DIR.glob("*.yaml")), ids=lambda p: p.name)
+def test_no_code_key_appears_twice_in_a_file(path: Path) -> None:
+    """A round-trip load of the raw file succeeds (ruamel rejects a repeated key, see the next test),
+    every key is a string (a numeric code left unquoted, such as 05, would load as the integer 5), and
+    no two keys differ only by letter case."""
+    raw = _raw(path)
+    assert isinstance(raw, dict)
+    keys = list(raw["codes"])
+    assert all(isinstance(key, str) for key in keys), [k for k in keys if not isinstance(k, str)]
+    folded = [key.casefold() for key in keys]
+    assert len(set(folded)) == len(folded)
+
+
+def test_a_repeated_code_key_is_rejected_not_silently_overwritten(tmp_path: Path) -> None:
+    """ruamel's round-trip loader raises DuplicateKeyError on a repeated key, and load_pack reports it
+    as a positioned YAML error, so a second, conflicting entry can never replace the first."""
+    text = (CODES_DIR / "stripe.yaml").read_text(encoding="utf-8") + (
+        "  fraudulent: {reason: generic_decline, retry: never, customer_safe: true, fix_by: issuer}\n")
+    with pytest.raises(DuplicateKeyError):
+        YAML(typ="rt").load(io.StringIO(text))
+    (tmp_path / "codes").mkdir()
+    (tmp_path / "codes" / "stripe.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(RulePackError) as info:
+        load_pack(tmp_path)
+    rendered = [problem.render() for problem in info.value.problems]
+    assert any("codes/stripe.yaml" in line and 'duplicate key "fraudulent"' in line for line in rendered)
+
+
+@pytest.mark.parametrize("path", sorted(CODES_DIR.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_file_names_its_sources_and_the_date_read(pack: RulePack, path: Path) -> None:
+    """The leading comment block names source URLs and the date; `source` is non-empty with URLs and
+    `retrieved` is that date."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    assert header, f"{path.name} has no header comment"
+    assert RETRIEVED in "\n".join(header)
+    assert "https://" in "\n".join(header)
+    raw = _raw(path)
+    assert isinstance(raw, dict)
+    assert str(raw["retrieved"]) == RETRIEVED
+    assert raw["scheme"] == path.stem
+    source = pack.codemaps[path.stem].source
+    assert source.strip()
+    assert "https://" in source

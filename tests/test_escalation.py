@@ -1,0 +1,161 @@
+"""Escalation triggers (each with a non-escalating twin) and the support hand-off packet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from payfix import Diagnoser, load_pack
+from payfix.present import render_text
+
+from .conftest import example
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _offline(report: dict[str, Any]) -> None:
+    report["device"] = {"online": False, "connection": "none"}
+
+
+def _code(scheme: str, field: str, code: str) -> Mutation:
+    def mutate(report: dict[str, Any]) -> None:
+        report["attempt"]["processor"] = {"scheme": scheme, "codes": {field: code}}
+    return mutate
+
+
+def _set(path: tuple[str, ...], value: Any) -> Mutation:
+    def mutate(report: dict[str, Any]) -> None:
+        node = report
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return mutate
+
+
+def _all(*mutations: Mutation) -> Mutation:
+    def mutate(report: dict[str, Any]) -> None:
+        for m in mutations:
+            m(report)
+    return mutate
+
+
+def _drop_history(report: dict[str, Any]) -> None:
+    report.pop("history", None)
+    report["attempt"]["remedies_tried"] = []
+
+
+# (example, trigger, priority, after_seconds, twin: the trigger removed, a self-service cause left)
+TRIGGERS = [
+    ("escalate_funds_debited.json", "funds_debited", "high", 0,
+     _set(("attempt", "funds_debited"), False)),
+    ("escalate_outcome_unknown.json", "outcome_unknown", "normal", 7200,
+     _all(_set(("attempt", "outcome"), "failed"), _code("iso8583", "response_code", "51"))),
+    ("security_account_frozen.json", "account_frozen", "normal", 0,
+     _all(_set(("account", "status"), "active"), _offline)),
+    ("escalate_account_closed.json", "account_closed", "normal", 0,
+     _all(_set(("account", "status"), "active"), _offline)),
+    ("escalate_suspected_fraud.json", "suspected_fraud", "high", 0,
+     _code("stripe", "decline_code", "insufficient_funds")),
+    ("escalate_compliance_hold.json", "compliance_hold", "high", 0,
+     _code("stripe", "decline_code", "card_not_supported")),
+    ("escalate_merchant_fault.json", "merchant_fault", "normal", 0,
+     _code("iso8583", "response_code", "51")),
+    ("escalate_repeated_failure.json", "repeated_failure", "normal", 0, _drop_history),
+    ("escalate_high_value.json", "high_value_processing_error", "high", 0,
+     _set(("attempt", "amount"), {"value": "42.00", "currency": "USD"})),
+    ("escalate_no_credible_remedy.json", "no_credible_remedy", "low", 0,
+     _code("iso8583", "response_code", "54")),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "priority", "after", "twin"), TRIGGERS,
+                         ids=[t[1] for t in TRIGGERS])
+def test_trigger_escalates_and_its_twin_does_not(diagnoser: Diagnoser, name: str, code: str,
+                                                 priority: str, after: int, twin: Mutation) -> None:
+    """Each trigger escalates with the policy's priority and wait; without it, no human is needed."""
+    report = example(name)
+    result = diagnoser.diagnose(report)
+    assert result.escalate
+    reason = next(r for r in result.escalation_reasons if r.code == code)
+    assert (reason.priority, reason.after_seconds) == (priority, after)
+    assert result.handoff is not None
+    twin(report)
+    calm = diagnoser.diagnose(report)
+    assert not calm.escalate, [r.code for r in calm.escalation_reasons]
+    assert calm.handoff is None
+
+
+def test_every_escalation_example_is_in_the_table() -> None:
+    """Each escalate_* example is exercised by the trigger table."""
+    from .conftest import EXAMPLES
+
+    names = {p.name for p in EXAMPLES.glob("escalate_*.json")}
+    assert names <= {t[0] for t in TRIGGERS}
+
+
+def test_waiting_reason_escalates_after_its_period(diagnoser: Diagnoser) -> None:
+    """An unknown outcome alone is handed to a human only after the policy's wait."""
+    result = diagnoser.diagnose(example("escalate_outcome_unknown.json"))
+    assert result.handoff is not None
+    assert result.handoff.when == "after"
+    assert result.handoff.not_before == "2026-05-01T03:10:00+00:00"
+
+
+def test_handoff_carries_what_a_human_needs(diagnoser: Diagnoser) -> None:
+    """Reference, statement, masked identifiers, steps tried, evidence and the pack's channels."""
+    result = diagnoser.diagnose(example("escalate_repeated_failure.json"))
+    handoff = result.handoff
+    assert handoff is not None
+    assert handoff.reference.startswith("PF-")
+    assert "A purchase of 12.00 EUR from the card ending 0005" in handoff.statement
+    assert "2 earlier attempt(s) failed" in handoff.statement
+    prepare = {item.key: item.value for item in handoff.prepare}
+    assert prepare["account_email"] == "e***@example.com"
+    assert prepare["payee"] == "Bakery Blum"
+    assert handoff.steps_tried == ("Contact your card issuer",
+                                   "2 earlier failed attempt(s) with the same code")
+    assert any(line.startswith("security.repeated_failure:") for line in handoff.evidence)
+    pack = load_pack()
+    assert [c.id for c in handoff.channels] == [c.id for c in pack.settings.channels]
+    assert "never ask for your password" in handoff.reminder
+
+
+def test_handoff_statement_in_chinese(diagnoser: Diagnoser) -> None:
+    """The statement and labels follow the locale (zh-CN)."""
+    result = diagnoser.diagnose(example("escalate_funds_debited.json"), locale="zh-CN")
+    assert result.handoff is not None
+    assert "付款方账户已被扣款" in result.handoff.statement
+    assert "绝不会索要您的密码或验证码" in result.handoff.reminder
+
+
+def test_customer_handoff_hides_evidence_and_hidden_reasons() -> None:
+    """Customers get the statement and channels, but no evidence and no fraud reason."""
+    customer = Diagnoser(engine="compiled", audience="customer")
+    result = customer.diagnose(example("escalate_suspected_fraud.json"))
+    assert result.handoff is not None
+    assert result.handoff.evidence == ()
+    assert [r.code for r in result.escalation_reasons] == ["needs_review"]
+    assert "fraud" not in result.to_json().lower()
+
+
+def test_agent_text_is_a_ticket_body(diagnoser: Diagnoser) -> None:
+    """--audience agent --format text prints the hand-off as a ready ticket body."""
+    text = render_text(diagnoser.diagnose(example("escalate_funds_debited.json")))
+    for part in ("Support hand-off PF-", "(priority high, now)", "Have ready:",
+                 "Official channels:", "never ask for your password", "Evidence:"):
+        assert part in text
+
+
+@pytest.mark.parametrize(("change", "basis"), [
+    ({"funds_debited": True}, "funds_debited"), ({"outcome": "unknown"}, "outcome_unknown")])
+def test_no_retry_while_a_payment_is_debited_or_unresolved(diagnoser: Diagnoser,
+                                                           change: dict[str, Any],
+                                                           basis: str) -> None:
+    """Retrying a debited or unresolved payment risks paying twice: the advice is to hold."""
+    report = example("balance_short.json")
+    assert diagnoser.diagnose(report).retry.verdict == "later"
+    report["attempt"].update(change)
+    retry = diagnoser.diagnose(report).retry
+    assert (retry.verdict, retry.basis) == ("hold", basis)
