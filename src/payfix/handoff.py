@@ -8,7 +8,7 @@ password or a one-time code.
 
 Example:
     >>> reference_id("pay_1", "2026-03-01T10:00:00+00:00", "sha256:abc")
-    'PF-1C5E2A3B0F'
+    'PF-13AD16A5E2'
 """
 
 from __future__ import annotations
