@@ -65,6 +65,8 @@ TRIGGERS = [
     ("escalate_repeated_failure.json", "repeated_failure", "normal", 0, _drop_history),
     ("escalate_high_value.json", "high_value_processing_error", "high", 0,
      _set(("attempt", "amount"), {"value": "42.00", "currency": "USD"})),
+    ("escalate_code_requires_support.json", "code_requires_support", "normal", 0,
+     _code("alipay", "sub_code", "ACQ.BUYER_BALANCE_NOT_ENOUGH")),
     ("escalate_no_credible_remedy.json", "no_credible_remedy", "low", 0,
      _code("iso8583", "response_code", "54")),
 ]
