@@ -24,7 +24,7 @@ EXPECTED_FIRST = {
     "method_expired_card.json": ("method.update_card", "method.card_expired",
                                  {"method.card_expired": True, "failure.reason": "expired_card"}),
     "security_account_frozen.json": ("security.account_restricted", "security.account_frozen",
-                                     {"account.status": "frozen"}),
+                                     {"account.status": "frozen", "failure.reason": None}),
 }
 
 
