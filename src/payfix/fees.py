@@ -1,0 +1,399 @@
+"""Fee engine: quote a payment's fees from a schedule kept as data, and find the most one can send.
+
+Schedules live in ``rules/fees/*.yaml`` (format in ``docs/fees.md``, schema in
+:mod:`payfix._feefiles`). Everything here is exact: money is :class:`~decimal.Decimal` at the
+edges, integer minor units inside, and percentages are exact fractions (a 3 % FX fee taken out
+of a deducted amount is 3/103 of what is left, which no decimal represents). No float is used.
+
+Example:
+    >>> s = load_fee_schedules()["example.usd_instant_transfer"]
+    >>> q = quote(Decimal("100.00"), "USD", "withdrawal", s)
+    >>> [(c.name, c.amount) for c in q.components], q.received
+    ([('percentage', Decimal('1.75'))], Decimal('98.25'))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
+from pathlib import Path
+
+from payfix._feefiles import (
+    KINDS,
+    ROUNDING_MODES,
+    FeeSchedule,
+    FreeAllowance,
+    FxFee,
+    Tier,
+    read_fee_files,
+)
+from payfix.errors import PayfixError
+from payfix.loader import bundled_rules_dir
+from payfix.money import MAX_MINOR, minor_unit_exponent
+
+__all__ = [
+    "KINDS",
+    "NO_USAGE",
+    "ROUNDING_MODES",
+    "FeeComponent",
+    "FeeError",
+    "FeeExceedsAmountError",
+    "FeeQuote",
+    "FeeSchedule",
+    "FreeAllowance",
+    "FxFee",
+    "ScheduleMismatchError",
+    "Tier",
+    "Usage",
+    "load_fee_schedules",
+    "max_sendable",
+    "quote",
+]
+
+_ZERO = Decimal(0)
+
+
+class FeeError(PayfixError, ValueError):
+    """A fee cannot be quoted: bad amount or usage (base of the fee errors)."""
+
+
+class ScheduleMismatchError(FeeError):
+    """The schedule does not cover this payment: other kind, other currency, or out of its dates."""
+
+
+class FeeExceedsAmountError(FeeError):
+    """The fee is deducted from the amount and is larger than it: the payee would get less than 0."""
+
+
+def _decimal(value: object, what: str) -> Decimal:
+    if not isinstance(value, Decimal):
+        raise TypeError(f"{what} must be a decimal.Decimal, not {type(value).__name__}")
+    if not value.is_finite():
+        raise FeeError(f"{what} must be a finite number, not {value}")
+    return value
+
+
+def _minor(value: Decimal, exponent: int, currency: str, what: str) -> int:
+    scaled = Fraction(_decimal(value, what)) * 10**exponent
+    if scaled.denominator != 1:
+        raise FeeError(f"{what} {value} has more than {exponent} decimal places for {currency}")
+    return int(scaled)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What the payer has used so far, and the exchange rate of a cross-currency payment.
+
+    Attributes:
+        free_transfers_used: free transfers already used this month.
+        free_amount_used: free amount used so far in the allowance's period (this month for a
+            ``monthly`` allowance, ever for a ``lifetime`` one), in the schedule's currency.
+        fx_rate: units of ``fx_currency`` for one unit of the schedule's currency (the rate the
+            operator would quote before its own fee); ``None`` for a same-currency payment.
+        fx_currency: the currency the payee receives; required with ``fx_rate``.
+        on: the payment date, checked against ``valid_from``/``valid_until`` when given.
+    """
+
+    free_transfers_used: int = 0
+    free_amount_used: Decimal = _ZERO
+    fx_rate: Decimal | None = None
+    fx_currency: str | None = None
+    on: date | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.free_transfers_used, bool) or not isinstance(self.free_transfers_used, int):
+            raise TypeError("free_transfers_used must be an int")
+        if self.free_transfers_used < 0:
+            raise FeeError("free_transfers_used must not be negative")
+        _decimal(self.free_amount_used, "free_amount_used")
+        if self.free_amount_used < 0:
+            raise FeeError("free_amount_used must not be negative")
+        if (self.fx_rate is None) != (self.fx_currency is None):
+            raise FeeError("fx_rate and fx_currency go together: give both or neither")
+        if self.fx_rate is not None:
+            if _decimal(self.fx_rate, "fx_rate") <= 0:
+                raise FeeError("fx_rate must be positive")
+            if minor_unit_exponent(str(self.fx_currency)) is None:
+                raise ScheduleMismatchError(f"unknown ISO 4217 currency {self.fx_currency!r} in fx_currency")
+
+    def after(self, q: FeeQuote) -> Usage:
+        """The usage once the quoted payment is made (free transfer and free amount consumed)."""
+        return replace(self, free_transfers_used=self.free_transfers_used + int(q.free_transfer),
+                       free_amount_used=self.free_amount_used + q.free_amount)
+
+
+#: No allowance used yet, same-currency payment, no date check.
+NO_USAGE = Usage()
+
+
+@dataclass(frozen=True, slots=True)
+class FeeComponent:
+    """One part of a fee: ``percentage``, ``fixed``, ``minimum``, ``maximum``, ``fx_percentage``,
+    ``fx_fixed``. ``minimum``/``maximum`` replace ``percentage`` and ``fixed`` when a cap binds."""
+
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class FeeQuote:
+    """The fees of one payment; every amount is quantized to its currency's minor unit.
+
+    ``fee`` is exactly the sum of ``components`` (zero parts are left out). ``debited`` is what
+    leaves the payer (``amount + fee`` on top, ``amount`` when deducted); ``received`` is what the
+    payee gets, in ``received_currency`` (converted at ``Usage.fx_rate`` when one is given).
+    ``free_transfer``/``free_amount`` say what this payment takes from the free allowances.
+    """
+
+    schedule: str
+    kind: str
+    currency: str
+    amount: Decimal
+    components: tuple[FeeComponent, ...]
+    fee: Decimal
+    debited: Decimal
+    received: Decimal
+    received_currency: str
+    free_transfer: bool
+    free_amount: Decimal
+
+
+# --- exact arithmetic -------------------------------------------------------------------------
+
+
+def _dec(minor: int, exponent: int) -> Decimal:
+    digits = tuple(int(d) for d in str(abs(minor)))
+    return Decimal((int(minor < 0), digits, -exponent))
+
+
+def _round(value: Fraction, mode: str) -> int:
+    """``value`` rounded to an integer exactly as :meth:`Decimal.quantize` does with ``mode``."""
+    whole, rest = divmod(value.numerator, value.denominator)  # floor division
+    if rest == 0 or mode == "ROUND_FLOOR":
+        return whole
+    positive = value > 0
+    if mode == "ROUND_CEILING":
+        return whole + 1
+    if mode in ("ROUND_UP", "ROUND_DOWN"):
+        return whole + int(positive == (mode == "ROUND_UP"))
+    twice = 2 * rest
+    if twice != value.denominator:
+        return whole + int(twice > value.denominator)
+    if mode == "ROUND_HALF_UP":
+        return whole + int(positive)
+    return whole + whole % 2  # ROUND_HALF_EVEN
+
+
+@dataclass(frozen=True, slots=True)
+class _Band:
+    upper: int | None
+    rate: Fraction
+    fixed: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A schedule in minor units, with the usage applied: what the fee of ``a`` depends on."""
+
+    exponent: int
+    mode: str
+    on_top: bool
+    bands: tuple[_Band, ...]
+    minimum: int | None
+    maximum: int | None
+    free_transfer: bool
+    free_left: int
+    fx_share: Fraction | None
+    fx_fixed: int
+
+    def base(self, chargeable: int) -> list[tuple[str, int]]:
+        band = next(b for b in self.bands if b.upper is None or chargeable <= b.upper)
+        percentage = _round(band.rate * chargeable, self.mode)
+        raw = percentage + band.fixed
+        if self.minimum is not None and raw < self.minimum:
+            return [("minimum", self.minimum)]
+        if self.maximum is not None and raw > self.maximum:
+            return [("maximum", self.maximum)]
+        return [("percentage", percentage), ("fixed", band.fixed)]
+
+    def parts(self, a: int) -> tuple[list[tuple[str, int]], int]:
+        """Fee components of amount ``a`` (minor units) and the free amount it uses."""
+        if a == 0:
+            return [], 0
+        used = 0 if self.free_transfer else min(a, self.free_left)
+        parts = [] if self.free_transfer or a == used else self.base(a - used)
+        if self.fx_share is not None:
+            if self.on_top:  # the whole amount is converted
+                base, share = Fraction(a), self.fx_share
+            else:  # the rest is converted and pays p of it: p / (1 + p) of the rest
+                base = Fraction(a - sum(v for _, v in parts) - self.fx_fixed)
+                share = self.fx_share / (1 + self.fx_share)
+            parts += [("fx_percentage", max(0, _round(share * base, self.mode))),
+                      ("fx_fixed", self.fx_fixed)]
+        return [(n, v) for n, v in parts if v], used
+
+    def debit(self, a: int) -> int:
+        return a + (sum(v for _, v in self.parts(a)[0]) if self.on_top else 0)
+
+    def starts(self) -> list[int]:
+        """First amounts of the pieces on which ``debit`` is strictly increasing (see max_sendable)."""
+        if self.free_transfer:
+            return [0, 1]
+        cuts = {0, 1, self.free_left + 1}
+        cuts.update(self.free_left + b.upper + 1 for b in self.bands if b.upper is not None)
+        return sorted(cuts)
+
+
+def _plan(schedule: FeeSchedule, currency: str, kind: str, usage: Usage) -> _Plan:
+    if kind not in KINDS:
+        raise ScheduleMismatchError(f"unknown payment kind {kind!r}; payfix knows {', '.join(KINDS)}")
+    if kind not in schedule.kinds:
+        raise ScheduleMismatchError(f"fee schedule {schedule.id!r} does not price {kind!r} payments "
+                                    f"(it prices {', '.join(schedule.kinds)})")
+    if minor_unit_exponent(currency) is None:
+        raise ScheduleMismatchError(f"unknown ISO 4217 currency {currency!r}")
+    if currency != schedule.currency:
+        raise ScheduleMismatchError(f"fee schedule {schedule.id!r} is in {schedule.currency}, "
+                                    f"not {currency}")
+    if usage.on is not None and not (
+        (schedule.valid_from is None or schedule.valid_from <= usage.on)
+        and (schedule.valid_until is None or usage.on <= schedule.valid_until)
+    ):
+        since, until = schedule.valid_from or "any date", schedule.valid_until or "further notice"
+        raise ScheduleMismatchError(f"fee schedule {schedule.id!r} is not valid on {usage.on} "
+                                    f"(valid from {since} until {until})")
+    if usage.fx_currency == currency:
+        raise FeeError("fx_currency must differ from the payment currency")
+    exponent = minor_unit_exponent(currency) or 0
+
+    def minor(value: Decimal) -> int:
+        return _minor(value, exponent, currency, "schedule amount")
+
+    tiers = schedule.tiers or (Tier(percent=schedule.percent, fixed=schedule.fixed),)
+    free = schedule.free
+    free_total = minor(free.amount) if free is not None and free.amount is not None else 0
+    used = _minor(usage.free_amount_used, exponent, currency, "free_amount_used")
+    fx = schedule.fx if usage.fx_rate is not None else None
+    return _Plan(
+        exponent=exponent, mode=schedule.rounding, on_top=schedule.payer == "on_top",
+        bands=tuple(_Band(None if t.up_to is None else minor(t.up_to), Fraction(t.percent) / 100,
+                          minor(t.fixed)) for t in tiers),
+        minimum=None if schedule.minimum is None else minor(schedule.minimum),
+        maximum=None if schedule.maximum is None else minor(schedule.maximum),
+        free_transfer=free is not None and usage.free_transfers_used < free.transfers_per_month,
+        free_left=max(0, free_total - used),
+        fx_share=None if fx is None else Fraction(fx.percent) / 100,
+        fx_fixed=0 if fx is None else minor(fx.fixed),
+    )
+
+
+# --- public API ---------------------------------------------------------------------------------
+
+
+def quote(amount: Decimal, currency: str, kind: str, schedule: FeeSchedule,
+          usage: Usage = NO_USAGE) -> FeeQuote:
+    """Quote the fees of paying ``amount`` of ``currency`` as a ``kind`` payment under ``schedule``.
+
+    The percentage part is rounded to the minor unit with the schedule's rounding mode, then fixed
+    parts are added, then ``minimum``/``maximum`` bound the result; free allowances in ``usage``
+    waive or shrink it. An FX fee applies when ``usage`` carries a rate and the schedule an ``fx``.
+
+    Raises:
+        ScheduleMismatchError: unknown or unpriced kind, other currency, or outside the dates.
+        FeeExceedsAmountError: a deducted fee larger than the amount.
+        FeeError: negative amount, too many decimals, or above the largest accepted amount.
+
+    Example:
+        >>> s = load_fee_schedules()["example.cny_bank_withdrawal"]
+        >>> q = quote(Decimal("25000.00"), "CNY", "withdrawal", s)
+        >>> q.fee, q.debited, q.free_amount
+        (Decimal('5.00'), Decimal('25005.00'), Decimal('20000.00'))
+    """
+    plan = _plan(schedule, currency, kind, usage)
+    a = _minor(amount, plan.exponent, currency, "amount")
+    if not 0 <= a <= MAX_MINOR:
+        raise FeeError(f"amount {amount} must be between 0 and {_dec(MAX_MINOR, plan.exponent)}")
+    parts, free_used = plan.parts(a)
+    fee = sum(v for _, v in parts)
+    if not plan.on_top and fee > a:
+        raise FeeExceedsAmountError(f"the fee {_dec(fee, plan.exponent)} {currency} is deducted from "
+                                    f"{amount} {currency} and is larger than it")
+    net = a if plan.on_top else a - fee
+    received, received_currency = _dec(net, plan.exponent), currency
+    if usage.fx_rate is not None and usage.fx_currency is not None:
+        target = minor_unit_exponent(usage.fx_currency) or 0
+        scaled = Fraction(net) * Fraction(usage.fx_rate) * Fraction(10) ** (target - plan.exponent)
+        received, received_currency = _dec(_round(scaled, plan.mode), target), usage.fx_currency
+    return FeeQuote(
+        schedule=schedule.id, kind=kind, currency=currency, amount=_dec(a, plan.exponent),
+        components=tuple(FeeComponent(n, _dec(v, plan.exponent)) for n, v in parts),
+        fee=_dec(fee, plan.exponent), debited=_dec(a + fee if plan.on_top else a, plan.exponent),
+        received=received, received_currency=received_currency,
+        free_transfer=a > 0 and plan.free_transfer, free_amount=_dec(free_used, plan.exponent),
+    )
+
+
+def max_sendable(balance: Decimal, currency: str, kind: str, schedule: FeeSchedule,
+                 usage: Usage = NO_USAGE) -> Decimal:
+    """The largest amount (whole minor units) whose debit ``amount + fee`` fits in ``balance``.
+
+    For ``deducted`` schedules the debit is the amount itself, so this is ``balance`` rounded down to
+    the minor unit (a quote of it raises :class:`FeeExceedsAmountError` if the balance does not even
+    cover its own fee). A negative balance gives 0.
+
+    Exact, without search over floats: amounts ``1..`` split into pieces at the end of the free
+    amount and at every tier bound. Inside one piece the tier and the free/charged state are fixed,
+    so ``debit(a) = a + clamp(round(p*c) + fixed) + round(f*a) + fx_fixed`` with ``c`` the charged
+    part; every term is non-decreasing in ``a`` (rounding and clamping are monotone) and ``a``
+    itself grows, so ``debit`` is strictly increasing there and bisection finds that piece's largest
+    fitting amount. Across pieces the debit may fall (a cheaper tier), so pieces are tried from the
+    top and the first that fits wins: every amount in higher pieces was too dear.
+
+    Example:
+        >>> s = load_fee_schedules()["example.cny_bank_withdrawal"]
+        >>> used = Usage(free_amount_used=Decimal("20000.00"))
+        >>> max_sendable(Decimal("30000.00"), "CNY", "withdrawal", s, used)
+        Decimal('29970.03')
+    """
+    plan = _plan(schedule, currency, kind, usage)
+    limit = min(MAX_MINOR, max(0, floor(Fraction(_decimal(balance, "balance")) * 10**plan.exponent)))
+    if not plan.on_top:
+        return _dec(limit, plan.exponent)
+    starts = [s for s in plan.starts() if s <= limit]
+    ends = [s - 1 for s in starts[1:]] + [limit]
+    for start, end in zip(reversed(starts), reversed(ends), strict=True):
+        best = _largest(start, end, lambda a: plan.debit(a) <= limit)
+        if best is not None:
+            return _dec(best, plan.exponent)
+    return _dec(0, plan.exponent)  # unreachable: the piece {0} always fits
+
+
+def _largest(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
+    """Largest ``a`` in ``[lo, hi]`` with ``fits(a)``, for ``fits`` true on a prefix of the range."""
+    if lo > hi or not fits(lo):
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid - 1)
+    return lo
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def load_fee_schedules(directory: str | Path | None = None) -> dict[str, FeeSchedule]:
+    """Load every ``*.yaml`` fee file in ``directory`` (default: the bundled ``rules/fees``).
+
+    Raises:
+        RulePackError: listing every problem in every file, each with file, line and column.
+
+    Example:
+        >>> sorted(load_fee_schedules())
+        ['example.cny_bank_withdrawal', 'example.eur_fx_transfer', 'example.usd_instant_transfer']
+    """
+    folder = Path(directory) if directory is not None else bundled_rules_dir() / "fees"
+    return read_fee_files(folder, shown=None if directory is not None else "rules/fees")
