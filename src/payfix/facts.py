@@ -58,6 +58,9 @@ FACTS: dict[str, FactSpec] = {
     "balance.available_minor": FactSpec("int", "available balance in minor units (same currency)"),
     "balance.currency_matches": FactSpec("bool", "balance currency equals the amount currency"),
     "balance.fee_minor": FactSpec("int", "fee known for this attempt, minor units (0 if none)"),
+    "balance.over_daily_limit": FactSpec("bool", "amount above what remains of the daily limit"),
+    "balance.over_monthly_limit": FactSpec("bool", "amount above what remains of the monthly limit"),
+    "balance.over_transaction_limit": FactSpec("bool", "amount above the per-payment limit"),
     "balance.pending_holds_minor": FactSpec("int", "pending holds on the balance, minor units"),
     "balance.required_minor": FactSpec("int", "amount plus known fee, minor units"),
     "balance.short_because_of_holds": FactSpec(
@@ -65,7 +68,11 @@ FACTS: dict[str, FactSpec] = {
     ),
     "balance.shortfall_minor": FactSpec("int", "required minus available when positive, else 0"),
     "device.app_outdated": FactSpec("bool", "app version below the minimum supported"),
+    "device.captive_portal": FactSpec("bool", "Wi-Fi asks for a sign-in page before traffic passes"),
     "device.clock_skew_s": FactSpec("int", "absolute device clock error in seconds"),
+    "device.country_mismatch": FactSpec(
+        "bool", "the connection appears to come from another country than the account's"
+    ),
     "device.connection": FactSpec(
         "str", "connection type", ("wifi", "cellular", "ethernet", "none", "unknown")
     ),
@@ -74,9 +81,11 @@ FACTS: dict[str, FactSpec] = {
     "device.packet_loss_bp": FactSpec("int", "packet loss in basis points (100 = 1%)"),
     "device.public_wifi": FactSpec("bool", "connected through public Wi-Fi"),
     "device.roaming": FactSpec("bool", "mobile data roaming"),
+    "device.rooted": FactSpec("bool", "the device is rooted or jailbroken"),
     "device.signal_level": FactSpec("int", "signal strength 0 (none) to 4 (full)"),
     "device.two_factor_enabled": FactSpec("bool", "two-factor authentication is on"),
     "device.vpn": FactSpec("bool", "a VPN was active"),
+    "failure.answered": FactSpec("bool", "the processor answered before the connection failed"),
     "failure.code": FactSpec("str", "the processor code that decided the reason"),
     "failure.customer_safe": FactSpec("bool", "the reason may be shown to the payer"),
     "failure.escalate": FactSpec("bool", "the code map says this code alone needs a human"),
@@ -104,6 +113,9 @@ FACTS: dict[str, FactSpec] = {
         "where the attempt failed",
         ("validation", "risk", "authentication", "authorisation", "capture", "network"),
     ),
+    "history.auth_failures_24h": FactSpec(
+        "int", "earlier tries in the 24 h before that failed authentication or PIN checks"
+    ),
     "history.failures_24h": FactSpec("int", "earlier failed tries in the 24 h before"),
     "history.remedies_tried": FactSpec("int", "distinct remedies the payer already tried"),
     "history.same_code_failures": FactSpec("int", "earlier failed tries with the same code"),
@@ -114,7 +126,14 @@ FACTS: dict[str, FactSpec] = {
     "method.status": FactSpec("str", "payment method status", ("active", "suspended", "removed")),
     "method.type": FactSpec("str", "payment method type", _METHODS),
     "payee.identifier_problem": FactSpec("str", "what is wrong with the identifier", PROBLEMS),
+    "payee.amount_ratio_bp": FactSpec(
+        "int", "amount over the median of earlier payments to this payee, basis points"
+    ),
     "payee.identifier_valid": FactSpec("bool", "identifier passes its format and checksum"),
+    "payee.is_payer": FactSpec("bool", "the payee identifier is the payer's own e-mail or phone"),
+    "payee.name_check": FactSpec(
+        "str", "recipient name check result", ("match", "partial_match", "no_match", "unavailable")
+    ),
     "payee.type": FactSpec("str", "kind of payee", _PAYEES),
 }
 
@@ -155,6 +174,38 @@ def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLooku
     return FailureLookup(processor.scheme, first_present[0], first_present[1], None)
 
 
+_AUTH_REASONS = frozenset({"authentication_failed", "incorrect_pin", "pin_tries_exceeded"})
+
+
+def _payee_facts(report: AttemptReport, facts: Facts) -> None:
+    payee = report.attempt.payee
+    if payee is None:
+        return
+    facts["payee.type"] = payee.type
+    _put(facts, "payee.name_check", payee.name_check)
+    if payee.identifier is not None:
+        problem = check_identifier(payee.type, payee.identifier, payee.country)
+        facts["payee.identifier_valid"] = problem is None
+        _put(facts, "payee.identifier_problem", problem)
+        account = report.account
+        if account is not None and payee.type in ("email", "phone"):
+            own = account.email if payee.type == "email" else account.phone
+            if own is not None:
+                facts["payee.is_payer"] = _same_contact(payee.type, payee.identifier, own)
+    amount = report.attempt.amount
+    earlier = sorted(m.minor for m in payee.previous_amounts if m.currency == amount.currency)
+    median = earlier[(len(earlier) - 1) // 2] if earlier else 0  # the lower median: an integer
+    if median > 0:
+        facts["payee.amount_ratio_bp"] = amount.minor * 10000 // median
+
+
+def _same_contact(kind: str, left: str, right: str) -> bool:
+    if kind == "email":
+        return left.strip().lower() == right.strip().lower()
+    digits = ["".join(ch for ch in text if ch.isdigit()) for text in (left, right)]
+    return len(digits[0]) >= 7 and digits[0][-10:] == digits[1][-10:]
+
+
 def _version_tuple(text: str) -> tuple[int, ...]:
     parts = [int(p) for p in text.split(".")]
     return tuple(parts + [0] * (4 - len(parts)))
@@ -177,6 +228,11 @@ def _device_facts(report: AttemptReport, facts: Facts) -> None:
     _put(facts, "device.online", device.online)
     _put(facts, "device.connection", device.connection)
     _put(facts, "device.public_wifi", device.public_wifi)
+    _put(facts, "device.captive_portal", device.captive_portal)
+    _put(facts, "device.rooted", device.rooted)
+    account_country = report.account.country if report.account is not None else None
+    if device.network_country is not None and account_country is not None:
+        facts["device.country_mismatch"] = device.network_country != account_country
     _put(facts, "device.latency_ms", device.latency_ms)
     if device.packet_loss_pct is not None:
         facts["device.packet_loss_bp"] = int(device.packet_loss_pct * 100)
@@ -208,6 +264,13 @@ def _balance_facts(report: AttemptReport, facts: Facts) -> None:
     available = balance.available.minor
     facts["balance.available_minor"] = available
     facts["balance.shortfall_minor"] = max(0, required - available)
+    limits = balance.limits
+    if limits is not None:
+        for name, limit in (("balance.over_transaction_limit", limits.per_transaction),
+                            ("balance.over_daily_limit", limits.daily_remaining),
+                            ("balance.over_monthly_limit", limits.monthly_remaining)):
+            if limit is not None and limit.currency == attempt.amount.currency:
+                facts[name] = attempt.amount.minor > limit.minor
     holds = balance.pending_holds
     if holds is not None and holds.currency == attempt.amount.currency:
         facts["balance.pending_holds_minor"] = holds.minor
@@ -220,6 +283,7 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
         return
     facts["failure.scheme"] = processor.scheme
     _put(facts, "failure.stage", processor.stage)
+    _put(facts, "failure.answered", processor.answered)
     found = lookup_failure(processor, pack)
     _put(facts, "failure.field", found.field)
     _put(facts, "failure.code", found.code)
@@ -232,6 +296,16 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
         facts["failure.customer_safe"] = found.entry.customer_safe
         facts["failure.fix_by"] = found.entry.fix_by
         facts["failure.escalate"] = found.entry.escalate
+    codemap = pack.codemaps.get(processor.scheme)
+    window = report.attempt.at - timedelta(hours=24)
+    auth_failures = 0
+    for prior in report.history:
+        if prior.outcome != "failed" or prior.at < window or prior.code is None:
+            continue
+        entry = codemap.codes.get(prior.code) if codemap is not None else None
+        if entry is not None and prior.scheme in (None, processor.scheme):
+            auth_failures += entry.reason in _AUTH_REASONS
+    facts["history.auth_failures_24h"] = auth_failures
     facts["history.same_code_failures"] = sum(
         1
         for p in report.history
@@ -257,13 +331,7 @@ def derive_facts(report: AttemptReport, pack: RulePack) -> Facts:
     card = attempt.method.card
     if card is not None and card.expiry_month is not None and card.expiry_year is not None:
         facts["method.card_expired"] = _card_expired(card.expiry_month, card.expiry_year, attempt.at)
-    payee = attempt.payee
-    if payee is not None:
-        facts["payee.type"] = payee.type
-        if payee.identifier is not None:
-            problem = check_identifier(payee.type, payee.identifier, payee.country)
-            facts["payee.identifier_valid"] = problem is None
-            _put(facts, "payee.identifier_problem", problem)
+    _payee_facts(report, facts)
     if report.account is not None:
         facts["account.status"] = report.account.status
     limits = pack.settings.high_value_minor

@@ -50,6 +50,7 @@ __all__ = [
     "Balance",
     "Card",
     "DeviceContext",
+    "Limits",
     "Money",
     "Payee",
     "PaymentMethod",
@@ -148,6 +149,8 @@ class Payee(_Model):
     identifier: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     country: CountryCode | None = None
+    name_check: Literal["match", "partial_match", "no_match", "unavailable"] | None = None
+    previous_amounts: Annotated[tuple[Money, ...], Field(max_length=50)] = ()
 
 
 class ProcessorCodes(_Model):
@@ -174,11 +177,20 @@ class ProcessorResponse(_Model):
     answered: bool | None = None
 
 
+class Limits(_Model):
+    """Limits on the payer's account at attempt time (each optional; same currency as the amount)."""
+
+    per_transaction: Money | None = None
+    daily_remaining: Money | None = None
+    monthly_remaining: Money | None = None
+
+
 class Balance(_Model):
     """The wallet balance at attempt time (``available`` excludes ``pending_holds``)."""
 
     available: Money
     pending_holds: Money | None = None
+    limits: Limits | None = None
 
 
 class Attempt(_Model):
@@ -215,6 +227,8 @@ class DeviceContext(_Model):
     online: bool | None = None
     connection: Literal["wifi", "cellular", "ethernet", "none", "unknown"] | None = None
     public_wifi: bool | None = None
+    captive_portal: bool | None = None
+    network_country: CountryCode | None = None
     latency_ms: Annotated[int, Field(ge=0, le=600_000)] | None = None
     packet_loss_pct: Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     signal_level: Annotated[int, Field(ge=0, le=4)] | None = None
@@ -226,6 +240,7 @@ class DeviceContext(_Model):
     app_min_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,3}$")] | None = None
     app_latest_version: Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+){0,3}$")] | None = None
     two_factor_enabled: bool | None = None
+    rooted: bool | None = None
 
 
 class Account(_Model):
