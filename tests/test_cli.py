@@ -115,7 +115,8 @@ def test_text_format_reads_like_a_ticket(capsys: pytest.CaptureFixture[str]) -> 
     assert "insufficient_funds (iso8583 response_code=51)" in out
     assert "Retry: later after 86400 s" in out
     assert "1. Your balance does not cover the payment" in out
-    assert "balance.short_of_amount: balance.applies=True, balance.shortfall_minor=150" in out
+    assert ("balance.short_of_amount: balance.applies=True, balance.shortfall_minor=5150, "
+            "balance.fee_causes_shortfall=False") in out
 
 
 def test_schema_command_prints_the_report_json_schema(capsys: pytest.CaptureFixture[str]) -> None:

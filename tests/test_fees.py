@@ -720,7 +720,7 @@ def test_shipped_schedules_are_marked_as_examples_with_source_and_date() -> None
     """Each bundled fee file says it is an example to replace, names its model and the date."""
     folder = Path(__file__).resolve().parents[1] / "rules" / "fees"
     files = sorted(folder.glob("*.yaml"))
-    assert len(files) == 3
+    assert len(files) == 4
     for path in files:
         head = path.read_text(encoding="utf-8").split("schedules:")[0]
         for marker in ("EXAMPLE", "replace", "Model source", "2026-11-25"):

@@ -30,8 +30,8 @@ from pydantic import (
 )
 
 from payfix._packfiles import SlugId, Text
+from payfix._yamlsrc import Reader, Source, plain, position
 from payfix.errors import Problem, RulePackError
-from payfix.loader import _plain, _position, _Reader, _Source
 from payfix.money import MAX_MINOR, minor_unit_exponent
 
 __all__ = [
@@ -239,12 +239,21 @@ def read_fee_files(folder: Path, shown: str | None = None) -> dict[str, FeeSched
     if not folder.is_dir():
         raise RulePackError("fee schedule directory not found",
                             [Problem("fees.missing_dir", (), f"{folder} is not a directory", str(folder))])
-    reader = _Reader()
+    reader = Reader()
+    sources = [Source(path.name, str(path) if shown is None else f"{shown}/{path.name}",
+                       path.read_bytes()) for path in sorted(folder.glob("*.yaml"))]
+    out = read_fee_sources(sources, reader)
+    if reader.problems:
+        raise RulePackError(f"fee schedules have {len(reader.problems)} problem(s)", reader.problems)
+    return out
+
+
+def read_fee_sources(sources: list[Source], reader: Reader) -> dict[str, FeeSchedule]:
+    """Schedules of already-read fee files by id; problems are added to ``reader`` (the rule-pack
+    loader passes its own, so fee problems are listed with every other pack problem)."""
     out: dict[str, FeeSchedule] = {}
     defined: dict[str, str] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        src = _Source(path.name, str(path) if shown is None else f"{shown}/{path.name}",
-                      path.read_bytes())
+    for src in sources:
         before = len(reader.problems)
         node = reader.load(src)
         if node is None:
@@ -260,25 +269,23 @@ def read_fee_files(folder: Path, shown: str | None = None) -> dict[str, FeeSched
                 continue
             problems = schedule_problems(schedule)
             for where, type_, msg in problems:
-                reader.add(type_, f"{_dotted(loc + where)}: {msg}", src, _position(node, loc + where),
+                reader.add(type_, f"{_dotted(loc + where)}: {msg}", src, position(node, loc + where),
                            loc + where)
             if schedule.id in defined:
                 reader.add("fees.duplicate_id", f"{_dotted((*loc, 'id'))}: fee schedule {schedule.id!r} is "
                            f"already defined in "
-                           f"{defined[schedule.id]}", src, _position(node, (*loc, "id")), (*loc, "id"))
+                           f"{defined[schedule.id]}", src, position(node, (*loc, "id")), (*loc, "id"))
             else:
                 defined[schedule.id] = src.shown
                 out[schedule.id] = schedule
-    if reader.problems:
-        raise RulePackError(f"fee schedules have {len(reader.problems)} problem(s)", reader.problems)
     return out
 
 
-def _validate(reader: _Reader, model: type[FeeFile] | type[FeeSchedule], value: Any, node: Any,
-              src: _Source, prefix: tuple[str | int, ...]) -> Any:
+def _validate(reader: Reader, model: type[FeeFile] | type[FeeSchedule], value: Any, node: Any,
+              src: Source, prefix: tuple[str | int, ...]) -> Any:
     """``value`` (at ``prefix`` in the file ``node``) as ``model``, or None with its problems noted."""
     try:
-        return model.model_validate(_plain(value), context=DEFER_CHECKS)
+        return model.model_validate(plain(value), context=DEFER_CHECKS)
     except ValidationError as error:
         for item in error.errors(include_url=False):
             where = tuple(item["loc"])
@@ -287,7 +294,7 @@ def _validate(reader: _Reader, model: type[FeeFile] | type[FeeSchedule], value: 
             if item["type"] == "value_error":
                 msg = str(item.get("ctx", {}).get("error", msg))
             reader.add(f"fees.{item['type']}", f"{_dotted(prefix + where)}: {msg}", src,
-                       _position(node, prefix + where, item["type"] == "extra_forbidden"), prefix + where)
+                       position(node, prefix + where, item["type"] == "extra_forbidden"), prefix + where)
     return None
 
 

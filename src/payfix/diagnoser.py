@@ -25,6 +25,7 @@ from payfix.conditions import first_failure, leaves, render
 from payfix.engines.base import Engine, create_engine
 from payfix.escalation import escalation_reasons, plan
 from payfix.facts import Facts, derive_facts, facts_view, lookup_failure
+from payfix.feefacts import Priced, price
 from payfix.handoff import build_handoff
 from payfix.intake import ReportInput, parse_report
 from payfix.loader import load_pack
@@ -33,12 +34,15 @@ from payfix.models.diagnosis import (
     Diagnosis,
     EscalationReason,
     Failure,
+    FeeBreakdown,
+    FeeLine,
     RankedRemedy,
     RetryAdvice,
     RuleHit,
     RuleMiss,
 )
 from payfix.models.report import SCHEMA_VERSION, AttemptReport
+from payfix.money import format_minor
 from payfix.pack import Rule, RulePack
 from payfix.present import locale_chain, remedy_text, visible_to
 from payfix.ranking import rank
@@ -73,9 +77,11 @@ class Diagnoser:
             InvalidReportError: the report is invalid; ``problems`` lists every field at fault.
         """
         parsed = parse_report(report)
-        facts = derive_facts(parsed, self.pack)
+        priced = price(parsed, self.pack)
+        facts = derive_facts(parsed, self.pack, priced)
         fired_ids = self.engine.evaluate(facts)
-        return self._build(parsed, facts, fired_ids, locale or self.locale, audience or self.audience)
+        return self._build(parsed, facts, priced, fired_ids, locale or self.locale,
+                           audience or self.audience)
 
     def diagnose_many(self, reports: Iterable[ReportInput], *, locale: str | None = None,
                       audience: Audience | None = None) -> Iterator[Diagnosis]:
@@ -83,18 +89,19 @@ class Diagnoser:
         for report in reports:
             yield self.diagnose(report, locale=locale, audience=audience)
 
-    def _build(self, report: AttemptReport, facts: Facts, fired_ids: frozenset[str], locale: str,
-               audience: Audience) -> Diagnosis:
+    def _build(self, report: AttemptReport, facts: Facts, priced: Priced | None,
+               fired_ids: frozenset[str], locale: str, audience: Audience) -> Diagnosis:
         pack = self.pack
         fired = [rule for rule in pack.rules if rule.id in fired_ids]
         ranked = rank(fired, pack)
         reasons = escalation_reasons(fired, ranked, pack)
         chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
+        figures = _figures(facts, report.attempt.amount.currency)
         remedies: list[RankedRemedy] = []
         for scored in ranked:
             if not visible_to(scored.remedy, audience):
                 continue
-            text = remedy_text(scored.remedy, chain)
+            text = remedy_text(scored.remedy, chain, figures)
             remedies.append(RankedRemedy(
                 rank=len(remedies) + 1, id=scored.remedy.id, category=scored.remedy.category,
                 score=scored.score, self_service=scored.remedy.self_service, title=text.title,
@@ -121,7 +128,8 @@ class Diagnoser:
         return Diagnosis(
             schema_version=SCHEMA_VERSION, attempt_id=report.attempt.id, audience=audience,
             locale=chain[0], failure=self._failure(report, facts, agent), remedies=tuple(remedies),
-            escalate=bool(reasons), escalation_reasons=escalations, retry=retry, handoff=handoff,
+            escalate=bool(reasons), escalation_reasons=escalations, retry=retry,
+            fees=_breakdown(priced), handoff=handoff,
             fired=hits, not_fired=misses, pack=pack.info, engine=self.engine.name)
 
     @staticmethod
@@ -162,6 +170,28 @@ class Diagnoser:
         return RetryAdvice(verdict=found.entry.retry,
                            wait_seconds=found.entry.wait_s,
                            basis=f"{found.scheme}:{found.code}" if show_code else None)
+
+
+_FIGURES = {"amount": "attempt.amount_minor", "fee": "balance.fee_minor",
+            "max_sendable": "balance.max_sendable_minor", "required": "balance.required_minor",
+            "shortfall": "balance.shortfall_minor"}
+
+
+def _figures(facts: Facts, currency: str) -> dict[str, str]:
+    """Amounts remedy texts may quote (``{fee}``, ``{shortfall}`` ...), formatted with currency."""
+    return {name: format_minor(int(facts[fact]), currency)
+            for name, fact in _FIGURES.items() if fact in facts}
+
+
+def _breakdown(priced: Priced | None) -> FeeBreakdown | None:
+    if priced is None:
+        return None
+    q = priced.quote
+    return FeeBreakdown(
+        schedule=q.schedule, currency=q.currency, amount=q.amount,
+        components=tuple(FeeLine(name=c.name, amount=c.amount) for c in q.components),
+        fee=q.fee, debited=q.debited, received=q.received, received_currency=q.received_currency,
+        max_sendable=priced.max_sendable)
 
 
 def _str(value: object) -> str | None:

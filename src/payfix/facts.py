@@ -15,9 +15,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from payfix.conditions import Scalar
+from payfix.feefacts import Priced, price
 from payfix.models.report import AttemptReport, ProcessorResponse
+from payfix.money import to_minor
 from payfix.pack import CodeEntry, RulePack
 from payfix.payee import PROBLEMS, check_identifier
 
@@ -57,7 +60,15 @@ FACTS: dict[str, FactSpec] = {
     "balance.applies": FactSpec("bool", "the wallet balance funds this payment"),
     "balance.available_minor": FactSpec("int", "available balance in minor units (same currency)"),
     "balance.currency_matches": FactSpec("bool", "balance currency equals the amount currency"),
-    "balance.fee_minor": FactSpec("int", "fee known for this attempt, minor units (0 if none)"),
+    "balance.fee_causes_shortfall": FactSpec(
+        "bool", "the amount alone fits the balance, the amount plus its fee does not"
+    ),
+    "balance.fee_minor": FactSpec(
+        "int", "fee for this attempt (the report's, else the schedule's quote), minor units"
+    ),
+    "balance.max_sendable_minor": FactSpec(
+        "int", "largest amount whose amount plus fee fits the available balance, minor units"
+    ),
     "balance.over_daily_limit": FactSpec("bool", "amount above what remains of the daily limit"),
     "balance.over_monthly_limit": FactSpec("bool", "amount above what remains of the monthly limit"),
     "balance.over_transaction_limit": FactSpec("bool", "amount above the per-payment limit"),
@@ -247,11 +258,18 @@ def _device_facts(report: AttemptReport, facts: Facts) -> None:
         facts["device.app_outdated"] = outdated
 
 
-def _balance_facts(report: AttemptReport, facts: Facts) -> None:
+def _balance_facts(report: AttemptReport, priced: Priced | None, facts: Facts) -> None:
     attempt = report.attempt
+    currency = attempt.amount.currency
     facts["balance.applies"] = attempt.method.type == "wallet_balance"
-    fee = attempt.fee.minor if attempt.fee is not None else 0
-    required = attempt.amount.minor + fee
+    if attempt.fee is not None:  # what the processor charged wins over the schedule
+        fee = attempt.fee.minor
+        required = attempt.amount.minor + fee
+    elif priced is not None:
+        fee = to_minor(priced.quote.fee, currency)
+        required = to_minor(priced.quote.debited, currency)
+    else:
+        fee, required = 0, attempt.amount.minor
     facts["balance.fee_minor"] = fee
     facts["balance.required_minor"] = required
     balance = attempt.balance
@@ -264,6 +282,9 @@ def _balance_facts(report: AttemptReport, facts: Facts) -> None:
     available = balance.available.minor
     facts["balance.available_minor"] = available
     facts["balance.shortfall_minor"] = max(0, required - available)
+    facts["balance.fee_causes_shortfall"] = attempt.amount.minor <= available < required
+    if priced is not None and priced.max_sendable is not None:
+        facts["balance.max_sendable_minor"] = to_minor(priced.max_sendable, currency)
     limits = balance.limits
     if limits is not None:
         for name, limit in (("balance.over_transaction_limit", limits.per_transaction),
@@ -313,8 +334,17 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
     )
 
 
-def derive_facts(report: AttemptReport, pack: RulePack) -> Facts:
-    """The fact set for ``report`` under ``pack`` (code maps): a pure function, keys sorted."""
+def derive_facts(report: AttemptReport, pack: RulePack,
+                 priced: Priced | Literal["auto"] | None = "auto") -> Facts:
+    """The fact set for ``report`` under ``pack`` (code maps, fee schedules): a pure function,
+    keys sorted. ``priced`` is the report's fee quote when the caller already has it (``None``:
+    no schedule prices it); ``"auto"`` prices the report here.
+
+    Raises:
+        InvalidReportError: the report names a fee schedule the pack cannot use.
+    """
+    if priced == "auto":
+        priced = price(report, pack)
     attempt = report.attempt
     facts: Facts = {
         "attempt.kind": attempt.kind,
@@ -344,7 +374,7 @@ def derive_facts(report: AttemptReport, pack: RulePack) -> Facts:
         1 for p in report.history if p.outcome == "failed" and p.at >= window
     )
     _device_facts(report, facts)
-    _balance_facts(report, facts)
+    _balance_facts(report, priced, facts)
     _failure_facts(report, pack, facts)
     return dict(sorted(facts.items()))
 

@@ -31,8 +31,8 @@ from payfix._feefiles import (
     Tier,
     read_fee_files,
 )
+from payfix._yamlsrc import bundled_rules_dir
 from payfix.errors import PayfixError
-from payfix.loader import bundled_rules_dir
 from payfix.money import MAX_MINOR, minor_unit_exponent
 
 __all__ = [
@@ -392,8 +392,9 @@ def load_fee_schedules(directory: str | Path | None = None) -> dict[str, FeeSche
         RulePackError: listing every problem in every file, each with file, line and column.
 
     Example:
-        >>> sorted(load_fee_schedules())
-        ['example.cny_bank_withdrawal', 'example.eur_fx_transfer', 'example.usd_instant_transfer']
+        >>> sorted(load_fee_schedules())  # doctest: +NORMALIZE_WHITESPACE
+        ['example.cny_bank_withdrawal', 'example.eur_fx_transfer', 'example.eur_instant_transfer',
+         'example.usd_instant_transfer']
     """
     folder = Path(directory) if directory is not None else bundled_rules_dir() / "fees"
     return read_fee_files(folder, shown=None if directory is not None else "rules/fees")

@@ -17,25 +17,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import io
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.scalarstring import (
-    DoubleQuotedScalarString,
-    FoldedScalarString,
-    LiteralScalarString,
-    SingleQuotedScalarString,
-)
+from typing import TYPE_CHECKING, Any
 
 from payfix import _packfiles as pf
+from payfix._yamlsrc import Reader, Source, bundled_rules_dir, position, text_position
 from payfix.conditions import (
     Condition,
     ConditionSyntaxError,
@@ -60,152 +47,24 @@ from payfix.pack import (
     RulePack,
     RuleSet,
 )
+from payfix.present import PLACEHOLDER_RE, PLACEHOLDERS
 from payfix.witness import witness
+
+if TYPE_CHECKING:
+    from payfix._feefiles import FeeSchedule
 
 __all__ = ["bundled_rules_dir", "load_pack"]
 
-M = TypeVar("M", bound=BaseModel)
-
-
-def bundled_rules_dir() -> Path:
-    """Where the bundled rule pack lives: inside the installed package, or the checkout's ``rules/``."""
-    packaged = resources.files("payfix") / "_rules"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "rules"
-
-
-@dataclass
-class _Source:
-    rel: str
-    shown: str
-    data: bytes
-
-
-def _collect(base: Path, overlay: Path | None) -> dict[str, _Source]:
-    files: dict[str, _Source] = {}
+def _collect(base: Path, overlay: Path | None) -> dict[str, Source]:
+    files: dict[str, Source] = {}
     for root, label in ((base, "rules"), (overlay, None)):
         if root is None:
             continue
         for path in sorted(root.rglob("*.yaml")):
             rel = path.relative_to(root).as_posix()
             shown = f"{label}/{rel}" if label else str(path)
-            files[rel] = _Source(rel, shown, path.read_bytes())
+            files[rel] = Source(rel, shown, path.read_bytes())
     return files
-
-
-class _Reader:
-    """Parses files and turns structural and semantic errors into positioned problems."""
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-        self.yaml = YAML(typ="rt")
-        self.yaml.preserve_quotes = True
-
-    def add(self, type_: str, msg: str, src: _Source, pos: tuple[int, int] | None,
-            loc: tuple[str | int, ...] = ()) -> None:
-        line, col = (pos[0] + 1, pos[1] + 1) if pos else (None, None)
-        self.problems.append(Problem(type_, loc, msg, src.shown, line, col))
-
-    def load(self, src: _Source) -> Any:
-        try:
-            return self.yaml.load(io.BytesIO(src.data))
-        except MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            pos = (mark.line, mark.column) if mark is not None else None
-            self.add("yaml_syntax", f"YAML syntax error: {error.problem or error}", src, pos)
-        except Exception as error:  # decoding errors and the like
-            self.add("yaml_syntax", f"cannot read YAML: {error}", src, None)
-        return None
-
-    def model(self, model: type[M], node: Any, src: _Source,
-              prefix: tuple[str | int, ...] = ()) -> M | None:
-        try:
-            return model.model_validate(_plain(node))
-        except ValidationError as error:
-            for item in error.errors(include_url=False):
-                loc = prefix + tuple(item["loc"])
-                msg = _message(item)
-                self.add(f"pack.{item['type']}", f"{_dotted(loc)}: {msg}", src,
-                         _position(node, tuple(item["loc"]), item["type"] == "extra_forbidden"), loc)
-        return None
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, CommentedMap):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, CommentedSeq):
-        return [_plain(v) for v in node]
-    if isinstance(node, str):
-        return str(node)
-    return node
-
-
-def _dotted(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in loc) or "<file>"
-
-
-def _message(item: Mapping[str, Any]) -> str:
-    if item["type"] == "extra_forbidden":
-        return "unknown key (not part of this file's format)"
-    if item["type"] == "missing":
-        return "required key is missing"
-    return str(item["msg"])
-
-
-def _position(node: Any, loc: tuple[Any, ...], at_key: bool = False) -> tuple[int, int] | None:
-    """Line and column (0-based) of the value at ``loc`` (or its key), else the nearest node."""
-    best: tuple[int, int] | None = (node.lc.line, node.lc.col) if hasattr(node, "lc") else None
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            nested = isinstance(node[part], CommentedMap | CommentedSeq)
-            best = node.lc.key(part) if at_key or nested else node.lc.value(part)
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-            best = node.lc.item(part)
-            node = node[part]
-        else:
-            break
-    return best
-
-
-def _text_position(src: _Source, mapping: CommentedMap, key: str, offset: int) -> tuple[int, int]:
-    """File position (0-based) of character ``offset`` inside the scalar at ``mapping[key]``.
-
-    Handles single-line, quoted, plain multi-line and block (``|``, ``>``) scalars by walking the
-    raw lines the scalar was folded from (each line break became one character of the value).
-    """
-    line, col = mapping.lc.value(key)
-    value = mapping[key]
-    if isinstance(value, DoubleQuotedScalarString | SingleQuotedScalarString):
-        return line, col + 1 + offset
-    raw = src.data.decode("utf-8", "replace").splitlines()
-    key_col = mapping.lc.key(key)[1]
-    segments: list[tuple[int, int, str]] = []
-    if isinstance(value, LiteralScalarString | FoldedScalarString):
-        first, indent = line + 1, None
-    else:
-        segments.append((line, col, raw[line][col:].rstrip()))
-        first, indent = line + 1, None
-    for number in range(first, len(raw)):
-        text = raw[number]
-        if not text.strip():
-            if segments and not isinstance(value, LiteralScalarString | FoldedScalarString):
-                break
-            segments.append((number, 0, ""))
-            continue
-        current = len(text) - len(text.lstrip(" "))
-        if current <= key_col or (indent is not None and current < indent):
-            break
-        indent = current if indent is None else indent
-        segments.append((number, current, text[current:].rstrip()))
-    seen = 0
-    for number, start, text in segments:
-        if offset <= seen + len(text):
-            return number, start + (offset - seen)
-        seen += len(text) + 1
-    number, start, text = segments[-1] if segments else (line, col, "")
-    return number, start + len(text)
 
 
 def _suggest(word: str, options: Iterator[str] | tuple[str, ...] | list[str]) -> str:
@@ -247,9 +106,9 @@ def typecheck(cond: Condition, reasons: tuple[str, ...]) -> list[tuple[str, str,
 
 
 class _PackBuilder:
-    def __init__(self, files: dict[str, _Source]) -> None:
+    def __init__(self, files: dict[str, Source]) -> None:
         self.files = files
-        self.r = _Reader()
+        self.r = Reader()
 
     def settings(self) -> PackSettings | None:
         src = self.files.get("pack.yaml")
@@ -262,10 +121,10 @@ class _PackBuilder:
             return None
         if "no_credible_remedy" not in model.escalations:
             self.r.add("missing_escalation", "escalations must define 'no_credible_remedy' (raised "
-                       "when no remedy reaches confidence_floor)", src, _position(node, ("escalations",)))
+                       "when no remedy reaches confidence_floor)", src, position(node, ("escalations",)))
         if "default" not in model.high_value_minor:
             self.r.add("missing_default", "high_value_minor must define 'default'", src,
-                       _position(node, ("high_value_minor",)))
+                       position(node, ("high_value_minor",)))
         return PackSettings(
             name=model.name, version=model.version, default_locale=model.default_locale,
             locales=model.locales, confidence_floor=model.confidence_floor, rulesets=model.rulesets,
@@ -288,20 +147,33 @@ class _PackBuilder:
             return {}
         out: dict[str, Remedy] = {}
         for i, entry in enumerate(model.remedies):
-            at = _position(node, ("remedies", i))
+            at = position(node, ("remedies", i))
             if entry.id in out:
                 self.r.add("duplicate_remedy", f"remedy {entry.id!r} is defined twice", src, at)
             if entry.category not in settings.categories:
                 self.r.add("unknown_category", f"category {entry.category!r} is not in pack.yaml "
                            f"categories{_suggest(entry.category, settings.categories)}", src,
-                           _position(node, ("remedies", i, "category")))
+                           position(node, ("remedies", i, "category")))
             if settings.default_locale not in entry.text:
                 self.r.add("missing_text", f"remedy {entry.id!r} has no text in the default locale "
-                           f"{settings.default_locale!r}", src, _position(node, ("remedies", i, "text")))
+                           f"{settings.default_locale!r}", src, position(node, ("remedies", i, "text")))
+            for locale, text in entry.text.items():
+                for name in PLACEHOLDER_RE.findall(" ".join((text.title, *text.steps))):
+                    if name not in PLACEHOLDERS:
+                        self.r.add("unknown_placeholder", f"remedy {entry.id!r} ({locale}): unknown "
+                                   f"placeholder {{{name}}}{_suggest(name, PLACEHOLDERS)}; known: "
+                                   f"{', '.join(PLACEHOLDERS)}", src,
+                                   position(node, ("remedies", i, "text", locale)))
             texts = {loc: RemedyText(t.title, t.steps) for loc, t in entry.text.items()}
             out[entry.id] = Remedy(entry.id, entry.category, entry.weight, entry.self_service,
                                    entry.audience, texts, i)
         return out
+
+    def fees(self) -> dict[str, FeeSchedule]:
+        from payfix._feefiles import read_fee_sources  # imports this module's helpers
+
+        sources = [src for rel, src in sorted(self.files.items()) if rel.startswith("fees/")]
+        return read_fee_sources(sources, self.r)
 
     def codemaps(self, settings: PackSettings) -> dict[str, CodeMap]:
         out: dict[str, CodeMap] = {}
@@ -314,10 +186,10 @@ class _PackBuilder:
                 continue
             if model.scheme in out:
                 self.r.add("duplicate_scheme", f"scheme {model.scheme!r} is mapped in two files",
-                           src, _position(node, ("scheme",)))
+                           src, position(node, ("scheme",)))
             codes: dict[str, CodeEntry] = {}
             for code, entry in model.codes.items():
-                pos = _position(node, ("codes", code))
+                pos = position(node, ("codes", code))
                 if entry.reason not in settings.reasons:
                     self.r.add("unknown_reason", f"code {code!r}: reason {entry.reason!r} is not in "
                                f"pack.yaml reasons{_suggest(entry.reason, settings.reasons)}", src, pos)
@@ -344,7 +216,7 @@ class _PackBuilder:
             return None
         if model.ruleset != name:
             self.r.add("ruleset_name", f"file {name}.yaml must declare 'ruleset: {name}'", src,
-                       _position(node, ("ruleset",)))
+                       position(node, ("ruleset",)))
         rules: list[Rule] = []
         for i, raw in enumerate(node["rules"]):
             entry = self.r.model(pf.RuleEntry, raw, src, ("rules", i))
@@ -355,32 +227,32 @@ class _PackBuilder:
                 rules.append(rule)
         ruleset = RuleSet(name, tuple(rules), src.shown)
         for message in lint_ruleset(ruleset):
-            self.r.add("engine_envelope", message, src, _position(node, ("rules",)))
+            self.r.add("engine_envelope", message, src, position(node, ("rules",)))
         return ruleset
 
-    def rule(self, entry: pf.RuleEntry, loc: tuple[str | int, ...], node: Any, src: _Source,
+    def rule(self, entry: pf.RuleEntry, loc: tuple[str | int, ...], node: Any, src: Source,
              ruleset: str, settings: PackSettings, remedies: Mapping[str, Remedy],
              seen: dict[str, str]) -> Rule | None:
-        here = _position(node, loc)
+        here = position(node, loc)
         ok = True
         if not entry.id.startswith(f"{ruleset}."):
             self.r.add("rule_id", f"rule id {entry.id!r} must start with '{ruleset}.'", src,
-                       _position(node, (*loc, "id")))
+                       position(node, (*loc, "id")))
             ok = False
         if entry.id in seen:
             self.r.add("duplicate_rule", f"rule id {entry.id!r} is already used in {seen[entry.id]}",
-                       src, _position(node, (*loc, "id")))
+                       src, position(node, (*loc, "id")))
             ok = False
         seen[entry.id] = src.shown
         if entry.remedy not in remedies:
             self.r.add("unknown_remedy", f"unknown remedy {entry.remedy!r}"
                        f"{_suggest(entry.remedy, tuple(remedies))}", src,
-                       _position(node, (*loc, "remedy")))
+                       position(node, (*loc, "remedy")))
             ok = False
         if entry.escalate is not None and entry.escalate not in settings.escalations:
             self.r.add("unknown_escalation", f"escalation {entry.escalate!r} is not in pack.yaml "
                        f"escalations{_suggest(entry.escalate, tuple(settings.escalations))}", src,
-                       _position(node, (*loc, "escalate")))
+                       position(node, (*loc, "escalate")))
             ok = False
         rule_map = node
         for part in loc:
@@ -389,24 +261,24 @@ class _PackBuilder:
             cond = parse(entry.when, settings.thresholds)
         except ConditionSyntaxError as error:
             self.r.add("condition_syntax", error.msg, src,
-                       _text_position(src, rule_map, "when", error.pos))
+                       text_position(src, rule_map, "when", error.pos))
             return None
         for type_, msg, offset in typecheck(cond, settings.reasons):
-            self.r.add(type_, msg, src, _text_position(src, rule_map, "when", offset))
+            self.r.add(type_, msg, src, text_position(src, rule_map, "when", offset))
             ok = False
         if not ok:
             return None
         types = {name: spec.type for name, spec in FACTS.items()}
         if witness(cond, types, lambda path: fact_domain(path, settings.reasons)) is None:
             self.r.add("unsatisfiable", f"rule {entry.id!r} can never fire: its condition "
-                       "contradicts itself", src, _position(node, (*loc, "when")))
+                       "contradicts itself", src, position(node, (*loc, "when")))
             return None
         line = here[0] + 1 if here else 0
         return Rule(entry.id, ruleset, entry.when, cond, entry.remedy, entry.confidence,
                     entry.escalate, fact_names(cond), src.shown, line, entry.description)
 
 
-def _hash(files: Mapping[str, _Source]) -> str:
+def _hash(files: Mapping[str, Source]) -> str:
     digest = hashlib.sha256()
     for rel in sorted(files):
         if rel.startswith("tests/"):  # test cases do not change what a diagnosis says
@@ -434,9 +306,11 @@ def load_pack(overlay: str | Path | None = None, *, base: str | Path | None = No
     rulesets: list[RuleSet] = []
     remedies: dict[str, Remedy] = {}
     codemaps: dict[str, CodeMap] = {}
+    fees: dict[str, FeeSchedule] = {}
     if settings is not None:
         remedies = builder.remedies(settings)
         codemaps = builder.codemaps(settings)
+        fees = builder.fees()
         seen: dict[str, str] = {}
         for name in settings.rulesets:
             ruleset = builder.ruleset(name, settings, remedies, seen)
@@ -445,4 +319,4 @@ def load_pack(overlay: str | Path | None = None, *, base: str | Path | None = No
     if builder.r.problems or settings is None:
         raise RulePackError(f"rule pack has {len(builder.r.problems)} problem(s)", builder.r.problems)
     return RulePack(settings, tuple(rulesets), remedies, codemaps, _hash(files),
-                    tuple(files[rel].shown for rel in sorted(files)))
+                    tuple(files[rel].shown for rel in sorted(files)), fees)

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import iso4217
 
-__all__ = ["MAX_MINOR", "is_currency", "minor_unit_exponent", "to_minor"]
+__all__ = ["MAX_MINOR", "format_minor", "from_minor", "is_currency", "minor_unit_exponent", "to_minor"]
 
 #: Largest absolute amount in minor units payfix accepts: below 2**53, so every engine compares exactly.
 MAX_MINOR = 10**15
@@ -52,3 +52,20 @@ def to_minor(amount: Decimal, currency: str) -> int:
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{amount} has more than {exponent} decimal places for {currency}")
     return int(scaled)
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    """Integer minor units back to a Decimal amount with exactly the currency's digits.
+
+    >>> from_minor(150, "EUR"), from_minor(150, "JPY")
+    (Decimal('1.50'), Decimal('150'))
+    """
+    exponent = minor_unit_exponent(currency)
+    if exponent is None:
+        raise ValueError(f"unknown ISO 4217 currency {currency!r}")
+    return Decimal(minor).scaleb(-exponent)
+
+
+def format_minor(minor: int, currency: str) -> str:
+    """``"1.50 EUR"``: an amount in minor units as shown in texts."""
+    return f"{from_minor(minor, currency)} {currency}"

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from payfix.conditions import Condition
 from payfix.models.diagnosis import PackInfo
+
+if TYPE_CHECKING:
+    from payfix._feefiles import FeeSchedule
 
 __all__ = [
     "PRIORITIES",
@@ -159,6 +163,7 @@ class RulePack:
     codemaps: Mapping[str, CodeMap]
     hash: str
     files: tuple[str, ...] = field(default=())
+    fees: Mapping[str, FeeSchedule] = field(default_factory=dict)
 
     @property
     def info(self) -> PackInfo:

@@ -11,10 +11,13 @@ Example:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from payfix.models.diagnosis import Audience, Diagnosis
 from payfix.pack import Remedy, RemedyText
 
-__all__ = ["locale_chain", "remedy_text", "render_text"]
+__all__ = ["PLACEHOLDERS", "PLACEHOLDER_RE", "locale_chain", "remedy_text", "render_text"]
 
 
 def locale_chain(requested: str | None, available: tuple[str, ...], default: str) -> tuple[str, ...]:
@@ -29,12 +32,29 @@ def locale_chain(requested: str | None, available: tuple[str, ...], default: str
     return tuple(dict.fromkeys(chain))
 
 
-def remedy_text(remedy: Remedy, chain: tuple[str, ...]) -> RemedyText:
-    """The remedy's text in the first locale of ``chain`` it has (the default always exists)."""
-    for locale in chain:
-        if locale in remedy.texts:
-            return remedy.texts[locale]
-    return next(iter(remedy.texts.values()))
+#: Figures a remedy text may quote as ``{name}``; each is an amount with its currency.
+PLACEHOLDERS = ("amount", "fee", "max_sendable", "required", "shortfall")
+PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
+
+
+def remedy_text(remedy: Remedy, chain: tuple[str, ...],
+                values: Mapping[str, str] | None = None) -> RemedyText:
+    """The remedy's text in the first locale of ``chain`` it has (the default always exists),
+    with ``{placeholders}`` filled from ``values``; a step needing a figure the diagnosis does
+    not have is left out."""
+    text = next((remedy.texts[loc] for loc in chain if loc in remedy.texts),
+                next(iter(remedy.texts.values())))
+    known = values or {}
+
+    def fill(line: str) -> str | None:
+        names = PLACEHOLDER_RE.findall(line)
+        if any(name not in known for name in names):
+            return None
+        return PLACEHOLDER_RE.sub(lambda m: known[m.group(1)], line)
+
+    title = fill(text.title) or PLACEHOLDER_RE.sub("", text.title)
+    steps = tuple(step for step in map(fill, text.steps) if step is not None)
+    return RemedyText(title, steps)
 
 
 def visible_to(remedy: Remedy, audience: Audience) -> bool:

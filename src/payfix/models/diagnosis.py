@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -20,6 +21,8 @@ __all__ = [
     "EscalationReason",
     "FactValue",
     "Failure",
+    "FeeBreakdown",
+    "FeeLine",
     "Handoff",
     "HandoffItem",
     "PackInfo",
@@ -145,6 +148,30 @@ class Failure(_Out):
     customer_safe: bool
 
 
+class FeeLine(_Out):
+    """One fee component (``percentage``, ``fixed``, ``minimum``, ``maximum``, ``fx_percentage``,
+    ``fx_fixed``) and its amount."""
+
+    name: str
+    amount: Decimal
+
+
+class FeeBreakdown(_Out):
+    """The fee quote for the attempt under the pack's schedule, and the largest amount the
+    available balance could send (``max_sendable``; ``None`` without a balance in this currency).
+    Amounts are exact decimals in ``currency`` (``received`` in ``received_currency``)."""
+
+    schedule: str
+    currency: str
+    amount: Decimal
+    components: tuple[FeeLine, ...]
+    fee: Decimal
+    debited: Decimal
+    received: Decimal
+    received_currency: str
+    max_sendable: Decimal | None
+
+
 class PackInfo(_Out):
     """Which rule pack produced the diagnosis: name, version and content hash."""
 
@@ -165,6 +192,7 @@ class Diagnosis(_Out):
     escalate: bool
     escalation_reasons: tuple[EscalationReason, ...]
     retry: RetryAdvice
+    fees: FeeBreakdown | None
     handoff: Handoff | None
     fired: tuple[RuleHit, ...]
     not_fired: tuple[RuleMiss, ...]

@@ -50,6 +50,8 @@ __all__ = [
     "Balance",
     "Card",
     "DeviceContext",
+    "FeeUsage",
+    "FxConversion",
     "Limits",
     "Money",
     "Payee",
@@ -193,6 +195,21 @@ class Balance(_Model):
     limits: Limits | None = None
 
 
+class FeeUsage(_Model):
+    """Free allowances the payer has already used (for fee quotes): free transfers this month and
+    the free amount used so far in the allowance's period, in the amount's currency."""
+
+    free_transfers_used: Annotated[int, Field(ge=0, le=10_000)] = 0
+    free_amount_used: Money | None = None
+
+
+class FxConversion(_Model):
+    """A cross-currency payment: the payee receives ``currency`` at ``rate`` units per unit paid."""
+
+    rate: Annotated[Decimal, Field(gt=0, le=10**9, allow_inf_nan=False)]
+    currency: Currency
+
+
 class Attempt(_Model):
     """The failed payment attempt itself."""
 
@@ -209,6 +226,9 @@ class Attempt(_Model):
     payer_present: bool | None = None
     funds_debited: bool | None = None
     outcome: Literal["failed", "unknown"] = "failed"
+    fee_schedule: Slug | None = None
+    fee_usage: FeeUsage | None = None
+    fx: FxConversion | None = None
     remedies_tried: Annotated[
         tuple[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")], ...],
         Field(max_length=50),
@@ -218,6 +238,9 @@ class Attempt(_Model):
     def _fee_in_amount_currency(self) -> Attempt:
         if self.fee is not None and self.fee.currency != self.amount.currency:
             raise ValueError("fee.currency must equal amount.currency")
+        used = self.fee_usage.free_amount_used if self.fee_usage is not None else None
+        if used is not None and used.currency != self.amount.currency:
+            raise ValueError("fee_usage.free_amount_used.currency must equal amount.currency")
         return self
 
 

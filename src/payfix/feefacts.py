@@ -1,0 +1,93 @@
+"""The fee side of enrichment: which schedule prices a report, its quote, and what fits the balance.
+
+A report names its schedule (``attempt.fee_schedule``) or the pack picks the first schedule, by
+id, that prices the attempt's kind in its currency (with an FX part exactly when the report gives
+``attempt.fx``). A fee stated in the report (``attempt.fee``) is what the processor charged: then
+no schedule is consulted unless the report names one, and the stated fee still decides the
+balance facts.
+
+Example:
+    >>> from payfix.loader import load_pack
+    >>> from payfix.intake import parse_report
+    >>> report = parse_report({"attempt": {"id": "a", "at": "2026-03-01T10:00:00Z",
+    ...     "kind": "p2p_transfer", "amount": {"value": "100.00", "currency": "EUR"},
+    ...     "method": {"type": "wallet_balance"}, "fee_usage": {"free_transfers_used": 5},
+    ...     "balance": {"available": {"value": "100.00", "currency": "EUR"}}}})
+    >>> outcome = price(report, load_pack())
+    >>> outcome.quote.schedule, str(outcome.quote.fee), str(outcome.max_sendable)
+    ('example.eur_instant_transfer', '0.50', '99.50')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from payfix.errors import InvalidReportError, Problem
+from payfix.fees import FeeError, FeeQuote, Usage, max_sendable, quote
+from payfix.models.report import AttemptReport
+from payfix.pack import RulePack
+
+__all__ = ["Priced", "price"]
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """A report's fee quote, and the largest amount the available balance could send."""
+
+    quote: FeeQuote
+    max_sendable: Decimal | None
+
+
+def _usage(report: AttemptReport) -> Usage:
+    attempt = report.attempt
+    used = attempt.fee_usage
+    fx = attempt.fx
+    return Usage(
+        free_transfers_used=used.free_transfers_used if used is not None else 0,
+        free_amount_used=used.free_amount_used.value
+        if used is not None and used.free_amount_used is not None else Decimal(0),
+        fx_rate=fx.rate if fx is not None else None,
+        fx_currency=fx.currency if fx is not None else None,
+        on=attempt.at.date(),
+    )
+
+
+def price(report: AttemptReport, pack: RulePack) -> Priced | None:
+    """The quote for ``report`` under the pack's schedules, or ``None`` when none prices it.
+
+    Raises:
+        InvalidReportError: ``attempt.fee_schedule`` names a schedule the pack does not have, or
+            one that cannot price this attempt.
+    """
+    attempt = report.attempt
+    if attempt.fee is not None and attempt.fee_schedule is None:
+        return None  # the processor stated what it charged; no schedule second-guesses it
+    amount, currency, kind = attempt.amount.value, attempt.amount.currency, attempt.kind
+    usage = _usage(report)
+    if attempt.fee_schedule is not None:
+        schedule = pack.fees.get(attempt.fee_schedule)
+        if schedule is None:
+            known = ", ".join(sorted(pack.fees)) or "none"
+            raise InvalidReportError("unknown fee schedule", [Problem(
+                "unknown_fee_schedule", ("attempt", "fee_schedule"),
+                f"the rule pack has no fee schedule {attempt.fee_schedule!r} (known: {known})")])
+        candidates = [schedule]
+    else:
+        candidates = [s for _, s in sorted(pack.fees.items())
+                      if s.currency == currency and kind in s.kinds
+                      and (s.fx is not None) == (attempt.fx is not None)]
+    for schedule in candidates:
+        try:
+            quoted = quote(amount, currency, kind, schedule, usage)
+        except FeeError as error:
+            if attempt.fee_schedule is None:
+                continue
+            raise InvalidReportError("the fee schedule cannot price this attempt", [Problem(
+                "fee_schedule_mismatch", ("attempt", "fee_schedule"), str(error))]) from None
+        balance = attempt.balance
+        sendable = None
+        if balance is not None and balance.available.currency == currency:
+            sendable = max_sendable(balance.available.value, currency, kind, schedule, usage)
+        return Priced(quoted, sendable)
+    return None
