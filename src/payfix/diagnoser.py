@@ -24,7 +24,7 @@ from pathlib import Path
 from payfix.conditions import first_failure, leaves, render
 from payfix.engines.base import Engine, create_engine
 from payfix.escalation import escalation_reasons, plan
-from payfix.facts import Facts, derive_facts, facts_view, lookup_failure
+from payfix.facts import Facts, derive_facts, facts_view
 from payfix.feefacts import Priced, price
 from payfix.handoff import build_handoff
 from payfix.intake import ReportInput, parse_report
@@ -37,7 +37,6 @@ from payfix.models.diagnosis import (
     FeeBreakdown,
     FeeLine,
     RankedRemedy,
-    RetryAdvice,
     RuleHit,
     RuleMiss,
 )
@@ -46,6 +45,7 @@ from payfix.money import format_minor
 from payfix.pack import Rule, RulePack
 from payfix.present import locale_chain, remedy_text, visible_to
 from payfix.ranking import rank
+from payfix.retry import retry_advice
 
 __all__ = ["Diagnoser", "diagnose"]
 
@@ -114,7 +114,7 @@ class Diagnoser:
                              after_seconds=r.policy.after_s)
             for r in reasons)
         safe = bool(facts.get("failure.customer_safe", True))
-        retry = self._retry(report, agent or safe)
+        retry = retry_advice(report, pack, agent or safe)
         handoff = None
         if reasons:
             priority, after_s = plan(reasons)
@@ -149,27 +149,6 @@ class Diagnoser:
         return Failure(scheme=_str(facts.get("failure.scheme")), field=_str(facts.get("failure.field")),
                        code=_str(code) if agent or safe else None, reason=reason,
                        known=bool(facts.get("failure.known", False)), customer_safe=safe)
-
-    def _retry(self, report: AttemptReport, show_code: bool) -> RetryAdvice:
-        """Retry advice from the code map; ``basis`` names the code only if it may be shown.
-
-        A payment whose funds were debited, or whose outcome is unknown, is on ``hold``: paying
-        again risks paying twice until the first attempt is reversed or resolved.
-        """
-        attempt = report.attempt
-        if attempt.funds_debited or attempt.outcome == "unknown":
-            held = "funds_debited" if attempt.funds_debited else "outcome_unknown"
-            return RetryAdvice(verdict="hold", wait_seconds=None, basis=held)
-        processor = attempt.processor
-        if processor is None:
-            return RetryAdvice(verdict="unknown", wait_seconds=None, basis=None)
-        found = lookup_failure(processor, self.pack)
-        if found.entry is None:
-            basis = f"{found.scheme}:{found.code}" if found.code else None
-            return RetryAdvice(verdict="unknown", wait_seconds=None, basis=basis)
-        return RetryAdvice(verdict=found.entry.retry,
-                           wait_seconds=found.entry.wait_s,
-                           basis=f"{found.scheme}:{found.code}" if show_code else None)
 
 
 _FIGURES = {"amount": "attempt.amount_minor", "fee": "balance.fee_minor",

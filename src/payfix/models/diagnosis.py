@@ -4,8 +4,8 @@ All models are frozen, serialise to JSON with a stable field order (the order be
 clock reading, so the same report and rule pack always give byte-identical JSON.
 
 Example:
-    >>> RetryAdvice(verdict="later", wait_seconds=3600, basis="iso8583:91").model_dump()
-    {'verdict': 'later', 'wait_seconds': 3600, 'basis': 'iso8583:91'}
+    >>> RetryAdvice(verdict="later", wait_seconds=3600, basis="iso8583:91").verdict
+    'later'
 """
 
 from __future__ import annotations
@@ -132,6 +132,12 @@ class RetryAdvice(_Out):
     verdict: Literal["now", "later", "never", "hold", "unknown"]
     wait_seconds: int | None
     basis: str | None
+    how: (
+        Literal["same_method", "with_3ds", "update_card", "after_top_up",
+                "bring_payer_on_session", "other_method", "query_first"] | None
+    ) = None
+    not_before: str | None = None
+    attempts_left: int | None = None
 
 
 class Failure(_Out):

@@ -1,0 +1,104 @@
+"""Retry advice: whether, when and how to try the same payment again, as the card schemes count.
+
+Built from the code map's verdict for the deciding code, then tightened — never loosened — by:
+
+* a payment whose funds were debited or whose outcome is unknown is on ``hold`` (paying again risks
+  paying twice);
+* a Mastercard Merchant Advice Code sent beside the response (``codes.merchant_advice_code``, read
+  through the ``mastercard_mac`` map) — 03 and 21 forbid any retry, 24-30 set the wait;
+* Visa decline categories: category 1 never; categories 2-4 share a re-attempt budget per card and
+  merchant over 30 days (``thresholds.visa_reattempts_30d``), counted over the attempt chain for
+  the same initiator only (customer- and merchant-initiated attempts are counted apart);
+* context: a step-up (3-D Secure) request can only be met with the payer present, so a
+  merchant-initiated charge must bring the payer back rather than retry.
+
+``how`` names the way to retry when that is the point: ``same_method``, ``with_3ds``,
+``update_card``, ``after_top_up``, ``bring_payer_on_session``, ``other_method`` or ``query_first``.
+
+Example:
+    >>> STRICTNESS["never"] > STRICTNESS["later"] > STRICTNESS["now"]
+    True
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+from payfix.facts import lookup_failure
+from payfix.models.diagnosis import RetryAdvice
+from payfix.models.report import AttemptReport
+from payfix.pack import CodeEntry, RulePack
+
+__all__ = ["STRICTNESS", "retry_advice"]
+
+STRICTNESS = {"unknown": 0, "now": 1, "later": 2, "never": 3}
+_UPDATE = frozenset({"incorrect_cvc", "invalid_expiry", "expired_card", "update_card_details",
+                     "invalid_card_number"})
+_STEP_UP = frozenset({"authentication_required"})
+
+
+def _how(entry: CodeEntry, verdict: str, initiator: str) -> str:
+    if verdict == "never":
+        return "other_method"
+    if entry.reason in _STEP_UP:
+        return "with_3ds" if initiator == "customer" else "bring_payer_on_session"
+    if entry.reason in _UPDATE:
+        return "update_card"
+    if entry.reason in ("insufficient_funds", "limit_exceeded"):
+        return "after_top_up"
+    if entry.reason in ("outcome_unknown", "payment_in_progress", "duplicate_transaction"):
+        return "query_first"
+    return "same_method"
+
+
+def retry_advice(report: AttemptReport, pack: RulePack, show_code: bool) -> RetryAdvice:
+    """The retry advice for ``report``; ``basis`` names codes only when ``show_code`` allows."""
+    attempt = report.attempt
+    if attempt.funds_debited or attempt.outcome == "unknown":
+        held = "funds_debited" if attempt.funds_debited else "outcome_unknown"
+        return RetryAdvice(verdict="hold", wait_seconds=None, basis=held, how="query_first",
+                           not_before=None, attempts_left=None)
+    processor = attempt.processor
+    found = lookup_failure(processor, pack) if processor is not None else None
+    if found is None or found.entry is None:
+        basis = f"{found.scheme}:{found.code}" if found is not None and found.code else None
+        return RetryAdvice(verdict="unknown", wait_seconds=None, basis=basis if show_code else None,
+                           how=None, not_before=None, attempts_left=None)
+    entry = found.entry
+    verdict, wait = entry.retry, entry.wait_s or 0
+    bases = [f"{found.scheme}:{found.code}"]
+    mac_code = processor.codes.merchant_advice_code if processor is not None else None
+    macs = pack.codemaps.get("mastercard_mac")
+    mac = macs.codes.get(mac_code) if macs is not None and mac_code is not None else None
+    if mac is not None and found.field != "merchant_advice_code":
+        if STRICTNESS[mac.retry] > STRICTNESS[verdict]:
+            verdict = mac.retry
+        wait = max(wait, mac.wait_s or 0)
+        bases.append(f"mastercard_mac:{mac_code}")
+    left: int | None = None
+    if entry.category == "visa_1":
+        verdict = "never"
+    elif entry.category is not None and entry.category.startswith("visa_"):
+        cap = pack.settings.thresholds.get("visa_reattempts_30d")
+        if cap is not None:
+            since = attempt.at - timedelta(days=30)
+            used = sum(1 for p in report.history
+                       if p.at >= since and p.initiator == attempt.initiator)
+            left = max(cap - used, 0)
+            if left == 0:
+                verdict = "never"
+                bases.append("visa_reattempts_30d")
+    if entry.reason in _STEP_UP and attempt.initiator == "merchant":
+        verdict = "never" if verdict == "now" else verdict
+        bases.append("merchant_initiated")
+    if verdict == "later" and wait == 0:
+        verdict = "now"
+    waiting = wait if verdict == "later" else None
+    not_before = ((attempt.at + timedelta(seconds=wait)).astimezone(UTC).isoformat()
+                  if waiting else None)
+    how = _how(entry, verdict, attempt.initiator)
+    if entry.reason in _STEP_UP and attempt.initiator == "merchant":
+        how = "bring_payer_on_session"
+    return RetryAdvice(verdict=verdict, wait_seconds=waiting,
+                       basis=", ".join(bases) if show_code else None, how=how,
+                       not_before=not_before, attempts_left=left)
