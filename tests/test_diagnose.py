@@ -27,6 +27,11 @@ EXPECTED_FIRST = {
                             {"payee.identifier_valid": False}),
     "method_expired_card.json": ("method.update_card", "method.card_expired",
                                  {"method.card_expired": True, "failure.reason": "expired_card"}),
+    "method_wechat_code_expired.json": ("method.refresh_code", "method.payment_code_expired",
+                                        {"failure.reason": "payment_code_expired"}),
+    "method_mastercard_recurring_cancelled.json": ("method.recurring_cancelled",
+                                                   "method.recurring_stopped",
+                                                   {"failure.reason": "stop_recurring"}),
     "security_account_frozen.json": ("security.account_restricted", "security.account_frozen",
                                      {"account.status": "frozen", "failure.reason": None}),
 }
