@@ -43,7 +43,7 @@ from payfix.models.diagnosis import (
 from payfix.models.report import SCHEMA_VERSION, AttemptReport
 from payfix.money import format_minor
 from payfix.pack import Rule, RulePack
-from payfix.present import locale_chain, remedy_text, visible_to
+from payfix.present import PLACEHOLDERS, locale_chain, remedy_text, visible_to
 from payfix.ranking import rank
 from payfix.retry import retry_advice
 
@@ -127,7 +127,7 @@ class Diagnoser:
                        if rule.id not in fired_ids) if agent else ()
         return Diagnosis(
             schema_version=SCHEMA_VERSION, attempt_id=report.attempt.id, audience=audience,
-            locale=chain[0], failure=self._failure(report, facts, agent), remedies=tuple(remedies),
+            locale=chain[0], failure=self._failure(facts, agent, safe), remedies=tuple(remedies),
             escalate=bool(reasons), escalation_reasons=escalations, retry=retry,
             fees=_breakdown(priced), handoff=handoff,
             fired=hits, not_fired=misses, pack=pack.info, engine=self.engine.name)
@@ -140,8 +140,8 @@ class Diagnoser:
         return RuleMiss(rule_id=rule.id, ruleset=rule.ruleset, failed=render(failed), fact=path,
                         value=facts.get(path))
 
-    def _failure(self, report: AttemptReport, facts: Facts, agent: bool) -> Failure:
-        safe = bool(facts.get("failure.customer_safe", True))
+    @staticmethod
+    def _failure(facts: Facts, agent: bool, safe: bool) -> Failure:
         reason = str(facts.get("failure.reason", "unknown"))
         if not agent and not safe:
             reason = "declined"
@@ -151,15 +151,10 @@ class Diagnoser:
                        known=bool(facts.get("failure.known", False)), customer_safe=safe)
 
 
-_FIGURES = {"amount": "attempt.amount_minor", "fee": "balance.fee_minor",
-            "max_sendable": "balance.max_sendable_minor", "required": "balance.required_minor",
-            "shortfall": "balance.shortfall_minor"}
-
-
 def _figures(facts: Facts, currency: str) -> dict[str, str]:
     """Amounts remedy texts may quote (``{fee}``, ``{shortfall}`` ...), formatted with currency."""
     return {name: format_minor(int(facts[fact]), currency)
-            for name, fact in _FIGURES.items() if fact in facts}
+            for name, fact in PLACEHOLDERS.items() if fact in facts}
 
 
 def _breakdown(priced: Priced | None) -> FeeBreakdown | None:

@@ -161,8 +161,8 @@ class _PackBuilder:
                 for name in PLACEHOLDER_RE.findall(" ".join((text.title, *text.steps))):
                     if name not in PLACEHOLDERS:
                         self.r.add("unknown_placeholder", f"remedy {entry.id!r} ({locale}): unknown "
-                                   f"placeholder {{{name}}}{_suggest(name, PLACEHOLDERS)}; known: "
-                                   f"{', '.join(PLACEHOLDERS)}", src,
+                                   f"placeholder {{{name}}}{_suggest(name, tuple(PLACEHOLDERS))}; "
+                                   f"known: {', '.join(PLACEHOLDERS)}", src,
                                    position(node, ("remedies", i, "text", locale)))
             texts = {loc: RemedyText(t.title, t.steps) for loc, t in entry.text.items()}
             out[entry.id] = Remedy(entry.id, entry.category, entry.weight, entry.self_service,

@@ -32,8 +32,14 @@ def locale_chain(requested: str | None, available: tuple[str, ...], default: str
     return tuple(dict.fromkeys(chain))
 
 
-#: Figures a remedy text may quote as ``{name}``; each is an amount with its currency.
-PLACEHOLDERS = ("amount", "fee", "max_sendable", "required", "shortfall")
+#: Figures a remedy text may quote as ``{name}``, and the money fact (minor units) each shows.
+PLACEHOLDERS = {
+    "amount": "attempt.amount_minor",
+    "fee": "balance.fee_minor",
+    "max_sendable": "balance.max_sendable_minor",
+    "required": "balance.required_minor",
+    "shortfall": "balance.shortfall_minor",
+}
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 
 
