@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from payfix import Diagnoser, diagnose
 from payfix.cli import main
 
-from .conftest import EXAMPLES, example
+from .conftest import EXAMPLES, ROOT, example
 from .strategies import reports
 
 EXPECTED_FIRST = {
@@ -138,3 +139,23 @@ def test_shared_diagnoser_gives_serial_results_under_threads(diagnoser: Diagnose
     with ThreadPoolExecutor(max_workers=8) as pool:
         threaded = list(pool.map(lambda r: diagnoser.diagnose(r).to_json(), work))
     assert threaded == serial
+
+
+def test_operator_code_override_is_visible_in_the_diagnosis(tmp_path: Path) -> None:
+    """An operator's code map that re-maps a code wins, and the agent sees which file decided."""
+    base = (ROOT / "rules" / "codes" / "stripe.yaml").read_text(encoding="utf-8")
+    (tmp_path / "codes").mkdir()
+    line = next(x for x in base.splitlines() if x.startswith("  do_not_honor:"))
+    (tmp_path / "codes" / "stripe.yaml").write_text(base.replace(
+        line, "  do_not_honor: {reason: insufficient_funds, retry: later, wait_s: 3600, "
+              "customer_safe: true, fix_by: customer, note: operator data shows these are NSF}"),
+        encoding="utf-8")
+    report = example("method_expired_card.json")
+    report["attempt"]["processor"]["codes"] = {"decline_code": "do_not_honor"}
+    bundled = diagnose(report, engine="compiled", audience="agent").failure
+    assert (bundled.reason, bundled.source.startswith("rules/codes/stripe.yaml:")) == (
+        "do_not_honor", True)
+    overlaid = Diagnoser(tmp_path, "compiled", audience="agent").diagnose(report).failure
+    assert overlaid.reason == "insufficient_funds"
+    assert overlaid.source is not None
+    assert overlaid.source.startswith(str(tmp_path / "codes" / "stripe.yaml"))

@@ -4,6 +4,7 @@ come only from the pack."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from hypothesis import given, settings
@@ -101,3 +102,30 @@ def test_card_mask_keeps_at_most_first_six_and_last_four(pan: str) -> None:
 def test_json_problems_never_echo_an_email() -> None:
     """Free-text masking hides e-mail addresses in echoed input."""
     assert "jane.doe@example.com" not in json.dumps(mask_text("jane.doe@example.com"))
+
+
+def _hidden_codes() -> list[tuple[str, str, str, str]]:
+    pack = DIAGNOSERS["customer"].pack
+    out = []
+    for scheme, codemap in sorted(pack.codemaps.items()):
+        for code, entry in sorted(codemap.codes.items()):
+            if not entry.customer_safe and ":" not in code:
+                out.append((scheme, codemap.fields[0], code, entry.reason))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(hidden=st.sampled_from(_hidden_codes()), locale=st.sampled_from(["en", "zh-CN"]))
+def test_no_code_marked_unsafe_leaks_its_reason_to_customers(hidden: tuple[str, str, str, str],
+                                                             locale: str) -> None:
+    """For every code any map marks not customer-safe, the customer output names neither the code
+    nor its reason, in either language or format."""
+    scheme, field, code, reason = hidden
+    report = example("escalate_suspected_fraud.json")
+    report["attempt"]["processor"] = {"scheme": scheme, "codes": {field: code}}
+    result = DIAGNOSERS["customer"].diagnose(report, locale=locale)
+    standalone = re.compile(rf"(?<![\w.]){re.escape(code)}(?![\w])")
+    for text in (result.to_json(), render_text(result)):
+        assert reason not in text
+        assert not standalone.search(text)
+        assert not [word for word in HIDDEN if word in text.lower()]

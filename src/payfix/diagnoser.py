@@ -23,8 +23,8 @@ from pathlib import Path
 
 from payfix.conditions import first_failure, leaves, render
 from payfix.engines.base import Engine, create_engine
-from payfix.escalation import escalation_reasons, plan
-from payfix.facts import Facts, derive_facts, facts_view
+from payfix.escalation import Raised, escalation_reasons, plan
+from payfix.facts import Facts, derive_facts, facts_view, lookup_failure
 from payfix.feefacts import Priced, price
 from payfix.handoff import build_handoff
 from payfix.intake import ReportInput, parse_report
@@ -66,6 +66,7 @@ class Diagnoser:
                  locale: str | None = None, audience: Audience = "customer") -> None:
         self.pack: RulePack = pack if isinstance(pack, RulePack) else load_pack(pack)
         self.engine: Engine = create_engine(self.pack, engine)
+        self._rules = {rule.id: rule for rule in self.pack.rules}
         self.locale = locale or self.pack.settings.default_locale
         self.audience: Audience = audience
 
@@ -97,6 +98,7 @@ class Diagnoser:
         reasons = escalation_reasons(fired, ranked, pack)
         chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
         figures = _figures(facts, report.attempt.amount.currency)
+        agent = audience == "agent"
         remedies: list[RankedRemedy] = []
         for scored in ranked:
             if not visible_to(scored.remedy, audience):
@@ -105,15 +107,14 @@ class Diagnoser:
             remedies.append(RankedRemedy(
                 rank=len(remedies) + 1, id=scored.remedy.id, category=scored.remedy.category,
                 score=scored.score, self_service=scored.remedy.self_service, title=text.title,
-                steps=text.steps, rules=tuple(r.id for r in scored.rules)))
-        agent = audience == "agent"
+                steps=text.steps, rules=tuple(r.id for r in scored.rules) if agent else ()))
+        safe = bool(facts.get("failure.customer_safe", True))
         escalations = tuple(
-            EscalationReason(code=r.code if agent else r.policy.customer_code or r.code,
+            EscalationReason(code=r.code if agent else self._customer_code(r, safe),
                              rule_id=r.rule_id if agent else None,
                              priority=r.policy.priority,
                              after_seconds=r.policy.after_s)
             for r in reasons)
-        safe = bool(facts.get("failure.customer_safe", True))
         retry = retry_advice(report, pack, agent or safe)
         handoff = None
         if reasons:
@@ -127,10 +128,20 @@ class Diagnoser:
                        if rule.id not in fired_ids) if agent else ()
         return Diagnosis(
             schema_version=SCHEMA_VERSION, attempt_id=report.attempt.id, audience=audience,
-            locale=chain[0], failure=self._failure(facts, agent, safe), remedies=tuple(remedies),
+            locale=chain[0], failure=self._failure(report, facts, agent, safe), remedies=tuple(remedies),
             escalate=bool(reasons), escalation_reasons=escalations, retry=retry,
             fees=_breakdown(priced), handoff=handoff,
             fired=hits, not_fired=misses, pack=pack.info, engine=self.engine.name)
+
+    def _customer_code(self, raised: Raised, safe: bool) -> str:
+        """What a customer sees for an escalation reason: the policy's ``customer_code`` if set;
+        ``needs_review`` when the reason came from a processor code that is not customer-safe."""
+        if raised.policy.customer_code is not None:
+            return raised.policy.customer_code
+        rule = self._rules.get(raised.rule_id or "")
+        if not safe and rule is not None and any(f.startswith("failure.") for f in rule.facts):
+            return "needs_review"
+        return raised.code
 
     @staticmethod
     def _miss(rule: Rule, facts: Facts) -> RuleMiss:
@@ -140,15 +151,21 @@ class Diagnoser:
         return RuleMiss(rule_id=rule.id, ruleset=rule.ruleset, failed=render(failed), fact=path,
                         value=facts.get(path))
 
-    @staticmethod
-    def _failure(facts: Facts, agent: bool, safe: bool) -> Failure:
+    def _failure(self, report: AttemptReport, facts: Facts, agent: bool, safe: bool) -> Failure:
+        source = None
+        processor = report.attempt.processor
+        if agent and processor is not None:
+            found = lookup_failure(processor, self.pack)
+            if found.entry is not None:
+                source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
         reason = str(facts.get("failure.reason", "unknown"))
         if not agent and not safe:
             reason = "declined"
         code = facts.get("failure.code")
         return Failure(scheme=_str(facts.get("failure.scheme")), field=_str(facts.get("failure.field")),
                        code=_str(code) if agent or safe else None, reason=reason,
-                       known=bool(facts.get("failure.known", False)), customer_safe=safe)
+                       known=bool(facts.get("failure.known", False)), customer_safe=safe,
+                       source=source)
 
 
 def _figures(facts: Facts, currency: str) -> dict[str, str]:

@@ -67,6 +67,7 @@ class RankedRemedy(_Out):
     """One remedy in the ranked list, with the rules that support it.
 
     ``score`` is in basis points (0-10000): the rules' confidences combined, times the catalogue weight.
+    ``rules`` is empty for the customer audience (rule ids can name a hidden reason).
     """
 
     rank: int
@@ -144,6 +145,8 @@ class Failure(_Out):
     """The processor's answer reduced to one payfix reason, and which code field decided it.
 
     For the customer audience ``reason`` is ``"declined"`` whenever the code is not customer-safe.
+    ``source`` (agents only) is the code-map file and line that decided, so an operator's overlay
+    of a code is visible in every diagnosis it changes.
     """
 
     scheme: str | None
@@ -152,6 +155,7 @@ class Failure(_Out):
     reason: str
     known: bool
     customer_safe: bool
+    source: str | None = None
 
 
 class FeeLine(_Out):

@@ -1,0 +1,189 @@
+"""Rule test cases: behaviour of a rule pack written as data, next to the rules (``rules/tests/``).
+
+A case file holds a ``base`` report and ``cases``; each case deep-merges its ``patch`` into the base
+(a ``null`` value deletes a key), diagnoses the result as an agent would see it, and checks what it
+expects: whether its ``rule`` fires, and optionally the top remedy and the escalation flag::
+
+    base:
+      attempt: {id: t1, at: "2026-03-01T10:00:00Z", kind: purchase,
+                amount: {value: "10.00", currency: EUR}, method: {type: wallet_balance}}
+    cases:
+      - name: no connection
+        rule: network.offline
+        patch: {device: {online: false, connection: none}}
+        fires: true
+        top: network.reconnect
+
+Coverage counts, for every rule of the pack, whether some case saw it fire and some case saw it
+not fire.
+
+Example:
+    >>> result = run_rule_tests()
+    >>> result.failures
+    ()
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from payfix._yamlsrc import Reader, Source, bundled_rules_dir, position
+from payfix.diagnoser import Diagnoser
+from payfix.errors import InvalidReportError, Problem, RulePackError
+from payfix.loader import load_pack
+from payfix.pack import RulePack
+
+__all__ = ["CaseResult", "RuleTestResult", "run_rule_tests"]
+
+
+class _Case(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    rule: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    patch: dict[str, Any] = Field(default_factory=dict)
+    fires: bool
+    top: str | None = None
+    escalate: bool | None = None
+
+
+class _CaseFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    description: str | None = None
+    base: dict[str, Any]
+    cases: Annotated[tuple[Any, ...], Field(min_length=1)]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    """One case's outcome; ``where`` is ``file:line`` and ``problems`` is empty when it passed."""
+
+    where: str
+    name: str
+    rule: str
+    fires: bool
+    problems: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True when every expectation of the case held."""
+        return not self.problems
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTestResult:
+    """All case results, and the pack's rules seen firing / not firing in a passing case."""
+
+    cases: tuple[CaseResult, ...]
+    rules: tuple[str, ...]
+    fired: frozenset[str] = field(default_factory=frozenset)
+    not_fired: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def failures(self) -> tuple[CaseResult, ...]:
+        """The cases that did not pass."""
+        return tuple(c for c in self.cases if not c.passed)
+
+    def coverage_line(self) -> str:
+        """``coverage: 54/54 rules fired in a case, 54/54 seen not firing``."""
+        total = len(self.rules)
+        return (f"coverage: {len(self.fired)}/{total} rules fired in a case, "
+                f"{len(self.not_fired)}/{total} seen not firing")
+
+    @property
+    def uncovered(self) -> tuple[str, ...]:
+        """Rules lacking a positive or a negative case."""
+        return tuple(r for r in self.rules if r not in self.fired or r not in self.not_fired)
+
+
+def _merge(base: Any, patch: Any) -> Any:
+    if not isinstance(base, Mapping) or not isinstance(patch, Mapping):
+        return copy.deepcopy(patch)
+    out = dict(copy.deepcopy(base))
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = _merge(out.get(key), value)
+    return out
+
+
+def _check(case: _Case, diagnoser: Diagnoser, report: dict[str, Any],
+           known: frozenset[str]) -> tuple[bool | None, tuple[str, ...]]:
+    if case.rule not in known:
+        return None, (f"unknown rule {case.rule!r}",)
+    try:
+        result = diagnoser.diagnose(report, audience="agent")
+    except InvalidReportError as error:
+        return None, tuple(f"invalid report: {p.render()}" for p in error.problems)
+    fired = {hit.rule_id for hit in result.fired}
+    problems = []
+    did_fire = case.rule in fired
+    if did_fire != case.fires:
+        verb = "to fire" if case.fires else "not to fire"
+        problems.append(f"expected {case.rule} {verb}; fired: {', '.join(sorted(fired)) or 'none'}")
+    top = result.remedies[0].id if result.remedies else None
+    if case.top is not None and top != case.top:
+        problems.append(f"expected top remedy {case.top}, got {top}")
+    if case.escalate is not None and result.escalate != case.escalate:
+        problems.append(f"expected escalate={case.escalate}, got {result.escalate}")
+    return did_fire, tuple(problems)
+
+
+def run_rule_tests(overlay: str | Path | None = None, *, pack: RulePack | None = None,
+                   engine: str = "compiled") -> RuleTestResult:
+    """Run every case in the pack's ``tests/`` folder (bundled, or ``overlay`` laid over it).
+
+    Raises:
+        RulePackError: a case file is malformed (all problems listed, with file:line:col).
+    """
+    pack = pack if pack is not None else load_pack(overlay)
+    diagnoser = Diagnoser(pack, engine, audience="agent")
+    folders: list[tuple[Path, str | None]] = [(bundled_rules_dir() / "tests", "rules/tests")]
+    if overlay is not None:
+        folders.append((Path(overlay) / "tests", None))
+    files: dict[str, Source] = {}
+    for folder, label in folders:
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
+            shown = f"{label}/{path.name}" if label else str(path)
+            files[path.name] = Source(path.name, shown, path.read_bytes())
+    reader = Reader()
+    known = frozenset(rule.id for rule in pack.rules)
+    results: list[CaseResult] = []
+    fired: set[str] = set()
+    not_fired: set[str] = set()
+    for src in files.values():
+        node = reader.load(src)
+        model = reader.model(_CaseFile, node, src) if node is not None else None
+        if model is None:
+            continue
+        for i, raw in enumerate(node["cases"]):
+            case = reader.model(_Case, raw, src, ("cases", i))
+            if case is None:
+                continue
+            at = position(node, ("cases", i))
+            where = f"{src.shown}:{at[0] + 1 if at else '?'}"
+            did_fire, problems = _check(case, diagnoser, _merge(model.base, case.patch), known)
+            if not problems and did_fire is not None:
+                (fired if did_fire else not_fired).add(case.rule)
+            results.append(CaseResult(where, case.name, case.rule, case.fires, problems))
+    if reader.problems:
+        raise RulePackError(f"rule tests have {len(reader.problems)} problem(s)", reader.problems)
+    return RuleTestResult(tuple(results), tuple(sorted(known)), frozenset(fired),
+                          frozenset(not_fired))
+
+
+def problems_of(result: RuleTestResult) -> tuple[Problem, ...]:
+    """Failed cases and uncovered rules as problems (for the CLI's JSON output)."""
+    out = [Problem("rule_test_failed", (c.rule,), f"{c.where}: {c.name}: {'; '.join(c.problems)}")
+           for c in result.failures]
+    out += [Problem("rule_not_covered", (rule,), f"rule {rule} needs a case where it fires and one "
+                    "where it does not") for rule in result.uncovered]
+    return tuple(out)
