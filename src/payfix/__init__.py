@@ -2,7 +2,8 @@
 
 Hand payfix a failed payment attempt with its device context; it evaluates rule sets (network,
 balance, payee, payment method, account security) kept as data in a rule pack, and returns ranked
-remedies, retry advice, an escalate-to-human flag and the evidence behind each.
+remedies, retry advice, an escalate-to-human flag and the evidence behind each. For support agents,
+:func:`lookup_code` says what one processor code means and what the pack advises for it.
 
 Example:
     >>> import payfix
@@ -17,15 +18,19 @@ Example:
 """
 
 from payfix._version import __version__
+from payfix.codes import CodeInfo, list_codes, lookup_code
 from payfix.diagnoser import Diagnoser, diagnose
 from payfix.engines import durable_available
 from payfix.errors import (
+    CodeLookupError,
     EngineError,
     EngineUnavailableError,
     InvalidReportError,
     PayfixError,
     Problem,
     RulePackError,
+    UnknownCodeError,
+    UnknownSchemeError,
 )
 from payfix.intake import parse_report
 from payfix.loader import load_pack
@@ -34,6 +39,8 @@ from payfix.pack import RulePack
 
 __all__ = [
     "AttemptReport",
+    "CodeInfo",
+    "CodeLookupError",
     "Diagnoser",
     "Diagnosis",
     "EngineError",
@@ -43,9 +50,13 @@ __all__ = [
     "Problem",
     "RulePack",
     "RulePackError",
+    "UnknownCodeError",
+    "UnknownSchemeError",
     "__version__",
     "diagnose",
     "durable_available",
+    "list_codes",
     "load_pack",
+    "lookup_code",
     "parse_report",
 ]

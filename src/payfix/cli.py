@@ -1,8 +1,9 @@
-"""The ``payfix`` command line: diagnose reports, print the schema, check rule packs.
+"""The ``payfix`` command line: diagnose reports, print the schema, check rule packs, look up
+processor codes.
 
-Exit codes: 0 done, 2 invalid input or rule pack (problems printed as JSON ``{type, loc, msg}``
-objects on stderr, or on stdout with ``--format json``), 1 unexpected failure. Bad input never
-prints a traceback.
+Exit codes: 0 done, 2 invalid input or rule pack, or an unknown scheme or code (problems printed as
+JSON ``{type, loc, msg}`` objects on stderr, or on stdout with ``--format json``), 1 unexpected
+failure. Bad input never prints a traceback.
 """
 
 from __future__ import annotations
@@ -10,14 +11,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from payfix._version import __version__
+from payfix.codes import BRANDS, CodeInfo, list_codes, lookup_code, render_code_text
 from payfix.diagnoser import Diagnoser
 from payfix.engines.base import ENGINE_NAMES
-from payfix.errors import EngineError, InvalidReportError, Problem, RulePackError
+from payfix.errors import (
+    CodeLookupError,
+    EngineError,
+    InvalidReportError,
+    Problem,
+    RulePackError,
+)
 from payfix.loader import load_pack
 from payfix.models.report import AttemptReport
 from payfix.present import render_text
@@ -47,6 +56,20 @@ def _parser() -> argparse.ArgumentParser:
     check = rules_sub.add_parser("check", help="load, type-check and lint a rule pack")
     check.add_argument("dir", nargs="?", default=None, help="overlay directory (default: bundled)")
     check.add_argument("--format", choices=("json", "text"), default="text")
+
+    codes = sub.add_parser("codes", help="what processor codes mean, and what payfix advises")
+    codes_sub = codes.add_subparsers(dest="codes_command", required=True)
+    lookup = codes_sub.add_parser("lookup", help="look up one code of one scheme")
+    lookup.add_argument("scheme", help="code scheme, e.g. iso8583, stripe, alipay")
+    lookup.add_argument("code", help="the code as the processor sent it, e.g. 51 or do_not_honor")
+    lookup.add_argument("--brand", type=str.lower, choices=BRANDS, default=None,
+                        help="card brand: its 'brand:code' entry wins over the plain one")
+    listing = codes_sub.add_parser("list", help="list every code of a scheme (or of all schemes)")
+    listing.add_argument("scheme", nargs="?", default=None, help="code scheme (default: all)")
+    for command in (lookup, listing):
+        command.add_argument("--format", choices=("json", "text"), default="text")
+        command.add_argument("--locale", default=None, help="remedy title locale, e.g. en or zh-CN")
+        command.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
     return parser
 
 
@@ -97,6 +120,34 @@ def _rules_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _codes(args: argparse.Namespace) -> int:
+    pack = load_pack(args.rules) if args.rules is not None else None
+    found: tuple[CodeInfo, ...]
+    if args.codes_command == "lookup":
+        found = (lookup_code(args.scheme, args.code, brand=args.brand, pack=pack, locale=args.locale),)
+    else:
+        found = list_codes(args.scheme, pack, locale=args.locale)
+    if args.format == "json":
+        dumped = [info.model_dump(mode="json") for info in found]
+        print(json.dumps(dumped[0] if args.codes_command == "lookup" else dumped,
+                         ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if args.codes_command == "lookup":
+        sys.stdout.write(render_code_text(found[0]))
+        return EXIT_OK
+    counts = Counter(info.scheme for info in found)
+    blocks: list[str] = []
+    scheme = None
+    for info in found:  # the map's sources once per scheme, then one block per code
+        if info.scheme != scheme:
+            scheme = info.scheme
+            blocks.append(f"# {scheme}: {counts[scheme]} entries from {info.source.at.rpartition(':')[0]}\n"
+                          f"# sources: {info.source.text}\n")
+        blocks.append(render_code_text(info, sources=False))
+    sys.stdout.write("\n".join(blocks))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (``payfix`` console script calls ``sys.exit`` on it)."""
     args = _parser().parse_args(argv)
@@ -104,12 +155,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "diagnose":
             return _diagnose(args)
+        if args.command == "codes":
+            return _codes(args)
         if args.command == "schema":
             print(json.dumps(AttemptReport.model_json_schema(), indent=2, ensure_ascii=False))
             return EXIT_OK
         return _rules_check(args)
     except (InvalidReportError, RulePackError) as error:
         _emit_problems(error.problems, fmt)
+        return EXIT_INVALID
+    except CodeLookupError as error:
+        _emit_problems([error.problem], fmt)
         return EXIT_INVALID
     except EngineError as error:
         print(f"payfix: engine error: {error}", file=sys.stderr)

@@ -5,6 +5,9 @@ The exception tree::
     PayfixError
     ├── InvalidReportError (ValueError)    a report failed validation; carries problems
     ├── RulePackError (ValueError)         a rule pack failed to load or lint; carries problems
+    ├── CodeLookupError (LookupError)      a processor code look-up found nothing; carries a problem
+    │   ├── UnknownSchemeError             no code map for the scheme (the message lists the known ones)
+    │   └── UnknownCodeError               the scheme's code map has no entry for the code
     └── EngineError (RuntimeError)         a rule engine failed (raised from the original error)
         └── EngineUnavailableError         the engine asked for cannot be used here
 
@@ -23,13 +26,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from payfix.masking import mask_text
+
 __all__ = [
+    "CodeLookupError",
     "EngineError",
     "EngineUnavailableError",
     "InvalidReportError",
     "PayfixError",
     "Problem",
     "RulePackError",
+    "UnknownCodeError",
+    "UnknownSchemeError",
 ]
 
 
@@ -98,6 +106,62 @@ class InvalidReportError(_ProblemsError, ValueError):
 
 class RulePackError(_ProblemsError, ValueError):
     """A rule pack is invalid; ``problems`` lists every problem with file, line and column."""
+
+
+class CodeLookupError(PayfixError, LookupError):
+    """A processor code look-up found nothing; ``problem`` says what, in the ``{type, loc, msg}``
+    shape, and ``str(error)`` is its message."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(problem.msg)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across processes, like the built-ins
+        return (_rebuild, (type(self), self.__dict__))
+
+
+class UnknownSchemeError(CodeLookupError):
+    """No code map for ``scheme``; ``known`` lists the schemes the pack maps (also in the message).
+
+    Example:
+        >>> error = UnknownSchemeError("visa", ("iso8583", "stripe"))
+        >>> str(error)
+        "unknown scheme 'visa'; known schemes: iso8583, stripe"
+        >>> isinstance(error, LookupError), error.problem.type
+        (True, 'unknown_scheme')
+    """
+
+    def __init__(self, scheme: str, known: Iterable[str], hint: str = "") -> None:
+        self.scheme = scheme
+        self.known: tuple[str, ...] = tuple(known)
+        listed = ", ".join(self.known) or "none"
+        shown = mask_text(scheme)  # what was typed is echoed: mask a pasted card number
+        super().__init__(Problem("unknown_scheme", ("scheme",),
+                                 f"unknown scheme {shown!r}{hint}; known schemes: {listed}",
+                                 input=shown))
+
+
+class UnknownCodeError(CodeLookupError):
+    """``code`` is not in the code map of ``scheme`` (a known scheme).
+
+    Example:
+        >>> str(UnknownCodeError("iso8583", "X9"))
+        "unknown code 'X9' for scheme 'iso8583'"
+    """
+
+    def __init__(self, scheme: str, code: str, hint: str = "") -> None:
+        self.scheme = scheme
+        self.code = code
+        shown = mask_text(code)
+        super().__init__(Problem("unknown_code", ("code",),
+                                 f"unknown code {shown!r} for scheme {scheme!r}{hint}", input=shown))
+
+
+def _rebuild(cls: type[CodeLookupError], state: dict[str, Any]) -> CodeLookupError:
+    error = cls.__new__(cls)
+    CodeLookupError.__init__(error, state["problem"])
+    error.__dict__.update(state)
+    return error
 
 
 class EngineError(PayfixError, RuntimeError):
