@@ -140,3 +140,35 @@ def test_rules_check_reports_ok_and_bad_packs(tmp_path: Path,
     err = capsys.readouterr().err
     assert "payee.yaml:4:11: unknown fact 'payee.identifer_valid' (did you mean " \
            "'payee.identifier_valid'?)" in err
+
+
+def test_rules_test_command_runs_the_cases_and_prints_coverage(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`payfix rules test` passes on the bundled pack and says every rule is covered."""
+    assert main(["rules", "test"]) == 0
+    out = capsys.readouterr().out
+    pack = load_pack()
+    total = len(pack.rules)
+    assert f"coverage: {total}/{total} rules fired in a case, {total}/{total} seen not firing" in out
+
+
+def test_fees_quote_prints_the_breakdown_and_max_sendable(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`payfix fees quote` shows every component, the debit and the largest amount that fits."""
+    assert main(["fees", "quote", "120.00", "EUR", "--kind", "p2p_transfer",
+                 "--free-transfers-used", "5", "--balance", "120.00"]) == 0
+    out = capsys.readouterr().out
+    assert "percentage    0.60 EUR" in out
+    assert "debited   120.60 EUR" in out
+    assert "max sendable from 120.00 EUR: 119.40 EUR" in out
+    assert main(["fees", "quote", "1", "XXX", "--kind", "purchase"]) == 2
+
+
+def test_synth_then_replay_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`payfix synth` and `payfix replay` run from the main command; counts are conserved."""
+    data = tmp_path / "in.jsonl"
+    assert main(["synth", "--rows", "300", "--seed", "3", "--corrupt-share", "0.1",
+                 "--out", str(data)]) == 0
+    assert main(["replay", str(data), "--out", str(tmp_path / "out"), "--rejects",
+                 str(tmp_path / "rejects.jsonl"), "--workers", "1"]) == 0
+    assert "rows in: 300, out: 270, rejected: 30" in capsys.readouterr().out

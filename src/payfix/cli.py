@@ -13,10 +13,13 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from payfix._version import __version__
+from payfix.batch.cli import add_subcommands as add_batch_subcommands
+from payfix.batch.cli import run as run_batch
 from payfix.codes import BRANDS, CodeInfo, list_codes, lookup_code, render_code_text
 from payfix.diagnoser import Diagnoser
 from payfix.engines.base import ENGINE_NAMES
@@ -27,9 +30,11 @@ from payfix.errors import (
     Problem,
     RulePackError,
 )
+from payfix.fees import FeeError, Usage, max_sendable, quote
 from payfix.loader import load_pack
 from payfix.models.report import AttemptReport
 from payfix.present import render_text
+from payfix.ruletests import problems_of, run_rule_tests
 
 __all__ = ["main"]
 
@@ -56,6 +61,27 @@ def _parser() -> argparse.ArgumentParser:
     check = rules_sub.add_parser("check", help="load, type-check and lint a rule pack")
     check.add_argument("dir", nargs="?", default=None, help="overlay directory (default: bundled)")
     check.add_argument("--format", choices=("json", "text"), default="text")
+    test = rules_sub.add_parser("test", help="run the pack's rule test cases (tests/*.yaml)")
+    test.add_argument("dir", nargs="?", default=None, help="overlay directory (default: bundled)")
+    test.add_argument("--format", choices=("json", "text"), default="text")
+    test.add_argument("--engine", choices=("compiled", "durable"), default="compiled")
+
+    fees = sub.add_parser("fees", help="fee schedules")
+    fees_sub = fees.add_subparsers(dest="fees_command", required=True)
+    quote_cmd = fees_sub.add_parser("quote", help="quote the fee of one payment under a schedule")
+    quote_cmd.add_argument("amount", help="amount, e.g. 120.00")
+    quote_cmd.add_argument("currency", help="ISO 4217 code, e.g. EUR")
+    quote_cmd.add_argument("--kind", required=True,
+                           choices=("purchase", "p2p_transfer", "bill_payment", "withdrawal", "top_up"))
+    quote_cmd.add_argument("--schedule", default=None,
+                           help="schedule id (default: the first that prices this kind and currency)")
+    quote_cmd.add_argument("--free-transfers-used", type=int, default=0)
+    quote_cmd.add_argument("--free-amount-used", default="0")
+    quote_cmd.add_argument("--balance", default=None, help="also give the max sendable amount")
+    quote_cmd.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
+    quote_cmd.add_argument("--format", choices=("json", "text"), default="text")
+
+    add_batch_subcommands(sub)
 
     codes = sub.add_parser("codes", help="what processor codes mean, and what payfix advises")
     codes_sub = codes.add_subparsers(dest="codes_command", required=True)
@@ -120,6 +146,69 @@ def _rules_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _rules_test(args: argparse.Namespace) -> int:
+    result = run_rule_tests(args.dir, engine=args.engine)
+    problems = problems_of(result)
+    if args.format == "json":
+        print(json.dumps({"cases": len(result.cases), "failed": len(result.failures),
+                          "coverage": result.coverage_line(),
+                          "problems": [p.to_dict() for p in problems]}, indent=2))
+    else:
+        for case in result.failures:
+            print(f"FAIL {case.where}: {case.name}: {'; '.join(case.problems)}")
+        for rule in result.uncovered:
+            print(f"UNCOVERED {rule}: needs a case where it fires and one where it does not")
+        print(f"{len(result.cases) - len(result.failures)} passed, {len(result.failures)} failed")
+        print(result.coverage_line())
+    return EXIT_OK if not problems else EXIT_UNEXPECTED
+
+
+def _fees_quote(args: argparse.Namespace) -> int:
+    pack = load_pack(args.rules)
+    try:
+        amount = Decimal(args.amount)
+        used = Decimal(args.free_amount_used)
+        balance = Decimal(args.balance) if args.balance is not None else None
+    except InvalidOperation:
+        raise InvalidReportError("not a decimal amount", [Problem(
+            "decimal_parsing", ("amount",), "amounts are decimals such as 120.00")]) from None
+    candidates = ([args.schedule] if args.schedule else
+                  [sid for sid, s in sorted(pack.fees.items())
+                   if s.currency == args.currency and args.kind in s.kinds and s.fx is None])
+    if not candidates or candidates[0] not in pack.fees:
+        known = ", ".join(sorted(pack.fees)) or "none"
+        raise InvalidReportError("no fee schedule", [Problem(
+            "unknown_fee_schedule", ("schedule",),
+            f"no fee schedule {'named ' + repr(args.schedule) if args.schedule else 'prices'} "
+            f"{args.kind} in {args.currency}; known schedules: {known}")])
+    schedule = pack.fees[candidates[0]]
+    usage = Usage(free_transfers_used=args.free_transfers_used, free_amount_used=used)
+    try:
+        quoted = quote(amount, args.currency, args.kind, schedule, usage)
+        best = (max_sendable(balance, args.currency, args.kind, schedule, usage)
+                if balance is not None else None)
+    except FeeError as error:
+        raise InvalidReportError("cannot quote", [Problem("fee_error", (), str(error))]) from None
+    if args.format == "json":
+        print(json.dumps({
+            "schedule": quoted.schedule, "currency": quoted.currency, "amount": str(quoted.amount),
+            "components": [{"name": c.name, "amount": str(c.amount)} for c in quoted.components],
+            "fee": str(quoted.fee), "debited": str(quoted.debited), "received": str(quoted.received),
+            "max_sendable": str(best) if best is not None else None}, indent=2))
+        return EXIT_OK
+    cur = quoted.currency
+    print(f"schedule  {quoted.schedule}")
+    print(f"amount    {quoted.amount} {cur}")
+    for component in quoted.components:
+        print(f"  {component.name:<14}{component.amount} {cur}")
+    print(f"fee       {quoted.fee} {cur}")
+    print(f"debited   {quoted.debited} {cur}")
+    print(f"received  {quoted.received} {quoted.received_currency}")
+    if best is not None:
+        print(f"max sendable from {balance} {cur}: {best} {cur}")
+    return EXIT_OK
+
+
 def _codes(args: argparse.Namespace) -> int:
     pack = load_pack(args.rules) if args.rules is not None else None
     found: tuple[CodeInfo, ...]
@@ -160,6 +249,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "schema":
             print(json.dumps(AttemptReport.model_json_schema(), indent=2, ensure_ascii=False))
             return EXIT_OK
+        if args.command == "fees":
+            return _fees_quote(args)
+        if args.command in ("synth", "replay"):
+            return run_batch(args)
+        if args.rules_command == "test":
+            return _rules_test(args)
         return _rules_check(args)
     except (InvalidReportError, RulePackError) as error:
         _emit_problems(error.problems, fmt)
