@@ -48,6 +48,7 @@ RULES = {
     "payee.cannot_receive": 'failure.reason == "payee_cannot_receive"',
     "payee.name_mismatch": 'payee.name_check in ["no_match", "partial_match"]',
     "payee.amount_anomaly": "payee.amount_ratio_bp >= 50000",
+    "payee.invalid_amount": 'failure.reason == "invalid_amount"',
     "payee.self_transfer": "payee.is_payer == true",
     "payee.account_invalid": 'failure.reason in ["invalid_account", "invalid_card_number"] and attempt.kind '
                              'in ["p2p_transfer", "withdrawal", "bill_payment"]',
@@ -59,7 +60,7 @@ RULES = {
     "method.issuer_declined": 'failure.reason in ["do_not_honor", "generic_decline"]',
     "method.issuer_declined_alternative": 'failure.reason in ["do_not_honor", "generic_decline"]',
     "method.issuer_unavailable": 'failure.reason in ["issuer_unavailable", "processing_error", '
-                                 '"try_again_later"]',
+                                 '"try_again_later"] and not failure.retry == "never"',
     "method.authentication": 'failure.reason in ["authentication_required", "authentication_failed"]',
     "method.update_details": 'failure.reason in ["update_card_details", "invalid_expiry", '
                              '"token_requirements"]',
@@ -176,6 +177,8 @@ def fired(f: Mapping[str, Scalar]) -> frozenset[str]:
         hit("payee.amount_anomaly")
     if get("payee.is_payer") is True:
         hit("payee.self_transfer")
+    if reason == "invalid_amount":
+        hit("payee.invalid_amount")
     if reason in ("invalid_account", "invalid_card_number") and kind in ("p2p_transfer", "withdrawal",
                                                                          "bill_payment"):
         hit("payee.account_invalid")
@@ -190,7 +193,8 @@ def fired(f: Mapping[str, Scalar]) -> frozenset[str]:
     if reason in ("do_not_honor", "generic_decline"):
         hit("method.issuer_declined")
         hit("method.issuer_declined_alternative")
-    if reason in ("issuer_unavailable", "processing_error", "try_again_later"):
+    if (reason in ("issuer_unavailable", "processing_error", "try_again_later")
+            and get("failure.retry") != "never"):
         hit("method.issuer_unavailable")
     if reason in ("authentication_required", "authentication_failed"):
         hit("method.authentication")
