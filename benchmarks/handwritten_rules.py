@@ -60,7 +60,8 @@ RULES = {
     "method.issuer_declined": 'failure.reason in ["do_not_honor", "generic_decline"]',
     "method.issuer_declined_alternative": 'failure.reason in ["do_not_honor", "generic_decline"]',
     "method.issuer_unavailable": 'failure.reason in ["issuer_unavailable", "processing_error", '
-                                 '"try_again_later"] and not failure.retry == "never"',
+                                 '"try_again_later"] and not failure.retry == "never" and '
+                                 'not attempt.funds_debited == true',
     "method.authentication": 'failure.reason in ["authentication_required", "authentication_failed"]',
     "method.update_details": 'failure.reason in ["update_card_details", "invalid_expiry", '
                              '"token_requirements"]',
@@ -194,7 +195,7 @@ def fired(f: Mapping[str, Scalar]) -> frozenset[str]:
         hit("method.issuer_declined")
         hit("method.issuer_declined_alternative")
     if (reason in ("issuer_unavailable", "processing_error", "try_again_later")
-            and get("failure.retry") != "never"):
+            and get("failure.retry") != "never" and get("attempt.funds_debited") is not True):
         hit("method.issuer_unavailable")
     if reason in ("authentication_required", "authentication_failed"):
         hit("method.authentication")
