@@ -161,3 +161,24 @@ def test_no_retry_while_a_payment_is_debited_or_unresolved(diagnoser: Diagnoser,
     report["attempt"].update(change)
     retry = diagnoser.diagnose(report).retry
     assert (retry.verdict, retry.basis) == ("hold", basis)
+
+
+TOP = {
+    "escalate_account_closed.json": "security.account_restricted",
+    "escalate_code_requires_support.json": "security.account_restricted",
+    "escalate_compliance_hold.json": "security.account_restricted",
+    "escalate_funds_debited.json": "support.contact",
+    "escalate_high_value.json": "support.contact",
+    "escalate_merchant_fault.json": "method.use_another",
+    "escalate_no_credible_remedy.json": None,
+    "escalate_outcome_unknown.json": "network.check_status_first",
+    "escalate_repeated_failure.json": "support.contact",
+    "escalate_suspected_fraud.json": "security.review_risk_hold",
+}
+
+
+@pytest.mark.parametrize("name", sorted(TOP))
+def test_escalation_examples_rank_the_expected_remedy_first(diagnoser: Diagnoser, name: str) -> None:
+    """Each escalation example's first remedy is the one an agent would start with."""
+    remedies = diagnoser.diagnose(example(name)).remedies
+    assert (remedies[0].id if remedies else None) == TOP[name]

@@ -68,3 +68,24 @@ def test_customers_do_not_see_the_basis_of_a_hidden_code() -> None:
     customer = Diagnoser(engine="compiled", audience="customer").diagnose(report)
     assert customer.retry.verdict == "never"
     assert customer.retry.basis is None
+
+
+@pytest.mark.parametrize(("priors", "method_type", "expected"), [
+    (9, None, ("later", 1)),
+    (10, None, ("never", 0)),
+    (10, "wallet_balance", ("later", 10)),
+], ids=["one-left-today", "24h-budget-spent", "other-method-not-counted"])
+def test_mastercard_excessive_attempts_in_24_hours(priors: int, method_type: str | None,
+                                                   expected: tuple[str, int]) -> None:
+    """Mastercard counts attempts per card in 24 h; tries with another method do not count."""
+    report = _card_report({"response_code": "51"})
+    report["attempt"]["processor"]["brand"] = "mastercard"
+    at = datetime.fromisoformat(report["attempt"]["at"].replace("Z", "+00:00"))
+    report["history"] = [
+        {"at": (at - timedelta(hours=20) + timedelta(minutes=i)).isoformat(), "outcome": "failed",
+         "scheme": "iso8583", "code": "51", **({"method_type": method_type} if method_type else {})}
+        for i in range(priors)]
+    retry = AGENT.diagnose(report).retry
+    assert (retry.verdict, retry.attempts_left) == expected
+    if expected[0] == "never":
+        assert "mastercard_reattempts_24h" in (retry.basis or "")

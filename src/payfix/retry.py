@@ -7,8 +7,12 @@ Built from the code map's verdict for the deciding code, then tightened — neve
 * a Mastercard Merchant Advice Code sent beside the response (``codes.merchant_advice_code``, read
   through the ``mastercard_mac`` map) — 03 and 21 forbid any retry, 24-30 set the wait;
 * Visa decline categories: category 1 never; categories 2-4 share a re-attempt budget per card and
-  merchant over 30 days (``thresholds.visa_reattempts_30d``), counted over the attempt chain for
-  the same initiator only (customer- and merchant-initiated attempts are counted apart);
+  merchant over 30 days (``thresholds.visa_reattempts_30d``);
+* Mastercard's excessive-attempts limits per card over 24 hours and 30 days
+  (``thresholds.mastercard_reattempts_24h`` / ``_30d``);
+* budgets are counted over the attempt chain for the same initiator only (customer- and
+  merchant-initiated attempts apart) and the same payment method; ``attempts_left`` is the
+  smallest remaining budget;
 * context: a step-up (3-D Secure) request can only be met with the payer present, so a
   merchant-initiated charge must bring the payer back rather than retry.
 
@@ -51,6 +55,18 @@ def _how(entry: CodeEntry, verdict: str, initiator: str) -> str:
     return "same_method"
 
 
+def _attempts_within(report: AttemptReport, seconds: int) -> int:
+    """Earlier attempts of this payment the schemes count against the same budget: within the
+    window, by the same initiator (customer- and merchant-initiated are counted apart), and on the
+    same payment method when the chain says which one was used."""
+    attempt = report.attempt
+    since = attempt.at - timedelta(seconds=seconds)
+    method = attempt.method.type
+    return sum(1 for p in report.history
+               if p.at >= since and p.initiator == attempt.initiator
+               and p.method_type in (None, method))
+
+
 def retry_advice(report: AttemptReport, pack: RulePack, show_code: bool) -> RetryAdvice:
     """The retry advice for ``report``; ``basis`` names codes only when ``show_code`` allows."""
     attempt = report.attempt
@@ -75,19 +91,25 @@ def retry_advice(report: AttemptReport, pack: RulePack, show_code: bool) -> Retr
             verdict = mac.retry
         wait = max(wait, mac.wait_s or 0)
         bases.append(f"mastercard_mac:{mac_code}")
-    left: int | None = None
-    if entry.category == "visa_1":
+    caps: list[tuple[str, int]] = []
+    brand = processor.brand if processor is not None else None
+    visa_rules = brand in (None, "visa")  # Visa's categories bind Visa cards (or an unknown brand)
+    if visa_rules and entry.category == "visa_1":
         verdict = "never"
-    elif entry.category is not None and entry.category.startswith("visa_"):
-        cap = pack.settings.thresholds.get("visa_reattempts_30d")
-        if cap is not None:
-            since = attempt.at - timedelta(days=30)
-            used = sum(1 for p in report.history
-                       if p.at >= since and p.initiator == attempt.initiator)
-            left = max(cap - used, 0)
-            if left == 0:
-                verdict = "never"
-                bases.append("visa_reattempts_30d")
+    elif visa_rules and entry.category is not None and entry.category.startswith("visa_"):
+        caps.append(("visa_reattempts_30d", 30 * 86400))
+    if brand == "mastercard" or found.scheme == "mastercard_mac":
+        caps += [("mastercard_reattempts_24h", 86400), ("mastercard_reattempts_30d", 30 * 86400)]
+    left: int | None = None
+    for name, window in caps:
+        cap = pack.settings.thresholds.get(name)
+        if cap is None:
+            continue
+        remaining = max(cap - _attempts_within(report, window), 0)
+        left = remaining if left is None else min(left, remaining)
+        if remaining == 0:
+            verdict = "never"
+            bases.append(name)
     if entry.reason in _STEP_UP and attempt.initiator == "merchant":
         verdict = "never" if verdict == "now" else verdict
         bases.append("merchant_initiated")
