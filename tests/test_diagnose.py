@@ -130,11 +130,11 @@ def test_no_cross_talk_between_diagnoses(diagnoser: Diagnoser, a: dict[str, Any]
 
 
 def test_shared_diagnoser_gives_serial_results_under_threads(diagnoser: Diagnoser) -> None:
-    """Eight threads sharing one Diagnoser get exactly what serial calls get."""
+    """Eight threads sharing one Diagnoser get exactly what serial calls get (2,000 reports)."""
     from concurrent.futures import ThreadPoolExecutor
 
     names = sorted(EXPECTED_FIRST)
-    work = [example(names[i % len(names)]) for i in range(400)]
+    work = [example(names[i % len(names)]) for i in range(2000)]
     serial = [diagnoser.diagnose(r).to_json() for r in work]
     with ThreadPoolExecutor(max_workers=8) as pool:
         threaded = list(pool.map(lambda r: diagnoser.diagnose(r).to_json(), work))
