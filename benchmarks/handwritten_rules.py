@@ -62,6 +62,7 @@ RULES = {
     "method.issuer_unavailable": 'failure.reason in ["issuer_unavailable", "processing_error", '
                                  '"try_again_later"] and not failure.retry == "never" and '
                                  'not attempt.funds_debited == true',
+    "method.address_mismatch": 'failure.reason == "address_mismatch"',
     "method.authentication": 'failure.reason in ["authentication_required", "authentication_failed"]',
     "method.update_details": 'failure.reason in ["update_card_details", "invalid_expiry", '
                              '"token_requirements"]',
@@ -197,6 +198,8 @@ def fired(f: Mapping[str, Scalar]) -> frozenset[str]:
     if (reason in ("issuer_unavailable", "processing_error", "try_again_later")
             and get("failure.retry") != "never" and get("attempt.funds_debited") is not True):
         hit("method.issuer_unavailable")
+    if reason == "address_mismatch":
+        hit("method.address_mismatch")
     if reason in ("authentication_required", "authentication_failed"):
         hit("method.authentication")
         if get("device.two_factor_enabled") is False:
