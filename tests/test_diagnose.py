@@ -159,3 +159,27 @@ def test_operator_code_override_is_visible_in_the_diagnosis(tmp_path: Path) -> N
     assert overlaid.reason == "insufficient_funds"
     assert overlaid.source is not None
     assert overlaid.source.startswith(str(tmp_path / "codes" / "stripe.yaml"))
+
+
+@pytest.mark.parametrize(("locale", "text"), [
+    ("en", "You already have these set up: a credit card, your wallet balance."),
+    ("zh-CN", "您已绑定的其他付款方式：信用卡、钱包余额。"),
+])
+def test_use_another_method_names_the_payers_other_methods(locale: str, text: str) -> None:
+    """'Pay another way' names the methods the payer already has, not a generic list."""
+    report = example("method_expired_card.json")
+    report["attempt"]["method"]["card"]["expiry_year"] = 2030
+    report["attempt"]["processor"]["codes"] = {"decline_code": "card_not_supported"}
+    report["account"]["methods"] = ["debit_card", "credit_card", "wallet_balance", "credit_card"]
+    report["attempt"]["method"]["type"] = "debit_card"
+    remedy = diagnose(report, engine="compiled", locale=locale).remedies[0]
+    assert remedy.id == "method.use_another"
+    assert remedy.steps[0] == text
+
+
+def test_wallet_ids_are_checked_against_the_operators_format() -> None:
+    """A wallet user id that does not match the pack's wallet_id_pattern is a payee problem."""
+    report = example("balance_fee_pushes_over.json")
+    report["attempt"]["payee"]["identifier"] = "u_7712045"
+    result = diagnose(report, engine="compiled", audience="agent")
+    assert "payee.identifier_invalid" in {h.rule_id for h in result.fired}

@@ -47,6 +47,7 @@ class PackFile(_File):
         default_factory=dict
     )
     channels: tuple[ChannelFile, ...] = ()
+    wallet_id_pattern: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
 class RuleEntry(_File):

@@ -43,7 +43,7 @@ from payfix.models.diagnosis import (
 from payfix.models.report import SCHEMA_VERSION, AttemptReport
 from payfix.money import format_minor
 from payfix.pack import Rule, RulePack
-from payfix.present import PLACEHOLDERS, locale_chain, remedy_text, visible_to
+from payfix.present import PLACEHOLDERS, locale_chain, method_names, remedy_text, visible_to
 from payfix.ranking import rank
 from payfix.retry import retry_advice
 
@@ -97,7 +97,7 @@ class Diagnoser:
         ranked = rank(fired, pack)
         reasons = escalation_reasons(fired, ranked, pack)
         chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
-        figures = _figures(facts, report.attempt.amount.currency)
+        figures = _figures(report, facts, chain[0])
         agent = audience == "agent"
         remedies: list[RankedRemedy] = []
         for scored in ranked:
@@ -168,10 +168,18 @@ class Diagnoser:
                        source=source)
 
 
-def _figures(facts: Facts, currency: str) -> dict[str, str]:
-    """Amounts remedy texts may quote (``{fee}``, ``{shortfall}`` ...), formatted with currency."""
-    return {name: format_minor(int(facts[fact]), currency)
-            for name, fact in PLACEHOLDERS.items() if fact in facts}
+def _figures(report: AttemptReport, facts: Facts, locale: str) -> dict[str, str]:
+    """What remedy texts may quote: amounts (``{fee}``, ``{shortfall}`` ...) with their currency,
+    and ``{alternatives}``, the payer's other payment methods in ``locale``."""
+    currency = report.attempt.amount.currency
+    figures = {name: format_minor(int(facts[fact]), currency)
+               for name, fact in PLACEHOLDERS.items() if fact in facts}
+    if report.account is not None:
+        used = report.attempt.method.type
+        others = tuple(dict.fromkeys(m for m in report.account.methods if m != used))
+        if others:
+            figures["alternatives"] = method_names(others, locale)
+    return figures
 
 
 def _breakdown(priced: Priced | None) -> FeeBreakdown | None:

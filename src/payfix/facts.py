@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -188,7 +189,7 @@ def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLooku
 _AUTH_REASONS = frozenset({"authentication_failed", "incorrect_pin", "pin_tries_exceeded"})
 
 
-def _payee_facts(report: AttemptReport, facts: Facts) -> None:
+def _payee_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
     payee = report.attempt.payee
     if payee is None:
         return
@@ -196,6 +197,9 @@ def _payee_facts(report: AttemptReport, facts: Facts) -> None:
     _put(facts, "payee.name_check", payee.name_check)
     if payee.identifier is not None:
         problem = check_identifier(payee.type, payee.identifier, payee.country)
+        pattern = pack.settings.wallet_id_pattern
+        if payee.type == "wallet_user" and pattern is not None:
+            problem = None if re.fullmatch(pattern, payee.identifier) else "format"
         facts["payee.identifier_valid"] = problem is None
         _put(facts, "payee.identifier_problem", problem)
         account = report.account
@@ -361,7 +365,7 @@ def derive_facts(report: AttemptReport, pack: RulePack,
     card = attempt.method.card
     if card is not None and card.expiry_month is not None and card.expiry_year is not None:
         facts["method.card_expired"] = _card_expired(card.expiry_month, card.expiry_year, attempt.at)
-    _payee_facts(report, facts)
+    _payee_facts(report, pack, facts)
     if report.account is not None:
         facts["account.status"] = report.account.status
     limits = pack.settings.high_value_minor

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +48,7 @@ from payfix.pack import (
     RulePack,
     RuleSet,
 )
-from payfix.present import PLACEHOLDER_RE, PLACEHOLDERS
+from payfix.present import PLACEHOLDER_RE, PLACEHOLDERS, TEXT_PLACEHOLDERS
 from payfix.witness import witness
 
 if TYPE_CHECKING:
@@ -133,7 +134,19 @@ class _PackBuilder:
             escalations={code: EscalationPolicy(code, e.priority, e.after_s, e.customer_code)
                          for code, e in model.escalations.items()},
             high_value_minor=dict(model.high_value_minor),
+            wallet_id_pattern=self._wallet_pattern(model.wallet_id_pattern, node, src),
         )
+
+    def _wallet_pattern(self, pattern: str | None, node: Any, src: Source) -> str | None:
+        if pattern is None:
+            return None
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            self.r.add("bad_pattern", f"wallet_id_pattern is not a regular expression: {error}", src,
+                       position(node, ("wallet_id_pattern",)))
+            return None
+        return pattern
 
     def remedies(self, settings: PackSettings) -> dict[str, Remedy]:
         src = self.files.get("remedies.yaml")
@@ -159,10 +172,10 @@ class _PackBuilder:
                            f"{settings.default_locale!r}", src, position(node, ("remedies", i, "text")))
             for locale, text in entry.text.items():
                 for name in PLACEHOLDER_RE.findall(" ".join((text.title, *text.steps))):
-                    if name not in PLACEHOLDERS:
+                    if name not in PLACEHOLDERS and name not in TEXT_PLACEHOLDERS:
                         self.r.add("unknown_placeholder", f"remedy {entry.id!r} ({locale}): unknown "
                                    f"placeholder {{{name}}}{_suggest(name, tuple(PLACEHOLDERS))}; "
-                                   f"known: {', '.join(PLACEHOLDERS)}", src,
+                                   f"known: {', '.join((*PLACEHOLDERS, *TEXT_PLACEHOLDERS))}", src,
                                    position(node, ("remedies", i, "text", locale)))
             texts = {loc: RemedyText(t.title, t.steps) for loc, t in entry.text.items()}
             out[entry.id] = Remedy(entry.id, entry.category, entry.weight, entry.self_service,

@@ -151,6 +151,7 @@ class PackSettings:
     channels: tuple[Channel, ...] = ()
     escalations: Mapping[str, EscalationPolicy] = field(default_factory=dict)
     high_value_minor: Mapping[str, int] = field(default_factory=dict)
+    wallet_id_pattern: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,15 @@ from collections.abc import Mapping
 from payfix.models.diagnosis import Audience, Diagnosis
 from payfix.pack import Remedy, RemedyText
 
-__all__ = ["PLACEHOLDERS", "PLACEHOLDER_RE", "locale_chain", "remedy_text", "render_text"]
+__all__ = [
+    "PLACEHOLDERS",
+    "PLACEHOLDER_RE",
+    "TEXT_PLACEHOLDERS",
+    "locale_chain",
+    "method_names",
+    "remedy_text",
+    "render_text",
+]
 
 
 def locale_chain(requested: str | None, available: tuple[str, ...], default: str) -> tuple[str, ...]:
@@ -40,6 +48,28 @@ PLACEHOLDERS = {
     "required": "balance.required_minor",
     "shortfall": "balance.shortfall_minor",
 }
+#: Placeholders filled with words rather than amounts.
+TEXT_PLACEHOLDERS = ("alternatives",)
+
+_METHOD_NAMES = {
+    "en": {"wallet_balance": "your wallet balance", "debit_card": "a debit card",
+           "credit_card": "a credit card", "prepaid_card": "a prepaid card",
+           "bank_account": "your bank account"},
+    "zh-CN": {"wallet_balance": "钱包余额", "debit_card": "借记卡", "credit_card": "信用卡",
+              "prepaid_card": "预付卡", "bank_account": "银行账户"},
+}
+
+
+def method_names(types: tuple[str, ...], locale: str) -> str:
+    """Payment method types as words in ``locale`` (English when the locale has none).
+
+    >>> method_names(("wallet_balance", "credit_card"), "en")
+    'your wallet balance, a credit card'
+    """
+    names = _METHOD_NAMES.get(locale, _METHOD_NAMES["en"])
+    return ("、" if locale.startswith("zh") else ", ").join(names[t] for t in types)
+
+
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 
 

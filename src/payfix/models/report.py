@@ -274,6 +274,11 @@ class Account(_Model):
     kyc_level: Annotated[int, Field(ge=0, le=9)] | None = None
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
     phone: Annotated[str, StringConstraints(max_length=32)] | None = None
+    methods: Annotated[
+        tuple[Literal["wallet_balance", "debit_card", "credit_card", "prepaid_card",
+                      "bank_account"], ...],
+        Field(max_length=10),
+    ] = ()
 
 
 class PriorAttempt(_Model):
