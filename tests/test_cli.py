@@ -172,3 +172,12 @@ def test_synth_then_replay_through_the_cli(tmp_path: Path, capsys: pytest.Captur
     assert main(["replay", str(data), "--out", str(tmp_path / "out"), "--rejects",
                  str(tmp_path / "rejects.jsonl"), "--workers", "1"]) == 0
     assert "rows in: 300, out: 270, rejected: 30" in capsys.readouterr().out
+
+
+def test_help_tells_a_newcomer_what_to_type(capsys: pytest.CaptureFixture[str]) -> None:
+    """`payfix --help` ends with runnable first commands."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "payfix diagnose examples/reports/network_offline.json --format text" in out
+    assert "payfix codes lookup iso8583 51" in out

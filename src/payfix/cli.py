@@ -42,7 +42,18 @@ EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID = 0, 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="payfix", description="Why did a payment fail, and what next?")
+    parser = argparse.ArgumentParser(
+        prog="payfix", description="Why did a payment fail, and what next?",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="start here:\n"
+               "  payfix diagnose examples/reports/network_offline.json --format text\n"
+               "  payfix diagnose report.json --audience customer --locale zh-CN\n"
+               "  payfix codes lookup iso8583 51\n"
+               "  payfix fees quote 120.00 EUR --kind p2p_transfer --balance 120.00\n"
+               "  payfix rules check my_rules/ && payfix rules test my_rules/\n"
+               "  payfix synth --rows 1000 --seed 1 --out reports.jsonl\n"
+               "  payfix replay reports.jsonl --out out/ --rejects rejects.jsonl\n"
+               "each command has --help; the report format: payfix schema")
     parser.add_argument("--version", action="version", version=f"payfix {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
