@@ -24,7 +24,7 @@ from pathlib import Path
 from payfix.conditions import first_failure, leaves, render
 from payfix.engines.base import Engine, create_engine
 from payfix.escalation import Raised, escalation_reasons, plan
-from payfix.facts import Facts, derive_facts, facts_view, lookup_failure
+from payfix.facts import Facts, FailureLookup, derive_facts, facts_view, lookup_failure
 from payfix.feefacts import Priced, price
 from payfix.handoff import build_handoff
 from payfix.intake import ReportInput, parse_report
@@ -115,7 +115,9 @@ class Diagnoser:
                              priority=r.policy.priority,
                              after_seconds=r.policy.after_s)
             for r in reasons)
-        retry = retry_advice(report, pack, agent or safe)
+        processor = report.attempt.processor
+        found = lookup_failure(processor, pack) if processor is not None else None
+        retry = retry_advice(report, pack, agent or safe, found)
         handoff = None
         if reasons:
             priority, after_s = plan(reasons)
@@ -128,7 +130,7 @@ class Diagnoser:
                        if rule.id not in fired_ids) if agent else ()
         return Diagnosis(
             schema_version=SCHEMA_VERSION, attempt_id=report.attempt.id, audience=audience,
-            locale=chain[0], failure=self._failure(report, facts, agent, safe), remedies=tuple(remedies),
+            locale=chain[0], failure=self._failure(found, facts, agent, safe), remedies=tuple(remedies),
             escalate=bool(reasons), escalation_reasons=escalations, retry=retry,
             fees=_breakdown(priced), handoff=handoff,
             fired=hits, not_fired=misses, pack=pack.info, engine=self.engine.name)
@@ -151,13 +153,11 @@ class Diagnoser:
         return RuleMiss(rule_id=rule.id, ruleset=rule.ruleset, failed=render(failed), fact=path,
                         value=facts.get(path))
 
-    def _failure(self, report: AttemptReport, facts: Facts, agent: bool, safe: bool) -> Failure:
+    def _failure(self, found: FailureLookup | None, facts: Facts, agent: bool,
+                 safe: bool) -> Failure:
         source = None
-        processor = report.attempt.processor
-        if agent and processor is not None:
-            found = lookup_failure(processor, self.pack)
-            if found.entry is not None:
-                source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
+        if agent and found is not None and found.entry is not None:
+            source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
         reason = str(facts.get("failure.reason", "unknown"))
         if not agent and not safe:
             reason = "declined"

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 
-from payfix.facts import lookup_failure
+from payfix.facts import FailureLookup, lookup_failure
 from payfix.models.diagnosis import RetryAdvice
 from payfix.models.report import AttemptReport
 from payfix.pack import CodeEntry, RulePack
@@ -67,15 +67,18 @@ def _attempts_within(report: AttemptReport, seconds: int) -> int:
                and p.method_type in (None, method))
 
 
-def retry_advice(report: AttemptReport, pack: RulePack, show_code: bool) -> RetryAdvice:
-    """The retry advice for ``report``; ``basis`` names codes only when ``show_code`` allows."""
+def retry_advice(report: AttemptReport, pack: RulePack, show_code: bool,
+                 found: FailureLookup | None = None) -> RetryAdvice:
+    """The retry advice for ``report``; ``basis`` names codes only when ``show_code`` allows.
+    ``found`` is the code-map verdict when the caller already looked it up."""
     attempt = report.attempt
     if attempt.funds_debited or attempt.outcome == "unknown":
         held = "funds_debited" if attempt.funds_debited else "outcome_unknown"
         return RetryAdvice(verdict="hold", wait_seconds=None, basis=held, how="query_first",
                            not_before=None, attempts_left=None)
     processor = attempt.processor
-    found = lookup_failure(processor, pack) if processor is not None else None
+    if found is None and processor is not None:
+        found = lookup_failure(processor, pack)
     if found is None or found.entry is None:
         basis = f"{found.scheme}:{found.code}" if found is not None and found.code else None
         return RetryAdvice(verdict="unknown", wait_seconds=None, basis=basis if show_code else None,
