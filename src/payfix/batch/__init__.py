@@ -2,14 +2,16 @@
 
 * :func:`synth_reports` / :func:`write_jsonl` make realistic (optionally corrupted) reports,
   deterministically from a seed.
+* :func:`diagnose_table` diagnoses an Arrow table of nested or flat reports (:data:`FLAT_COLUMNS`,
+  :func:`record_to_report`); replay workers and the Spark adapter share it.
 * :func:`replay` diagnoses JSON Lines files in chunks on worker processes and writes Parquet parts
   plus a rejects file, resumable after a crash (see ``docs/batch.md``).
 
 pyarrow is needed for :func:`replay` only (extra ``payfix[batch]``).
 """
 
+from payfix.batch.columns import FLAT_COLUMNS, OUTPUT_COLUMNS, diagnose_table, record_to_report
 from payfix.batch.replay import (
-    OUTPUT_COLUMNS,
     ConservationError,
     Progress,
     ReplaySummary,
@@ -20,12 +22,15 @@ from payfix.batch.synth import CORRUPTIONS, SynthRow, synth_reports, synth_rows,
 
 __all__ = [
     "CORRUPTIONS",
+    "FLAT_COLUMNS",
     "OUTPUT_COLUMNS",
     "ConservationError",
     "Progress",
     "ReplaySummary",
     "SynthRow",
+    "diagnose_table",
     "read_output",
+    "record_to_report",
     "replay",
     "synth_reports",
     "synth_rows",

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from payfix.errors import InvalidReportError, Problem
+from payfix.batch.columns import OUTPUT_COLUMNS, diagnose_table, output_schema
 
 __all__ = [
     "OUTPUT_COLUMNS",
@@ -58,21 +58,6 @@ __all__ = [
     "read_output",
     "replay",
 ]
-
-#: Columns of the output parts, in order.
-OUTPUT_COLUMNS: tuple[str, ...] = (
-    "row",
-    "attempt_id",
-    "top_remedy",
-    "remedies",
-    "failure_reason",
-    "retry_verdict",
-    "escalate",
-    "escalation_codes",
-    "fee_total",
-    "pack_hash",
-    "engine",
-)
 
 _MANIFEST = "_manifest.jsonl"
 _JOB = "_job.json"
@@ -132,21 +117,7 @@ class _ChunkResult:
 
 
 def _schema() -> Any:
-    import pyarrow as pa
-
-    return pa.schema([
-        ("row", pa.int64()),
-        ("attempt_id", pa.string()),
-        ("top_remedy", pa.string()),
-        ("remedies", pa.list_(pa.string())),
-        ("failure_reason", pa.string()),
-        ("retry_verdict", pa.string()),
-        ("escalate", pa.bool_()),
-        ("escalation_codes", pa.list_(pa.string())),
-        ("fee_total", pa.string()),
-        ("pack_hash", pa.string()),
-        ("engine", pa.string()),
-    ])
+    return output_schema()
 
 
 def _part_name(chunk: int) -> str:
@@ -176,69 +147,25 @@ def _fsync_file(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _attempt_id(data: Any) -> str | None:
-    if isinstance(data, dict):
-        attempt = data.get("attempt")
-        if isinstance(attempt, dict):
-            value = attempt.get("id")
-            if isinstance(value, str) and value.strip():
-                return value.strip()[:128]
-    return None
-
-
-def _problem(kind: str, msg: str) -> list[dict[str, Any]]:
-    return [{"type": kind, "loc": [], "msg": msg}]
-
-
 def _process_chunk(out_dir: str, chunk: int, rows: list[_Row], sources: list[str]) -> _ChunkResult:
     """Diagnose one chunk; write its Parquet part and its rejects part (each atomically)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     diagnoser = _WORKER["diagnoser"]
-    columns: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS}
+    first = rows[0][0] if rows else 1
+    table = pa.table({"report": pa.array([raw for _, _, _, raw in rows], pa.binary())})
+    results, rejected = diagnose_table(diagnoser, table, first)
     rejects: list[str] = []
-    pack_hash = diagnoser.pack.hash
-    for row, source, lineno, raw in rows:
-        data: Any = None
-        problems: list[dict[str, Any]]
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            problems = _problem("json_invalid", "not valid JSON: cannot decode as UTF-8")
-        except json.JSONDecodeError as error:
-            problems = _problem("json_invalid", f"not valid JSON at column {error.colno}: {error.msg}")
-        except RecursionError:
-            problems = _problem("json_invalid", "JSON nested too deeply")
-        else:
-            try:
-                diagnosis = diagnoser.diagnose(data)
-            except InvalidReportError as error:
-                problems = [_short(p) for p in error.problems]
-            except Exception as error:  # one bad row must not stop the batch; it is a reject
-                problems = _problem("diagnosis_failed", f"{type(error).__name__}: {error}")
-            else:
-                remedies = [r.id for r in diagnosis.remedies]
-                columns["row"].append(row)
-                columns["attempt_id"].append(diagnosis.attempt_id)
-                columns["top_remedy"].append(remedies[0] if remedies else None)
-                columns["remedies"].append(remedies)
-                columns["failure_reason"].append(diagnosis.failure.reason)
-                columns["retry_verdict"].append(diagnosis.retry.verdict)
-                columns["escalate"].append(diagnosis.escalate)
-                columns["escalation_codes"].append([e.code for e in diagnosis.escalation_reasons])
-                columns["fee_total"].append(None if diagnosis.fees is None else str(diagnosis.fees.fee))
-                columns["pack_hash"].append(pack_hash)
-                columns["engine"].append(diagnosis.engine)
-                continue
-        rejects.append(json.dumps({"row": row, "attempt_id": _attempt_id(data),
-                                   "source": sources[source], "line": lineno, "problems": problems},
-                                  ensure_ascii=False))
-
+    for row, attempt_id, problems in zip(*(rejected.column(c).to_pylist() for c in rejected.column_names),
+                                         strict=True):
+        _, source, lineno, _ = rows[row - first]
+        rejects.append(json.dumps({"row": row, "attempt_id": attempt_id, "source": sources[source],
+                                   "line": lineno, "problems": json.loads(problems)}, ensure_ascii=False))
     out = Path(out_dir)
     part = out / _part_name(chunk)
     tmp = out / f".{part.name}.tmp"
-    pq.write_table(pa.table(columns, schema=_schema()), tmp)
+    pq.write_table(results, tmp)
     _fsync_file(tmp)
     os.replace(tmp, part)
     rejects_part = out / _rejects_name(chunk)
@@ -248,11 +175,7 @@ def _process_chunk(out_dir: str, chunk: int, rows: list[_Row], sources: list[str
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, rejects_part)
-    return _ChunkResult(chunk, rows[0][0] if rows else 0, len(rows), len(columns["row"]), len(rejects))
-
-
-def _short(problem: Problem) -> dict[str, Any]:
-    return {"type": problem.type, "loc": list(problem.loc), "msg": problem.msg}
+    return _ChunkResult(chunk, rows[0][0] if rows else 0, len(rows), results.num_rows, len(rejects))
 
 
 def _run_chunk(args: tuple[str, int, list[_Row], list[str]]) -> _ChunkResult:

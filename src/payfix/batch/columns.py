@@ -1,0 +1,454 @@
+"""Tables of reports in, tables of diagnoses out: the flat column mapping and ``diagnose_table``.
+
+This is the one place where a batch of rows becomes diagnoses; ``payfix replay`` workers and the
+Spark adapter both call :func:`diagnose_table`, so every batch path gives the same rows.
+
+* :data:`FLAT_COLUMNS` maps each flat column (CSV, Parquet, a Spark DataFrame) to its place in the
+  nested report; :func:`record_to_report` applies it to one row.
+* :data:`OUTPUT_COLUMNS` / :func:`output_schema` are the columns of every result row.
+* :func:`diagnose_table` diagnoses an Arrow table or record batch, pure: no files, no clock.
+
+Example:
+    >>> record_to_report({"attempt_id": "a1", "attempt_amount": "9.50", "attempt_currency": "EUR",
+    ...                   "device_online": "false", "card_last4": ""})["attempt"]
+    {'id': 'a1', 'amount': {'value': '9.50', 'currency': 'EUR'}}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from payfix.errors import InvalidReportError, Problem
+from payfix.intake import parse_report
+from payfix.masking import mask_text
+
+if TYPE_CHECKING:
+    from payfix.diagnoser import Diagnoser
+
+__all__ = [
+    "FLAT_COLUMNS",
+    "JSON_COLUMNS",
+    "OUTPUT_COLUMNS",
+    "REJECT_COLUMNS",
+    "diagnose_table",
+    "mask_id",
+    "output_schema",
+    "record_to_report",
+    "reject_schema",
+    "report_to_record",
+]
+
+_MONEY = "attempt.amount"
+
+#: Flat column name -> dotted path in the report. Money columns hold the decimal ``value`` and
+#: take the attempt's currency (``attempt_currency``); columns in :data:`JSON_COLUMNS` hold JSON
+#: text (or, in Parquet, a list/struct value) of a nested list or object.
+FLAT_COLUMNS: dict[str, str] = {
+    "schema_version": "schema_version",
+    "attempt_id": "attempt.id",
+    "attempt_at": "attempt.at",
+    "attempt_kind": "attempt.kind",
+    "attempt_amount": "attempt.amount.value",
+    "attempt_currency": "attempt.amount.currency",
+    "attempt_fee": "attempt.fee.value",
+    "attempt_initiator": "attempt.initiator",
+    "attempt_payer_present": "attempt.payer_present",
+    "attempt_funds_debited": "attempt.funds_debited",
+    "attempt_outcome": "attempt.outcome",
+    "attempt_fee_schedule": "attempt.fee_schedule",
+    "attempt_remedies_tried": "attempt.remedies_tried",
+    "method_type": "attempt.method.type",
+    "method_credential": "attempt.method.credential",
+    "method_status": "attempt.method.status",
+    "card_brand": "attempt.method.card.brand",
+    "card_funding": "attempt.method.card.funding",
+    "card_bin": "attempt.method.card.bin",
+    "card_last4": "attempt.method.card.last4",
+    "card_expiry_month": "attempt.method.card.expiry_month",
+    "card_expiry_year": "attempt.method.card.expiry_year",
+    "payee_type": "attempt.payee.type",
+    "payee_identifier": "attempt.payee.identifier",
+    "payee_name": "attempt.payee.name",
+    "payee_country": "attempt.payee.country",
+    "payee_name_check": "attempt.payee.name_check",
+    "payee_previous_amounts": "attempt.payee.previous_amounts",
+    "processor_scheme": "attempt.processor.scheme",
+    "processor_brand": "attempt.processor.brand",
+    "processor_decline_code": "attempt.processor.codes.decline_code",
+    "processor_advice_code": "attempt.processor.codes.advice_code",
+    "processor_network_code": "attempt.processor.codes.network_code",
+    "processor_merchant_advice_code": "attempt.processor.codes.merchant_advice_code",
+    "processor_sub_code": "attempt.processor.codes.sub_code",
+    "processor_response_code": "attempt.processor.codes.response_code",
+    "processor_message": "attempt.processor.message",
+    "processor_stage": "attempt.processor.stage",
+    "processor_answered": "attempt.processor.answered",
+    "balance_available": "attempt.balance.available.value",
+    "balance_pending_holds": "attempt.balance.pending_holds.value",
+    "limit_per_transaction": "attempt.balance.limits.per_transaction.value",
+    "limit_daily_remaining": "attempt.balance.limits.daily_remaining.value",
+    "limit_monthly_remaining": "attempt.balance.limits.monthly_remaining.value",
+    "fee_free_transfers_used": "attempt.fee_usage.free_transfers_used",
+    "fee_free_amount_used": "attempt.fee_usage.free_amount_used.value",
+    "fx_rate": "attempt.fx.rate",
+    "fx_currency": "attempt.fx.currency",
+    "device_online": "device.online",
+    "device_connection": "device.connection",
+    "device_public_wifi": "device.public_wifi",
+    "device_captive_portal": "device.captive_portal",
+    "device_network_country": "device.network_country",
+    "device_latency_ms": "device.latency_ms",
+    "device_packet_loss_pct": "device.packet_loss_pct",
+    "device_signal_level": "device.signal_level",
+    "device_vpn": "device.vpn",
+    "device_roaming": "device.roaming",
+    "device_clock_skew_s": "device.clock_skew_s",
+    "device_os": "device.os",
+    "device_app_version": "device.app_version",
+    "device_app_min_version": "device.app_min_version",
+    "device_app_latest_version": "device.app_latest_version",
+    "device_two_factor_enabled": "device.two_factor_enabled",
+    "device_rooted": "device.rooted",
+    "account_status": "account.status",
+    "account_country": "account.country",
+    "account_kyc_level": "account.kyc_level",
+    "account_email": "account.email",
+    "account_phone": "account.phone",
+    "account_methods": "account.methods",
+    "history": "history",
+    "metadata": "metadata",
+}
+
+#: Flat columns whose value is JSON text of a list or object (a list or struct in Parquet is
+#: taken as is).
+JSON_COLUMNS: frozenset[str] = frozenset({
+    "attempt_remedies_tried", "payee_previous_amounts", "account_methods", "history", "metadata"})
+
+_PATHS: dict[str, tuple[str, ...]] = {name: tuple(path.split(".")) for name, path in FLAT_COLUMNS.items()}
+# money objects whose value has a column but whose currency has none: the attempt's currency
+_MONEY_OBJECTS: tuple[tuple[str, ...], ...] = tuple(
+    p[:-1] for p in _PATHS.values() if p[-1] == "value" and p[:-1] != tuple(_MONEY.split(".")))
+
+#: Columns of every result row, in order (see ``docs/batch.md``).
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "row",
+    "attempt_id",
+    "top_remedy",
+    "remedies",
+    "failure_reason",
+    "retry_verdict",
+    "escalate",
+    "escalation_codes",
+    "fee_total",
+    "pack_hash",
+    "engine",
+    "kind",
+    "method",
+    "currency",
+    "amount",
+    "code_family",
+    "code",
+)
+
+#: Columns of the rejects table of :func:`diagnose_table`.
+REJECT_COLUMNS: tuple[str, ...] = ("row", "attempt_id", "problems")
+
+_PLAIN_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
+_LONG_DIGITS = re.compile(r"\d{10,}")
+
+
+def output_schema() -> Any:
+    """The ``pyarrow.Schema`` of result rows (:data:`OUTPUT_COLUMNS`).
+
+    Example:
+        >>> tuple(output_schema().names) == OUTPUT_COLUMNS
+        True
+    """
+    import pyarrow as pa
+
+    return pa.schema([
+        ("row", pa.int64()),
+        ("attempt_id", pa.string()),
+        ("top_remedy", pa.string()),
+        ("remedies", pa.list_(pa.string())),
+        ("failure_reason", pa.string()),
+        ("retry_verdict", pa.string()),
+        ("escalate", pa.bool_()),
+        ("escalation_codes", pa.list_(pa.string())),
+        ("fee_total", pa.string()),
+        ("pack_hash", pa.string()),
+        ("engine", pa.string()),
+        ("kind", pa.string()),
+        ("method", pa.string()),
+        ("currency", pa.string()),
+        ("amount", pa.string()),
+        ("code_family", pa.string()),
+        ("code", pa.string()),
+    ])
+
+
+def reject_schema() -> Any:
+    """The ``pyarrow.Schema`` of the rejects table (:data:`REJECT_COLUMNS`).
+
+    Example:
+        >>> reject_schema().names
+        ['row', 'attempt_id', 'problems']
+    """
+    import pyarrow as pa
+
+    return pa.schema([("row", pa.int64()), ("attempt_id", pa.string()), ("problems", pa.string())])
+
+
+def mask_id(value: Any) -> str | None:
+    """An attempt id safe to write out: kept when it is a plain id (letters, digits, ``_.:-``, no
+    run of ten or more digits), else masked like free text; ``None`` for no usable id.
+
+    Example:
+        >>> mask_id("pay_20260501_0101"), mask_id("jane.doe@example.com"), mask_id(7)
+        ('pay_20260501_0101', 'j***@example.com', None)
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()[:128]
+    if _PLAIN_ID.match(value) and not _LONG_DIGITS.search(value):
+        return str(value)
+    return mask_text(value)
+
+
+def _absent(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, float):  # shortest repr: 12.35, not 12.3499999...
+        return str(value) if math.isfinite(value) else value
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value
+    return value
+
+
+def record_to_report(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One flat row (column name -> value) as a nested report dict, per :data:`FLAT_COLUMNS`.
+
+    ``None``, empty or blank strings and NaN mean the field is absent. Values are passed on as
+    they are (strings included: ``"true"``, ``"12"``, ``"9.50"`` are validated and converted by
+    the report model); floats become their shortest decimal text so money stays exact. Money
+    columns other than ``attempt_amount`` take ``attempt_currency``.
+
+    Raises:
+        InvalidReportError: a column that is not in the mapping has a value (``extra_forbidden``),
+            or a JSON column is not valid JSON (``json_invalid``); every such column is listed.
+
+    Example:
+        >>> r = record_to_report({"attempt_id": "a1", "attempt_amount": 12.5,
+        ...                       "attempt_currency": "EUR", "balance_available": "3.00",
+        ...                       "attempt_remedies_tried": '["network.reconnect"]'})
+        >>> r["attempt"]["balance"], r["attempt"]["remedies_tried"]
+        ({'available': {'value': '3.00', 'currency': 'EUR'}}, ['network.reconnect'])
+        >>> try:
+        ...     record_to_report({"tip": "1.00"})
+        ... except InvalidReportError as error:
+        ...     [(p.type, p.loc) for p in error.problems]
+        [('extra_forbidden', ('tip',))]
+    """
+    report: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for name, value in record.items():
+        if _absent(value):
+            continue
+        path = _PATHS.get(name)
+        if path is None:
+            problems.append(Problem("extra_forbidden", (name,), "unknown column; see FLAT_COLUMNS in "
+                                    "docs/batch.md for the accepted columns"))
+            continue
+        if name in JSON_COLUMNS and isinstance(value, str | bytes):
+            try:
+                value = json.loads(value)
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+                where = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+                problems.append(Problem("json_invalid", (name,), f"column is not valid JSON{where}"))
+                continue
+        else:
+            value = _scalar(value)
+        node = report
+        for key in path[:-1]:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                child = node[key] = {}
+            node = child
+        node[path[-1]] = value
+    if problems:
+        raise InvalidReportError("report is invalid", problems)
+    attempt = report.get("attempt")
+    currency = attempt.get("amount", {}).get("currency") if isinstance(attempt, dict) else None
+    if currency is not None:
+        for path in _MONEY_OBJECTS:
+            node = report
+            for key in path:
+                node = node.get(key) if isinstance(node, dict) else None  # type: ignore[assignment]
+                if node is None:
+                    break
+            if isinstance(node, dict) and "currency" not in node:
+                node["currency"] = currency
+    return report
+
+
+def report_to_record(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A nested report dict as one flat row, the inverse of :func:`record_to_report`: every
+    :data:`FLAT_COLUMNS` column, ``None`` where the report has no value, JSON columns as JSON
+    text, other values as they are. Fields the mapping has no column for are left out (a money
+    object's own currency, when it differs from the attempt's, included).
+
+    Example:
+        >>> rec = report_to_record({"attempt": {"id": "a1", "amount": {"value": "1.00", "currency": "EUR"}}})
+        >>> rec["attempt_id"], rec["attempt_amount"], rec["device_online"]
+        ('a1', '1.00', None)
+    """
+    out: dict[str, Any] = {}
+    for name, path in _PATHS.items():
+        node: Any = report
+        for key in path:
+            node = node.get(key) if isinstance(node, Mapping) else None
+            if node is None:
+                break
+        if node is not None and name in JSON_COLUMNS:
+            node = json.dumps(node, separators=(",", ":"), ensure_ascii=False, default=str)
+        out[name] = node
+    return out
+
+
+def _problems_json(problems: list[dict[str, Any]]) -> str:
+    return json.dumps(problems, ensure_ascii=False)
+
+
+def _short(problem: Problem) -> dict[str, Any]:
+    return {"type": problem.type, "loc": list(problem.loc), "msg": problem.msg}
+
+
+def _one(kind: str, msg: str, loc: tuple[str | int, ...] = ()) -> list[dict[str, Any]]:
+    return [{"type": kind, "loc": list(loc), "msg": msg}]
+
+
+def _nested_id(data: Any) -> Any:
+    if isinstance(data, dict):
+        attempt = data.get("attempt")
+        if isinstance(attempt, dict):
+            return attempt.get("id")
+    return None
+
+
+def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[Any, Any]:
+    """Diagnose every row of an Arrow ``table`` (``pyarrow.Table`` or ``RecordBatch``).
+
+    The input is nested or flat: with a ``report`` column, each row's report is that column's
+    JSON text (other columns are ignored); otherwise the columns are flat columns
+    (:data:`FLAT_COLUMNS`, any other column with a value rejects its row). Rows are numbered
+    ``first_row``, ``first_row + 1``, ... in table order.
+
+    Returns ``(results, rejects)``: ``results`` has exactly :func:`output_schema`, one row per
+    valid input row in row order; ``rejects`` has :func:`reject_schema`, one row per invalid row:
+    its number, its attempt id when readable (masked by :func:`mask_id`), and ``problems``, JSON
+    text of a list of ``{type, loc, msg}`` (no input values echoed). A row whose diagnosis fails
+    unexpectedly is a reject of type ``diagnosis_failed``. Every row is in exactly one of them.
+    Pure: no files, no clock; the same rows and diagnoser always give equal tables.
+
+    Example:
+        >>> import pyarrow as pa
+        >>> from payfix.diagnoser import Diagnoser
+        >>> d = Diagnoser(engine="compiled", audience="agent")
+        >>> flat = pa.table({"attempt_id": ["a1", "a2"], "attempt_at": ["2026-03-01T10:00:00Z"] * 2,
+        ...                  "attempt_kind": ["purchase", "lunch"], "attempt_amount": ["25.00", "1"],
+        ...                  "attempt_currency": ["EUR", "EUR"], "method_type": ["wallet_balance"] * 2,
+        ...                  "device_online": ["false", None]})
+        >>> results, rejects = diagnose_table(d, flat, first_row=101)
+        >>> results.column("row").to_pylist(), results.column("top_remedy").to_pylist()
+        ([101], ['network.reconnect'])
+        >>> rejects.column("row").to_pylist(), json.loads(rejects.column("problems")[0].as_py())[0]["loc"]
+        ([102], ['attempt', 'kind'])
+    """
+    import pyarrow as pa
+
+    names = list(table.schema.names)
+    nested = "report" in names
+    if nested:
+        columns = [table.column(names.index("report")).to_pylist()]
+        names = ["report"]
+    else:
+        columns = [table.column(i).to_pylist() for i in range(len(names))]
+    out: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS}
+    rej_rows: list[int] = []
+    rej_ids: list[str | None] = []
+    rej_problems: list[str] = []
+    pack_hash = diagnoser.pack.hash
+    for offset, values in enumerate(zip(*columns, strict=True)):
+        row = first_row + offset
+        raw_id: Any = None
+        problems: list[dict[str, Any]]
+        try:
+            if nested:
+                data = _load_json(values[0])
+                raw_id = _nested_id(data)
+            else:
+                record = dict(zip(names, values, strict=True))
+                raw_id = record.get("attempt_id")
+                data = record_to_report(record)
+            parsed = parse_report(data)
+            diagnosis = diagnoser.diagnose(parsed)
+        except InvalidReportError as error:
+            problems = [_short(p) for p in error.problems]
+        except Exception as error:  # one bad row must not stop the batch; it is a reject
+            problems = _one("diagnosis_failed", mask_text(f"{type(error).__name__}: {error}"[:500]))
+        else:
+            attempt = parsed.attempt
+            remedies = [r.id for r in diagnosis.remedies]
+            out["row"].append(row)
+            out["attempt_id"].append(mask_id(diagnosis.attempt_id))
+            out["top_remedy"].append(remedies[0] if remedies else None)
+            out["remedies"].append(remedies)
+            out["failure_reason"].append(diagnosis.failure.reason)
+            out["retry_verdict"].append(diagnosis.retry.verdict)
+            out["escalate"].append(diagnosis.escalate)
+            out["escalation_codes"].append([e.code for e in diagnosis.escalation_reasons])
+            out["fee_total"].append(None if diagnosis.fees is None else str(diagnosis.fees.fee))
+            out["pack_hash"].append(pack_hash)
+            out["engine"].append(diagnosis.engine)
+            out["kind"].append(attempt.kind)
+            out["method"].append(attempt.method.type)
+            out["currency"].append(attempt.amount.currency)
+            out["amount"].append(str(attempt.amount.value))
+            out["code_family"].append(diagnosis.failure.scheme)
+            out["code"].append(diagnosis.failure.code)
+            continue
+        rej_rows.append(row)
+        rej_ids.append(mask_id(raw_id))
+        rej_problems.append(_problems_json(problems))
+    results = pa.table(out, schema=output_schema())
+    rejects = pa.table({"row": rej_rows, "attempt_id": rej_ids, "problems": rej_problems},
+                       schema=reject_schema())
+    return results, rejects
+
+
+def _load_json(raw: Any) -> Any:
+    """A nested report from JSON text; ``InvalidReportError`` (``json_invalid``) if it is not JSON."""
+    if raw is None:
+        raise InvalidReportError("report is not valid JSON", [Problem("json_invalid", (), "no report")])
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        msg = "not valid JSON: cannot decode as UTF-8"
+    except json.JSONDecodeError as error:
+        msg = f"not valid JSON at column {error.colno}: {error.msg}"
+    except RecursionError:
+        msg = "JSON nested too deeply"
+    raise InvalidReportError("report is not valid JSON", [Problem("json_invalid", (), msg)])
