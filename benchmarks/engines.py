@@ -239,9 +239,8 @@ _STAGES = [
     ("escalate: escalation.escalation_reasons", "payfix/escalation.py", "escalation_reasons"),
     ("hand-off: handoff.build_handoff", "payfix/handoff.py", "build_handoff"),
     ("present: present.remedy_text", "payfix/present.py", "remedy_text"),
-    ("agent trace: diagnoser._miss (every rule that did not fire)", "payfix/diagnoser.py", "_miss"),
-    ("  of which conditions.first_failure", "payfix/conditions.py", "first_failure"),
-    ("  of which conditions.render", "payfix/conditions.py", "render"),
+    ("agent trace: explain.Explainer.explain (every rule that did not fire)", "payfix/explain.py",
+     "explain"),
     ("agent trace: facts.facts_view (fired rules' facts)", "payfix/facts.py", "facts_view"),
     ("pydantic model construction (BaseModel.__init__)", "pydantic/main.py", "__init__"),
 ]

@@ -20,10 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
-from payfix.conditions import first_failure, leaves, render
 from payfix.engines.base import Engine, create_engine
 from payfix.escalation import Raised, escalation_reasons, plan
+from payfix.explain import Explainer
 from payfix.facts import Facts, FailureLookup, derive_facts, facts_view, lookup_failure
 from payfix.feefacts import Priced, price
 from payfix.handoff import build_handoff
@@ -38,13 +39,20 @@ from payfix.models.diagnosis import (
     FeeLine,
     RankedRemedy,
     RuleHit,
-    RuleMiss,
 )
 from payfix.models.report import SCHEMA_VERSION, AttemptReport
 from payfix.money import format_minor
 from payfix.pack import Rule, RulePack
-from payfix.present import PLACEHOLDERS, locale_chain, method_names, remedy_text, visible_to
-from payfix.ranking import rank
+from payfix.present import (
+    PLACEHOLDER_RE,
+    PLACEHOLDERS,
+    TEXT_PLACEHOLDERS,
+    locale_chain,
+    method_names,
+    remedy_text,
+    visible_to,
+)
+from payfix.ranking import ScoredRemedy, rank
 from payfix.retry import retry_advice
 
 __all__ = ["Diagnoser", "diagnose"]
@@ -66,7 +74,20 @@ class Diagnoser:
                  locale: str | None = None, audience: Audience = "customer") -> None:
         self.pack: RulePack = pack if isinstance(pack, RulePack) else load_pack(pack)
         self.engine: Engine = create_engine(self.pack, engine)
-        self._rules = {rule.id: rule for rule in self.pack.rules}
+        self._all_rules = self.pack.rules
+        self._rules = {rule.id: rule for rule in self._all_rules}
+        self._explainer = Explainer(self.pack)
+        # Placeholders each remedy's texts use, in every locale: what its wording depends on.
+        self._placeholders = {
+            remedy.id: tuple(sorted({name for text in remedy.texts.values()
+                                     for line in (text.title, *text.steps)
+                                     for name in PLACEHOLDER_RE.findall(line)}))
+            for remedy in self.pack.remedies.values()}
+        # Bounded memos of pure functions of the fired rules / the wording's inputs: immutable
+        # results shared between diagnoses, which change speed, never an answer (MEMO_SIZE).
+        self._outcomes: dict[frozenset[str], _Outcome] = {}
+        self._worded: dict[tuple[object, ...], RankedRemedy] = {}
+        self._chains: dict[str, tuple[str, ...]] = {}
         self.locale = locale or self.pack.settings.default_locale
         self.audience: Audience = audience
 
@@ -93,21 +114,22 @@ class Diagnoser:
     def _build(self, report: AttemptReport, facts: Facts, priced: Priced | None,
                fired_ids: frozenset[str], locale: str, audience: Audience) -> Diagnosis:
         pack = self.pack
-        fired = [rule for rule in pack.rules if rule.id in fired_ids]
-        ranked = rank(fired, pack)
-        reasons = escalation_reasons(fired, ranked, pack)
-        chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
-        figures = _figures(report, facts, chain[0])
+        fired, ranked, reasons = self._outcome(fired_ids)
+        chain = self._chains.get(locale)
+        if chain is None:
+            chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
+            self._chains[locale] = chain
         agent = audience == "agent"
+        currency = report.attempt.amount.currency
+        others: tuple[str, ...] = ()
+        if report.account is not None:
+            used = report.attempt.method.type
+            others = tuple(dict.fromkeys(m for m in report.account.methods if m != used))
         remedies: list[RankedRemedy] = []
         for scored in ranked:
-            if not visible_to(scored.remedy, audience):
-                continue
-            text = remedy_text(scored.remedy, chain, figures)
-            remedies.append(RankedRemedy(
-                rank=len(remedies) + 1, id=scored.remedy.id, category=scored.remedy.category,
-                score=scored.score, self_service=scored.remedy.self_service, title=text.title,
-                steps=text.steps, rules=tuple(r.id for r in scored.rules) if agent else ()))
+            if visible_to(scored.remedy, audience):
+                remedies.append(self._worded_remedy(scored, len(remedies) + 1, chain, agent, facts,
+                                                    currency, others))
         safe = bool(facts.get("failure.customer_safe", True))
         escalations = tuple(
             EscalationReason(code=r.code if agent else self._customer_code(r, safe),
@@ -126,14 +148,50 @@ class Diagnoser:
         hits = tuple(RuleHit(rule_id=r.id, ruleset=r.ruleset, remedy=r.remedy,
                              confidence=r.confidence, escalate=r.escalate,
                              facts=facts_view(facts, r.facts)) for r in fired) if agent else ()
-        misses = tuple(self._miss(rule, facts) for rule in pack.rules
-                       if rule.id not in fired_ids) if agent else ()
+        misses = self._explainer.explain(facts, fired_ids) if agent else ()
         return Diagnosis(
             schema_version=SCHEMA_VERSION, attempt_id=report.attempt.id, audience=audience,
             locale=chain[0], failure=self._failure(found, facts, agent, safe), remedies=tuple(remedies),
             escalate=bool(reasons), escalation_reasons=escalations, retry=retry,
             fees=_breakdown(priced), handoff=handoff,
             fired=hits, not_fired=misses, pack=pack.info, engine=self.engine.name)
+
+    def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
+        """The fired rules (pack order), their ranked remedies and the escalation reasons: a pure
+        function of which rules fired, so it is remembered."""
+        outcome = self._outcomes.get(fired_ids)
+        if outcome is None:
+            fired = tuple(rule for rule in self._all_rules if rule.id in fired_ids)
+            ranked = rank(fired, self.pack)
+            outcome = (fired, ranked, escalation_reasons(fired, ranked, self.pack))
+            _remember(self._outcomes, fired_ids, outcome)
+        return outcome
+
+    def _worded_remedy(self, scored: ScoredRemedy, position: int, chain: tuple[str, ...], agent: bool,
+                       facts: Facts, currency: str, others: tuple[str, ...]) -> RankedRemedy:
+        """One ranked remedy in words: its text depends only on the key's parts (the figures its
+        placeholders quote, as minor units, and the payer's other methods), so it is remembered."""
+        remedy = scored.remedy
+        names = self._placeholders[remedy.id]
+        inputs = tuple(others if name in TEXT_PLACEHOLDERS else facts.get(PLACEHOLDERS[name])
+                       for name in names)
+        rules = tuple(r.id for r in scored.rules) if agent else ()
+        key = (remedy.id, position, scored.score, chain, currency, rules, inputs)
+        worded = self._worded.get(key)
+        if worded is None:
+            figures: dict[str, str] = {}
+            for name, value in zip(names, inputs, strict=True):
+                if name in TEXT_PLACEHOLDERS:
+                    if others:
+                        figures[name] = method_names(others, chain[0])
+                elif value is not None and not isinstance(value, tuple):
+                    figures[name] = format_minor(int(value), currency)
+            text = remedy_text(remedy, chain, figures)
+            worded = RankedRemedy(
+                rank=position, id=remedy.id, category=remedy.category, score=scored.score,
+                self_service=remedy.self_service, title=text.title, steps=text.steps, rules=rules)
+            _remember(self._worded, key, worded)
+        return worded
 
     def _customer_code(self, raised: Raised, safe: bool) -> str:
         """What a customer sees for an escalation reason: the policy's ``customer_code`` if set;
@@ -144,14 +202,6 @@ class Diagnoser:
         if not safe and rule is not None and any(f.startswith("failure.") for f in rule.facts):
             return "needs_review"
         return raised.code
-
-    @staticmethod
-    def _miss(rule: Rule, facts: Facts) -> RuleMiss:
-        failed = first_failure(rule.condition, facts)
-        assert failed is not None, "only rules that did not fire are explained"
-        path = next(leaves(failed)).path
-        return RuleMiss(rule_id=rule.id, ruleset=rule.ruleset, failed=render(failed), fact=path,
-                        value=facts.get(path))
 
     def _failure(self, found: FailureLookup | None, facts: Facts, agent: bool,
                  safe: bool) -> Failure:
@@ -168,18 +218,18 @@ class Diagnoser:
                        source=source)
 
 
-def _figures(report: AttemptReport, facts: Facts, locale: str) -> dict[str, str]:
-    """What remedy texts may quote: amounts (``{fee}``, ``{shortfall}`` ...) with their currency,
-    and ``{alternatives}``, the payer's other payment methods in ``locale``."""
-    currency = report.attempt.amount.currency
-    figures = {name: format_minor(int(facts[fact]), currency)
-               for name, fact in PLACEHOLDERS.items() if fact in facts}
-    if report.account is not None:
-        used = report.attempt.method.type
-        others = tuple(dict.fromkeys(m for m in report.account.methods if m != used))
-        if others:
-            figures["alternatives"] = method_names(others, locale)
-    return figures
+#: Size at which a Diagnoser's memos are cleared (they hold immutable results only).
+MEMO_SIZE = 8192
+
+_Outcome = tuple[tuple[Rule, ...], tuple[ScoredRemedy, ...], tuple[Raised, ...]]
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remember(memo: dict[_K, _V], key: _K, value: _V) -> None:
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = value
 
 
 def _breakdown(priced: Priced | None) -> FeeBreakdown | None:

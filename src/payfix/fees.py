@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from math import floor
 from pathlib import Path
 
@@ -78,10 +79,18 @@ def _decimal(value: object, what: str) -> Decimal:
 
 
 def _minor(value: Decimal, exponent: int, currency: str, what: str) -> int:
-    scaled = Fraction(_decimal(value, what)) * 10**exponent
-    if scaled.denominator != 1:
-        raise FeeError(f"{what} {value} has more than {exponent} decimal places for {currency}")
-    return int(scaled)
+    """``value`` in whole minor units (``exponent`` decimals), exactly; more decimals is an error."""
+    sign, digits, exp = _decimal(value, what).as_tuple()
+    coefficient: int = int("".join(map(str, digits)))
+    shift = int(exp) + exponent
+    if shift >= 0:
+        coefficient *= 10**shift
+    else:
+        rest: int
+        coefficient, rest = divmod(coefficient, 10 ** (-shift))
+        if rest:
+            raise FeeError(f"{what} {value} has more than {exponent} decimal places for {currency}")
+    return -coefficient if sign else coefficient
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,23 +175,30 @@ class FeeQuote:
 
 
 def _dec(minor: int, exponent: int) -> Decimal:
-    digits = tuple(int(d) for d in str(abs(minor)))
-    return Decimal((int(minor < 0), digits, -exponent))
+    """``minor`` minor units as a Decimal with exactly ``exponent`` decimals (``_dec(500, 2)`` is
+    ``5.00``); exact at any size, unlike arithmetic under a context precision."""
+    return Decimal((int(minor < 0), tuple(map(int, str(abs(minor)))), -exponent))
 
 
 def _round(value: Fraction, mode: str) -> int:
     """``value`` rounded to an integer exactly as :meth:`Decimal.quantize` does with ``mode``."""
-    whole, rest = divmod(value.numerator, value.denominator)  # floor division
+    return _round_ratio(value.numerator, value.denominator, mode)
+
+
+def _round_ratio(n: int, d: int, mode: str) -> int:
+    """``n / d`` (``d > 0``) rounded to an integer exactly as :meth:`Decimal.quantize` does with
+    ``mode``: integer arithmetic only, no :class:`Fraction` built."""
+    whole, rest = divmod(n, d)  # floor division
     if rest == 0 or mode == "ROUND_FLOOR":
         return whole
-    positive = value > 0
+    positive = n > 0
     if mode == "ROUND_CEILING":
         return whole + 1
     if mode in ("ROUND_UP", "ROUND_DOWN"):
         return whole + int(positive == (mode == "ROUND_UP"))
     twice = 2 * rest
-    if twice != value.denominator:
-        return whole + int(twice > value.denominator)
+    if twice != d:
+        return whole + int(twice > d)
     if mode == "ROUND_HALF_UP":
         return whole + int(positive)
     return whole + whole % 2  # ROUND_HALF_EVEN
@@ -190,9 +206,24 @@ def _round(value: Fraction, mode: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Band:
+    """One tier in minor units; its rate is ``num / den``."""
+
     upper: int | None
-    rate: Fraction
+    num: int
+    den: int
     fixed: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Constants:
+    """A schedule's amounts and rates in minor units: what every quote under it starts from."""
+
+    bands: tuple[_Band, ...]
+    minimum: int | None
+    maximum: int | None
+    free_total: int
+    fx: tuple[int, int] | None  # the FX rate as (num, den)
+    fx_fixed: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,12 +238,12 @@ class _Plan:
     maximum: int | None
     free_transfer: bool
     free_left: int
-    fx_share: Fraction | None
+    fx: tuple[int, int] | None  # the FX share of the converted amount, as (num, den)
     fx_fixed: int
 
     def base(self, chargeable: int) -> list[tuple[str, int]]:
         band = next(b for b in self.bands if b.upper is None or chargeable <= b.upper)
-        percentage = _round(band.rate * chargeable, self.mode)
+        percentage = _round_ratio(band.num * chargeable, band.den, self.mode)
         raw = percentage + band.fixed
         if self.minimum is not None and raw < self.minimum:
             return [("minimum", self.minimum)]
@@ -226,14 +257,14 @@ class _Plan:
             return [], 0
         used = 0 if self.free_transfer else min(a, self.free_left)
         parts = [] if self.free_transfer or a == used else self.base(a - used)
-        if self.fx_share is not None:
-            if self.on_top:  # the whole amount is converted
-                base, share = Fraction(a), self.fx_share
+        if self.fx is not None:
+            num, den = self.fx
+            if self.on_top:  # the whole amount is converted and pays p of it
+                fx = _round_ratio(num * a, den, self.mode)
             else:  # the rest is converted and pays p of it: p / (1 + p) of the rest
-                base = Fraction(a - sum(v for _, v in parts) - self.fx_fixed)
-                share = self.fx_share / (1 + self.fx_share)
-            parts += [("fx_percentage", max(0, _round(share * base, self.mode))),
-                      ("fx_fixed", self.fx_fixed)]
+                rest = a - sum(v for _, v in parts) - self.fx_fixed
+                fx = _round_ratio(num * rest, den + num, self.mode)
+            parts += [("fx_percentage", max(0, fx)), ("fx_fixed", self.fx_fixed)]
         return [(n, v) for n, v in parts if v], used
 
     def debit(self, a: int) -> int:
@@ -246,6 +277,33 @@ class _Plan:
         cuts = {0, 1, self.free_left + 1}
         cuts.update(self.free_left + b.upper + 1 for b in self.bands if b.upper is not None)
         return sorted(cuts)
+
+
+def _ratio(value: Fraction) -> tuple[int, int]:
+    return value.numerator, value.denominator
+
+
+@lru_cache(maxsize=256)
+def _constants(schedule: FeeSchedule, exponent: int) -> _Constants:
+    """The schedule's constants in minor units (a pure function of immutable inputs, so it is
+    cached: converting the schedule's decimals is most of the cost of a quote otherwise)."""
+    currency = schedule.currency
+
+    def minor(value: Decimal) -> int:
+        return _minor(value, exponent, currency, "schedule amount")
+
+    tiers = schedule.tiers or (Tier(percent=schedule.percent, fixed=schedule.fixed),)
+    free = schedule.free
+    fx = schedule.fx
+    return _Constants(
+        bands=tuple(_Band(None if t.up_to is None else minor(t.up_to),
+                          *_ratio(Fraction(t.percent) / 100), minor(t.fixed)) for t in tiers),
+        minimum=None if schedule.minimum is None else minor(schedule.minimum),
+        maximum=None if schedule.maximum is None else minor(schedule.maximum),
+        free_total=minor(free.amount) if free is not None and free.amount is not None else 0,
+        fx=None if fx is None else _ratio(Fraction(fx.percent) / 100),
+        fx_fixed=0 if fx is None else minor(fx.fixed),
+    )
 
 
 def _plan(schedule: FeeSchedule, currency: str, kind: str, usage: Usage) -> _Plan:
@@ -269,25 +327,16 @@ def _plan(schedule: FeeSchedule, currency: str, kind: str, usage: Usage) -> _Pla
     if usage.fx_currency == currency:
         raise FeeError("fx_currency must differ from the payment currency")
     exponent = minor_unit_exponent(currency) or 0
-
-    def minor(value: Decimal) -> int:
-        return _minor(value, exponent, currency, "schedule amount")
-
-    tiers = schedule.tiers or (Tier(percent=schedule.percent, fixed=schedule.fixed),)
-    free = schedule.free
-    free_total = minor(free.amount) if free is not None and free.amount is not None else 0
+    k = _constants(schedule, exponent)
     used = _minor(usage.free_amount_used, exponent, currency, "free_amount_used")
-    fx = schedule.fx if usage.fx_rate is not None else None
+    free = schedule.free
     return _Plan(
         exponent=exponent, mode=schedule.rounding, on_top=schedule.payer == "on_top",
-        bands=tuple(_Band(None if t.up_to is None else minor(t.up_to), Fraction(t.percent) / 100,
-                          minor(t.fixed)) for t in tiers),
-        minimum=None if schedule.minimum is None else minor(schedule.minimum),
-        maximum=None if schedule.maximum is None else minor(schedule.maximum),
+        bands=k.bands, minimum=k.minimum, maximum=k.maximum,
         free_transfer=free is not None and usage.free_transfers_used < free.transfers_per_month,
-        free_left=max(0, free_total - used),
-        fx_share=None if fx is None else Fraction(fx.percent) / 100,
-        fx_fixed=0 if fx is None else minor(fx.fixed),
+        free_left=max(0, k.free_total - used),
+        fx=k.fx if usage.fx_rate is not None else None,
+        fx_fixed=k.fx_fixed if usage.fx_rate is not None else 0,
     )
 
 
@@ -366,19 +415,43 @@ def max_sendable(balance: Decimal, currency: str, kind: str, schedule: FeeSchedu
     starts = [s for s in plan.starts() if s <= limit]
     ends = [s - 1 for s in starts[1:]] + [limit]
     for start, end in zip(reversed(starts), reversed(ends), strict=True):
-        best = _largest(start, end, lambda a: plan.debit(a) <= limit)
+        best = _largest(start, end, plan.debit, limit)
         if best is not None:
             return _dec(best, plan.exponent)
     return _dec(0, plan.exponent)  # unreachable: the piece {0} always fits
 
 
-def _largest(lo: int, hi: int, fits: Callable[[int], bool]) -> int | None:
-    """Largest ``a`` in ``[lo, hi]`` with ``fits(a)``, for ``fits`` true on a prefix of the range."""
-    if lo > hi or not fits(lo):
+def _largest(lo: int, hi: int, cost: Callable[[int], int], limit: int) -> int | None:
+    """Largest ``a`` in ``[lo, hi]`` with ``cost(a) <= limit``, for ``cost`` strictly increasing.
+
+    Exact for any increasing ``cost``; fast for the nearly linear ones fees give: the first probe
+    interpolates between the ends, then steps double away from it until the answer is bracketed,
+    then bisection closes the bracket (a handful of ``cost`` calls instead of ~40).
+    """
+    if lo > hi:
         return None
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        lo, hi = (mid, hi) if fits(mid) else (lo, mid - 1)
+    low_cost = cost(lo)
+    if low_cost > limit:
+        return None
+    high_cost = cost(hi)
+    if high_cost <= limit:
+        return hi
+    # cost(lo) fits, cost(hi) does not; probe where the straight line between them meets limit.
+    probe = min(hi - 1, max(lo, lo + (limit - low_cost) * (hi - lo) // (high_cost - low_cost)))
+    step = 1
+    if cost(probe) <= limit:
+        lo = probe
+        while lo + step < hi and cost(lo + step) <= limit:
+            lo, step = lo + step, step * 2
+        hi = min(hi, lo + step)
+    else:
+        hi = probe
+        while hi - step > lo and cost(hi - step) > limit:
+            hi, step = hi - step, step * 2
+        lo = max(lo, hi - step)
+    while hi - lo > 1:  # cost(lo) fits, cost(hi) does not
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if cost(mid) <= limit else (lo, mid)
     return lo
 
 

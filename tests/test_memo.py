@@ -1,0 +1,74 @@
+"""A Diagnoser's memos (outcome per fired-rule set, worded remedies, the not-fired trace) are caches:
+answers are the same whether they hit, miss or have just been cleared."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from payfix import Diagnoser, diagnoser, explain
+
+from .strategies import PACK, reports
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "reports"
+_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _fresh(report: dict[str, Any], audience: str, locale: str) -> str:
+    """The diagnosis from a Diagnoser that has seen nothing else."""
+    return Diagnoser(PACK, engine="compiled").diagnose(report, audience=audience,  # type: ignore[arg-type]
+                                                 locale=locale).to_json()
+
+
+@pytest.fixture(scope="module")
+def shared() -> Diagnoser:
+    return Diagnoser(PACK, engine="compiled")
+
+
+@_SETTINGS
+@given(st.lists(reports(), min_size=2, max_size=4), st.sampled_from(["agent", "customer"]),
+       st.sampled_from(["en", "zh-CN"]))
+def test_warm_memos_give_the_answers_of_a_fresh_diagnoser(shared: Diagnoser, batch: list[dict[str, Any]],
+                                                         audience: str, locale: str) -> None:
+    """After many other reports (memos warm, hits on repeated outcomes and wordings), each report's
+    diagnosis is byte-identical to a fresh Diagnoser's."""
+    for report in batch:
+        warm = shared.diagnose(report, audience=audience, locale=locale).to_json()  # type: ignore[arg-type]
+        assert warm == _fresh(report, audience, locale)
+
+
+@_SETTINGS
+@given(st.lists(reports(), min_size=3, max_size=6), st.sampled_from(["agent", "customer"]))
+def test_memos_cleared_at_every_step_change_nothing(batch: list[dict[str, Any]], audience: str) -> None:
+    """With the memo size at 1 (every insertion clears), answers equal a fresh Diagnoser's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(diagnoser, "MEMO_SIZE", 1)
+        patch.setattr(explain, "MEMO_SIZE", 1)
+        tiny = Diagnoser(PACK, engine="compiled")
+        answers = [tiny.diagnose(r, audience=audience).to_json() for r in batch]  # type: ignore[arg-type]
+        assert len(tiny._outcomes) <= 1
+        assert len(tiny._worded) <= 1
+    assert answers == [_fresh(r, audience, "en") for r in batch]
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_a_remembered_wording_is_not_reused_for_other_figures(shared: Diagnoser, locale: str) -> None:
+    """Two fee shortfalls that fire the same rules but differ in amount each quote their own fee,
+    shortfall and max sendable amount (the wording memo is keyed by the figures it quotes)."""
+    base = json.loads((EXAMPLES / "balance_fee_pushes_over.json").read_text(encoding="utf-8"))
+    seen = set()
+    for amount in ("120.00", "80.00", "80.00", "120.00"):
+        report = copy.deepcopy(base)
+        report["attempt"]["amount"]["value"] = report["attempt"]["balance"]["available"]["value"] = amount
+        top = shared.diagnose(report, audience="customer", locale=locale).remedies[0]
+        assert top.id == "balance.fee_shortfall"
+        assert top.model_dump() == Diagnoser(PACK, engine="compiled").diagnose(
+            report, audience="customer", locale=locale).remedies[0].model_dump()
+        seen.add(top.steps)
+    assert len(seen) == 2
