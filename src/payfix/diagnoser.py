@@ -77,6 +77,7 @@ class Diagnoser:
         self._all_rules = self.pack.rules
         self._rules = {rule.id: rule for rule in self._all_rules}
         self._explainer = Explainer(self.pack)
+        self._info = self.pack.info
         # Placeholders each remedy's texts use, in every locale: what its wording depends on.
         self._placeholders = {
             remedy.id: tuple(sorted({name for text in remedy.texts.values()
@@ -154,7 +155,7 @@ class Diagnoser:
             locale=chain[0], failure=self._failure(found, facts, agent, safe), remedies=tuple(remedies),
             escalate=bool(reasons), escalation_reasons=escalations, retry=retry,
             fees=_breakdown(priced), handoff=handoff,
-            fired=hits, not_fired=misses, pack=pack.info, engine=self.engine.name)
+            fired=hits, not_fired=misses, pack=self._info, engine=self.engine.name)
 
     def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
         """The fired rules (pack order), their ranked remedies and the escalation reasons: a pure

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -118,9 +119,9 @@ class Money(_Model):
             raise ValueError(f"value is above the supported maximum of {MAX_MINOR} minor units")
         return self
 
-    @property
+    @cached_property
     def minor(self) -> int:
-        """The amount in integer minor units (cents, fen, yen ...)."""
+        """The amount in integer minor units (cents, fen, yen ...); computed once per amount."""
         return to_minor(self.value, self.currency)
 
 
