@@ -101,9 +101,11 @@ class Diagnoser:
         """
         parsed = parse_report(report)
         priced = price(parsed, self.pack)
-        facts = derive_facts(parsed, self.pack, priced)
+        processor = parsed.attempt.processor
+        found = lookup_failure(processor, self.pack) if processor is not None else None
+        facts = derive_facts(parsed, self.pack, priced, found)
         fired_ids = self.engine.evaluate(facts)
-        return self._build(parsed, facts, priced, fired_ids, locale or self.locale,
+        return self._build(parsed, facts, priced, found, fired_ids, locale or self.locale,
                            audience or self.audience)
 
     def diagnose_many(self, reports: Iterable[ReportInput], *, locale: str | None = None,
@@ -113,7 +115,8 @@ class Diagnoser:
             yield self.diagnose(report, locale=locale, audience=audience)
 
     def _build(self, report: AttemptReport, facts: Facts, priced: Priced | None,
-               fired_ids: frozenset[str], locale: str, audience: Audience) -> Diagnosis:
+               found: FailureLookup | None, fired_ids: frozenset[str], locale: str,
+               audience: Audience) -> Diagnosis:
         pack = self.pack
         fired, ranked, reasons = self._outcome(fired_ids)
         chain = self._chains.get(locale)
@@ -138,8 +141,6 @@ class Diagnoser:
                              priority=r.policy.priority,
                              after_seconds=r.policy.after_s)
             for r in reasons)
-        processor = report.attempt.processor
-        found = lookup_failure(processor, pack) if processor is not None else None
         retry = retry_advice(report, pack, agent or safe, found)
         handoff = None
         if reasons:

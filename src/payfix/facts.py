@@ -302,14 +302,16 @@ def _balance_facts(report: AttemptReport, priced: Priced | None, facts: Facts) -
         facts["balance.short_because_of_holds"] = available < required <= available + holds.minor
 
 
-def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
+def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts,
+                   found: FailureLookup | None) -> None:
     processor = report.attempt.processor
     if processor is None:
         return
     facts["failure.scheme"] = processor.scheme
     _put(facts, "failure.stage", processor.stage)
     _put(facts, "failure.answered", processor.answered)
-    found = lookup_failure(processor, pack)
+    if found is None:
+        found = lookup_failure(processor, pack)
     _put(facts, "failure.field", found.field)
     _put(facts, "failure.code", found.code)
     if found.code is None:
@@ -339,10 +341,12 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
 
 
 def derive_facts(report: AttemptReport, pack: RulePack,
-                 priced: Priced | Literal["auto"] | None = "auto") -> Facts:
+                 priced: Priced | Literal["auto"] | None = "auto",
+                 found: FailureLookup | None = None) -> Facts:
     """The fact set for ``report`` under ``pack`` (code maps, fee schedules): a pure function,
     keys sorted. ``priced`` is the report's fee quote when the caller already has it (``None``:
-    no schedule prices it); ``"auto"`` prices the report here.
+    no schedule prices it); ``"auto"`` prices the report here. ``found`` is
+    ``lookup_failure(report.attempt.processor, pack)`` when the caller already has it.
 
     Raises:
         InvalidReportError: the report names a fee schedule the pack cannot use.
@@ -379,7 +383,7 @@ def derive_facts(report: AttemptReport, pack: RulePack,
     )
     _device_facts(report, facts)
     _balance_facts(report, priced, facts)
-    _failure_facts(report, pack, facts)
+    _failure_facts(report, pack, facts, found)
     return dict(sorted(facts.items()))
 
 
