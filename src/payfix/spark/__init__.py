@@ -1,0 +1,35 @@
+"""payfix on Apache Spark: diagnose DataFrames of reports with Arrow batch functions.
+
+Needs the ``spark`` extra (``pip install "payfix[spark]"``); pyspark is imported only when a
+function here is called, so ``import payfix.spark`` works without it. See ``docs/spark.md``.
+
+* :func:`diagnose_dataframe` diagnoses a DataFrame (a ``report`` JSON column or flat columns) with
+  ``mapInArrow``: each Python worker builds its Diagnoser once and diagnoses whole Arrow batches
+  through :func:`payfix.batch.columns.diagnose_table`, the function ``payfix replay`` uses. It
+  returns the results (the columns of ``payfix replay``) and the rejects as two DataFrames.
+* :func:`read_jsonl` reads JSON Lines files numbered exactly as ``payfix replay`` numbers them.
+* :class:`ShippedPack` is the rule pack travelling inside the job: executors read no rule files.
+* :func:`main` is the replay job of ``python -m payfix.spark`` and ``examples/spark_job.py``.
+
+Example:
+    >>> shipped = ShippedPack.load()
+    >>> shipped.hash.startswith("sha256:")
+    True
+    >>> spark = session("local[2]")  # doctest: +SKIP
+    >>> results, rejects = diagnose_dataframe(read_jsonl(spark, ["in.jsonl"]), shipped)  # doctest: +SKIP
+"""
+
+from payfix.spark._files import read_jsonl
+from payfix.spark._frames import Diagnosed, diagnose_dataframe
+from payfix.spark._job import main, session, write_rejects
+from payfix.spark._pack import ShippedPack
+
+__all__ = [
+    "Diagnosed",
+    "ShippedPack",
+    "diagnose_dataframe",
+    "main",
+    "read_jsonl",
+    "session",
+    "write_rejects",
+]

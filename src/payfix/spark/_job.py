@@ -1,0 +1,170 @@
+"""The Spark replay job: JSON Lines in, Parquet results and JSON Lines rejects out.
+
+``python -m payfix.spark`` and ``spark-submit examples/spark_job.py`` run :func:`main`::
+
+    INPUT... --out DIR --rejects DIR [--rules DIR] [--engine E] [--master URL]
+             [--partition-mb N] [--max-reject-rate F]
+
+Exit codes as ``payfix replay``: 0 done; 1 reject rate above ``--max-reject-rate`` or rows not
+conserved; 2 an unreadable local input, an invalid rule pack or an output that already exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from payfix.engines.base import ENGINE_NAMES
+from payfix.errors import RulePackError
+from payfix.spark._files import read_jsonl_counted
+from payfix.spark._frames import diagnose_dataframe, map_in_arrow
+from payfix.spark._pack import ShippedPack
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = ["main", "session", "write_rejects"]
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def session(master: str | None = None, app_name: str = "payfix replay",
+            conf: dict[str, str] | None = None) -> SparkSession:
+    """The active SparkSession, or a new one (``master`` e.g. ``local[2]``; ``None``: as submitted).
+
+    For a local master, Python workers run this interpreter (``PYSPARK_PYTHON`` is set to
+    ``sys.executable`` unless already set), so they import the same payfix; the UI is off.
+    """
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(app_name)
+    if master is not None:
+        builder = builder.master(master)
+        if master.startswith("local"):
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            builder = builder.config("spark.ui.enabled", "false")
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def _reject_lines(batches: Iterable[Any]) -> Iterator[Any]:
+    import pyarrow as pa
+
+    for batch in batches:
+        lines = []
+        for record in batch.to_pylist():
+            problems = record.pop("problems")
+            head = json.dumps(record, ensure_ascii=False)
+            lines.append(f'{head[:-1]}, "problems": {problems}}}')
+        yield pa.RecordBatch.from_arrays([pa.array(lines, pa.string())], names=["value"])
+
+
+def write_rejects(rejects: DataFrame, path: str) -> None:
+    """Write rejects as JSON Lines text parts under ``path``, one object per line, in row order:
+    ``{"row", "attempt_id", "source", "record", "line", "problems": [...]}``, the lines of
+    ``payfix replay``."""
+    map_in_arrow(rejects, _reject_lines, "value string").write.text(path)
+
+
+def _local(path: str) -> Path | None:
+    parsed = urlparse(path)
+    if parsed.scheme == "file":
+        return Path(parsed.path)
+    if parsed.scheme and len(parsed.scheme) > 1:  # s3a://, hdfs://, dbfs:/ ...; "C:" is a drive
+        return None
+    return Path(path)
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    """The job's command line."""
+    p = argparse.ArgumentParser(prog="python -m payfix.spark",
+                                description="Diagnose JSON Lines reports on Spark (docs/spark.md).")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help=".jsonl or .jsonl.gz files (any Spark path)")
+    p.add_argument("--out", required=True, metavar="DIR", help="results directory (Parquet parts)")
+    p.add_argument("--rejects", required=True, metavar="DIR", help="rejects directory (JSON Lines parts)")
+    p.add_argument("--rules", default=None, metavar="DIR",
+                   help="overlay pack directory on the driver; it travels with the job")
+    p.add_argument("--engine", choices=ENGINE_NAMES, default="compiled")
+    p.add_argument("--master", default=None, metavar="URL",
+                   help="Spark master, e.g. local[2] (default: as set by spark-submit)")
+    p.add_argument("--partition-mb", type=int, default=None, metavar="N",
+                   help="input split size (spark.sql.files.maxPartitionBytes), for more parallelism")
+    p.add_argument("--max-reject-rate", type=_share, default=1.0, metavar="F",
+                   help="exit 1 when rejected/in exceeds this (default 1: never)")
+    return p
+
+
+def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
+    """Run the parsed job; returns the exit code. Prints the counts like ``payfix replay``."""
+    from payfix.batch.replay import ConservationError
+
+    for name in args.inputs:
+        local = _local(name)
+        if local is not None and not local.is_file():
+            print(f"payfix spark: cannot read input {name}", file=sys.stderr)
+            return EXIT_INVALID
+    for name in (args.out, args.rejects):
+        local = _local(name)
+        if local is not None and local.exists():
+            print(f"payfix spark: {name} already exists; use a new directory", file=sys.stderr)
+            return EXIT_INVALID
+    try:
+        shipped = ShippedPack.load(None if args.rules is None else Path(args.rules))
+    except RulePackError as error:
+        for problem in error.problems:
+            print(problem.render(), file=sys.stderr)
+        return EXIT_INVALID
+    spark = spark or session(args.master)
+    if args.partition_mb is not None:
+        spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.partition_mb * 1024 * 1024))
+    start = time.perf_counter()
+    frame, rows_in = read_jsonl_counted(spark, args.inputs)
+    diagnosed = diagnose_dataframe(frame, shipped, engine=args.engine, persist=True)
+    try:
+        diagnosed.results.write.parquet(args.out)
+        write_rejects(diagnosed.rejects, args.rejects)
+    finally:
+        diagnosed.unpersist()
+    seconds = time.perf_counter() - start
+    rows_out = spark.read.parquet(args.out).count()
+    rows_rejected = spark.read.text(args.rejects).count()
+    print(f"rows in: {rows_in}, out: {rows_out}, rejected: {rows_rejected}")
+    print(json.dumps({"event": "done", "seconds": round(seconds, 3),
+                      "rows_per_second": round(rows_in / seconds, 1) if seconds else 0.0,
+                      "pack_hash": shipped.hash, "engine": args.engine}), file=sys.stderr)
+    if rows_in != rows_out + rows_rejected:
+        lost = ConservationError(f"{rows_in} rows in, {rows_out} out + {rows_rejected} rejected")
+        print(f"payfix spark: ConservationError: {lost}", file=sys.stderr)
+        return EXIT_FAILED
+    rate = rows_rejected / rows_in if rows_in else 0.0
+    if rate > args.max_reject_rate:
+        print(f"payfix spark: reject rate {rate:.4f} is above --max-reject-rate {args.max_reject_rate}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> int:
+    """Parse ``argv`` (default ``sys.argv[1:]``) and run the job; returns the exit code.
+
+    Example:
+        >>> args = parser().parse_args(["in.jsonl", "--out", "o", "--rejects", "r"])
+        >>> (args.engine, args.rules, args.master, args.max_reject_rate)
+        ('compiled', None, None, 1.0)
+    """
+    return run(parser().parse_args(argv), spark)

@@ -1,0 +1,190 @@
+"""payfix on Spark (local[2]): the same rows as the single-machine replay, the pack inside the job.
+
+One SparkSession (one JVM) serves the whole module; inputs are a few hundred rows split into
+several partitions, so numbering across partitions and inputs is exercised. Skips, naming what is
+missing, only where no Java runtime exists.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from payfix.batch import read_output, replay, synth_reports, write_jsonl
+from payfix.batch.columns import diagnose_table, report_to_record
+from payfix.diagnoser import Diagnoser
+from payfix.loader import load_pack
+from payfix.spark import ShippedPack, diagnose_dataframe, main, read_jsonl, session
+from payfix.spark import _pack as shipped_module
+
+ROOT = Path(__file__).resolve().parents[1]
+CUSTOM_PACK = ROOT / "examples" / "custom_pack"
+SPLIT_BYTES = 64 * 1024  # several partitions per input file
+
+
+def _java() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    if home and Path(home, "bin", "java").is_file():
+        return str(Path(home, "bin", "java"))
+    return shutil.which("java")
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """A local[2] session whose Python workers run this interpreter (so they import this payfix)."""
+    if _java() is None:
+        pytest.skip("Spark tests need a Java runtime: no java on PATH and JAVA_HOME is not set")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYSPARK_PYTHON", sys.executable)
+        patch.setenv("PYSPARK_DRIVER_PYTHON", sys.executable)
+        spark = session("local[2]", app_name="payfix tests", conf={
+            "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2", "spark.sql.files.maxPartitionBytes": str(SPLIT_BYTES),
+            "spark.driver.memory": "1g", "spark.sql.session.timeZone": "UTC"})
+    spark.sparkContext.setLogLevel("ERROR")
+    yield spark
+    spark.stop()
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Two inputs in this order: plain JSON Lines with blank lines in it, and a gzip file."""
+    root = tmp_path_factory.mktemp("spark_in")
+    first, second = root / "day1.jsonl", root / "day2.jsonl.gz"
+    write_jsonl(first, 360, 5, 0.05)
+    lines = first.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[100:100] = ["\n", "  \n"]
+    lines.insert(0, "\n")
+    first.write_text("".join(lines), encoding="utf-8")
+    write_jsonl(second, 140, 6, 0.05)
+    return [first, second]
+
+
+@pytest.fixture(scope="module")
+def single_machine(inputs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """``payfix replay`` of the inputs on one machine: its result rows and its rejects lines."""
+    root = tmp_path_factory.mktemp("replay")
+    summary = replay(inputs, root / "out", root / "rejects.jsonl", workers=1, chunk_rows=64)
+    return {"summary": summary, "table": read_output(root / "out"),
+            "rejects": (root / "rejects.jsonl").read_text(encoding="utf-8").splitlines()}
+
+
+def _parts(directory: Path, pattern: str) -> list[Path]:
+    return [Path(p) for p in sorted(glob.glob(str(directory / pattern)))]
+
+
+def test_spark_results_equal_the_single_machine_replay_row_for_row(
+        spark: Any, inputs: list[Path], single_machine: dict[str, Any]) -> None:
+    """Diagnosing the replay's inputs on Spark (several partitions, two inputs, blank lines) gives
+    exactly the replay's result rows, numbered the same, in the same order, with the same schema;
+    and the rejects carry the same rows, attempt ids, sources, records, lines and problems."""
+    frame = read_jsonl(spark, [str(p) for p in inputs])
+    assert frame.rdd.getNumPartitions() >= 3
+    diagnosed = diagnose_dataframe(frame, persist=True)
+    try:
+        got = diagnosed.results.toArrow()
+        got_rejects = diagnosed.rejects.toArrow().to_pylist()
+    finally:
+        diagnosed.unpersist()
+    expected = single_machine["table"]
+    assert got.schema.equals(expected.schema, check_metadata=False)
+    assert got.num_rows == expected.num_rows == single_machine["summary"].rows_out
+    assert got.to_pylist() == expected.to_pylist()
+    assert [json.dumps({**r, "problems": json.loads(r["problems"])}, ensure_ascii=False)
+            for r in got_rejects] == single_machine["rejects"]
+    assert len(got_rejects) == single_machine["summary"].rows_rejected > 0
+
+
+def test_job_writes_the_replay_output_and_exits_like_replay(
+        spark: Any, inputs: list[Path], single_machine: dict[str, Any], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m payfix.spark`` writes Parquet parts that, read in name order, are the replay's
+    rows, and rejects lines identical to the replay's; it prints the replay's count line; it exits
+    1 when the reject rate is above --max-reject-rate (outputs still written), 0 when not, and 2
+    rather than write into an existing output directory."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out, rejects = tmp_path / "out", tmp_path / "rejects"
+    argv = [*map(str, inputs), "--out", str(out), "--rejects", str(rejects)]
+    assert main([*argv, "--max-reject-rate", "0.01"], spark) == 1
+    summary = single_machine["summary"]
+    printed = capsys.readouterr()
+    assert f"rows in: {summary.rows_in}, out: {summary.rows_out}, rejected: {summary.rows_rejected}" \
+        in printed.out
+    assert "above --max-reject-rate" in printed.err
+    table = pa.concat_tables([pq.read_table(p) for p in _parts(out, "part-*.parquet")])
+    assert table.to_pylist() == single_machine["table"].to_pylist()
+    lines = [line for p in _parts(rejects, "part-*") for line in p.read_text(encoding="utf-8").splitlines()]
+    assert lines == single_machine["rejects"]
+    assert main(argv, spark) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert main([str(inputs[1]), "--out", str(tmp_path / "o2"), "--rejects", str(tmp_path / "r2")],
+                spark) == 0
+
+
+def test_the_rule_pack_travels_with_the_job(spark: Any, inputs: list[Path], tmp_path: Path) -> None:
+    """An overlay pack is read on the driver only: deleting its directory before Spark runs
+    anything still gives the overlay's diagnoses, with its hash in every row, equal to a
+    single-machine replay under the same overlay."""
+    overlay = tmp_path / "pack"
+    shutil.copytree(CUSTOM_PACK, overlay)
+    shipped = ShippedPack.load(overlay)
+    frame = read_jsonl(spark, [str(inputs[1])])
+    results, _ = diagnose_dataframe(frame, shipped)
+    shutil.rmtree(overlay)
+    got = results.toArrow()
+    custom_hash = load_pack(CUSTOM_PACK).hash
+    assert custom_hash != load_pack().hash
+    assert set(got.column("pack_hash").to_pylist()) == {custom_hash}
+    replay([inputs[1]], tmp_path / "out", tmp_path / "rejects.jsonl", workers=1, rules=CUSTOM_PACK)
+    assert got.to_pylist() == read_output(tmp_path / "out").to_pylist()
+
+
+def test_flat_columns_without_a_row_column_are_numbered_in_partition_order(spark: Any) -> None:
+    """A DataFrame of flat columns (one renamed back with columns=) and no row column, in three
+    partitions, is numbered 1..N in partition order and diagnosed exactly as diagnose_table
+    diagnoses the same rows on one machine."""
+    import pyarrow as pa
+
+    records = [report_to_record(r) for r in synth_reports(120, 9, 0.1)]
+    names = list(records[0])
+    schema = ", ".join(f"`{'id' if n == 'attempt_id' else n}` string" for n in names)
+    rdd = spark.sparkContext.parallelize([tuple(rec[n] for n in names) for rec in records], 3)
+    frame = spark.createDataFrame(rdd, schema)
+    assert frame.rdd.getNumPartitions() == 3
+    results, rejects = diagnose_dataframe(frame, columns={"id": "attempt_id"})
+    diagnoser = Diagnoser(engine="compiled", audience="agent")
+    want_results, want_rejects = diagnose_table(diagnoser, pa.Table.from_pylist(records), 1)
+    assert results.toArrow().to_pylist() == want_results.to_pylist()
+    assert rejects.toArrow().to_pylist() == want_rejects.to_pylist()
+    assert want_rejects.num_rows > 0
+
+
+def test_shipped_pack_builds_one_diagnoser_per_process_and_checks_the_version() -> None:
+    """A worker builds one Diagnoser per pack, engine and audience and reuses it; a pack shipped
+    by another payfix version is refused with a message saying what to install, not a pickle error."""
+    shipped = ShippedPack.load(CUSTOM_PACK)
+    first = shipped.diagnoser("compiled", "agent")
+    assert shipped.diagnoser("compiled", "agent") is first
+    assert first.pack.hash == load_pack(CUSTOM_PACK).hash
+    assert shipped.diagnoser("compiled", "customer") is not first
+    other = ShippedPack(shipped.hash, "0.0.0-other", shipped.data)
+    shipped_module._CACHE.clear()
+    with pytest.raises(RuntimeError, match="install the same payfix"):
+        other.diagnoser("compiled", "agent")
+
+
+def test_importing_payfix_spark_does_not_import_pyspark() -> None:
+    """``import payfix.spark`` works where pyspark is missing (doctests import every module)."""
+    code = "import sys, payfix.spark; assert 'pyspark' not in sys.modules, 'pyspark imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
