@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import pkgutil
 
 import payfix
@@ -20,3 +21,11 @@ def test_package_is_typed() -> None:
     from importlib import resources
 
     assert resources.files("payfix").joinpath("py.typed").is_file()
+
+
+def test_every_exported_object_has_a_docstring_with_an_example() -> None:
+    """Each name in ``payfix.__all__`` (but the version string) documents itself with a doctest
+    example, which ``--doctest-modules`` runs."""
+    lacking = [name for name in payfix.__all__ if name != "__version__"
+               and ">>>" not in (inspect.getdoc(getattr(payfix, name)) or "")]
+    assert not lacking, f"add an Example: section to {', '.join(lacking)}"

@@ -82,6 +82,11 @@ class CodeSource(_Out):
 class CodeInfo(_Out):
     """What one processor code means in payfix terms, and what the rule pack advises for it.
 
+    Example:
+        >>> info = lookup_code("iso8583", "51")
+        >>> info.reason, info.retry, info.customer_safe, info.fix_by
+        ('insufficient_funds', 'later', True, 'customer')
+
     Attributes:
         scheme: the code map's scheme (``iso8583``, ``stripe`` ...).
         code: the code as a processor sends it (without a brand prefix).

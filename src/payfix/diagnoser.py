@@ -68,6 +68,16 @@ class Diagnoser:
             ``"compiled"``.
         locale: default locale of remedy texts (the pack's default if ``None``).
         audience: default audience, ``"customer"`` (safe wording, no trace) or ``"agent"``.
+
+    Example:
+        >>> d = Diagnoser(engine="compiled", audience="agent")
+        >>> report = {"attempt": {"id": "a3", "at": "2026-03-01T10:00:00Z", "kind": "purchase",
+        ...                       "amount": {"value": "25.00", "currency": "EUR"},
+        ...                       "method": {"type": "wallet_balance"}},
+        ...           "device": {"online": False}}
+        >>> agent = d.diagnose(report)
+        >>> agent.fired[0].rule_id, d.diagnose(report, audience="customer").fired
+        ('network.offline', ())
     """
 
     def __init__(self, pack: RulePack | str | Path | None = None, engine: str = "auto", *,
@@ -262,6 +272,16 @@ def diagnose(report: ReportInput, *, pack: RulePack | str | Path | None = None,
     With the bundled pack the compiled :class:`Diagnoser` is built once per engine and reused
     (it holds no per-diagnosis state); with another pack a fresh one is built: keep your own
     :class:`Diagnoser` when diagnosing many reports.
+
+    Example:
+        >>> result = diagnose({
+        ...     "attempt": {"id": "a2", "at": "2026-03-01T10:00:00Z", "kind": "p2p_transfer",
+        ...                 "amount": {"value": "200.00", "currency": "EUR"},
+        ...                 "method": {"type": "wallet_balance"},
+        ...                 "balance": {"available": {"value": "150.00", "currency": "EUR"}}}},
+        ...     engine="compiled", locale="zh-CN")
+        >>> result.remedies[0].id, result.locale
+        ('balance.top_up', 'zh-CN')
     """
     diagnoser = _bundled(engine) if pack is None else Diagnoser(pack, engine)
     return diagnoser.diagnose(report, locale=locale, audience=audience)

@@ -53,6 +53,13 @@ class Problem:
         line: 1-based line in ``file``, if known.
         col: 1-based column in ``file``, if known.
         input: the offending value, already masked, if it is safe and useful to show.
+
+    Example:
+        >>> problem = Problem("missing", ("attempt", "amount"), "Field required")
+        >>> problem.render()
+        'attempt.amount: Field required [missing]'
+        >>> problem.to_dict()
+        {'type': 'missing', 'loc': ['attempt', 'amount'], 'msg': 'Field required'}
     """
 
     type: str
@@ -88,7 +95,12 @@ class Problem:
 
 
 class PayfixError(Exception):
-    """Base class of every error payfix raises on purpose."""
+    """Base class of every error payfix raises on purpose.
+
+    Example:
+        >>> issubclass(InvalidReportError, PayfixError), issubclass(InvalidReportError, ValueError)
+        (True, True)
+    """
 
 
 class _ProblemsError(PayfixError):
@@ -101,16 +113,43 @@ class _ProblemsError(PayfixError):
 
 
 class InvalidReportError(_ProblemsError, ValueError):
-    """A report (or a diagnosis request) is invalid; ``problems`` says where and why."""
+    """A report (or a diagnosis request) is invalid; ``problems`` says where and why.
+
+    Example:
+        >>> from payfix import parse_report
+        >>> try:
+        ...     parse_report('{"attempt": {"id": "a1", "at": "2026-03-01T10:00:00Z"}}')
+        ... except InvalidReportError as error:
+        ...     print([(p.type, ".".join(map(str, p.loc))) for p in error.problems])
+        [('missing', 'attempt.kind'), ('missing', 'attempt.amount'), ('missing', 'attempt.method')]
+    """
 
 
 class RulePackError(_ProblemsError, ValueError):
-    """A rule pack is invalid; ``problems`` lists every problem with file, line and column."""
+    """A rule pack is invalid; ``problems`` lists every problem with file, line and column.
+
+    Example:
+        >>> from payfix import load_pack
+        >>> try:
+        ...     load_pack("no/such/dir")
+        ... except RulePackError as error:
+        ...     print(error.problems[0].type)
+        pack.missing_dir
+    """
 
 
 class CodeLookupError(PayfixError, LookupError):
     """A processor code look-up found nothing; ``problem`` says what, in the ``{type, loc, msg}``
-    shape, and ``str(error)`` is its message."""
+    shape, and ``str(error)`` is its message.
+
+    Example:
+        >>> from payfix.codes import lookup_code
+        >>> try:
+        ...     lookup_code("iso8583", "ZZ9")
+        ... except CodeLookupError as error:
+        ...     print(error.problem.type, "|", error)
+        unknown_code | unknown code 'ZZ9' for scheme 'iso8583'
+    """
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
@@ -165,8 +204,22 @@ def _rebuild(cls: type[CodeLookupError], state: dict[str, Any]) -> CodeLookupErr
 
 
 class EngineError(PayfixError, RuntimeError):
-    """A rule engine failed while compiling or evaluating rules."""
+    """A rule engine failed while compiling or evaluating rules.
+
+    Example:
+        >>> issubclass(EngineUnavailableError, EngineError), issubclass(EngineError, RuntimeError)
+        (True, True)
+    """
 
 
 class EngineUnavailableError(EngineError):
-    """The engine asked for cannot run here (not installed, or not for this Python)."""
+    """The engine asked for cannot run here (not installed, or not for this Python).
+
+    Example:
+        >>> from payfix import Diagnoser
+        >>> try:
+        ...     Diagnoser(engine="nope")
+        ... except EngineUnavailableError as error:
+        ...     print(error)
+        unknown engine 'nope'; choose one of auto, durable, compiled
+    """

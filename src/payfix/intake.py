@@ -54,6 +54,13 @@ def parse_report(data: ReportInput) -> AttemptReport:
 
     Raises:
         InvalidReportError: the JSON is malformed or any field is invalid (all problems listed).
+
+    Example:
+        >>> report = parse_report('{"attempt": {"id": "a1", "at": "2026-03-01T10:00:00Z", '
+        ...                       '"kind": "purchase", "amount": {"value": "9.99", "currency": "USD"}, '
+        ...                       '"method": {"type": "debit_card"}}}')
+        >>> report.attempt.amount.minor, report.attempt.method.type
+        (999, 'debit_card')
     """
     if isinstance(data, AttemptReport):
         return data

@@ -305,6 +305,11 @@ def load_pack(overlay: str | Path | None = None, *, base: str | Path | None = No
 
     Raises:
         RulePackError: listing every problem found, each with file, line and column.
+
+    Example:
+        >>> pack = load_pack()
+        >>> [rs.name for rs in pack.rulesets], pack.info.hash.startswith("sha256:")
+        (['network', 'balance', 'payee', 'method', 'security'], True)
     """
     base_dir = Path(base) if base is not None else bundled_rules_dir()
     overlay_dir = Path(overlay) if overlay is not None else None

@@ -156,7 +156,14 @@ class PackSettings:
 
 @dataclass(frozen=True, slots=True)
 class RulePack:
-    """Everything one diagnosis needs besides the report, identified by a content hash."""
+    """Everything one diagnosis needs besides the report, identified by a content hash.
+
+    Example:
+        >>> from payfix import load_pack
+        >>> pack = load_pack()
+        >>> len(pack.rules) == sum(len(rs.rules) for rs in pack.rulesets), "balance.top_up" in pack.remedies
+        (True, True)
+    """
 
     settings: PackSettings
     rulesets: tuple[RuleSet, ...]

@@ -28,7 +28,13 @@ class Engine(Protocol):
 
 
 def durable_available() -> bool:
-    """True when durable_rules can be imported here (installed, and Python < 3.13)."""
+    """True when durable_rules can be imported here (installed, and Python < 3.13).
+
+    Example:
+        >>> import sys
+        >>> durable_available() if sys.version_info >= (3, 13) else False
+        False
+    """
     try:
         return importlib.util.find_spec("durable_rules_engine") is not None and _imports()
     except ImportError:

@@ -191,7 +191,18 @@ class PackInfo(_Out):
 
 
 class Diagnosis(_Out):
-    """The answer for one failed attempt."""
+    """The answer for one failed attempt.
+
+    Example:
+        >>> from payfix import diagnose
+        >>> result = diagnose({
+        ...     "attempt": {"id": "a1", "at": "2026-03-01T10:00:00Z", "kind": "purchase",
+        ...                 "amount": {"value": "25.00", "currency": "EUR"},
+        ...                 "method": {"type": "wallet_balance"}},
+        ...     "device": {"online": False}}, engine="compiled")
+        >>> result.remedies[0].id, result.escalate, result.retry.verdict
+        ('network.reconnect', False, 'unknown')
+    """
 
     schema_version: str
     attempt_id: str

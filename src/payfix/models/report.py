@@ -298,7 +298,17 @@ class PriorAttempt(_Model):
 
 
 class AttemptReport(_Model):
-    """A failed payment attempt with its device context, account and attempt chain."""
+    """A failed payment attempt with its device context, account and attempt chain.
+
+    Example:
+        >>> report = AttemptReport.model_validate({
+        ...     "attempt": {"id": "a1", "at": "2026-03-01T10:00:00Z", "kind": "purchase",
+        ...                 "amount": {"value": "25.00", "currency": "EUR"},
+        ...                 "method": {"type": "wallet_balance"}},
+        ...     "device": {"online": False}})
+        >>> report.attempt.amount.minor, report.device.online
+        (2500, False)
+    """
 
     schema_version: Annotated[str, AfterValidator(_check_schema_version)] = SCHEMA_VERSION
     attempt: Attempt
