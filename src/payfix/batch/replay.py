@@ -1,21 +1,26 @@
 """Replay many failed-payment reports through a Diagnoser: chunked, parallel, resumable.
 
-Input is JSON Lines (``.jsonl``, or gzip ``.jsonl.gz``), one nested report per line. Blank lines
-are skipped and are not rows; every other line is a row, numbered from 1 across the inputs in the
-order given. Rows are read in chunks of ``chunk_rows`` (memory stays flat in the input size) and
-diagnosed on ``workers`` processes (``spawn`` context, one Diagnoser built per process; with
-``workers=1`` in this process).
+Inputs are JSON Lines (one nested report per line), CSV or Parquet (flat columns, see
+:data:`~payfix.batch.columns.FLAT_COLUMNS`, or one ``report`` column of JSON text); ``.gz`` and
+``.zst`` JSON Lines and CSV are read compressed. Every record is a row, numbered from 1 across the
+inputs in the order given (blank lines are not records). Each input is cut into chunks of
+``chunk_rows`` records with Arrow (:mod:`payfix.batch.sources`), so memory stays flat in the input
+size. Chunks go to ``workers`` processes (``spawn`` context, one Diagnoser per process; with
+``workers=1`` this process) as Arrow IPC bytes; each worker diagnoses its chunk with
+:func:`~payfix.batch.columns.diagnose_table` and writes the chunk's part files itself, so only
+small counts travel back.
 
 Output, in the directory ``out``:
 
-* ``part-NNNNN.parquet``: one row per valid input row of chunk ``NNNNN``, columns
-  :data:`OUTPUT_COLUMNS`, ordered by row number. Reading the committed parts in chunk order gives
-  the rows in input order (:func:`read_output` does this).
+* ``part-NNNNN.parquet`` (or ``.jsonl``): one row per valid row of chunk ``NNNNN``, columns
+  :data:`OUTPUT_COLUMNS`, ordered by row number.
 * ``_manifest.jsonl``: one line per committed chunk, appended and fsynced after its part files are
   in place. A chunk is committed exactly when its manifest line is complete.
 * ``_rejects/part-NNNNN.jsonl``: the chunk's rejected rows; the ``rejects`` file is assembled from
   them, in row order, when the run completes.
-* ``_job.json``: inputs, chunk size, engine and rule-pack hash, checked on resume.
+* ``_baseline/part-NNNNN.*``: with ``baseline``, the same rows diagnosed under the baseline pack;
+  ``_whatif.json`` compares the two when the run completes (:mod:`payfix.batch.whatif`).
+* ``_job.json``: inputs, chunk size, engine, rule-pack hashes and output format, checked on resume.
 
 With ``resume=True`` committed chunks are skipped and every other chunk is (re)done; part files
 are replaced atomically, so a run killed at any point and resumed gives the same rows, none twice
@@ -37,20 +42,32 @@ Example:
 
 from __future__ import annotations
 
-import gzip
 import json
 import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from payfix.batch.columns import OUTPUT_COLUMNS, diagnose_table, output_schema
+from payfix.batch.parts import (
+    BASELINE_DIR,
+    MANIFEST,
+    REJECTS_DIR,
+    count_rows,
+    iter_parts,
+    part_name,
+    read_manifest,
+    rejects_name,
+    write_atomic,
+)
+from payfix.batch.sources import Chunk, input_format, read_chunks
 
 __all__ = [
+    "BUNDLED",
     "OUTPUT_COLUMNS",
     "ConservationError",
     "Progress",
@@ -59,13 +76,12 @@ __all__ = [
     "replay",
 ]
 
-_MANIFEST = "_manifest.jsonl"
-_JOB = "_job.json"
-_REJECTS_DIR = "_rejects"
-_JOB_FORMAT = 1
+#: ``baseline`` value naming the bundled rule pack.
+BUNDLED = "bundled"
 
-# (row number, input index, line number in that input, raw line)
-_Row = tuple[int, int, int, bytes]
+_JOB = "_job.json"
+_JOB_FORMAT = 2
+_OUTPUT_FORMATS = ("parquet", "jsonl")
 
 
 class ConservationError(RuntimeError):
@@ -77,7 +93,7 @@ class ReplaySummary:
     """Totals of a replay (committed chunks of earlier runs included when resuming).
 
     ``seconds`` and ``rows_per_second`` measure this run only: rows diagnosed in this run divided
-    by its wall-clock time.
+    by its wall-clock time. ``whatif`` is the comparison with the baseline pack, if one was given.
     """
 
     rows_in: int
@@ -87,11 +103,16 @@ class ReplaySummary:
     rows_per_second: float
     chunks: int
     chunks_resumed: int
+    whatif: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """Reported after each committed chunk: totals so far (resumed chunks included)."""
+    """Reported after each committed chunk: totals so far (resumed chunks included).
+
+    ``fraction`` is how far through the inputs (by bytes read, or rows for Parquet) the run is,
+    0..1; ``eta_seconds`` the time left at this run's pace (``None`` until it can be estimated).
+    """
 
     chunk: int
     rows_done: int
@@ -99,12 +120,16 @@ class Progress:
     rows_rejected: int
     seconds: float
     rows_per_second: float
+    fraction: float = 0.0
+    eta_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form, as printed by ``payfix replay`` when stderr is not a terminal."""
         return {"event": "chunk_committed", "chunk": self.chunk, "rows_done": self.rows_done,
                 "rows_out": self.rows_out, "rows_rejected": self.rows_rejected,
-                "seconds": round(self.seconds, 3), "rows_per_second": round(self.rows_per_second, 1)}
+                "seconds": round(self.seconds, 3), "rows_per_second": round(self.rows_per_second, 1),
+                "fraction": round(self.fraction, 4),
+                "eta_seconds": None if self.eta_seconds is None else round(self.eta_seconds, 1)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +139,21 @@ class _ChunkResult:
     rows_in: int
     rows_out: int
     rows_rejected: int
+    baseline_out: int | None
 
 
-def _schema() -> Any:
-    return output_schema()
-
-
-def _part_name(chunk: int) -> str:
-    return f"part-{chunk:05d}.parquet"
-
-
-def _rejects_name(chunk: int) -> str:
-    return f"{_REJECTS_DIR}/part-{chunk:05d}.jsonl"
+@dataclass(frozen=True, slots=True)
+class _Task:
+    out_dir: str
+    chunk: int
+    first_row: int
+    source: str
+    first_record: int
+    table: Any  # pyarrow.Table, or Arrow IPC stream bytes on the way to a worker process
+    records: list[int]
+    lines: list[int] | None
+    bad: list[tuple[int, str]]
+    output_format: str
 
 
 # ---------------------------------------------------------------- worker side
@@ -133,126 +161,131 @@ def _rejects_name(chunk: int) -> str:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(rules: str | None, engine: str, audience: str) -> None:
+def _init_worker(rules: str | None, engine: str, audience: str, baseline: str | None) -> None:
     from payfix.diagnoser import Diagnoser
 
-    key = (rules, engine, audience)
+    key = (rules, engine, audience, baseline)
     if _WORKER.get("key") != key:
         _WORKER["diagnoser"] = Diagnoser(rules, engine, audience=audience)  # type: ignore[arg-type]
+        _WORKER["baseline"] = None if baseline is None else Diagnoser(
+            None if baseline == BUNDLED else baseline, engine, audience=audience)  # type: ignore[arg-type]
         _WORKER["key"] = key
 
 
-def _fsync_file(path: Path) -> None:
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _process_chunk(out_dir: str, chunk: int, rows: list[_Row], sources: list[str]) -> _ChunkResult:
-    """Diagnose one chunk; write its Parquet part and its rejects part (each atomically)."""
+def _to_ipc(table: Any) -> bytes:
     import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _from_ipc(data: Any) -> Any:
+    import pyarrow as pa
+
+    if isinstance(data, bytes):
+        return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    return data
+
+
+def _write_part(table: Any, path: Path, fmt: str) -> None:
+    """Write one output part under a temporary name, fsync, rename into place."""
     import pyarrow.parquet as pq
 
-    diagnoser = _WORKER["diagnoser"]
-    first = rows[0][0] if rows else 1
-    table = pa.table({"report": pa.array([raw for _, _, _, raw in rows], pa.binary())})
-    results, rejected = diagnose_table(diagnoser, table, first)
-    rejects: list[str] = []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if fmt == "parquet":
+        pq.write_table(table, tmp, compression="zstd")
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+    else:
+        with tmp.open("w", encoding="utf-8", newline="\n") as handle:
+            handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in table.to_pylist())
+            handle.flush()
+            os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _renumber(table: Any, rows: list[int]) -> Any:
+    """``table`` with its ``row`` column (offsets into the chunk's table) mapped to row numbers."""
+    import pyarrow as pa
+
+    if table.num_rows == 0:
+        return table
+    offsets = table.column("row").to_pylist()
+    numbers = pa.array([rows[i] for i in offsets], pa.int64())
+    return table.set_column(0, "row", numbers)
+
+
+def _process_chunk(task: _Task) -> _ChunkResult:
+    """Diagnose one chunk; write its output part, baseline part and rejects part (each atomically)."""
+    table = _from_ipc(task.table)
+    rows = [task.first_row + r - task.first_record for r in task.records]
+    results, rejected = diagnose_table(_WORKER["diagnoser"], table, 0)
+    results = _renumber(results, rows)
+    rejected = _renumber(rejected, rows)
+    lines: list[tuple[int, str]] = []
+    record_of = dict(zip(rows, task.records, strict=True))
+    line_of = dict(zip(rows, task.lines, strict=True)) if task.lines is not None else {}
     for row, attempt_id, problems in zip(*(rejected.column(c).to_pylist() for c in rejected.column_names),
                                          strict=True):
-        _, source, lineno, _ = rows[row - first]
-        rejects.append(json.dumps({"row": row, "attempt_id": attempt_id, "source": sources[source],
-                                   "line": lineno, "problems": json.loads(problems)}, ensure_ascii=False))
-    out = Path(out_dir)
-    part = out / _part_name(chunk)
-    tmp = out / f".{part.name}.tmp"
-    pq.write_table(results, tmp)
-    _fsync_file(tmp)
-    os.replace(tmp, part)
-    rejects_part = out / _rejects_name(chunk)
-    tmp = rejects_part.with_name(f".{rejects_part.name}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.writelines(line + "\n" for line in rejects)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, rejects_part)
-    return _ChunkResult(chunk, rows[0][0] if rows else 0, len(rows), results.num_rows, len(rejects))
+        lines.append((row, _reject_line(row, attempt_id, task.source, record_of[row], line_of.get(row),
+                                        problems)))
+    for record, problems in task.bad:
+        row = task.first_row + record - task.first_record
+        lines.append((row, _reject_line(row, None, task.source, record, None, problems)))
+    lines.sort()
+    out = Path(task.out_dir)
+    _write_part(results, out / part_name(task.chunk, task.output_format), task.output_format)
+    baseline_out = None
+    if _WORKER.get("baseline") is not None:
+        base, _ = diagnose_table(_WORKER["baseline"], table, 0)
+        base = _renumber(base, rows)
+        _write_part(base, out / part_name(task.chunk, task.output_format, BASELINE_DIR), task.output_format)
+        baseline_out = base.num_rows
+    rejects_part = out / rejects_name(task.chunk)
+    write_atomic(rejects_part, "".join(line + "\n" for _, line in lines))
+    return _ChunkResult(task.chunk, task.first_row, len(task.records) + len(task.bad), results.num_rows,
+                        len(lines), baseline_out)
 
 
-def _run_chunk(args: tuple[str, int, list[_Row], list[str]]) -> _ChunkResult:
-    return _process_chunk(*args)
+def _reject_line(row: int, attempt_id: str | None, source: str, record: int, line: int | None,
+                 problems: str) -> str:
+    head = json.dumps({"row": row, "attempt_id": attempt_id, "source": source, "record": record,
+                       "line": line}, ensure_ascii=False)
+    return f'{head[:-1]}, "problems": {problems}}}'
 
 
 # ---------------------------------------------------------------- main side
 
 
-def _open_input(path: Path) -> IO[bytes]:
-    if path.name.endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return path.open("rb")
-
-
-def _chunks(inputs: list[Path], chunk_rows: int) -> Iterator[list[_Row]]:
-    chunk: list[_Row] = []
-    row = 0
-    for index, path in enumerate(inputs):
-        with _open_input(path) as handle:
-            for lineno, raw in enumerate(handle, 1):
-                if not raw.strip():
-                    continue
-                row += 1
-                chunk.append((row, index, lineno, raw))
-                if len(chunk) == chunk_rows:
-                    yield chunk
-                    chunk = []
-    if chunk:
-        yield chunk
-
-
-def _read_manifest(out: Path) -> dict[int, dict[str, Any]]:
-    """Committed chunks; a torn last line (crash while appending) is not a commit."""
-    entries: dict[int, dict[str, Any]] = {}
-    path = out / _MANIFEST
-    if not path.exists():
-        return entries
-    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
-        if not line.endswith("\n"):
-            break
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            break
-        entries[int(entry["chunk"])] = entry
-    return entries
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def read_output(out: str | Path) -> Any:
-    """The committed output of ``out`` as one ``pyarrow.Table``, parts in chunk order."""
+def read_output(out: str | Path, *, baseline: bool = False) -> Any:
+    """The committed output of ``out`` as one ``pyarrow.Table``, parts in chunk (row) order
+    (``baseline=True``: the what-if baseline's rows). Loads every row: for large outputs iterate
+    the parts instead (:func:`payfix.batch.parts.iter_parts`)."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    out = Path(out)
-    manifest = _read_manifest(out)
-    tables = [pq.read_table(out / manifest[chunk]["part"]) for chunk in sorted(manifest)]
-    return pa.concat_tables(tables) if tables else _schema().empty_table()
+    tables = list(iter_parts(Path(out), key="baseline" if baseline else "part"))
+    return pa.concat_tables(tables) if tables else output_schema().empty_table()
+
+
+def _pack_hash(rules: Path | str | None) -> str:
+    from payfix.loader import load_pack
+
+    return load_pack(None if rules in (None, BUNDLED) else rules).hash
 
 
 def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine: str = "compiled",
            rules: Path | None = None, chunk_rows: int = 5000,
            progress: Callable[[Progress], None] | None = None, resume: bool = False,
-           audience: str = "agent") -> ReplaySummary:
-    """Diagnose every row of ``inputs``; write Parquet parts to ``out`` and rejects to ``rejects``.
+           audience: str = "agent", output_format: str = "parquet",
+           baseline: Path | str | None = None) -> ReplaySummary:
+    """Diagnose every row of ``inputs``; write parts to ``out`` and rejects to ``rejects``.
 
     Args:
-        inputs: JSON Lines files (``.gz`` suffix: gzip), read in the order given.
+        inputs: ``.jsonl``, ``.csv`` (either may end in ``.gz`` or ``.zst``) or ``.parquet``
+            files, read in the order given.
         out: output directory (created). Without ``resume`` it must not hold an earlier replay.
         rejects: JSON Lines file of rejected rows, written when the run completes.
         workers: worker processes (1: diagnose in this process).
@@ -263,30 +296,35 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
             the run; committed chunks stay committed.
         resume: continue an interrupted replay of the same inputs and settings in ``out``.
         audience: audience of the diagnoses (``agent``: unmasked failure reasons).
+        output_format: ``parquet`` or ``jsonl`` parts.
+        baseline: what-if: also diagnose every row under this overlay directory (or
+            :data:`BUNDLED`) and compare (``ReplaySummary.whatif``, ``_whatif.json``).
 
     Raises:
         FileNotFoundError: an input cannot be read.
         FileExistsError: ``out`` holds an earlier replay and ``resume`` is false.
-        ValueError: resuming with other inputs or settings than the interrupted run.
+        ValueError: an input's format is not supported or it cannot be read as that format, or
+            resuming with other inputs or settings than the interrupted run.
         ConservationError: rows in != rows out + rows rejected.
     """
-    from payfix.loader import load_pack
-
     if chunk_rows < 1 or workers < 1:
         raise ValueError("chunk_rows and workers must be >= 1")
+    if output_format not in _OUTPUT_FORMATS:
+        raise ValueError(f"output_format must be one of {', '.join(_OUTPUT_FORMATS)}")
     inputs = [Path(p) for p in inputs]
     for path in inputs:
         if not path.is_file() or not os.access(path, os.R_OK):
             raise FileNotFoundError(f"cannot read input {path}")
+        input_format(path)
     out, rejects = Path(out), Path(rejects)
-    pack = load_pack(rules)
     job = {"format": _JOB_FORMAT, "inputs": [str(p.resolve()) for p in inputs],
            "sizes": [p.stat().st_size for p in inputs], "chunk_rows": chunk_rows, "engine": engine,
-           "audience": audience, "pack_hash": pack.hash}
-    (out / _REJECTS_DIR).mkdir(parents=True, exist_ok=True)
+           "audience": audience, "pack_hash": _pack_hash(rules), "output_format": output_format,
+           "baseline_hash": None if baseline is None else _pack_hash(baseline)}
+    (out / REJECTS_DIR).mkdir(parents=True, exist_ok=True)
     job_path = out / _JOB
     committed: dict[int, dict[str, Any]] = {}
-    if job_path.exists() or (out / _MANIFEST).exists():
+    if job_path.exists() or (out / MANIFEST).exists():
         if not resume:
             raise FileExistsError(f"{out} holds an earlier replay; resume it or use an empty directory")
         if job_path.exists():
@@ -294,89 +332,130 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
             if earlier != job:
                 changed = sorted(k for k in job if earlier.get(k) != job[k])
                 raise ValueError(f"cannot resume: {', '.join(changed)} differ from the interrupted run")
-        committed = _read_manifest(out)
-    _write_atomic(job_path, json.dumps(job, indent=1) + "\n")
+        committed = read_manifest(out)
+    write_atomic(job_path, json.dumps(job, indent=1) + "\n")
     # drop a torn tail so the next append starts on a fresh line
-    _write_atomic(out / _MANIFEST, "".join(json.dumps(committed[c]) + "\n" for c in sorted(committed)))
+    write_atomic(out / MANIFEST, "".join(json.dumps(committed[c]) + "\n" for c in sorted(committed)))
+    return _Run(inputs, out, rejects, workers, chunk_rows, progress, committed, output_format,
+                (None if rules is None else str(rules), engine, audience,
+                 None if baseline is None else str(baseline))).run()
 
-    start = time.perf_counter()
-    sources = [str(p) for p in inputs]
-    totals = {"rows_in": 0, "out": 0, "rejected": 0, "done_here": 0}
-    for entry in committed.values():
-        totals["out"] += entry["rows_out"]
-        totals["rejected"] += entry["rows_rejected"]
-    rows_read = 0
-    chunks = 0
-    resumed = 0
-    manifest = (out / _MANIFEST).open("a", encoding="utf-8", newline="\n")
 
-    def commit(result: _ChunkResult) -> None:
+class _Run:
+    """One replay run: reads chunks, hands them out, commits results in order."""
+
+    def __init__(self, inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_rows: int,
+                 progress: Callable[[Progress], None] | None, committed: dict[int, dict[str, Any]],
+                 output_format: str, init: tuple[str | None, str, str, str | None]) -> None:
+        self.inputs, self.out, self.rejects = inputs, out, rejects
+        self.workers, self.chunk_rows, self.progress = workers, chunk_rows, progress
+        self.committed, self.output_format, self.init = committed, output_format, init
+        self.sizes = [max(p.stat().st_size, 1) for p in inputs]
+        self.start = time.perf_counter()
+        self.done_here = 0
+        self.fraction_start: float | None = None
+        self.totals = [sum(e["rows_out"] for e in committed.values()),
+                       sum(e["rows_rejected"] for e in committed.values())]
+
+    def _fraction(self, index: int, within: float) -> float:
+        return (sum(self.sizes[:index]) + within * self.sizes[index]) / sum(self.sizes)
+
+    def _commit(self, result: _ChunkResult, manifest: Any, fraction: float) -> None:
         if result.rows_out + result.rows_rejected != result.rows_in:
             raise ConservationError(f"chunk {result.chunk}: {result.rows_in} in, {result.rows_out} "
                                     f"out, {result.rows_rejected} rejected")
-        entry = {"chunk": result.chunk, "first_row": result.first_row, "rows_in": result.rows_in,
-                 "rows_out": result.rows_out, "rows_rejected": result.rows_rejected,
-                 "part": _part_name(result.chunk), "rejects": _rejects_name(result.chunk)}
+        if result.baseline_out is not None and result.baseline_out + result.rows_rejected != result.rows_in:
+            raise ConservationError(f"chunk {result.chunk}: the baseline kept {result.baseline_out} "
+                                    f"of {result.rows_in} rows")
+        entry: dict[str, Any] = {
+            "chunk": result.chunk, "first_row": result.first_row, "rows_in": result.rows_in,
+            "rows_out": result.rows_out, "rows_rejected": result.rows_rejected,
+            "part": part_name(result.chunk, self.output_format), "rejects": rejects_name(result.chunk)}
+        if result.baseline_out is not None:
+            entry["baseline"] = part_name(result.chunk, self.output_format, BASELINE_DIR)
         manifest.write(json.dumps(entry) + "\n")
         manifest.flush()
         os.fsync(manifest.fileno())
-        committed[result.chunk] = entry
-        totals["out"] += result.rows_out
-        totals["rejected"] += result.rows_rejected
-        totals["done_here"] += result.rows_in
-        if progress is not None:
-            seconds = time.perf_counter() - start
-            progress(Progress(result.chunk, totals["out"] + totals["rejected"], totals["out"],
-                              totals["rejected"], seconds, totals["done_here"] / seconds if seconds else 0.0))
+        self.committed[result.chunk] = entry
+        self.totals[0] += result.rows_out
+        self.totals[1] += result.rows_rejected
+        self.done_here += result.rows_in
+        if self.progress is not None:
+            seconds = time.perf_counter() - self.start
+            eta = None
+            begun = self.fraction_start or 0.0
+            if fraction > begun and seconds > 0:
+                eta = seconds * (1.0 - fraction) / (fraction - begun)
+            self.progress(Progress(result.chunk, sum(self.totals), self.totals[0], self.totals[1],
+                                   seconds, self.done_here / seconds if seconds else 0.0, fraction, eta))
 
-    rules_arg = None if rules is None else str(rules)
-    pool: Any = None
-    try:
-        if workers > 1:
-            context = multiprocessing.get_context("spawn")
-            pool = context.Pool(workers, initializer=_init_worker, initargs=(rules_arg, engine, audience))
-        else:
-            _init_worker(rules_arg, engine, audience)
-        pending: deque[Any] = deque()
-        for number, rows in enumerate(_chunks(inputs, chunk_rows)):
-            chunks += 1
-            rows_read += len(rows)
-            if number in committed:
-                if committed[number]["rows_in"] != len(rows) or committed[number]["first_row"] != rows[0][0]:
-                    raise ValueError(f"cannot resume: chunk {number} differs from the interrupted run")
-                resumed += 1
-                continue
-            task = (str(out), number, rows, sources)
-            if pool is None:
-                commit(_run_chunk(task))
-                continue
-            pending.append(pool.apply_async(_run_chunk, (task,)))
-            while len(pending) >= 2 * workers:
-                commit(pending.popleft().get())
-        while pending:
-            commit(pending.popleft().get())
-    finally:
-        manifest.close()
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-    seconds = time.perf_counter() - start
-    rows_out, rows_rejected = _finish(out, rejects, committed, chunks, rows_read)
-    return ReplaySummary(rows_read, rows_out, rows_rejected, seconds,
-                         totals["done_here"] / seconds if seconds else 0.0, chunks, resumed)
+    def run(self) -> ReplaySummary:
+        pool: Any = None
+        chunks = resumed = rows_read = 0
+        manifest = (self.out / MANIFEST).open("a", encoding="utf-8", newline="\n")
+        try:
+            if self.workers > 1:
+                pool = multiprocessing.get_context("spawn").Pool(
+                    self.workers, initializer=_init_worker, initargs=self.init)
+            else:
+                _init_worker(*self.init)
+            pending: deque[tuple[Any, float]] = deque()
+            for index, path in enumerate(self.inputs):
+                for piece in read_chunks(path, self.chunk_rows):
+                    number, first_row = chunks, rows_read + 1
+                    chunks += 1
+                    rows_read += piece.rows
+                    fraction = self._fraction(index, piece.fraction)
+                    if number in self.committed:
+                        entry = self.committed[number]
+                        if entry["rows_in"] != piece.rows or entry["first_row"] != first_row:
+                            raise ValueError(f"cannot resume: chunk {number} differs from the "
+                                             "interrupted run")
+                        resumed += 1
+                        self.fraction_start = fraction
+                        continue
+                    task = self._task(number, first_row, path, piece, ipc=pool is not None)
+                    if pool is None:
+                        self._commit(_process_chunk(task), manifest, fraction)
+                        continue
+                    pending.append((pool.apply_async(_process_chunk, (task,)), fraction))
+                    while len(pending) >= 2 * self.workers:
+                        done, at = pending.popleft()
+                        self._commit(done.get(), manifest, at)
+            while pending:
+                done, at = pending.popleft()
+                self._commit(done.get(), manifest, at)
+        finally:
+            manifest.close()
+            if pool is not None:
+                pool.terminate()
+                pool.join()
+        seconds = time.perf_counter() - self.start
+        rows_out, rows_rejected = _finish(self.out, self.rejects, self.committed, chunks, rows_read)
+        whatif = None
+        if self.init[3] is not None:
+            from payfix.batch.whatif import compare
+
+            whatif = compare(self.out)
+            write_atomic(self.out / "_whatif.json", json.dumps(whatif, indent=1, ensure_ascii=False) + "\n")
+        return ReplaySummary(rows_read, rows_out, rows_rejected, seconds,
+                             self.done_here / seconds if seconds else 0.0, chunks, resumed, whatif)
+
+    def _task(self, number: int, first_row: int, path: Path, piece: Chunk, *, ipc: bool) -> _Task:
+        return _Task(str(self.out), number, first_row, str(path), piece.first_record,
+                     _to_ipc(piece.table) if ipc else piece.table, piece.records, piece.lines,
+                     piece.bad, self.output_format)
 
 
 def _finish(out: Path, rejects: Path, committed: dict[int, dict[str, Any]], chunks: int,
             rows_in: int) -> tuple[int, int]:
     """Assemble the rejects file and check conservation against the files on disk."""
-    import pyarrow.parquet as pq
-
     if sorted(committed) != list(range(chunks)):
         raise ConservationError(f"committed chunks {sorted(committed)} are not 0..{chunks - 1}")
     rows_out = 0
     for chunk in range(chunks):
         entry = committed[chunk]
-        written = pq.read_metadata(out / entry["part"]).num_rows
+        written = count_rows(out / entry["part"])
         if written != entry["rows_out"]:
             raise ConservationError(f"{entry['part']} holds {written} rows, manifest says "
                                     f"{entry['rows_out']}")
@@ -400,6 +479,6 @@ def _finish(out: Path, rejects: Path, committed: dict[int, dict[str, Any]], chun
     os.replace(tmp, rejects)
     if rows_in != rows_out + rows_rejected:
         raise ConservationError(f"{rows_in} rows in, {rows_out} out + {rows_rejected} rejected")
-    _write_atomic(out / "_summary.json", json.dumps(
+    write_atomic(out / "_summary.json", json.dumps(
         {"rows_in": rows_in, "rows_out": rows_out, "rows_rejected": rows_rejected, "chunks": chunks}) + "\n")
     return rows_out, rows_rejected

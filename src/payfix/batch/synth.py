@@ -11,6 +11,13 @@ malformed in one of the ways in :data:`CORRUPTIONS`. A ``not_json`` row is a cut
 Lines form; as a dict (where it cannot be non-JSON) it carries the unknown top-level field
 ``truncated_line`` instead, so it is invalid in both forms.
 
+:func:`write_reports` writes JSON Lines, CSV or Parquet by the file's suffix. CSV and Parquet use
+the flat columns (:data:`~payfix.batch.columns.FLAT_COLUMNS`, every value as text) plus one column
+``extra`` that is not in the mapping; :attr:`SynthRow.record` is a row in that form. There a
+corrupted row stays invalid: ``unknown_field`` fills ``extra``, ``not_json`` cuts off the JSON
+text of ``metadata``, and a field of the wrong shape (``amount`` or ``method`` given as a string)
+leaves its columns empty.
+
 Example:
     >>> reports = list(synth_reports(3, seed=7))
     >>> [r["attempt"]["id"] for r in reports]
@@ -19,6 +26,8 @@ Example:
     True
     >>> [row.kind for row in synth_rows(4, seed=7, corrupt_share=0.5)]
     [None, 'wrong_type', None, 'not_json']
+    >>> next(synth_rows(1, seed=7)).record["attempt_amount"]
+    '240.65'
 """
 
 from __future__ import annotations
@@ -34,7 +43,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["CORRUPTIONS", "SynthRow", "synth_reports", "synth_rows", "write_jsonl"]
+__all__ = ["CORRUPTIONS", "FLAT_EXTRA", "SynthRow", "synth_reports", "synth_rows", "write_jsonl",
+           "write_reports"]
 
 #: The ways a corrupted row is malformed.
 CORRUPTIONS: tuple[str, ...] = (
@@ -59,6 +69,9 @@ _IBANS = ("DE89370400440532013001", "GB82WEST12345698765432", "FR142004101005050
           "NL91ABNA0417164300")
 _BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
+#: The column synthetic flat files carry beyond the mapping (filled only in ``unknown_field`` rows).
+FLAT_EXTRA = "extra"
+
 
 @dataclass(frozen=True, slots=True)
 class SynthRow:
@@ -77,6 +90,28 @@ class SynthRow:
             report = {k: v for k, v in self.report.items() if k != "truncated_line"}
             return _dumps(report)[: self.cut]
         return _dumps(self.report)
+
+    @property
+    def record(self) -> dict[str, str | None]:
+        """The row as one flat record (CSV/Parquet form): every value as text, ``None`` if absent."""
+        from payfix.batch.columns import report_to_record
+
+        record: dict[str, str | None] = {name: _text(value)
+                                         for name, value in report_to_record(self.report).items()}
+        record[FLAT_EXTRA] = None
+        if self.kind == "unknown_field":
+            record[FLAT_EXTRA] = "1"
+        elif self.kind == "not_json":
+            record["metadata"] = '{"source":"syn'
+        return record
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _dumps(value: Any) -> str:
@@ -314,5 +349,72 @@ def write_jsonl(path: str | Path, rows: int, seed: int, corrupt_share: float = 0
             handle.write(row.line)
             handle.write("\n")
             count += 1
+    tmp.replace(path)
+    return count
+
+
+_FLAT_BLOCK = 20_000
+
+
+def write_reports(path: str | Path, rows: int, seed: int, corrupt_share: float = 0.0) -> int:
+    """Write synthetic rows to ``path`` in the format its suffix names: ``.jsonl`` (nested), or
+    ``.csv`` / ``.parquet`` (flat columns, see the module docs); ``.gz`` or ``.zst`` after ``.jsonl``
+    or ``.csv`` compresses. Written in blocks (memory stays flat) under a temporary name and renamed.
+    The rows are those of :func:`synth_rows`, whatever the format. Returns the rows written.
+
+    Raises:
+        ValueError: the suffix names no supported format.
+    """
+    from payfix.batch.sources import input_format
+
+    path = Path(path)
+    fmt, compression = input_format(path)
+    if fmt == "jsonl" and compression in (None, "gzip"):
+        return write_jsonl(path, rows, seed, corrupt_share)
+    return _write_flat(path, fmt, compression, rows, seed, corrupt_share)
+
+
+def _write_flat(path: Path, fmt: str, compression: str | None, rows: int, seed: int,
+                corrupt_share: float) -> int:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    from payfix.batch.columns import FLAT_COLUMNS
+
+    names = [*FLAT_COLUMNS, FLAT_EXTRA]
+    schema = pa.schema([(name, pa.string()) for name in names])
+    tmp = path.with_name(f".{path.name}.tmp")
+    sink: Any = pa.OSFile(str(tmp), "wb")
+    if compression is not None:
+        sink = pa.CompressedOutputStream(sink, compression)
+    writer: Any = None
+    count = 0
+    try:
+        if fmt == "parquet":
+            writer = pq.ParquetWriter(sink, schema, compression="zstd")
+        elif fmt == "csv":
+            writer = pcsv.CSVWriter(sink, schema)
+        block: list[Any] = []
+
+        def flush() -> None:
+            if fmt == "jsonl":
+                sink.write("".join(block).encode("utf-8"))
+            else:
+                columns = {name: [r[name] for r in block] for name in names}
+                writer.write_table(pa.table(columns, schema=schema))
+            block.clear()
+
+        for row in synth_rows(rows, seed, corrupt_share):
+            block.append(row.line + "\n" if fmt == "jsonl" else row.record)
+            count += 1
+            if len(block) == _FLAT_BLOCK:
+                flush()
+        if block or (count == 0 and fmt != "jsonl"):
+            flush()
+    finally:
+        if writer is not None:
+            writer.close()
+        sink.close()
     tmp.replace(path)
     return count

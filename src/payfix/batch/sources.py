@@ -1,0 +1,288 @@
+"""Reading replay inputs as Arrow tables, in chunks: JSON Lines, CSV and Parquet, gzip or zstd.
+
+Every input is a sequence of *records* numbered from 1: a non-blank line of JSON Lines, a data
+record of CSV (header excluded, blank lines skipped), a row of Parquet. :func:`read_chunks` cuts
+an input into :class:`Chunk` s of ``chunk_rows`` consecutive records; a chunk never spans two
+inputs. JSON Lines records become a ``report`` column (raw bytes, parsed by the worker); CSV and
+Parquet keep their columns (CSV: every column as text, empty means absent). A CSV record the
+reader cannot split (wrong number of fields) is not in the table but in ``Chunk.bad``, with its
+record number and a ``csv_invalid`` problem, so no record is ever lost.
+
+Example:
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> _ = (tmp / "in.csv").write_text("attempt_id,attempt_kind\\na1,purchase\\na2\\na3,top_up\\n")
+    >>> [(c.first_record, c.records, [b[0] for b in c.bad]) for c in read_chunks(tmp / "in.csv", 2)]
+    [(1, [1], [2]), (3, [3], [])]
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FORMATS", "Chunk", "input_format", "read_chunks"]
+
+#: Input formats by file suffix (before any ``.gz`` / ``.zst`` compression suffix).
+FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet",
+                           ".pq": "parquet"}
+_COMPRESSION = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+_BLOCK_BYTES = 1 << 22
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Consecutive records ``first_record .. first_record + rows - 1`` of one input.
+
+    ``table`` holds the records the format reader could split, ``records`` their record numbers
+    (ascending) and ``lines`` their line numbers (JSON Lines only, else ``None``); ``bad`` the
+    others as ``(record, problems JSON text)``. ``fraction`` is how far through the input the
+    reader was after this chunk (0..1, for progress).
+    """
+
+    first_record: int
+    table: Any
+    records: list[int]
+    lines: list[int] | None
+    bad: list[tuple[int, str]]
+    fraction: float
+
+    @property
+    def rows(self) -> int:
+        """Records in the chunk."""
+        return len(self.records) + len(self.bad)
+
+
+@dataclass(slots=True)
+class _Segment:
+    table: Any
+    records: list[int]
+    lines: list[int] | None
+    bad: list[tuple[int, str]]
+    fraction: float
+
+
+def input_format(path: Path) -> tuple[str, str | None]:
+    """``(format, compression)`` of ``path`` from its suffixes, e.g. ``("csv", "zstd")``.
+
+    Raises:
+        ValueError: the suffix names no supported format, or a compressed Parquet file (Parquet
+            compresses inside the file).
+
+    Example:
+        >>> input_format(Path("day.jsonl.gz")), input_format(Path("day.parquet"))
+        (('jsonl', 'gzip'), ('parquet', None))
+    """
+    suffixes = [s.lower() for s in path.suffixes]
+    compression = _COMPRESSION.get(suffixes[-1]) if suffixes else None
+    if compression is not None:
+        suffixes = suffixes[:-1]
+    fmt = FORMATS.get(suffixes[-1]) if suffixes else None
+    if fmt is None:
+        raise ValueError(f"{path}: unsupported input; use .jsonl, .csv or .parquet "
+                         "(.jsonl and .csv may end in .gz or .zst)")
+    if fmt == "parquet" and compression is not None:
+        raise ValueError(f"{path}: a Parquet file is compressed inside; drop the {path.suffix} suffix")
+    return fmt, compression
+
+
+class _Raw:
+    """A file opened through Arrow, decompressed when ``compression`` is set; ``tell()`` is the
+    position in the file on disk (for progress)."""
+
+    def __init__(self, path: Path, compression: str | None) -> None:
+        import pyarrow as pa
+
+        self.raw = pa.OSFile(str(path), "rb")
+        self.size: int = max(int(self.raw.size()), 1)
+        self.stream: Any = self.raw
+        if compression is not None:
+            self.stream = pa.CompressedInputStream(self.raw, compression)
+
+    def fraction(self) -> float:
+        return min(float(self.raw.tell()) / self.size, 1.0)
+
+    def close(self) -> None:
+        self.stream.close()
+        if not self.raw.closed:
+            self.raw.close()
+
+
+def _jsonl(path: Path, compression: str | None) -> Iterator[_Segment]:
+    import pyarrow as pa
+
+    source = _Raw(path, compression)
+    try:
+        record = lineno = 0
+        tail = b""
+        while True:
+            block = source.stream.read(_BLOCK_BYTES)
+            data = tail + block
+            if not block:
+                pieces, tail = ([data] if data else []), b""
+            else:
+                pieces = data.split(b"\n")
+                tail = pieces.pop()
+            reports: list[bytes] = []
+            records: list[int] = []
+            lines: list[int] = []
+            for raw in pieces:
+                lineno += 1
+                if not raw.strip():
+                    continue
+                record += 1
+                reports.append(raw)
+                records.append(record)
+                lines.append(lineno)
+            if reports:
+                table = pa.table({"report": pa.array(reports, pa.binary())})
+                yield _Segment(table, records, lines, [], source.fraction())
+            if not block:
+                return
+    finally:
+        source.close()
+
+
+def _csv(path: Path, compression: str | None) -> Iterator[_Segment]:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    try:
+        probe = _Raw(path, compression)
+        try:
+            names = pcsv.open_csv(probe.stream, parse_options=pcsv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=lambda row: "skip")).schema.names
+        finally:
+            probe.close()
+    except (pa.ArrowInvalid, StopIteration) as error:
+        raise ValueError(f"{path}: not a readable CSV file: {error}") from None
+    bad: list[tuple[int | None, str]] = []
+
+    def invalid(row: Any) -> str:
+        problems = [{"type": "csv_invalid", "loc": [], "msg": f"CSV record has {row.actual_columns} "
+                     f"fields, the header has {row.expected_columns}"}]
+        bad.append((None if row.number is None else row.number - 1, json.dumps(problems)))
+        return "skip"
+
+    source = _Raw(path, compression)
+    try:
+        reader = pcsv.open_csv(
+            source.stream,
+            read_options=pcsv.ReadOptions(use_threads=False, block_size=1 << 22),
+            parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid),
+            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                strings_can_be_null=True, quoted_strings_can_be_null=True))
+        record = 0
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                batch = None
+            except pa.ArrowInvalid as error:
+                raise ValueError(f"{path}: CSV cannot be read after record {record}: {error}") from None
+            count = 0 if batch is None else batch.num_rows
+            if count == 0 and not bad:
+                if batch is None:
+                    return
+                continue
+            total = count + len(bad)
+            numbers = [b for b, _ in bad]
+            if all(n is not None and record < n <= record + total for n in numbers) and \
+                    len(set(numbers)) == len(numbers):
+                taken = {n for n in numbers if n is not None}
+            else:  # position unknown: after the block's other records
+                taken = set(range(record + count + 1, record + total + 1))
+                bad = [(n, problems) for n, (_, problems) in zip(sorted(taken), bad, strict=True)]
+            records = [n for n in range(record + 1, record + total + 1) if n not in taken]
+            table = pa.table({n: pa.array([], pa.string()) for n in names}) if batch is None \
+                else pa.Table.from_batches([batch])
+            yield _Segment(table, records, None, sorted((n, p) for n, p in bad if n is not None),
+                           source.fraction())
+            record += total
+            bad.clear()
+            if batch is None:
+                return
+    finally:
+        source.close()
+
+
+def _parquet(path: Path, block_rows: int) -> Iterator[_Segment]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        handle = pq.ParquetFile(str(path))
+    except (pa.ArrowInvalid, OSError) as error:
+        raise ValueError(f"{path}: not a readable Parquet file: {error}") from None
+    total = max(handle.metadata.num_rows, 1)
+    record = 0
+    try:
+        for batch in handle.iter_batches(batch_size=block_rows, use_threads=False):
+            records = list(range(record + 1, record + batch.num_rows + 1))
+            record += batch.num_rows
+            yield _Segment(pa.Table.from_batches([batch]), records, None, [], record / total)
+    finally:
+        handle.close()
+
+
+def read_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+    """The records of ``path`` in chunks of ``chunk_rows`` (the last one may be shorter).
+
+    Raises:
+        ValueError: the format is not supported or the file cannot be read as that format.
+    """
+    import pyarrow as pa
+
+    path = Path(path)
+    fmt, compression = input_format(path)
+    if fmt == "jsonl":
+        segments = _jsonl(path, compression)
+    elif fmt == "csv":
+        segments = _csv(path, compression)
+    else:
+        segments = _parquet(path, chunk_rows)
+    start = 1
+    tables: list[Any] = []
+    records: list[int] = []
+    lines: list[int] = []
+    bad: list[tuple[int, str]] = []
+    fraction = 0.0
+    has_lines = fmt == "jsonl"
+
+    def emit() -> Chunk:
+        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+        return Chunk(start, table, list(records), list(lines) if has_lines else None, list(bad), fraction)
+
+    for seg in segments:
+        fraction = seg.fraction
+        i = 0
+        k = 0
+        while True:
+            end = start + chunk_rows
+            j = bisect.bisect_left(seg.records, end, lo=i)
+            m = k
+            while m < len(seg.bad) and seg.bad[m][0] < end:
+                m += 1
+            if j > i or not tables:
+                tables.append(seg.table.slice(i, j - i))
+            records.extend(seg.records[i:j])
+            if seg.lines is not None:
+                lines.extend(seg.lines[i:j])
+            bad.extend(seg.bad[k:m])
+            moved = j > i or m > k
+            i, k = j, m
+            if len(records) + len(bad) == chunk_rows:
+                yield emit()
+                start = end
+                tables, records, lines, bad = [], [], [], []
+            elif i == len(seg.records) and k == len(seg.bad):
+                break
+            elif not moved:  # records are consecutive by construction; never drop any silently
+                raise RuntimeError(f"{path}: records out of order after record {start}")
+    if records or bad:
+        yield emit()
