@@ -57,14 +57,15 @@ def spark() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """Two inputs in this order: plain JSON Lines with blank lines in it, and a gzip file."""
+    """Two inputs in this order: plain JSON Lines with blank lines and a line that is not UTF-8
+    in it, and a gzip file."""
     root = tmp_path_factory.mktemp("spark_in")
     first, second = root / "day1.jsonl", root / "day2.jsonl.gz"
     write_jsonl(first, 360, 5, 0.05)
-    lines = first.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines[100:100] = ["\n", "  \n"]
-    lines.insert(0, "\n")
-    first.write_text("".join(lines), encoding="utf-8")
+    lines = first.read_bytes().splitlines(keepends=True)
+    lines[100:100] = [b"\n", b"  \n", b'{"attempt": {"id": "not utf-8 \xff\xfe"}}\n']
+    lines.insert(0, b"\n")
+    first.write_bytes(b"".join(lines))
     write_jsonl(second, 140, 6, 0.05)
     return [first, second]
 

@@ -29,13 +29,14 @@ __all__ = ["read_jsonl"]
 
 #: The characters Python's ``bytes.strip()`` removes: a line of only these is blank.
 _BLANK = " \t\n\r\x0b\x0c"
-_SCHEMA = "row bigint, source string, record bigint, line bigint, report string"
+_SCHEMA = "row bigint, source string, record bigint, line bigint, report binary"
 
 
 def _nonblank(values: Any) -> Any:
     import pyarrow.compute as pc
 
-    return pc.greater(pc.utf8_length(pc.utf8_trim(values, characters=_BLANK)), 0)
+    # byte-wise, like bytes.strip(): a line that is not UTF-8 must not stop the job
+    return pc.greater(pc.binary_length(pc.ascii_trim(values, characters=_BLANK)), 0)
 
 
 def _count(batches: Iterable[Any]) -> Iterator[Any]:
@@ -84,7 +85,7 @@ def _number(batches: Iterable[Any], *, starts: Mapping[int, tuple[int, int, int,
             pa.array(range(row + seen_rows + 1, row + seen_rows + taken + 1), pa.int64()),
             pa.array([sources[i] for i in pc.filter(inputs, keep).to_pylist()], pa.string()),
             pa.array(range(record + seen_rows + 1, record + seen_rows + taken + 1), pa.int64()),
-            pc.filter(numbers, keep), report.cast(pa.string())],
+            pc.filter(numbers, keep), report.cast(pa.binary())],
             names=["row", "source", "record", "line", "report"])
         seen_rows += taken
         yield out
@@ -122,11 +123,12 @@ def read_jsonl(spark: SparkSession, paths: Sequence[str | Path]) -> DataFrame:
     """JSON Lines files (``.gz``: gzip) as ``row, source, record, line, report``, one row per
     non-blank line.
 
-    ``row`` counts non-blank lines from 1 across ``paths`` in the order given, ``source`` is the
-    path as given, ``record`` the non-blank line's number in its file and ``line`` its line number
-    (blank lines counted): the numbering of ``payfix replay``. Paths are read by Spark
-    (``s3://``, ``hdfs://``, ``file:`` or local paths that every executor can reach); each must
-    be one file. Runs one counting job now.
+    ``report`` is the line's bytes (without its line end), so a line that is not UTF-8 becomes a
+    ``json_invalid`` reject, as in the replay. ``row`` counts non-blank lines from 1 across
+    ``paths`` in the order given, ``source`` is the path as given, ``record`` the non-blank line's
+    number in its file and ``line`` its line number (blank lines counted): the numbering of
+    ``payfix replay``. Paths are read by Spark (``s3://``, ``hdfs://``, ``file:`` or local paths
+    that every executor can reach); each must be one file. Runs one counting job now.
 
     Example:
         >>> frame = read_jsonl(spark, ["day1.jsonl.gz", "day2.jsonl.gz"])  # doctest: +SKIP

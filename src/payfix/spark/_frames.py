@@ -163,8 +163,10 @@ def _diagnose_partition(batches: Iterable[Any], *, shipped: ShippedPack, engine:
             next_row += count
         else:
             numbers = batch.column(batch.schema.get_field_index(row)).cast(pa.int64())
-        source = pa.RecordBatch.from_arrays([batch.column(batch.schema.get_field_index(c)) for c in inputs],
-                                            names=list(inputs))
+        arrays = [batch.column(batch.schema.get_field_index(c)) for c in inputs]
+        if inputs == ("report",) and pa.types.is_string(arrays[0].type):
+            arrays = [arrays[0].cast(pa.binary())]  # undecodable text becomes a reject, not a crash
+        source = pa.RecordBatch.from_arrays(arrays, names=list(inputs))
         results, rejects = diagnose_table(diagnoser, source, 1)
         if results.num_rows + rejects.num_rows != count:
             raise ConservationError(f"partition {part}: {count} rows in, {results.num_rows} out, "
