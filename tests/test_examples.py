@@ -1,4 +1,8 @@
-"""The runnable examples in examples/ work as they stand."""
+"""The runnable examples in examples/ work as they stand, and every script has a test that runs it.
+
+To add an example script: write a test here that runs it (``_run("examples/NAME.py", ...)``) and
+name that test in ``RUNNERS``; ``test_every_example_script_has_a_runner`` fails until you do.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,27 @@ from payfix import Diagnoser, load_pack
 from payfix.ruletests import run_rule_tests
 
 from .conftest import EXAMPLES, ROOT
+
+#: Each script in examples/ and the test(s) in this module that run it.
+RUNNERS: dict[str, tuple[str, ...]] = {
+    "spark_job.py": ("test_spark_job_script_starts_and_explains_its_arguments",),
+    "support_ticket.py": ("test_support_ticket_script_prints_a_ticket",),
+    "wallet_backend.py": ("test_wallet_backend_answers_the_app_in_its_language",
+                          "test_wallet_backend_rejects_bad_input_with_problems"),
+}
+
+
+def test_every_example_script_has_a_runner() -> None:
+    """Every examples/*.py is named in RUNNERS with tests that exist here, so no script goes untested."""
+    scripts = sorted(path.name for path in (ROOT / "examples").glob("*.py"))
+    missing = [name for name in scripts if name not in RUNNERS]
+    assert not missing, (
+        f"examples without a runner: {', '.join(missing)}. Add a test to tests/test_examples.py that "
+        "runs each script as a user would (_run('examples/NAME.py', ...)) and name it in RUNNERS.")
+    gone = sorted(set(RUNNERS) - set(scripts))
+    assert not gone, f"RUNNERS names scripts that no longer exist: {', '.join(gone)}"
+    undefined = [test for tests in RUNNERS.values() for test in tests if not callable(globals().get(test))]
+    assert not undefined, f"RUNNERS names tests that do not exist: {', '.join(undefined)}"
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -62,3 +87,14 @@ def test_operator_pack_loads_adds_its_rule_and_passes_its_cases() -> None:
     report["attempt"]["kind"] = "purchase"
     diagnosis = Diagnoser(pack, "compiled", audience="agent").diagnose(report)
     assert "promo.large_purchase_short_of_funds" in {h.rule_id for h in diagnosis.fired}
+
+
+def test_spark_job_script_starts_and_explains_its_arguments() -> None:
+    """examples/spark_job.py runs as a script and explains its arguments without Spark starting.
+
+    The job itself (payfix.spark.main, which the script calls) runs in local mode in test_spark.py.
+    """
+    proc = _run("examples/spark_job.py", "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "--out" in proc.stdout
+    assert "--rejects" in proc.stdout
