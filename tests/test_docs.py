@@ -15,6 +15,9 @@ from types import ModuleType
 
 import pytest
 
+from payfix.conditions import parse
+from payfix.loader import typecheck
+from payfix.pack import RulePack
 from payfix.ruletests import run_rule_tests
 
 from .conftest import ROOT
@@ -101,3 +104,15 @@ def test_generator_writes_every_page_into_a_directory(tmp_path: Path) -> None:
     assert _generator().main([str(tmp_path)]) == 0
     for page in ("cli.md", "wire-format.md", "exceptions.md", "catalogue.md"):
         assert (tmp_path / page).read_text(encoding="utf-8") == (DOCS / page).read_text(encoding="utf-8")
+
+
+def test_rule_pack_examples_are_valid_conditions(pack: RulePack) -> None:
+    """Every condition in the examples table of docs/rule-packs.md parses and type-checks against
+    the bundled pack's facts, reasons and thresholds."""
+    page = (DOCS / "rule-packs.md").read_text(encoding="utf-8")
+    table = page.split("## Examples", 1)[1].split("\n## ", 1)[0]
+    conditions = re.findall(r"^\| `(.+?)` \|", table, re.M)
+    assert len(conditions) >= 5
+    for text in conditions:
+        condition = parse(text, pack.settings.thresholds)
+        assert typecheck(condition, pack.settings.reasons) == [], text
