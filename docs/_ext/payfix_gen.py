@@ -147,7 +147,7 @@ def _limits(node: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _object(name: str, node: dict[str, Any]) -> list[str]:
+def _object(name: str, node: dict[str, Any], others: str) -> list[str]:
     lines = [f"### {name}", ""]
     if node.get("description"):  # the model's docstring, without its doctest example
         lines += [_rst_to_md(node["description"].split("Example:")[0]), ""]
@@ -158,16 +158,16 @@ def _object(name: str, node: dict[str, Any]) -> list[str]:
         lines.append(f"| `{field}` | {cell} | {'yes' if field in required else ''} | "
                      f"{_limits(sub).replace('|', chr(92) + '|')} |")
     if node.get("additionalProperties") is False:
-        lines += ["", "Other fields are rejected."]
+        lines += ["", others]
     return [*lines, ""]
 
 
-def _schema_section(title: str, command: str, schema: dict[str, Any]) -> list[str]:
+def _schema_section(title: str, command: str, schema: dict[str, Any], others: str) -> list[str]:
     root = schema.get("title", title)
     lines = [f"## {title}", "", f"The JSON Schema: `{command}`. Objects, the document first:", ""]
-    lines += _object(root, schema)
+    lines += _object(root, schema, others)
     for name, node in sorted(schema.get("$defs", {}).items()):
-        lines += _object(name, node)
+        lines += _object(name, node, others)
     return lines
 
 
@@ -186,9 +186,10 @@ def wire_format() -> str:
              "The report payfix reads and the diagnosis it writes, generated from their JSON Schemas "
              "(`payfix.models.report.AttemptReport` and `payfix.Diagnosis`). What each field means, "
              "the versioning contract and worked examples: [report-format.md](report-format.md).", ""]
-    lines += _schema_section("Report (input)", "payfix schema", AttemptReport.model_json_schema())
+    lines += _schema_section("Report (input)", "payfix schema", AttemptReport.model_json_schema(),
+                             "Other fields are rejected (`extra_forbidden`).")
     lines += _schema_section("Diagnosis (output)", "payfix schema diagnosis",
-                             Diagnosis.model_json_schema())
+                             Diagnosis.model_json_schema(), "No other fields are written.")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
