@@ -6,6 +6,7 @@ checked in; refresh them all with ``python docs/_ext/payfix_gen.py``.
 
 from __future__ import annotations
 
+import doctest
 import importlib.util
 import re
 import subprocess
@@ -116,3 +117,11 @@ def test_rule_pack_examples_are_valid_conditions(pack: RulePack) -> None:
     for text in conditions:
         condition = parse(text, pack.settings.thresholds)
         assert typecheck(condition, pack.settings.reasons) == [], text
+
+
+def test_generator_examples_run() -> None:
+    """The examples in the docstrings of docs/_ext/payfix_gen.py hold (it is outside src/, so the
+    doctest run over src/payfix does not reach it)."""
+    result = doctest.testmod(_generator(), optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 5
+    assert result.failed == 0

@@ -288,7 +288,17 @@ PAGES: dict[str, Callable[[], str]] = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write every generated page into ``docs/`` (or the directory given); returns 0."""
+    """Write every generated page into ``docs/`` (or the directory given); returns 0.
+
+    Example:
+        >>> import tempfile
+        >>> main([tempfile.mkdtemp()])  # doctest: +ELLIPSIS
+        wrote .../cli.md
+        wrote .../wire-format.md
+        wrote .../exceptions.md
+        wrote .../catalogue.md
+        0
+    """
     out = Path(argv[0]) if argv else DOCS
     for name, render in PAGES.items():
         (out / name).write_text(render(), encoding="utf-8")
