@@ -7,7 +7,8 @@ function here is called, so ``import payfix.spark`` works without it. See ``docs
   ``mapInArrow``: each Python worker builds its Diagnoser once and diagnoses whole Arrow batches
   through :func:`payfix.batch.columns.diagnose_table`, the function ``payfix replay`` uses. It
   returns the results (the columns of ``payfix replay``) and the rejects as two DataFrames.
-* :func:`read_jsonl` reads JSON Lines files numbered exactly as ``payfix replay`` numbers them.
+* :func:`read_jsonl` reads JSON Lines files numbered exactly as ``payfix replay`` numbers them;
+  :func:`diagnose_jsonl` reads and diagnoses them in one Python pass (what the job runs).
 * :class:`ShippedPack` is the rule pack travelling inside the job: executors read no rule files.
 * :func:`main` is the replay job of ``python -m payfix.spark`` and ``examples/spark_job.py``.
 
@@ -19,7 +20,7 @@ Example:
     >>> results, rejects = diagnose_dataframe(read_jsonl(spark, ["in.jsonl"]), shipped)  # doctest: +SKIP
 """
 
-from payfix.spark._files import read_jsonl
+from payfix.spark._files import diagnose_jsonl, read_jsonl
 from payfix.spark._frames import Diagnosed, diagnose_dataframe
 from payfix.spark._job import main, session, write_rejects
 from payfix.spark._pack import ShippedPack
@@ -28,6 +29,7 @@ __all__ = [
     "Diagnosed",
     "ShippedPack",
     "diagnose_dataframe",
+    "diagnose_jsonl",
     "main",
     "read_jsonl",
     "session",

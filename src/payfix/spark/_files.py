@@ -3,10 +3,12 @@
 ``payfix replay`` skips blank lines and numbers every other line 1, 2, ... across the inputs in the
 order given; a reject names its ``source`` (the path as given), its ``record`` (non-blank lines
 counted from 1 in that input) and ``line`` (blank lines counted).
+
 Spark reads each input as its own text DataFrame; their union keeps the inputs' partitions in input
-order, and a file's partitions are in offset order. One counting job records, per partition, its
-input, its lines and its non-blank lines; the numbering pass then gives each partition its first
-row, record and line number and checks that it holds what was counted (``ConservationError`` otherwise).
+order, and a file's partitions are in offset order. One counting job (in the JVM, no Python)
+records, per partition, its input, its lines and its non-blank lines; the numbering pass then
+gives each partition its first row, record and line number and checks that the partition holds
+what was counted (``ConservationError`` otherwise).
 
 Lines are split the way Hadoop splits text: at ``\\n``, ``\\r\\n`` and a lone ``\\r`` (``payfix
 replay`` splits at ``\\n`` only and keeps a ``\\r`` in the line; JSON Lines written by payfix and
@@ -20,12 +22,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from payfix.spark._frames import map_in_arrow, partition_id
+from payfix.pack import RulePack
+from payfix.spark._frames import Diagnosed, diagnose_prepared, map_in_arrow, partition_id
+from payfix.spark._pack import ShippedPack
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["read_jsonl"]
+    from payfix.models.diagnosis import Audience
+
+__all__ = ["diagnose_jsonl", "read_jsonl"]
 
 #: The characters Python's ``bytes.strip()`` removes: a line of only these is blank.
 _BLANK = " \t\n\r\x0b\x0c"
@@ -39,26 +45,6 @@ def _nonblank(values: Any) -> Any:
     return pc.greater(pc.binary_length(pc.ascii_trim(values, characters=_BLANK)), 0)
 
 
-def _count(batches: Iterable[Any]) -> Iterator[Any]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    inputs: set[int] = set()
-    lines = rows = 0
-    for batch in batches:
-        if batch.num_rows == 0:
-            continue
-        inputs.update(pc.unique(batch.column(0)).to_pylist())
-        lines += batch.num_rows
-        rows += pc.sum(_nonblank(batch.column(1)).cast(pa.int64())).as_py() or 0
-    if len(inputs) > 1:
-        raise RuntimeError(f"partition {partition_id()} mixes inputs {sorted(inputs)}")
-    yield pa.RecordBatch.from_pydict({
-        "partition": pa.array([partition_id()], pa.int64()),
-        "input": pa.array([inputs.pop() if inputs else -1], pa.int64()),
-        "lines": pa.array([lines], pa.int64()), "rows": pa.array([rows], pa.int64())})
-
-
 def _number(batches: Iterable[Any], *, starts: Mapping[int, tuple[int, int, int, int, int]],
             sources: Sequence[str]) -> Iterator[Any]:
     import pyarrow as pa
@@ -67,9 +53,7 @@ def _number(batches: Iterable[Any], *, starts: Mapping[int, tuple[int, int, int,
     from payfix.batch.replay import ConservationError
 
     part = partition_id()
-    if part not in starts:
-        raise ConservationError(f"partition {part} was not counted before it was numbered")
-    line, row, record, lines, rows = starts[part]
+    line, row, record, lines, rows = starts.get(part, (0, 0, 0, 0, 0))  # uncounted: must be empty
     seen_lines = seen_rows = 0
     for batch in batches:
         count = batch.num_rows
@@ -94,8 +78,11 @@ def _number(batches: Iterable[Any], *, starts: Mapping[int, tuple[int, int, int,
                                 f"{lines} ({rows}) were counted: an input changed during the job")
 
 
-def read_jsonl_counted(spark: SparkSession, paths: Sequence[str | Path]) -> tuple[DataFrame, int]:
-    """:func:`read_jsonl` and the number of rows (non-blank lines) it holds, known from the count."""
+def _counted(spark: SparkSession, paths: Sequence[str | Path]) -> tuple[DataFrame, Any, int]:
+    """The raw union of the inputs, its numbering batch function and its rows, from one count job.
+
+    The count runs in the JVM (no Python): per partition, its input, lines and non-blank lines.
+    """
     from pyspark.sql import functions
 
     if not paths:
@@ -104,19 +91,46 @@ def read_jsonl_counted(spark: SparkSession, paths: Sequence[str | Path]) -> tupl
     frames = [spark.read.text(source).select(functions.lit(index).cast("bigint").alias("input"), "value")
               for index, source in enumerate(sources)]
     raw = functools.reduce(lambda a, b: a.union(b), frames)
-    counted = map_in_arrow(raw, _count, "partition bigint, input bigint, lines bigint, rows bigint")
+    nonblank = functions.length(functions.btrim("value", functions.lit(_BLANK))) > 0
+    counted = raw.groupBy(functions.spark_partition_id().alias("partition")).agg(
+        functions.min("input").alias("input"), functions.max("input").alias("input_max"),
+        functions.count(functions.lit(1)).alias("lines"),
+        functions.sum(functions.when(nonblank, 1).otherwise(0)).alias("rows"))
     starts: dict[int, tuple[int, int, int, int, int]] = {}
     row = 0
     line_in: dict[int, int] = {}
     record_in: dict[int, int] = {}
-    for item in sorted(counted.toArrow().to_pylist(), key=lambda r: int(r["partition"])):
+    for item in sorted(counted.collect(), key=lambda r: int(r["partition"])):
+        if item["input"] != item["input_max"]:
+            raise RuntimeError(f"partition {item['partition']} mixes inputs: cannot number its lines")
         source, lines, rows = int(item["input"]), int(item["lines"]), int(item["rows"])
         line, record = line_in.get(source, 0), record_in.get(source, 0)
         starts[int(item["partition"])] = (line, row, record, lines, rows)
         line_in[source], record_in[source] = line + lines, record + rows
         row += rows
-    func = functools.partial(_number, starts=starts, sources=sources)
-    return map_in_arrow(raw, func, _SCHEMA), row
+    return raw, functools.partial(_number, starts=starts, sources=sources), row
+
+
+def read_jsonl_counted(spark: SparkSession, paths: Sequence[str | Path]) -> tuple[DataFrame, int]:
+    """:func:`read_jsonl` and the number of rows (non-blank lines) it holds, known from the count."""
+    raw, numbering, rows = _counted(spark, paths)
+    return map_in_arrow(raw, numbering, _SCHEMA), rows
+
+
+def diagnose_jsonl(spark: SparkSession, paths: Sequence[str | Path],
+                   pack: ShippedPack | RulePack | str | Path | None = None, *, engine: str = "compiled",
+                   audience: Audience = "agent", persist: bool = False) -> tuple[Diagnosed, int]:
+    """``diagnose_dataframe(read_jsonl(spark, paths), pack, ...)`` in one Python pass, and the
+    number of rows read: numbering and diagnosis run in the same worker, one Arrow round trip.
+
+    Example:
+        >>> diagnosed, rows = diagnose_jsonl(spark, ["in.jsonl.gz"], "my_pack")  # doctest: +SKIP
+    """
+    raw, numbering, rows = _counted(spark, paths)
+    numbered = map_in_arrow(raw, numbering, _SCHEMA)
+    diagnosed = diagnose_prepared(numbered, pack, engine=engine, audience=audience, persist=persist,
+                                  before=(raw, numbering))
+    return diagnosed, rows
 
 
 def read_jsonl(spark: SparkSession, paths: Sequence[str | Path]) -> DataFrame:

@@ -230,6 +230,25 @@ def diagnose_dataframe(df: DataFrame, pack: ShippedPack | RulePack | str | Path 
         >>> results, rejects = diagnose_dataframe(read_jsonl(spark, ["in.jsonl"]))  # doctest: +SKIP
         >>> results.write.parquet("out")  # doctest: +SKIP
     """
+    if columns:
+        df = df.withColumnsRenamed(dict(columns))
+    return diagnose_prepared(df, pack, engine=engine, audience=audience, row=row, keep=keep,
+                             persist=persist)
+
+
+def _chained(batches: Iterable[Any], *, first: Callable[[Iterable[Any]], Iterator[Any]],
+             then: Callable[[Iterable[Any]], Iterator[Any]]) -> Iterator[Any]:
+    return then(first(batches))
+
+
+def diagnose_prepared(df: DataFrame, pack: ShippedPack | RulePack | str | Path | None, *, engine: str,
+                      audience: Audience, row: str = "row", keep: Sequence[str] | None = None,
+                      persist: bool = False,
+                      before: tuple[DataFrame, Callable[[Iterable[Any]], Iterator[Any]]] | None = None,
+                      ) -> Diagnosed:
+    """:func:`diagnose_dataframe` after renaming. With ``before=(raw, func)``, ``df`` only gives the
+    schema: the pass runs on ``raw`` with ``func`` applied to its batches first, in the same Python
+    worker (``df`` must be ``raw.mapInArrow(func, ...)``), saving one Arrow round trip."""
     from pyspark.sql.types import StringType, StructField, StructType
 
     with _quiet_pandas():
@@ -238,8 +257,6 @@ def diagnose_dataframe(df: DataFrame, pack: ShippedPack | RulePack | str | Path 
     from payfix.batch.columns import FLAT_COLUMNS, OUTPUT_COLUMNS, output_schema
 
     shipped = pack if isinstance(pack, ShippedPack) else ShippedPack.load(pack)
-    if columns:
-        df = df.withColumnsRenamed(dict(columns))
     names = list(df.columns)
     if "report" in names:
         inputs: tuple[str, ...] = ("report",)
@@ -256,6 +273,8 @@ def diagnose_dataframe(df: DataFrame, pack: ShippedPack | RulePack | str | Path 
     if clash:
         raise ValueError(f"kept columns must not be named like output columns: {', '.join(clash)}")
     has_row = row in names
+    if before is not None and not has_row:
+        raise ValueError(f"a prepared frame must have its {row!r} column")
     selected = list(dict.fromkeys([*inputs, *kept, *([row] if has_row else [])]))
     frame = df.select(*selected)
     offsets = None if has_row else partition_offsets(frame)
@@ -264,7 +283,11 @@ def diagnose_dataframe(df: DataFrame, pack: ShippedPack | RulePack | str | Path 
                                *(frame.schema[k] for k in kept)])
     func = functools.partial(_diagnose_partition, shipped=shipped, engine=engine, audience=audience,
                              inputs=inputs, row=row if has_row else None, keep=kept, offsets=offsets)
-    combined = map_in_arrow(frame, func, spark_schema)
+    if before is None:
+        combined = map_in_arrow(frame, func, spark_schema)
+    else:
+        combined = map_in_arrow(before[0], functools.partial(_chained, first=before[1], then=func),
+                                spark_schema)
     if persist:
         from pyspark import StorageLevel
 

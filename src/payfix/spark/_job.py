@@ -23,8 +23,8 @@ from urllib.parse import urlparse
 
 from payfix.engines.base import ENGINE_NAMES
 from payfix.errors import RulePackError
-from payfix.spark._files import read_jsonl_counted
-from payfix.spark._frames import diagnose_dataframe, map_in_arrow
+from payfix.spark._files import diagnose_jsonl
+from payfix.spark._frames import map_in_arrow
 from payfix.spark._pack import ShippedPack
 
 if TYPE_CHECKING:
@@ -133,8 +133,7 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
     if args.partition_mb is not None:
         spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.partition_mb * 1024 * 1024))
     start = time.perf_counter()
-    frame, rows_in = read_jsonl_counted(spark, args.inputs)
-    diagnosed = diagnose_dataframe(frame, shipped, engine=args.engine, persist=True)
+    diagnosed, rows_in = diagnose_jsonl(spark, args.inputs, shipped, engine=args.engine, persist=True)
     try:
         diagnosed.results.write.parquet(args.out)
         write_rejects(diagnosed.rejects, args.rejects)
