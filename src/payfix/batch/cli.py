@@ -2,31 +2,33 @@
 
 :func:`add_subcommands` adds both to an argparse sub-parser group; :func:`run` executes the parsed
 arguments and returns the exit code: 0 done, 1 reject rate above ``--max-reject-rate`` or an
-unexpected failure, 2 unreadable input, an invalid rule pack, or an ``--out`` that cannot be used.
+unexpected failure, 2 unreadable or unsupported input, an invalid rule pack, or an ``--out`` that
+cannot be used.
 
 Example:
     >>> import argparse
     >>> parser = argparse.ArgumentParser(prog="payfix")
     >>> add_subcommands(parser.add_subparsers(dest="command", required=True))
-    >>> args = parser.parse_args(["replay", "a.jsonl", "--out", "o", "--rejects", "r.jsonl"])
-    >>> (args.workers, args.engine, args.resume, args.max_reject_rate)
-    (1, 'compiled', False, 1.0)
+    >>> args = parser.parse_args(["replay", "a.csv", "--out", "o", "--rejects", "r.jsonl"])
+    >>> (args.workers, args.engine, args.resume, args.max_reject_rate, args.output_format)
+    (None, 'compiled', False, 1.0, 'parquet')
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from payfix.batch.replay import ConservationError, Progress, replay
-from payfix.batch.synth import write_jsonl
+from payfix.batch.replay import ConservationError, Progress, ReplaySummary, replay
+from payfix.batch.synth import write_reports
 from payfix.engines.base import ENGINE_NAMES
 from payfix.errors import EngineError, RulePackError
 
-__all__ = ["COMMANDS", "add_subcommands", "run"]
+__all__ = ["COMMANDS", "add_subcommands", "progress_line", "run"]
 
 #: The sub-command names :func:`run` handles.
 COMMANDS = ("synth", "replay")
@@ -50,18 +52,31 @@ def _positive(text: str) -> int:
 
 def add_subcommands(subparsers: Any) -> None:
     """Add ``synth`` and ``replay`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
-    synth = subparsers.add_parser("synth", help="write synthetic failed-payment reports (JSON Lines)")
+    synth = subparsers.add_parser("synth",
+                                  help="write synthetic failed-payment reports (.jsonl, .csv, .parquet)")
     synth.add_argument("--rows", type=int, required=True, help="number of rows")
     synth.add_argument("--seed", type=int, required=True, help="random seed (same seed, same file)")
     synth.add_argument("--corrupt-share", type=_share, default=0.0, metavar="F",
                        help="share of malformed rows, 0..1 (default 0)")
-    synth.add_argument("--out", required=True, metavar="FILE", help="output file (.gz: gzip)")
+    synth.add_argument("--out", required=True, metavar="FILE",
+                       help="output file; format by suffix: .jsonl, .csv, .parquet (.gz/.zst: compressed)")
 
-    rep = subparsers.add_parser("replay", help="diagnose JSON Lines reports into Parquet")
-    rep.add_argument("inputs", nargs="+", metavar="INPUT", help=".jsonl or .jsonl.gz files")
-    rep.add_argument("--out", required=True, metavar="DIR", help="output directory (Parquet parts)")
+    rep = subparsers.add_parser("replay", help="diagnose report files (JSON Lines, CSV, Parquet) in bulk")
+    rep.add_argument("inputs", nargs="+", metavar="INPUT",
+                     help=".jsonl, .csv (either may end in .gz or .zst) or .parquet files")
+    rep.add_argument("--out", required=True, metavar="DIR", help="output directory (one part per chunk)")
     rep.add_argument("--rejects", required=True, metavar="FILE", help="rejected rows (JSON Lines)")
-    rep.add_argument("--workers", type=_positive, default=1, metavar="N", help="worker processes")
+    rep.add_argument("--workers", type=_positive, default=None, metavar="N",
+                     help="worker processes (default: all cores)")
+    rep.add_argument("--output-format", choices=("parquet", "jsonl"), default="parquet",
+                     help="format of the output parts (default parquet)")
+    rep.add_argument("--report", default=None, metavar="FILE",
+                     help="write an HTML report (and summary.json beside it) when the run completes")
+    rep.add_argument("--summary", default=None, metavar="FILE",
+                     help="where to write the report's summary JSON (default: summary.json beside --report)")
+    rep.add_argument("--baseline-rules", default=None, metavar="DIR",
+                     help="what-if: also diagnose under this pack directory ('bundled': the bundled "
+                          "pack) and report the changes")
     rep.add_argument("--engine", choices=ENGINE_NAMES, default="compiled")
     rep.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
     rep.add_argument("--chunk-rows", type=_positive, default=5000, metavar="N", help="rows per part")
@@ -70,8 +85,29 @@ def add_subcommands(subparsers: Any) -> None:
                      help="exit 1 when rejected/in exceeds this (default 1: never)")
 
 
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "--:--"
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def progress_line(event: Progress, width: int = 24) -> str:
+    """The live progress bar shown on a terminal.
+
+    Example:
+        >>> progress_line(Progress(3, 20000, 19000, 1000, 4.0, 5000.0, 0.5, 4.0), width=10)
+        '[#####.....]  50.0%      20,000 rows     5,000 rows/s  ETA 0:04  1,000 rejected'
+    """
+    filled = min(max(round(event.fraction * width), 0), width)
+    return (f"[{'#' * filled}{'.' * (width - filled)}] {event.fraction * 100:5.1f}%  "
+            f"{event.rows_done:>10,} rows  {event.rows_per_second:>8,.0f} rows/s  "
+            f"ETA {_clock(event.eta_seconds)}  {event.rows_rejected:,} rejected")
+
+
 class _Reporter:
-    """Live single-line progress on a terminal; one JSON line per committed chunk otherwise."""
+    """A live progress bar on a terminal; one JSON line per committed chunk otherwise."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
@@ -79,8 +115,7 @@ class _Reporter:
 
     def __call__(self, event: Progress) -> None:
         if self.tty:
-            self.stream.write(f"\r{event.rows_done:>12,} rows done  {event.rows_per_second:>10,.0f} rows/s"
-                              f"  {event.rows_rejected:,} rejected")
+            self.stream.write("\r" + progress_line(event))
         else:
             self.stream.write(json.dumps(event.to_dict()) + "\n")
         self.stream.flush()
@@ -92,7 +127,11 @@ class _Reporter:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    count = write_jsonl(Path(args.out), args.rows, args.seed, args.corrupt_share)
+    try:
+        count = write_reports(Path(args.out), args.rows, args.seed, args.corrupt_share)
+    except ValueError as error:
+        print(f"payfix synth: {error}", file=sys.stderr)
+        return EXIT_INVALID
     print(f"wrote {count} rows to {args.out}")
     return EXIT_OK
 
@@ -111,9 +150,10 @@ def _replay(args: argparse.Namespace) -> int:
     reporter = _Reporter(sys.stderr)
     try:
         summary = replay([Path(p) for p in args.inputs], Path(args.out), Path(args.rejects),
-                         workers=args.workers, engine=args.engine,
+                         workers=args.workers or os.cpu_count() or 1, engine=args.engine,
                          rules=None if args.rules is None else Path(args.rules),
-                         chunk_rows=args.chunk_rows, progress=reporter, resume=args.resume)
+                         chunk_rows=args.chunk_rows, progress=reporter, resume=args.resume,
+                         output_format=args.output_format, baseline=args.baseline_rules)
     except (FileExistsError, ValueError) as error:
         reporter.close()
         print(f"payfix replay: {error}", file=sys.stderr)
@@ -122,6 +162,12 @@ def _replay(args: argparse.Namespace) -> int:
         reporter.close()
         raise
     reporter.close()
+    _print_whatif(summary)
+    if args.report is not None:
+        from payfix.batch.report import write_report
+
+        write_report(Path(args.out), Path(args.report), None if args.summary is None else Path(args.summary))
+        print(f"report: {args.report}")
     print(f"rows in: {summary.rows_in}, out: {summary.rows_out}, rejected: {summary.rows_rejected}")
     print(json.dumps({"event": "done", "seconds": round(summary.seconds, 3),
                       "rows_per_second": round(summary.rows_per_second, 1),
@@ -133,6 +179,20 @@ def _replay(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_REJECTS
     return EXIT_OK
+
+
+def _print_whatif(summary: ReplaySummary) -> None:
+    whatif = summary.whatif
+    if whatif is None:
+        return
+    print(f"what-if: {whatif['rows_compared']} diagnoses compared, top remedy changed: "
+          f"{whatif['top_remedy_changed']}, escalation changed: {whatif['escalation_changed']} "
+          f"(+{whatif['escalation_gained']} / -{whatif['escalation_lost']})")
+    for kind in ("top_remedy", "escalation"):
+        for example in whatif["examples"][kind][:3]:
+            print(f"  row {example['row']} ({example['attempt_id']}): top remedy "
+                  f"{example['baseline_top_remedy']} -> {example['top_remedy']}, escalate "
+                  f"{example['baseline_escalate']} -> {example['escalate']}")
 
 
 def run(args: argparse.Namespace) -> int:
