@@ -1,0 +1,301 @@
+"""The HTTP service: ``create_app(config)`` returns the FastAPI app ``payfix serve`` runs.
+
+| route | auth | what |
+|---|---|---|
+| ``POST /v1/diagnose?audience=&locale=`` | key | one report → its diagnosis |
+| ``POST /v1/diagnose:batch?audience=&locale=`` | key | ``{"reports": [...]}`` → results in order |
+| ``GET /v1/codes/{scheme}/{code}?brand=&locale=`` | key | what a processor code means |
+| ``GET /v1/rules`` | key | rule pack id, hash, rule sets, counts, self-test |
+| ``GET /healthz`` / ``GET /readyz`` | none | process alive / pack loaded and self-tested |
+| ``GET /console``, ``/console/{file}`` | none | the support console's static files |
+| ``GET /openapi.json``, ``/docs`` | none | the OpenAPI document and its viewer |
+
+Every error answer is ``{"problems": [{type, loc, msg}, ...]}``. See docs/service.md.
+
+Example:
+    >>> from fastapi.testclient import TestClient
+    >>> app = create_app(ServiceConfig(api_keys=("doc-key-123",)), prepare="startup")
+    >>> with TestClient(app) as client:
+    ...     client.get("/v1/rules").status_code, client.get("/readyz").status_code
+    (401, 200)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+from fastapi import FastAPI, Query, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import Response
+from fastapi.security import APIKeyHeader
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from payfix._version import __version__
+from payfix.codes import BRANDS, lookup_code
+from payfix.diagnoser import Diagnoser
+from payfix.errors import CodeLookupError, InvalidReportError, Problem
+from payfix.loader import load_pack
+from payfix.masking import mask_text
+from payfix.models.diagnosis import Audience
+from payfix.service.config import ServiceConfig
+from payfix.service.guard import KeyRing, scrub_card_numbers
+from payfix.service.logs import ensure_handler
+from payfix.service.middleware import ServiceMiddleware
+from payfix.service.schemas import ProblemsOut, component_schemas, ref
+from payfix.service.state import ServiceState
+from payfix.service.static import add_console_routes
+
+__all__ = ["create_app"]
+
+_log = logging.getLogger("payfix.service")
+
+Prepare = Literal["background", "startup", "none"]
+
+
+class _RefusedError(Exception):
+    """An answer other than 2xx, raised from a dependency or an endpoint."""
+
+    def __init__(self, status: int, *problems: Problem, headers: dict[str, str] | None = None):
+        super().__init__(status)
+        self.status = status
+        self.problems = problems
+        self.headers = headers
+
+
+def _problems(status: int, problems: Any, keep: str = "", headers: dict[str, str] | None = None
+              ) -> Response:
+    items = [p.to_dict() if isinstance(p, Problem) else p for p in problems]
+    text = json.dumps({"problems": items}, ensure_ascii=False, separators=(",", ":"), default=str)
+    return Response(scrub_card_numbers(text, keep), status, headers, "application/json")
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ProblemsOut, "description": "no or wrong X-API-Key"},
+    413: {"model": ProblemsOut, "description": "request body over the size limit"},
+    422: {"model": ProblemsOut, "description": "invalid input; every problem listed"},
+    503: {"model": ProblemsOut, "description": "rule pack not loaded and self-tested yet"},
+}
+
+
+def _json_body(name: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ref(name)}}}
+
+
+def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
+               prepare: Prepare = "background") -> FastAPI:
+    """The service app.
+
+    Args:
+        config: keys, limits, rule pack and engine (:class:`ServiceConfig`).
+        state: a prepared (or unprepared) :class:`ServiceState` to share, e.g. between test apps.
+        prepare: when the rule pack is self-tested: ``"background"`` (a thread started at
+            start-up; ``/healthz`` answers at once, ``/readyz`` once done), ``"startup"`` (before
+            the app accepts requests) or ``"none"`` (the caller does it).
+
+    Raises:
+        RulePackError: the rule pack does not load (checked here, so a broken pack fails fast).
+    """
+    config.check()
+    if state is None:
+        state = ServiceState(config, load_pack(config.rules))
+    pack = state.pack if state.pack is not None else load_pack(config.rules)
+    state.pack = pack
+    keep = pack.hash
+    locales = tuple(pack.settings.locales)
+    ring = KeyRing(config.api_keys)
+    ensure_handler()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not state.ready and prepare == "background":
+            threading.Thread(target=state.prepare, name="payfix-self-test", daemon=True).start()
+        elif not state.ready and prepare == "startup":
+            await run_in_threadpool(state.prepare)
+        yield
+
+    app = FastAPI(title="payfix", version=__version__, lifespan=lifespan,
+                  description="Why did a payment fail, and what next? Diagnoses failed-payment "
+                              "reports with a reviewable rule pack. Send `X-API-Key` on /v1 calls.")
+    app.state.payfix = state
+    app.add_middleware(ServiceMiddleware, max_body_bytes=config.max_body_bytes)
+
+    key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
+                              description="one of the service's API keys")
+
+    def require_key(key: str | None = Security(key_header)) -> None:
+        if config.no_auth or ring.accepts(key):
+            return
+        raise _RefusedError(401, Problem("unauthorized", ("header", "X-API-Key"),
+                                    "missing or wrong API key: send a valid key in X-API-Key"),
+                       headers={"WWW-Authenticate": "X-API-Key"})
+
+    def diagnoser() -> Diagnoser:
+        if state.diagnoser is None:
+            raise _RefusedError(503, *(state.problems or (Problem(
+                "not_ready", (), "the rule pack is still being self-tested; try again shortly"),)))
+        return state.diagnoser
+
+    def chosen_locale(locale: str | None) -> str | None:
+        if locale is not None and locale not in locales:
+            raise _RefusedError(422, Problem("enum", ("query", "locale"),
+                                        f"locale must be one of {', '.join(locales)}"))
+        return locale
+
+    def json_answer(text: str) -> Response:
+        return Response(scrub_card_numbers(text, keep), 200, media_type="application/json")
+
+    @app.exception_handler(_RefusedError)
+    async def refused(_: Request, error: _RefusedError) -> Response:
+        return _problems(error.status, error.problems, keep, error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> Response:
+        return _problems(422, [{"type": str(e.get("type", "invalid")), "loc": list(e.get("loc", ())),
+                                "msg": mask_text(str(e.get("msg", "")))} for e in error.errors()])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> Response:
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        return _problems(error.status_code, [{"type": kind, "loc": [], "msg": str(error.detail)}],
+                         headers=dict(error.headers or {}))
+
+    auth = [Security(require_key)]
+    locale_query = Query(None, description="locale of the texts (default: the pack's)",
+                         json_schema_extra={"enum": list(locales)})
+    audience_query = Query("customer", description="customer: safe wording, no trace; agent: "
+                                                   "reasons, evidence and the rule trace")
+
+    @app.post("/v1/diagnose", dependencies=auth, summary="Diagnose one report",
+              responses={200: _json_body("Diagnosis", "the diagnosis"), **_ERRORS},
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": ref("AttemptReport")}}}})
+    async def diagnose(request: Request, audience: Audience = audience_query,
+                       locale: str | None = locale_query) -> Response:
+        engine, chosen = diagnoser(), chosen_locale(locale)
+        body = await request.body()
+        try:
+            diagnosis = engine.diagnose(body, audience=audience, locale=chosen)
+        except InvalidReportError as error:
+            return _problems(422, error.problems, keep)
+        return json_answer(diagnosis.to_json())
+
+    @app.post("/v1/diagnose:batch", dependencies=auth, summary="Diagnose many reports, in order",
+              responses={200: _json_body("BatchResult", "one result per report, in order"),
+                         **_ERRORS},
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": ref("BatchRequest")}}}})
+    async def diagnose_batch(request: Request, audience: Audience = audience_query,
+                             locale: str | None = locale_query) -> Response:
+        engine, chosen = diagnoser(), chosen_locale(locale)
+        reports = _batch_reports(await request.body(), config.max_batch)
+        text = await run_in_threadpool(_diagnose_all, engine, reports, audience, chosen)
+        return json_answer(text)
+
+    @app.get("/v1/codes/{scheme}/{code}", dependencies=auth, summary="What a processor code means",
+             responses={200: _json_body("CodeInfo", "the code's meaning and advice"),
+                        404: {"model": ProblemsOut, "description": "unknown scheme or code"},
+                        **_ERRORS})
+    async def code_info(scheme: str, code: str,
+                        brand: str | None = Query(None, json_schema_extra={"enum": list(BRANDS)},
+                                                  description="card brand"),
+                        locale: str | None = locale_query) -> Response:
+        engine, chosen = diagnoser(), chosen_locale(locale)
+        if brand is not None and brand.lower() not in BRANDS:
+            raise _RefusedError(422, Problem("enum", ("query", "brand"),
+                                        f"brand must be one of {', '.join(BRANDS)}"))
+        try:
+            info = lookup_code(scheme, code, brand=brand.lower() if brand else None,
+                               pack=engine.pack, locale=chosen)
+        except CodeLookupError as error:
+            return _problems(404, [error.problem], keep)
+        return json_answer(info.model_dump_json())
+
+    @app.get("/v1/rules", dependencies=auth, summary="The rule pack being served",
+             responses={200: _json_body("RulePackSummary", "pack id, hash, rule sets, counts"),
+                        **_ERRORS})
+    async def rules() -> Response:
+        diagnoser()
+        return json_answer(json.dumps(state.summary, ensure_ascii=False))
+
+    @app.get("/healthz", summary="The process is alive", responses={
+        200: {"description": "alive", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"status": {"const": "ok"}}}}}}})
+    async def healthz() -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    @app.get("/readyz", summary="The rule pack is loaded and self-tested", responses={
+        200: {"description": "ready", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"status": {"const": "ready"}}}}}},
+        503: _ERRORS[503]})
+    async def readyz() -> Response:
+        diagnoser()
+        return json_answer(json.dumps({"status": "ready", "pack": state.summary["id"],
+                                       "hash": state.summary["hash"]}))
+
+    add_console_routes(app)
+    _install_openapi(app, config)
+    return app
+
+
+def _batch_reports(body: bytes, limit: int) -> list[Any]:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise _RefusedError(422, Problem("json_invalid", ("body",),
+                                    "the body is not JSON: send {\"reports\": [...]}")) from None
+    if not isinstance(data, dict):
+        raise _RefusedError(422, Problem("model_type", ("body",), "send an object {\"reports\": [...]}"))
+    problems = [Problem("extra_forbidden", ("body", mask_text(str(key)[:100])), "unknown field")
+                for key in data if key != "reports"]
+    reports = data.get("reports")
+    if not isinstance(reports, list):
+        problems.append(Problem("list_type" if "reports" in data else "missing", ("body", "reports"),
+                                "reports must be a list of report objects"))
+    elif len(reports) > limit:
+        problems.append(Problem("too_long", ("body", "reports"),
+                                f"at most {limit} reports in one batch, got {len(reports)}"))
+    if problems:
+        raise _RefusedError(422, *problems)
+    return list(reports or ())
+
+
+def _diagnose_all(engine: Diagnoser, reports: list[Any], audience: Audience,
+                  locale: str | None) -> str:
+    parts = []
+    for report in reports:
+        if not isinstance(report, dict):
+            item = {"problems": [{"type": "model_type", "loc": [],
+                                  "msg": "a report is a JSON object"}]}
+            parts.append(json.dumps(item))
+            continue
+        try:
+            parts.append('{"diagnosis":' + engine.diagnose(report, audience=audience,
+                                                           locale=locale).to_json() + "}")
+        except InvalidReportError as error:
+            parts.append(json.dumps({"problems": [p.to_dict() for p in error.problems]},
+                                    ensure_ascii=False, default=str))
+    return '{"results":[' + ",".join(parts) + "]}"
+
+
+def _install_openapi(app: FastAPI, config: ServiceConfig) -> None:
+    """The app's OpenAPI document, with the report and diagnosis schemas from the models."""
+    cached: dict[str, Any] = {}
+
+    def openapi() -> dict[str, Any]:
+        if not cached:
+            document = get_openapi(title=app.title, version=app.version,
+                                   description=app.description, routes=app.routes)
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(component_schemas(config.max_batch))
+            cached.update(document)
+        return cached
+
+    app.openapi = openapi  # type: ignore[method-assign]
+

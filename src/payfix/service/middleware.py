@@ -1,0 +1,125 @@
+"""The outermost layer of the app (plain ASGI): request ids, body size limit, access log, and the
+last catch for unexpected errors.
+
+* Every response carries ``X-Request-ID`` (made here; a client-sent id is not trusted or echoed).
+* A body over the limit is refused with 413 before it is read in full: at once when
+  ``Content-Length`` says so, otherwise as soon as the streamed bytes pass the limit.
+* One access line per request (see :mod:`payfix.service.logs`).
+* An unexpected error becomes a 500 in the problems shape, logged with its type and request id only
+  (an exception's message may quote the input).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from payfix.service.logs import ACCESS_LOGGER, access_line
+
+__all__ = ["ServiceMiddleware", "problems_body"]
+
+_access = logging.getLogger(ACCESS_LOGGER)
+_errors = logging.getLogger("payfix.service.error")
+
+
+def problems_body(*problems: dict[str, Any]) -> bytes:
+    """``{"problems": [...]}`` as JSON bytes.
+
+    Example:
+        >>> problems_body({"type": "too_large", "loc": ["body"], "msg": "too big"})
+        b'{"problems":[{"type":"too_large","loc":["body"],"msg":"too big"}]}'
+    """
+    return json.dumps({"problems": list(problems)}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class ServiceMiddleware:
+    """Wraps the app: see the module docstring."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started_at = time.perf_counter()
+        request_id = uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 0
+        bytes_in = 0
+        limit = self.max_body_bytes
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        async def reply(code: int, body: bytes) -> None:
+            await send_with_id({"type": "http.response.start", "status": code, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send_with_id({"type": "http.response.body", "body": body})
+
+        async def receive_limited() -> Message:
+            nonlocal bytes_in
+            message = await receive()
+            if message["type"] == "http.request":
+                bytes_in += len(message.get("body", b""))
+                if bytes_in > limit:
+                    raise _BodyTooLargeError
+            return message
+
+        too_large = problems_body({"type": "too_large", "loc": ["body"],
+                                   "msg": f"request body over the limit of {limit} bytes"})
+        try:
+            declared = _content_length(scope)
+            if declared is not None and declared > limit:
+                await reply(413, too_large)
+            else:
+                await self.app(scope, receive_limited, send_with_id)
+        except _BodyTooLargeError:
+            if status == 0:
+                await reply(413, too_large)
+        except Exception as error:
+            _errors.error("unexpected error", extra={"fields": {
+                "event": "error", "error": type(error).__name__, "request_id": request_id,
+                "path": _route_path(scope)}})
+            if status == 0:
+                await reply(500, problems_body({"type": "internal_error", "loc": [],
+                                                "msg": f"unexpected error; request id {request_id}"}))
+        finally:
+            duration_ms = (time.perf_counter() - started_at) * 1000
+            _access.info("access", extra={"fields": access_line(
+                scope.get("method", ""), _route_path(scope), status, duration_ms, request_id,
+                bytes_in)})
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _route_path(scope: Scope) -> str:
+    """The matched route's template (``/v1/codes/{scheme}/{code}``), never the values in the path;
+    ``<no route>`` for a path no route matched (it could hold anything)."""
+    route = scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return template if isinstance(template, str) else "<no route>"
