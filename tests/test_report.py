@@ -1,0 +1,127 @@
+"""The replay report: summary figures computed from the parts, a self-contained HTML page, and the
+page rendered by a real headless Chromium without errors or outside requests."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("pyarrow")
+pytest.importorskip("matplotlib")
+
+from payfix.batch.replay import read_output, replay
+from payfix.batch.report import DIMENSIONS, render_html, write_report
+from payfix.batch.synth import write_reports
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """2,000 synthetic rows (5% corrupted) replayed in chunks of 300 with a what-if baseline, and
+    the report written."""
+    root = tmp_path_factory.mktemp("report")
+    source = root / "in.parquet"
+    write_reports(source, 2000, 17, 0.05)
+    replay([source], root / "out", root / "rej.jsonl", workers=1, chunk_rows=300,
+           rules=ROOT / "examples" / "custom_pack", baseline="bundled")
+    summary = write_report(root / "out", root / "site" / "report.html")
+    return {"root": root, "summary": summary, "html": root / "site" / "report.html"}
+
+
+def test_summary_figures_equal_a_count_over_the_whole_output(replayed: dict[str, Any]) -> None:
+    """The streamed summary (part by part) gives the same totals, reasons, remedies, breakdowns and
+    exact fee sums as counting over all output rows at once; summary.json holds the same."""
+    summary = replayed["summary"]
+    rows = read_output(replayed["root"] / "out").to_pylist()
+    totals = summary["totals"]
+    assert (totals["rows_in"], totals["rows_out"], totals["rows_rejected"]) == (2000, len(rows), 100)
+    assert totals["escalated"] == sum(r["escalate"] for r in rows)
+    assert summary["failure_reasons"] == dict(Counter(r["failure_reason"] for r in rows))
+    assert summary["top_remedies"] == dict(Counter(r["top_remedy"] or "(none)" for r in rows))
+    for name in DIMENSIONS:
+        counts = Counter(r[name] or "(none)" for r in rows)
+        assert {k: v["rows"] for k, v in summary["by"][name].items()} == dict(counts)
+        escalated = Counter(r[name] or "(none)" for r in rows if r["escalate"])
+        assert {k: v["escalated"] for k, v in summary["by"][name].items()} == {
+            k: escalated[k] for k in counts}
+    for currency, fees in summary["fees"].items():
+        quoted = [Decimal(r["fee_total"]) for r in rows if r["currency"] == currency and r["fee_total"]]
+        assert Decimal(fees["fee_total"]) == sum(quoted, Decimal(0))
+        assert fees["rows_with_fee"] == len(quoted)
+    assert sum(summary["reject_types"].values()) >= 100
+    assert summary["whatif"]["rows_compared"] == len(rows)
+    written = json.loads((replayed["html"].parent / "summary.json").read_text())
+    assert written == json.loads(json.dumps(summary))
+
+
+def test_report_page_is_self_contained(replayed: dict[str, Any]) -> None:
+    """The page has inline SVG charts and no script, no external reference of any kind (no
+    http(s) URL, no src/href to another resource), and names every breakdown."""
+    page = replayed["html"].read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count("<svg") >= 7
+    assert "<script" not in page.lower()
+    assert not re.search(r"https?:", page)
+    assert not re.search(r"\s(src|href)=", page)
+    assert "@import" not in page
+    assert re.findall(r"url\((.)", page) == ["#"] * page.count("url(")  # only clip paths in the page
+    for heading in DIMENSIONS.values():
+        assert heading.lower() in page
+    assert "What-if" in page
+
+
+def test_report_escapes_what_it_shows() -> None:
+    """Values are HTML-escaped: a reason or example id that looks like markup appears as text."""
+    summary = {"totals": {"rows_in": 1, "rows_out": 1, "rows_rejected": 0, "reject_rate": 0.0,
+                          "escalated": 0, "escalation_rate": 0.0, "chunks": 1},
+               "failure_reasons": {"<script>alert(1)</script>": 1}, "top_remedies": {},
+               "retry_verdicts": {}, "escalation_codes": {},
+               "by": {name: {} for name in DIMENSIONS}, "fees": {}, "reject_types": {},
+               "job": {"engine": "<b>", "pack_hash": "x"}}
+    page = render_html(summary)
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
+def test_report_renders_in_headless_chromium(replayed: dict[str, Any]) -> None:
+    """Chromium opens the report offline with no console error and no request beyond the file
+    itself, lays out every chart with a visible size, and a screenshot is saved as a test artefact."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    url = replayed["html"].resolve().as_uri()
+    requests: list[str] = []
+    errors: list[str] = []
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "replay-report.png"
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(url, wait_until="load")
+            sizes = page.eval_on_selector_all(
+                "svg", "els => els.map(e => [e.getBoundingClientRect().width,"
+                       " e.getBoundingClientRect().height])")
+            heading = page.text_content("h1")
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    print(f"report screenshot: {shot}")
+    assert errors == []
+    assert requests == [url]
+    assert heading == "payfix replay report"
+    assert len(sizes) >= 7
+    assert all(w > 100 and h > 50 for w, h in sizes)
+    assert shot.stat().st_size > 10_000
