@@ -13,12 +13,13 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -45,12 +46,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: IO[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-            pytest.fail(f"payfix serve exited with {proc.returncode}:\n{err}")
+            log.seek(0)
+            pytest.fail(f"payfix serve exited with {proc.returncode}:\n{log.read().decode(errors='replace')}")
         try:
             with urllib.request.urlopen(f"{base}/readyz", timeout=2) as resp:
                 if resp.status == 200:
@@ -66,23 +67,23 @@ def base_url() -> Iterator[str]:
     """A real ``payfix serve`` on a free localhost port, with one API key."""
     port = _free_port()
     env = {**os.environ, "PAYFIX_API_KEYS": f"{API_KEY},another-key"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "payfix", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base, proc)
-        yield base
-    finally:
-        proc.terminate()
+    # The service logs a line per request: into a file, never an unread pipe that would fill up.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "payfix", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
+            _wait_ready(base, proc, log)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -111,10 +112,11 @@ def page(browser: Any, base_url: str, requests_seen: list[str]) -> Iterator[Any]
     pg.on("request", lambda request: requests_seen.append(request.url))
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
     pg.goto(f"{base_url}/console")
     yield pg
     context.close()
-    assert errors == [], f"script errors on the page: {errors}"
+    assert errors == [], f"script errors or CSP violations on the page: {errors}"
 
 
 def shot(pg: Any, name: str) -> None:
@@ -281,7 +283,7 @@ def test_code_lookup_answers_and_names_an_unknown_code(page: Any) -> None:
     box.get_by_role("button", name="Look up").click()
     result = page.locator("#lookup-result")
     expect(term(result, "Reason")).to_have_text("insufficient_funds")
-    expect(term(result, "Retry class")).to_contain_text("Retry after a wait")
+    expect(term(result, "Retry class")).to_have_text("Retry after a wait (wait 1 day)")
     expect(term(result, "Who can fix it")).to_have_text("the customer")
     expect(term(result, "Customer-safe")).to_have_text("Yes")
     box.get_by_label("Code", exact=True).fill("zz")
@@ -325,6 +327,13 @@ def test_key_lives_in_the_tab_only(page: Any, browser: Any, base_url: str) -> No
     page.get_by_role("button", name="Forget key").click()
     expect(page.locator("#key-gate")).to_be_visible()
     assert page.evaluate("sessionStorage.getItem('payfix.console.apiKey')") is None
+
+
+def test_console_answers_with_and_without_trailing_slash(page: Any, base_url: str) -> None:
+    """/console/ serves the same page as /console, and its scripts load from either address."""
+    page.goto(f"{base_url}/console/")
+    expect(page.locator("body.ready")).to_be_attached()
+    expect(page.get_by_label("API key", exact=True)).to_be_focused()
 
 
 def test_keyboard_and_labels(page: Any) -> None:

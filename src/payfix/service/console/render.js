@@ -198,7 +198,7 @@ export function renderLookup(container, info, locale) {
     dl([
       [t(locale, "reason"), h("strong", {}, info.reason)],
       [t(locale, "retryClass"), [t(locale, `verdict.${info.retry}`),
-        info.wait_seconds ? ` (${t(locale, "wait")}: ${duration(locale, info.wait_seconds)})` : ""]],
+        info.wait_seconds ? t(locale, "waitFor", { wait: duration(locale, info.wait_seconds) }) : ""]],
       [t(locale, "customerSafe"), yesNo(locale, info.customer_safe)],
       [t(locale, "fixBy"), info.fix_by ? t(locale, `fix.${info.fix_by}`) : ""],
       [t(locale, "category"), info.category || ""],
