@@ -45,7 +45,7 @@ from payfix.loader import load_pack
 from payfix.masking import mask_text
 from payfix.models.diagnosis import Audience
 from payfix.service.config import ServiceConfig
-from payfix.service.guard import KeyRing, scrub_card_numbers
+from payfix.service.guard import KeyRing, scrub_json
 from payfix.service.logs import ensure_handler
 from payfix.service.middleware import ServiceMiddleware
 from payfix.service.schemas import ProblemsOut, component_schemas, ref
@@ -73,7 +73,7 @@ def _problems(status: int, problems: Any, keep: str = "", headers: dict[str, str
               ) -> Response:
     items = [p.to_dict() if isinstance(p, Problem) else p for p in problems]
     text = json.dumps({"problems": items}, ensure_ascii=False, separators=(",", ":"), default=str)
-    return Response(scrub_card_numbers(text, keep), status, headers, "application/json")
+    return Response(scrub_json(text, keep), status, headers, "application/json")
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -149,7 +149,7 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
         return locale
 
     def json_answer(text: str) -> Response:
-        return Response(scrub_card_numbers(text, keep), 200, media_type="application/json")
+        return Response(scrub_json(text, keep), 200, media_type="application/json")
 
     @app.exception_handler(_RefusedError)
     async def refused(_: Request, error: _RefusedError) -> Response:

@@ -7,7 +7,9 @@ shows in the time taken.
 :func:`scrub_card_numbers` is the last line of defence on the way out: any run of twelve or more
 digits (spaces or hyphens allowed between them) keeps its last four digits only. The core masks
 the fields it knows hold personal data; this catches a card number pasted where none was expected
-(a payment id, a payee name, a processor message) and echoed back.
+(a payment id, a payee name, a processor message) and echoed back. :func:`scrub_json` applies
+it to every string of a JSON document (numbers of twelve or more digits become masked strings),
+keeping the document valid JSON.
 
 Example:
     >>> ring = KeyRing(("correct-horse-1",))
@@ -15,16 +17,20 @@ Example:
     (True, False, False)
     >>> scrub_card_numbers('{"id": "pay 4111 1111 1111 1111", "at": "2026-05-01T04:30:00Z"}')
     '{"id": "pay ************1111", "at": "2026-05-01T04:30:00Z"}'
+    >>> scrub_json('{"input": 4111111111111111, "x": 2.5890419884777833e-42}')
+    '{"input":"************1111","x":2.5890419884777833e-42}'
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from collections.abc import Iterable
+from typing import Any
 
-__all__ = ["KeyRing", "scrub_card_numbers"]
+__all__ = ["KeyRing", "scrub_card_numbers", "scrub_json"]
 
 _LONG_DIGITS = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,}")
 
@@ -62,3 +68,25 @@ def scrub_card_numbers(text: str, keep: str = "") -> str:
     if not keep or keep not in text:
         return _LONG_DIGITS.sub(_mask, text)
     return keep.join(_LONG_DIGITS.sub(_mask, part) for part in text.split(keep))
+
+
+def scrub_json(text: str, keep: str = "") -> str:
+    """The JSON document ``text`` with :func:`scrub_card_numbers` applied to every string (keys
+    too) and every number of twelve or more integer digits replaced by its masked string. A
+    document with no run of twelve digits anywhere is returned as it is (the usual case)."""
+    if _LONG_DIGITS.search(text) is None:
+        return text
+    return json.dumps(_scrub(json.loads(text), keep), ensure_ascii=False, separators=(",", ":"))
+
+
+def _scrub(value: Any, keep: str) -> Any:
+    if isinstance(value, str):
+        return scrub_card_numbers(value, keep)
+    if isinstance(value, dict):
+        return {scrub_card_numbers(k, keep): _scrub(v, keep) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, keep) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e11:
+        whole = str(abs(int(value))) if value == value and abs(value) != float("inf") else ""
+        return scrub_card_numbers(whole) if len(whole) >= 12 else value
+    return value
