@@ -138,12 +138,9 @@ async function run(last) {
     state.last = last;
     renderAgent($("#panel-agent"), agent, state.locale, last.parsed);
     renderCustomer($("#panel-customer"), customer, state.locale, last.parsed, copyReply);
-    // The status line is seen from both tabs, so it names no remedy (an agent remedy can name a
-    // reason the customer must not see).
-    const n = agent.remedies.length;
-    say(n === 1 ? "doneOne" : "done", {
-      id: agent.attempt_id, n, esc: t(state.locale, agent.escalate ? "yes" : "no"),
-    });
+    // The status line is seen from both tabs, so it names and counts no remedy (an agent remedy
+    // can give away a reason the customer must not see).
+    say("done", { id: agent.attempt_id, esc: t(state.locale, agent.escalate ? "yes" : "no") });
   } catch (err) {
     if (seq !== state.seq) return;
     handleError(err, last.source);

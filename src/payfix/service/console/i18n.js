@@ -73,8 +73,7 @@ const STRINGS = {
     invalidReport: "The report has problems; see the fields marked.",
     jsonInvalid: "This is not valid JSON: {msg}",
     jsonNotObject: "A report is a JSON object.",
-    done: "Diagnosis of {id} ready: {n} remedies, escalate to a human: {esc}.",
-    doneOne: "Diagnosis of {id} ready: 1 remedy, escalate to a human: {esc}.",
+    done: "Diagnosis of {id} ready; escalate to a human: {esc}.",
     failed: "The service could not answer: {msg}",
     // result sections
     failure: "Failure",
@@ -193,6 +192,7 @@ const STRINGS = {
     "unit.s": "{n} second",
     "unit.s.other": "{n} seconds",
     joiner: " ",
+    colon: ": ",
     plural: true,
   },
   "zh-CN": {
@@ -266,8 +266,7 @@ const STRINGS = {
     invalidReport: "报告有问题，请查看标出的字段。",
     jsonInvalid: "不是有效的 JSON：{msg}",
     jsonNotObject: "报告必须是一个 JSON 对象。",
-    done: "{id} 的诊断已完成：{n} 条建议，需要人工处理：{esc}。",
-    doneOne: "{id} 的诊断已完成：1 条建议，需要人工处理：{esc}。",
+    done: "{id} 的诊断已完成；需要人工处理：{esc}。",
     failed: "服务无法响应：{msg}",
     failure: "失败原因",
     reason: "原因",
@@ -379,6 +378,7 @@ const STRINGS = {
     "unit.min": "{n}分钟",
     "unit.s": "{n}秒",
     joiner: "",
+    colon: "：",
     plural: false,
   },
 };

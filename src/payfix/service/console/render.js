@@ -43,7 +43,7 @@ function remedyList(locale, diagnosis, withEvidence) {
           h("code", { class: "rule" }, hit.rule_id), " ",
           h("span", { class: "muted" }, `(${hit.ruleset}, ${t(locale, "confidence", { pct: `${hit.confidence}%` })})`),
           hit.escalate ? [" ", tag(t(locale, "escalatesTo", { code: hit.escalate }), "warn")] : null,
-          h("div", { class: "facts-line" }, `${t(locale, "firedOn")}: `,
+          h("div", { class: "facts-line" }, `${t(locale, "firedOn")}${t(locale, "colon")}`,
             Object.entries(hit.facts).map(([name, value], i) => [
               i > 0 ? ", " : "", h("code", {}, `${name} = ${factText(value)}`)]))))));
     }
@@ -70,7 +70,7 @@ function feeSection(locale, diagnosis, report) {
   const rows = [
     [t(locale, "schedule"), h("code", {}, fees.schedule)],
     [t(locale, "amount"), money(fees.amount)],
-    ...fees.components.map((line) => [`${t(locale, "fee")}: ${t(locale, `fee.${line.name}`)}`, money(line.amount)]),
+    ...fees.components.map((line) => [`${t(locale, "fee")}${t(locale, "colon")}${t(locale, `fee.${line.name}`)}`, money(line.amount)]),
     [t(locale, "fee"), h("strong", {}, money(fees.fee))],
     [t(locale, "debited"), money(fees.debited)],
     [t(locale, "received"), money(fees.received, fees.received_currency)],
@@ -112,13 +112,13 @@ export function renderAgent(panel, diagnosis, locale, report) {
   const f = diagnosis.failure;
   const escalation = section(3, t(locale, "escalation"),
     h("p", { class: `escalate-flag ${diagnosis.escalate ? "on" : "off"}` },
-      `${t(locale, "escalate")}: `, h("strong", {}, yesNo(locale, diagnosis.escalate))),
+      `${t(locale, "escalate")}${t(locale, "colon")}`, h("strong", {}, yesNo(locale, diagnosis.escalate))),
     diagnosis.escalation_reasons.length > 0
       ? h("ul", { class: "reasons" }, diagnosis.escalation_reasons.map((r) => h("li", {},
         h("code", {}, r.code), " — ",
-        `${t(locale, "priority")}: `, h("strong", { class: `priority-${r.priority}` }, t(locale, `priority.${r.priority}`)), "; ",
-        `${t(locale, "after")}: `, r.after_seconds === 0 ? t(locale, "immediately") : t(locale, "afterWait", { wait: duration(locale, r.after_seconds) }),
-        r.rule_id ? ["; ", `${t(locale, "rule")}: `, h("code", {}, r.rule_id)] : null)))
+        `${t(locale, "priority")}${t(locale, "colon")}`, h("strong", { class: `priority-${r.priority}` }, t(locale, `priority.${r.priority}`)), "; ",
+        `${t(locale, "after")}${t(locale, "colon")}`, r.after_seconds === 0 ? t(locale, "immediately") : t(locale, "afterWait", { wait: duration(locale, r.after_seconds) }),
+        r.rule_id ? ["; ", `${t(locale, "rule")}${t(locale, "colon")}`, h("code", {}, r.rule_id)] : null)))
       : null);
   const misses = diagnosis.not_fired || [];
   fill(panel,
@@ -167,9 +167,10 @@ export function customerReply(diagnosis, locale) {
   if (handoff) {
     lines.push(t(locale, "replyContact", { ref: handoff.reference }));
     if (handoff.when === "after") lines.push(t(locale, "replyFrom", { time: utc(handoff.not_before).replace(" UTC", "") }));
-    lines.push("", `${t(locale, "prepare")}:`);
-    for (const item of handoff.prepare) lines.push(`   - ${item.label}: ${item.value}`);
-    lines.push("", `${t(locale, "channels")}:`);
+    const colon = t(locale, "colon");
+    lines.push("", `${t(locale, "prepare")}${colon}`);
+    for (const item of handoff.prepare) lines.push(`   - ${item.label}${colon}${item.value}`);
+    lines.push("", `${t(locale, "channels")}${colon}`);
     for (const c of handoff.channels) lines.push(`   - ${c.address}${c.hours ? ` (${c.hours})` : ""}`);
     lines.push("", handoff.reminder);
   }
