@@ -337,7 +337,8 @@ def test_console_answers_with_and_without_trailing_slash(page: Any, base_url: st
 
 
 def test_keyboard_and_labels(page: Any) -> None:
-    """Every control has a label, and the arrow keys move between the result tabs."""
+    """Every control has a label, the arrow keys move between the result tabs, and the focused tab
+    shows a visible focus ring."""
     enter_key(page)
     unlabelled = page.evaluate(
         """() => [...document.querySelectorAll('input, select, textarea')]
@@ -349,6 +350,11 @@ def test_keyboard_and_labels(page: Any) -> None:
     page.locator("#tab-agent").focus()
     page.keyboard.press("ArrowRight")
     expect(page.locator("#tab-customer")).to_be_focused()
+    outline = page.evaluate(
+        "(s => [s.outlineStyle, parseFloat(s.outlineWidth)])(getComputedStyle(document.activeElement))"
+    )
+    assert outline[0] != "none"
+    assert outline[1] >= 2, "keyboard focus must be visible"
     expect(page.locator("#tab-customer")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#panel-customer")).to_have_js_property("hidden", False)
     expect(page.locator("#panel-agent")).to_have_js_property("hidden", True)
