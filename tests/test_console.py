@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -184,6 +185,23 @@ def test_pasted_report_shows_top_remedy_with_evidence_and_fees(page: Any) -> Non
     expect(agent).to_contain_text("1 day")
     expect(agent).to_contain_text("Escalate to a human: No")
     shot(page, "agent-en")
+
+
+def test_uploaded_report_file_is_diagnosed(page: Any) -> None:
+    """A report file chosen with the upload control fills the JSON box and is diagnosed like a
+    pasted one: the funds-debited example escalates with high priority and a hand-off."""
+    want = expected("escalate_funds_debited.json")
+    enter_key(page)
+    page.get_by_label("Or load a report file").set_input_files(str(EXAMPLES / "escalate_funds_debited.json"))
+    expect(page.locator("#status")).to_contain_text("escalate_funds_debited.json")
+    expect(page.get_by_label("Report (JSON)")).to_have_value(re.compile(r"pay_20260501_0101"))
+    page.locator("#paste-form").get_by_role("button", name="Diagnose").click()
+    agent = page.locator("#panel-agent")
+    expect(agent.locator(".remedy").first).to_have_attribute("data-remedy", want.remedies[0].id)
+    expect(agent.locator(".escalate-flag")).to_contain_text("Yes")
+    expect(agent.locator(".reasons")).to_contain_text(f"{want.escalation_reasons[0].code} — Priority: high")
+    expect(term(agent, "Reference").first).to_have_text(want.handoff.reference)
+    expect(term(agent, "Verdict")).to_have_text("Hold: do not pay again until resolved")
 
 
 def test_switch_to_chinese_rediagnoses_in_that_locale(page: Any) -> None:
