@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from payfix import Diagnoser
+from payfix.models.report import AttemptReport
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -289,6 +290,54 @@ def test_form_builds_a_valid_report(page: Any) -> None:
     expect(page.locator("#status")).to_contain_text("ready")
     expect(page.locator("#panel-agent .remedy").first).to_have_attribute("data-remedy", "balance.top_up")
     expect(page.locator("#report-json-problems")).to_be_hidden()
+
+
+def _schema_paths(schema: dict[str, Any], node: dict[str, Any], value: Any, path: str) -> list[str]:
+    """Paths in ``value`` that ``payfix schema`` does not declare or whose required fields are absent."""
+    if "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    if "anyOf" in node:
+        objects = [n for n in node["anyOf"] if n.get("$ref") or n.get("type") == "object"]
+        return _schema_paths(schema, objects[0], value, path) if objects and isinstance(value, dict) else []
+    if not isinstance(value, dict) or "properties" not in node:
+        return []
+    bad = [f"{path}.{key} (required)" for key in node.get("required", []) if key not in value]
+    for key, item in value.items():
+        if key not in node["properties"]:
+            bad.append(f"{path}.{key} (undeclared)")
+        else:
+            bad += _schema_paths(schema, node["properties"][key], item, f"{path}.{key}")
+    return bad
+
+
+def test_form_report_follows_the_published_schema(page: Any) -> None:
+    """With every field filled in, the form's report uses only fields ``payfix schema`` declares,
+    has every required one, and validates as an AttemptReport."""
+    enter_key(page)
+    page.get_by_role("tab", name="Fill in a form").click()
+    form = page.locator("#fields-form")
+    form.get_by_label("Kind").select_option("p2p_transfer")
+    form.get_by_label("Amount", exact=True).fill("80")
+    form.get_by_label("Currency", exact=True).fill("eur")
+    form.get_by_label("Paid with").select_option("debit_card")
+    form.get_by_label("Card brand").select_option("visa")
+    form.get_by_label("Available balance (same currency)").fill("10.50")
+    form.get_by_label("Code scheme").fill("stripe")
+    form.get_by_label("Code scheme").dispatch_event("change")
+    form.get_by_label("Code", exact=True).fill("insufficient_funds")
+    form.get_by_label("Online").select_option("false")
+    form.get_by_label("Connection").select_option("cellular")
+    form.get_by_label("Latency (ms)").fill("2500")
+    form.get_by_role("button", name="Show as JSON").click()
+    built = json.loads(page.get_by_label("Report (JSON)").input_value())
+    schema = json.loads(subprocess.run(
+        [sys.executable, "-m", "payfix", "schema"], check=True, capture_output=True, text=True).stdout)
+    assert _schema_paths(schema, schema, built, "report") == []
+    report = AttemptReport.model_validate(built)
+    assert report.attempt.processor is not None
+    assert report.attempt.processor.codes.decline_code == "insufficient_funds"
+    assert report.device is not None
+    assert report.device.latency_ms == 2500
 
 
 def test_code_lookup_answers_and_names_an_unknown_code(page: Any) -> None:

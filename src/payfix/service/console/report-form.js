@@ -19,20 +19,18 @@ const value = (form, id) => form.querySelector(`#${id}`).value.trim();
 /** The report the form describes. Empty fields are left out, so the service names what is missing. */
 export function buildReport(form) {
   const get = (id) => value(form, id);
-  const amountCurrency = get("f-currency").toUpperCase();
-  const attempt = { id: get("f-id"), at: "", kind: get("f-kind") };
-  if (!attempt.id) delete attempt.id;
+  const currency = get("f-currency").toUpperCase();
   const at = get("f-at");
-  if (at) attempt.at = `${at.length === 16 ? `${at}:00` : at}Z`;
-  else delete attempt.at;
+  const attempt = {};
+  if (get("f-id")) attempt.id = get("f-id");
+  if (at) attempt.at = `${at.length === 16 ? `${at}:00` : at}Z`; // datetime-local, read as UTC
+  attempt.kind = get("f-kind");
   attempt.amount = {};
   if (get("f-amount")) attempt.amount.value = get("f-amount");
-  if (amountCurrency) attempt.amount.currency = amountCurrency;
+  if (currency) attempt.amount.currency = currency;
   attempt.method = { type: get("f-method") };
   if (get("f-brand")) attempt.method.card = { brand: get("f-brand") };
-  if (get("f-balance")) {
-    attempt.balance = { available: { value: get("f-balance"), currency: amountCurrency } };
-  }
+  if (get("f-balance")) attempt.balance = { available: { value: get("f-balance"), currency } };
   const scheme = get("f-scheme");
   const code = get("f-code");
   if (scheme || code) {
