@@ -355,7 +355,7 @@ def test_code_lookup_answers_and_names_an_unknown_code(page: Any) -> None:
     expect(term(result, "Customer-safe")).to_have_text("Yes")
     box.get_by_label("Code", exact=True).fill("zz")
     box.get_by_role("button", name="Look up").click()
-    expect(page.locator("#l-code-problem")).to_be_visible()
+    expect(page.locator("#l-code-problem")).to_contain_text("unknown_code")
     expect(page.locator("#l-code")).to_have_attribute("aria-invalid", "true")
     shot(page, "lookup")
 

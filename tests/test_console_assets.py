@@ -87,3 +87,19 @@ def test_no_file_names_another_origin() -> None:
                 assert "@import" not in text, item.name
                 assert "import(" not in text, item.name
     assert offenders == []
+
+
+def _string_keys(name: str) -> set[str]:
+    text = (CONSOLE / name).read_text(encoding="utf-8")
+    return set(re.findall(r'^  "?([\w.-]+)"?:', text, flags=re.MULTILINE))
+
+
+def test_both_languages_have_the_same_strings() -> None:
+    """The English and Chinese string tables name the same keys (English plural forms aside), and
+    every data-i18n key in the page is one of them."""
+    en, zh = _string_keys("strings-en.js"), _string_keys("strings-zh-CN.js")
+    assert len(en) > 100
+    assert sorted(en - zh - {k for k in en if k.endswith(".other")}) == []
+    assert sorted(zh - en) == []
+    page = (CONSOLE / "index.html").read_text(encoding="utf-8")
+    assert sorted(set(re.findall(r'data-i18n="([\w.-]+)"', page)) - en) == []
