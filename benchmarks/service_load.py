@@ -4,12 +4,14 @@
     python benchmarks/service_load.py --url http://127.0.0.1:8080 --key KEY --requests 200
 
 Without ``--url`` it starts ``payfix serve`` (a separate process) on a free localhost port with a
-throw-away key, waits for ``/readyz``, fires the requests with httpx's async client (all of them
-in flight at once when ``--concurrency`` equals ``--requests``), checks every answer (200, JSON,
+throw-away key, waits for ``/readyz``, fires the requests (all of them
+in flight at once when ``--concurrency`` equals ``--requests``; a thin asyncio-streams HTTP/1.1
+client by default, ``--client httpx`` for httpx's async client), checks every answer (200, JSON,
 the report's attempt id) and stops the server. Reports are the bundled examples, in turn.
 
 Prints the request count, errors, p50/p90/p99/max latency (ms, from the client's side: queueing
-included) and requests/s over the whole run; ``--json`` prints the same as one JSON object.
+included), requests/s over the whole run, and CPU time per request of the server and of this
+client (steadier than wall time on a shared machine); ``--json`` prints one JSON object.
 Stops by itself: every request has a timeout and the server is stopped at the end.
 """
 
@@ -43,15 +45,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (Linux /proc; 0 elsewhere)."""
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for p in [str(pid), *children]:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return total
+
+
 @contextmanager
-def server(workers: int, engine: str, log: Path | None) -> Iterator[tuple[str, str]]:
-    """``payfix serve`` on a free loopback port; yields (base URL, key); stopped on exit."""
+def server(workers: int, engine: str, log: Path | None,
+           log_level: str = "info") -> Iterator[tuple[str, str, int]]:
+    """``payfix serve`` on a free loopback port; yields (base URL, key, pid); stopped on exit."""
     key = secrets.token_urlsafe(24)
     port = free_port()
     sink = log.open("wb") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
         [sys.executable, "-m", "payfix", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--engine", engine, "--log-level", "warning"],
+         "--workers", str(workers), "--engine", engine, "--log-level", log_level],
         env={**os.environ, "PAYFIX_API_KEYS": key}, stdout=subprocess.DEVNULL, stderr=sink)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -68,7 +84,7 @@ def server(workers: int, engine: str, log: Path | None) -> Iterator[tuple[str, s
             if time.monotonic() > deadline:
                 raise SystemExit("payfix serve not ready within 60 s")
             time.sleep(0.1)
-        yield base, key
+        yield base, key, proc.pid
     finally:
         proc.terminate()
         try:
@@ -80,26 +96,49 @@ def server(workers: int, engine: str, log: Path | None) -> Iterator[tuple[str, s
             sink.close()
 
 
+async def raw_post(base: str, path: str, body: bytes, key: str, timeout: float) -> tuple[int, bytes]:
+    """One HTTP/1.1 POST on its own connection with asyncio streams: (status, body). A client
+    this thin leaves the CPU to the server, which is what is measured."""
+    host, _, port = base.removeprefix("http://").partition(":")
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, int(port)), timeout)
+    try:
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nX-API-Key: {key}\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                     "Connection: close\r\n\r\n".encode() + body)
+        raw = await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), payload
+
+
 async def fire(base: str, key: str, count: int, concurrency: int, audience: str,
-               timeout: float) -> dict[str, Any]:
+               timeout: float, client_kind: str = "raw") -> dict[str, Any]:
     """Send ``count`` requests, at most ``concurrency`` in flight; latencies and errors."""
     bodies = [(path.read_bytes(), json.loads(path.read_bytes())["attempt"]["id"]) for path in REPORTS]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     gate = asyncio.Semaphore(concurrency)
     latencies: list[float] = []
     errors: dict[str, int] = {}
+    path = f"/v1/diagnose?audience={audience}"
+
+    async def send(client: httpx.AsyncClient, body: bytes) -> tuple[int, bytes]:
+        if client_kind == "raw":
+            return await raw_post(base, path, body, key, timeout)
+        response = await client.post(f"{base}{path}", content=body, headers={
+            "X-API-Key": key, "Content-Type": "application/json"})
+        return response.status_code, response.content
 
     async def one(client: httpx.AsyncClient, i: int) -> None:
         body, attempt_id = bodies[i % len(bodies)]
         async with gate:
             started = time.perf_counter()
             try:
-                response = await client.post(
-                    f"{base}/v1/diagnose", params={"audience": audience}, content=body,
-                    headers={"X-API-Key": key, "Content-Type": "application/json"})
-                ok = response.status_code == 200 and response.json()["attempt_id"] == attempt_id
-                problem = None if ok else f"HTTP {response.status_code}"
-            except (httpx.HTTPError, ValueError, KeyError) as error:
+                status, payload = await send(client, body)
+                ok = status == 200 and json.loads(payload)["attempt_id"] == attempt_id
+                problem = None if ok else f"HTTP {status}"
+            except (httpx.HTTPError, OSError, TimeoutError, ValueError, KeyError,
+                    IndexError) as error:
                 problem = type(error).__name__
             latencies.append((time.perf_counter() - started) * 1000)
             if problem:
@@ -131,25 +170,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key", default=os.environ.get("PAYFIX_API_KEY"))
     parser.add_argument("--warm-up", type=int, default=50, help="requests sent before measuring")
     parser.add_argument("--timeout", type=float, default=120.0, help="per request, seconds")
+    parser.add_argument("--client", choices=("raw", "httpx"), default="raw",
+                        help="raw: HTTP/1.1 on asyncio streams, one connection a request "
+                             "(thin, default); httpx: httpx.AsyncClient with a connection pool")
     parser.add_argument("--server-log", type=Path, default=None, help="keep the server's stderr")
+    parser.add_argument("--log-level", default="info", choices=("info", "warning"),
+                        help="server log level (info: one access line per request, as deployed)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     concurrency = args.concurrency or args.requests
 
-    def run(base: str, key: str) -> dict[str, Any]:
+    def run(base: str, key: str, pid: int | None = None) -> dict[str, Any]:
         if args.warm_up:
             asyncio.run(fire(base, key, args.warm_up, min(args.warm_up, 10), args.audience,
-                             args.timeout))
-        return asyncio.run(fire(base, key, args.requests, concurrency, args.audience, args.timeout))
+                             args.timeout, args.client))
+        server_cpu = cpu_seconds(pid) if pid else 0.0
+        client_cpu = time.process_time()
+        result = asyncio.run(fire(base, key, args.requests, concurrency, args.audience,
+                                  args.timeout, args.client))
+        result["client_cpu_ms_per_request"] = round(
+            (time.process_time() - client_cpu) * 1000 / args.requests, 2)
+        if pid:
+            result["server_cpu_ms_per_request"] = round(
+                (cpu_seconds(pid) - server_cpu) * 1000 / args.requests, 2)
+        result["load_average"] = round(os.getloadavg()[0], 2)
+        return result
 
     if args.url:
         if not args.key:
             parser.error("--url needs --key (or PAYFIX_API_KEY)")
         result = run(args.url.rstrip("/"), args.key)
     else:
-        with server(args.workers, args.engine, args.server_log) as (base, key):
-            result = run(base, key)
+        with server(args.workers, args.engine, args.server_log, args.log_level) as (base, key, pid):
+            result = run(base, key, pid)
     result.update(workers=args.workers if not args.url else None, engine=args.engine,
+                  client=args.client,
                   python=platform.python_version(), cpus=os.cpu_count())
     if args.json:
         print(json.dumps(result))
@@ -159,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"latency ms: p50 {result['p50_ms']}  p90 {result['p90_ms']}  "
               f"p99 {result['p99_ms']}  max {result['max_ms']}")
         print(f"throughput: {result['requests_per_s']} requests/s ({result['seconds']} s)")
+        print(f"CPU ms per request: server {result.get('server_cpu_ms_per_request', '?')}, "
+              f"client {result['client_cpu_ms_per_request']} (load average "
+              f"{result['load_average']} on {result['cpus']} CPUs)")
     return 0 if result["errors"] == 0 else 1
 
 
