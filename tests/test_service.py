@@ -218,7 +218,11 @@ def test_console_is_served_with_its_csp(client: TestClient) -> None:
 
 
 def test_every_response_carries_a_request_id(client: TestClient) -> None:
-    """Answers, refusals and 404s all carry an X-Request-ID."""
+    """Answers, refusals and 404s all carry an X-Request-ID and nosniff; /v1 answers are not to be
+    cached."""
     for response in (client.get("/healthz"), client.get("/v1/rules"), client.get("/nope")):
         assert len(response.headers["x-request-id"]) == 32
+        assert response.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/v1/rules", headers=HEADERS).headers["cache-control"] == "no-store"
+    assert client.get("/console").headers["cache-control"] == "no-cache"
     assert client.get("/nope").json()["problems"][0]["type"] == "not_found"

@@ -1,7 +1,8 @@
 """The outermost layer of the app (plain ASGI): request ids, body size limit, access log, and the
 last catch for unexpected errors.
 
-* Every response carries ``X-Request-ID`` (made here; a client-sent id is not trusted or echoed).
+* Every response carries ``X-Request-ID`` (made here; a client-sent id is not trusted or echoed)
+  and ``X-Content-Type-Options: nosniff``; ``/v1`` answers ``Cache-Control: no-store``.
 * A body over the limit is refused with 413 before it is read in full: at once when
   ``Content-Length`` says so, otherwise as soon as the streamed bytes pass the limit.
 * One access line per request (see :mod:`payfix.service.logs`).
@@ -22,6 +23,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from payfix.service.logs import ACCESS_LOGGER, access_line
 
 __all__ = ["ServiceMiddleware", "problems_body"]
+
+#: Headers every answer gets unless it set them itself; ``Cache-Control`` on /v1 answers only
+#: (diagnoses quote masked personal data: no cache keeps them).
+_ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"cache-control", b"no-store"))
 
 _access = logging.getLogger(ACCESS_LOGGER)
 _errors = logging.getLogger("payfix.service.error")
@@ -59,13 +64,19 @@ class ServiceMiddleware:
         status = 0
         bytes_in = 0
         limit = self.max_body_bytes
+        api = str(scope.get("path", "")).startswith("/v1/")
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-                message["headers"] = [*message.get("headers", []),
-                                      (b"x-request-id", request_id.encode())]
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers.append((b"x-request-id", request_id.encode()))
+                for name, value in _ALWAYS:
+                    if name not in names and (name != b"cache-control" or api):
+                        headers.append((name, value))
+                message["headers"] = headers
             await send(message)
 
         async def reply(code: int, body: bytes) -> None:
