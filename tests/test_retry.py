@@ -89,3 +89,30 @@ def test_mastercard_excessive_attempts_in_24_hours(priors: int, method_type: str
     assert (retry.verdict, retry.attempts_left) == expected
     if expected[0] == "never":
         assert "mastercard_reattempts_24h" in (retry.basis or "")
+
+
+@pytest.mark.parametrize(("method", "expected"), [
+    ("debit_card", ("later", 86400, "after_top_up", 15)),
+    ("wallet_balance", ("now", None, "after_top_up", None)),
+    ("bank_account", ("later", 86400, "after_top_up", None)),
+], ids=["visa-card-waits-and-counts", "wallet-pays-again-after-top-up", "bank-account-not-a-card"])
+def test_card_scheme_rules_bind_card_payments_only(method: str, expected: tuple[Any, ...]) -> None:
+    """Code 51 on a Visa card waits a day within Visa's 30-day budget; the same code on a wallet
+    balance can be paid again as soon as the wallet is topped up, and no card budget counts the
+    attempts of a bank-account payment."""
+    report = _card_report({"response_code": "51"})
+    report["attempt"]["method"] = ({"type": method} if not method.endswith("_card")
+                                   else report["attempt"]["method"])
+    retry = AGENT.diagnose(report).retry
+    assert (retry.verdict, retry.wait_seconds, retry.how, retry.attempts_left) == expected
+
+
+@pytest.mark.parametrize(("locale", "words"), [("en", "Retry advice: do not retry."),
+                                               ("zh-CN", "重试建议：请勿重试。")])
+def test_hand_off_states_the_retry_verdict_in_words(locale: str, words: str) -> None:
+    """The hand-off statement gives the retry verdict in the statement's language, not as a slug."""
+    report = example("escalate_suspected_fraud.json")
+    diagnosis = Diagnoser(engine="compiled", audience="agent", locale=locale).diagnose(report)
+    assert diagnosis.handoff is not None
+    assert diagnosis.retry.verdict == "never"
+    assert words in diagnosis.handoff.statement

@@ -39,6 +39,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "account": " The payer's account is {status}.",
         "history": " {n} earlier attempt(s) failed in the 24 hours before.",
         "retry": " Retry advice: {verdict}.",
+        "verdict_now": "retry now", "verdict_later": "retry later", "verdict_never": "do not retry",
         "hold": " Do not pay again until this payment is resolved, to avoid paying twice.",
         "account_email": "E-mail on the account", "account_phone": "Phone on the account",
         "attempt_id": "Payment ID", "time": "Time of the payment (UTC)", "amount": "Amount",
@@ -60,6 +61,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "account": "付款方账户状态：{status}。",
         "history": "此前 24 小时内已有 {n} 次失败尝试。",
         "retry": "重试建议：{verdict}。",
+        "verdict_now": "可立即重试", "verdict_later": "稍后重试", "verdict_never": "请勿重试",
         "hold": "在本笔支付处理完毕前请勿重复付款，以免重复扣款。",
         "account_email": "账户绑定邮箱", "account_phone": "账户绑定手机号", "attempt_id": "支付单号",
         "time": "付款时间（UTC）", "amount": "金额", "method": "付款方式", "payee_item": "收款方",
@@ -124,7 +126,7 @@ def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reas
     if retry.verdict == "hold":
         text += t["hold"]
     elif retry.verdict != "unknown":
-        text += t["retry"].format(verdict=retry.verdict)
+        text += t["retry"].format(verdict=t[f"verdict_{retry.verdict}"])
     return text
 
 

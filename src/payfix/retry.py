@@ -6,6 +6,9 @@ Built from the code map's verdict for the deciding code, then tightened — neve
   paying twice);
 * a Mastercard Merchant Advice Code sent beside the response (``codes.merchant_advice_code``, read
   through the ``mastercard_mac`` map) — 03 and 21 forbid any retry, 24-30 set the wait;
+* card-scheme rules bind card payments only (a wallet balance or bank account is not counted
+  as the card schemes count); a wallet balance short of funds can be paid again as soon as it is
+  topped up, whatever wait the code map gives an issuer's card;
 * Visa decline categories: category 1 never; categories 2-4 share a re-attempt budget per card and
   merchant over 30 days (``thresholds.visa_reattempts_30d``);
 * Mastercard's excessive-attempts limits per card over 24 hours and 30 days
@@ -96,12 +99,16 @@ def retry_advice(report: AttemptReport, pack: RulePack, show_code: bool,
         bases.append(f"mastercard_mac:{mac_code}")
     caps: list[tuple[str, int]] = []
     brand = processor.brand if processor is not None else None
-    visa_rules = brand in (None, "visa")  # Visa's categories bind Visa cards (or an unknown brand)
+    card = attempt.method.type.endswith("_card")
+    # Visa's categories bind Visa cards (or a card of unknown brand), never a wallet or bank account.
+    visa_rules = card and brand in (None, "visa")
+    if attempt.method.type == "wallet_balance" and entry.reason == "insufficient_funds":
+        wait = 0  # the payer tops up the wallet; nothing to wait for
     if visa_rules and entry.category == "visa_1":
         verdict = "never"
     elif visa_rules and entry.category is not None and entry.category.startswith("visa_"):
         caps.append(("visa_reattempts_30d", 30 * 86400))
-    if brand == "mastercard" or found.scheme == "mastercard_mac":
+    if card and (brand == "mastercard" or found.scheme == "mastercard_mac"):
         caps += [("mastercard_reattempts_24h", 86400), ("mastercard_reattempts_30d", 30 * 86400)]
     left: int | None = None
     for name, window in caps:
