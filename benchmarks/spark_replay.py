@@ -7,11 +7,16 @@ Writes a synthetic file (``payfix synth``, seed 5, 5% corrupted rows), then, int
 1. ``payfix replay`` with one worker (one core): rows/s, start-up of the Diagnoser included;
 2. the Spark job (``python -m payfix.spark``) in ``local[CORES]``: counting pass, diagnosis,
    Parquet results and JSON Lines rejects, JVM start excluded (reported apart), once cold (Python
-   workers start and build their Diagnosers) and once warm (workers reused);
-3. ``payfix replay --workers CORES`` for the same core count on one machine.
+   workers start and build their Diagnosers), twice warm (workers reused) and warm with the file
+   given twice (the extra rows over the extra CPU time is the marginal rate, without the fixed
+   per-job costs; the same is done for the one-worker replay);
+3. ``payfix replay --workers CORES`` for the same core count on one machine, then step 1 again.
 
-It checks that Spark and the replay give the same result rows, and prints rows/s, rows/s per core
-and the ratios as JSON. Absolute numbers drift on a shared machine; compare the ratios.
+It checks that Spark and the replay give the same result rows, and prints, for every run, the wall
+time and the CPU time of all processes involved (this one, the JVM, Spark's Python workers,
+the replay's workers; read from ``/proc``, so Linux only). Rows per CPU-second is rows/s per fully
+used core: on a shared machine other processes steal wall time, not CPU time, so it is the
+number to size with. The ratios compare Spark with the one-worker replay.
 """
 
 from __future__ import annotations
@@ -29,17 +34,67 @@ from pathlib import Path
 from typing import Any
 
 
-def _spark_job(spark: Any, source: Path, root: Path, name: str, partition_mb: int) -> float:
+def _cpu_seconds() -> float:
+    """CPU time (user + system) of this process and every live descendant, reaped children included."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
+    me = os.getpid()
+    total = 0.0
+    for pid, (_, cpu) in stats.items():
+        walk = pid
+        while walk not in (0, 1, me) and walk in stats:
+            walk = stats[walk][0]
+        if walk == me:
+            total += cpu
+    return total
+
+
+class _Run:
+    """Wall and CPU seconds of one measured run."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+
+    def __enter__(self) -> _Run:
+        self._wall, self._cpu = time.perf_counter(), _cpu_seconds()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = _cpu_seconds() - self._cpu
+
+    def report(self, rows: int, cores: int) -> dict[str, float]:
+        return {"wall_s": round(self.wall, 2), "cpu_s": round(self.cpu, 2),
+                "rows_per_s": round(rows / self.wall), "rows_per_s_per_core": round(rows / self.wall / cores),
+                "rows_per_cpu_s": round(rows / self.cpu)}
+
+
+def _spark_job(spark: Any, sources: list[Path], root: Path, name: str, partition_mb: int) -> _Run:
     from payfix.spark import main
 
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
-        code = main([str(source), "--out", str(root / f"{name}_out"), "--rejects", str(root / f"{name}_rej"),
-                     "--partition-mb", str(partition_mb)], spark)
-    seconds = time.perf_counter() - start
+    with _Run() as run, contextlib.redirect_stdout(io.StringIO()):
+        code = main([*map(str, sources), "--out", str(root / f"{name}_out"),
+                     "--rejects", str(root / f"{name}_rej"), "--partition-mb", str(partition_mb)], spark)
     if code != 0:
         raise SystemExit(f"spark job {name} exited {code}")
-    return seconds
+    return run
+
+
+def _replay(sources: list[Path], root: Path, name: str, workers: int) -> _Run:
+    from payfix.batch import replay
+
+    with _Run() as run:
+        replay(sources, root / f"{name}_out", root / f"{name}_rej.jsonl", workers=workers)
+    return run
 
 
 def _same_rows(spark_out: Path, replay_out: Path) -> bool:
@@ -63,48 +118,50 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="work here and keep the files")
     args = parser.parse_args()
 
-    from payfix.batch import replay, write_jsonl
+    from payfix.batch import write_jsonl
     from payfix.spark import session
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="payfix_spark_bench_"))
     root.mkdir(parents=True, exist_ok=True)
     source = root / "reports.jsonl"
-    write_jsonl(source, args.rows, 5, 0.05)
+    rows = write_jsonl(source, args.rows, 5, 0.05)
 
-    one = replay([source], root / "replay1_out", root / "replay1_rej.jsonl", workers=1)
-
+    one = _replay([source], root, "replay1", 1)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    start = time.perf_counter()
-    spark = session(f"local[{args.cores}]", app_name="payfix spark benchmark",
-                    conf={"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": str(args.cores)})
-    spark.sparkContext.setLogLevel("ERROR")
-    jvm_seconds = time.perf_counter() - start
-    cold = _spark_job(spark, source, root, "cold", args.partition_mb)
-    warm = _spark_job(spark, source, root, "warm", args.partition_mb)
+    with _Run() as start:
+        spark = session(f"local[{args.cores}]", app_name="payfix spark benchmark",
+                        conf={"spark.ui.enabled": "false", "spark.sql.shuffle.partitions": str(args.cores)})
+        spark.sparkContext.setLogLevel("ERROR")
+    cold = _spark_job(spark, [source], root, "cold", args.partition_mb)
+    warm = min((_spark_job(spark, [source], root, f"warm{i}", args.partition_mb) for i in range(2)),
+               key=lambda run: run.cpu)
+    warm_2x = _spark_job(spark, [source, source], root, "warm2x", args.partition_mb)
     tasks = spark.read.text(str(source)).rdd.getNumPartitions()
-    same = _same_rows(root / "warm_out", root / "replay1_out")
+    same = _same_rows(root / "warm0_out", root / "replay1_out")
     spark.stop()
+    many = _replay([source], root, "replayn", args.cores)
+    again = _replay([source], root, "replay1b", 1)
+    base = min(one, again, key=lambda run: run.cpu)
+    base_2x = _replay([source, source], root, "replay1_2x", 1)
+    # the rows added by giving the file twice, over the CPU they added: no fixed per-run costs
+    marginal = {"replay_1_worker_rows_per_cpu_s": round(rows / max(base_2x.cpu - base.cpu, 1e-9)),
+                "spark_rows_per_cpu_s": round(rows / max(warm_2x.cpu - warm.cpu, 1e-9))}
 
-    many = replay([source], root / "replayn_out", root / "replayn_rej.jsonl", workers=args.cores)
-
-    rows = one.rows_in
-    replay1 = rows / one.seconds
-    replayn = rows / many.seconds
-    spark_cold, spark_warm = rows / cold, rows / warm
     report = {
         "rows": rows, "cores": args.cores, "spark_tasks": tasks, "same_rows": same,
         "python": platform.python_version(), "load_average": os.getloadavg(),
-        "replay_1_worker": {"seconds": round(one.seconds, 2), "rows_per_s": round(replay1),
-                            "rows_per_s_per_core": round(replay1)},
-        f"replay_{args.cores}_workers": {"seconds": round(many.seconds, 2), "rows_per_s": round(replayn),
-                                         "rows_per_s_per_core": round(replayn / args.cores)},
-        "spark_jvm_start_s": round(jvm_seconds, 2),
-        "spark_cold": {"seconds": round(cold, 2), "rows_per_s": round(spark_cold),
-                       "rows_per_s_per_core": round(spark_cold / args.cores)},
-        "spark_warm": {"seconds": round(warm, 2), "rows_per_s": round(spark_warm),
-                       "rows_per_s_per_core": round(spark_warm / args.cores)},
-        "ratio_spark_warm_per_core_to_replay_1_worker": round(spark_warm / args.cores / replay1, 2),
-        "ratio_spark_warm_to_replay_same_cores": round(spark_warm / replayn, 2),
+        "replay_1_worker": base.report(rows, 1),
+        f"replay_{args.cores}_workers": many.report(rows, args.cores),
+        "spark_start": {"wall_s": round(start.wall, 2), "cpu_s": round(start.cpu, 2)},
+        "spark_cold": cold.report(rows, args.cores),
+        "spark_warm": warm.report(rows, args.cores),
+        "spark_warm_file_twice": warm_2x.report(2 * rows, args.cores),
+        "marginal": marginal,
+        "ratio_spark_warm_to_replay_1_worker": {
+            "rows_per_cpu_s": round(base.cpu / warm.cpu, 2),
+            "rows_per_s_per_core": round(base.wall * 1 / (warm.wall * args.cores), 2),
+            "marginal_rows_per_cpu_s": round(marginal["spark_rows_per_cpu_s"]
+                                             / marginal["replay_1_worker_rows_per_cpu_s"], 2)},
         "work_dir": str(root),
     }
     print(json.dumps(report, indent=1))
