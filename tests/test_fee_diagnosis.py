@@ -33,8 +33,8 @@ def test_fee_pushing_over_the_balance_names_fee_shortfall_and_max_sendable(
     for part in parts:
         assert part in text
     assert result.fees is not None
-    assert (result.fees.fee, result.fees.debited, result.fees.max_sendable) == (
-        Decimal("0.60"), Decimal("120.60"), Decimal("119.40"))
+    assert (result.fees.fee, result.fees.debited, result.fees.max_sendable, result.fees.shortfall) == (
+        Decimal("0.60"), Decimal("120.60"), Decimal("119.40"), Decimal("0.60"))
 
 
 @settings(max_examples=150, deadline=None)
@@ -57,6 +57,7 @@ def test_advised_max_sendable_fits_and_one_cent_more_does_not(amount: int, extra
     assert quote(best + Decimal("0.01"), "EUR", "p2p_transfer", schedule, usage).debited > balance
     fee_causes = value <= balance < result.fees.debited
     assert (result.remedies[0].id == "balance.fee_shortfall") == fee_causes
+    assert result.fees.shortfall == max(Decimal(0), result.fees.debited - balance)
 
 
 def test_a_fee_stated_by_the_processor_wins_over_the_schedule() -> None:

@@ -41,7 +41,7 @@ from payfix.models.diagnosis import (
     RuleHit,
 )
 from payfix.models.report import SCHEMA_VERSION, AttemptReport
-from payfix.money import format_minor
+from payfix.money import format_minor, from_minor
 from payfix.pack import Rule, RulePack
 from payfix.present import (
     PLACEHOLDER_RE,
@@ -165,7 +165,7 @@ class Diagnoser:
             schema_version=SCHEMA_VERSION, attempt_id=report.attempt.id, audience=audience,
             locale=chain[0], failure=self._failure(found, facts, agent, safe), remedies=tuple(remedies),
             escalate=bool(reasons), escalation_reasons=escalations, retry=retry,
-            fees=_breakdown(priced), handoff=handoff,
+            fees=_breakdown(priced, facts), handoff=handoff,
             fired=hits, not_fired=misses, pack=self._info, engine=self.engine.name)
 
     def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
@@ -244,15 +244,17 @@ def _remember(memo: dict[_K, _V], key: _K, value: _V) -> None:
     memo[key] = value
 
 
-def _breakdown(priced: Priced | None) -> FeeBreakdown | None:
+def _breakdown(priced: Priced | None, facts: Facts) -> FeeBreakdown | None:
     if priced is None:
         return None
     q = priced.quote
+    short = facts.get("balance.shortfall_minor")
     return FeeBreakdown(
         schedule=q.schedule, currency=q.currency, amount=q.amount,
         components=tuple(FeeLine(name=c.name, amount=c.amount) for c in q.components),
         fee=q.fee, debited=q.debited, received=q.received, received_currency=q.received_currency,
-        max_sendable=priced.max_sendable)
+        max_sendable=priced.max_sendable,
+        shortfall=None if short is None else from_minor(int(short), q.currency))
 
 
 def _str(value: object) -> str | None:

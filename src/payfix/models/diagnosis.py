@@ -167,8 +167,9 @@ class FeeLine(_Out):
 
 
 class FeeBreakdown(_Out):
-    """The fee quote for the attempt under the pack's schedule, and the largest amount the
-    available balance could send (``max_sendable``; ``None`` without a balance in this currency).
+    """The fee quote for the attempt under the pack's schedule, the largest amount the available
+    balance could send (``max_sendable``) and what the balance lacks to cover the debit
+    (``shortfall``, 0 when it covers it); both ``None`` without a balance in this currency.
     Amounts are exact decimals in ``currency`` (``received`` in ``received_currency``)."""
 
     schedule: str
@@ -180,6 +181,7 @@ class FeeBreakdown(_Out):
     received: Decimal
     received_currency: str
     max_sendable: Decimal | None
+    shortfall: Decimal | None = None
 
 
 class PackInfo(_Out):
