@@ -1,13 +1,16 @@
 """Batch replay: diagnose large files of failed-payment reports, and make synthetic ones.
 
-* :func:`synth_reports` / :func:`write_jsonl` make realistic (optionally corrupted) reports,
-  deterministically from a seed.
+* :func:`synth_reports` / :func:`write_reports` make realistic (optionally corrupted) reports,
+  deterministically from a seed, as dicts or JSON Lines / CSV / Parquet files.
 * :func:`diagnose_table` diagnoses an Arrow table of nested or flat reports (:data:`FLAT_COLUMNS`,
   :func:`record_to_report`); replay workers and the Spark adapter share it.
-* :func:`replay` diagnoses JSON Lines files in chunks on worker processes and writes Parquet parts
-  plus a rejects file, resumable after a crash (see ``docs/batch.md``).
+* :func:`replay` diagnoses JSON Lines, CSV and Parquet files in chunks on worker processes and
+  writes Parquet (or JSON Lines) parts plus a rejects file, resumable after a crash; the report
+  (:mod:`payfix.batch.report`) and the what-if comparison (:mod:`payfix.batch.whatif`) are
+  computed from the parts (see ``docs/batch.md``).
 
-pyarrow is needed for :func:`replay` only (extra ``payfix[batch]``).
+pyarrow is needed for tables, files and :func:`replay` (extra ``payfix[batch]``, which also
+brings matplotlib for the report's charts).
 """
 
 from payfix.batch.columns import FLAT_COLUMNS, OUTPUT_COLUMNS, diagnose_table, record_to_report
@@ -18,7 +21,7 @@ from payfix.batch.replay import (
     read_output,
     replay,
 )
-from payfix.batch.synth import CORRUPTIONS, SynthRow, synth_reports, synth_rows, write_jsonl
+from payfix.batch.synth import CORRUPTIONS, SynthRow, synth_reports, synth_rows, write_jsonl, write_reports
 
 __all__ = [
     "CORRUPTIONS",
@@ -35,4 +38,5 @@ __all__ = [
     "synth_reports",
     "synth_rows",
     "write_jsonl",
+    "write_reports",
 ]

@@ -129,6 +129,7 @@ JSON_COLUMNS: frozenset[str] = frozenset({
     "attempt_remedies_tried", "payee_previous_amounts", "account_methods", "history", "metadata"})
 
 _PATHS: dict[str, tuple[str, ...]] = {name: tuple(path.split(".")) for name, path in FLAT_COLUMNS.items()}
+_PARENTS: dict[str, tuple[str, ...]] = {name: path[:-1] for name, path in _PATHS.items()}
 # money objects whose value has a column but whose currency has none: the attempt's currency
 _MONEY_OBJECTS: tuple[tuple[str, ...], ...] = tuple(
     p[:-1] for p in _PATHS.values() if p[-1] == "value" and p[:-1] != tuple(_MONEY.split(".")))
@@ -263,9 +264,15 @@ def record_to_report(record: Mapping[str, Any]) -> dict[str, Any]:
         [('extra_forbidden', ('tip',))]
     """
     report: dict[str, Any] = {}
+    nodes: dict[tuple[str, ...], dict[str, Any]] = {(): report}
     problems: list[Problem] = []
     for name, value in record.items():
-        if _absent(value):
+        if value is None:
+            continue
+        if value.__class__ is str:
+            if not value or value.isspace():
+                continue
+        elif _absent(value):
             continue
         path = _PATHS.get(name)
         if path is None:
@@ -279,17 +286,26 @@ def record_to_report(record: Mapping[str, Any]) -> dict[str, Any]:
                 where = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
                 problems.append(Problem("json_invalid", (name,), f"column is not valid JSON{where}"))
                 continue
-        else:
+        elif value.__class__ is not str:
             value = _scalar(value)
-        node = report
-        for key in path[:-1]:
-            child = node.get(key)
-            if not isinstance(child, dict):
-                child = node[key] = {}
-            node = child
+        parent = _PARENTS[name]
+        node = nodes.get(parent)
+        if node is None:
+            node = report
+            for depth, key in enumerate(parent):
+                child = node.get(key)
+                if not isinstance(child, dict):
+                    child = node[key] = {}
+                    nodes[parent[:depth + 1]] = child
+                node = child
         node[path[-1]] = value
     if problems:
         raise InvalidReportError("report is invalid", problems)
+    return _fill_currency(report)
+
+
+def _fill_currency(report: dict[str, Any]) -> dict[str, Any]:
+    """Give money objects built from a flat value column the attempt's currency."""
     attempt = report.get("attempt")
     currency = attempt.get("amount", {}).get("currency") if isinstance(attempt, dict) else None
     if currency is not None:
@@ -302,6 +318,48 @@ def record_to_report(record: Mapping[str, Any]) -> dict[str, Any]:
             if isinstance(node, dict) and "currency" not in node:
                 node["currency"] = currency
     return report
+
+
+def _flat_reports(names: list[str], columns: list[list[Any]], rows: int
+                  ) -> list[dict[str, Any] | list[Problem]]:
+    """:func:`record_to_report` for a whole table, column by column (each cell is looked at once,
+    absent cells cost one test): a report dict per row, or that row's problems."""
+    reports: list[dict[str, Any]] = [{} for _ in range(rows)]
+    problems: dict[int, list[Problem]] = {}
+    for name, values in zip(names, columns, strict=True):
+        path = _PATHS.get(name)
+        is_json = name in JSON_COLUMNS
+        for i, value in enumerate(values):
+            if value is None:
+                continue
+            if value.__class__ is str:
+                if not value or value.isspace():
+                    continue
+            elif _absent(value):
+                continue
+            if path is None:
+                problems.setdefault(i, []).append(Problem(
+                    "extra_forbidden", (name,), "unknown column; see FLAT_COLUMNS in docs/batch.md for "
+                    "the accepted columns"))
+                continue
+            if is_json and isinstance(value, str | bytes):
+                try:
+                    value = json.loads(value)
+                except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+                    where = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+                    problems.setdefault(i, []).append(
+                        Problem("json_invalid", (name,), f"column is not valid JSON{where}"))
+                    continue
+            elif value.__class__ is not str:
+                value = _scalar(value)
+            node = reports[i]
+            for key in path[:-1]:
+                child = node.get(key)
+                if child is None:
+                    child = node[key] = {}
+                node = child
+            node[path[-1]] = value
+    return [problems[i] if i in problems else _fill_currency(report) for i, report in enumerate(reports)]
 
 
 def report_to_record(report: Mapping[str, Any]) -> dict[str, Any]:
@@ -386,6 +444,9 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
         names = ["report"]
     else:
         columns = [table.column(i).to_pylist() for i in range(len(names))]
+        flat = _flat_reports(names, columns, table.num_rows)
+        columns = [flat, table.column("attempt_id").to_pylist() if "attempt_id" in names
+                   else [None] * table.num_rows]
     out: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS}
     rej_rows: list[int] = []
     rej_ids: list[str | None] = []
@@ -400,9 +461,9 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
                 data = _load_json(values[0])
                 raw_id = _nested_id(data)
             else:
-                record = dict(zip(names, values, strict=True))
-                raw_id = record.get("attempt_id")
-                data = record_to_report(record)
+                data, raw_id = values
+                if isinstance(data, list):
+                    raise InvalidReportError("report is invalid", data)
             parsed = parse_report(data)
             diagnosis = diagnoser.diagnose(parsed)
         except InvalidReportError as error:
