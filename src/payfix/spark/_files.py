@@ -124,7 +124,9 @@ def diagnose_jsonl(spark: SparkSession, paths: Sequence[str | Path],
     number of rows read: numbering and diagnosis run in the same worker, one Arrow round trip.
 
     Example:
-        >>> diagnosed, rows = diagnose_jsonl(spark, ["in.jsonl.gz"], "my_pack")  # doctest: +SKIP
+        >>> from payfix.spark import ShippedPack, diagnose_jsonl
+        >>> pack = ShippedPack.load()  # the bundled pack, or an overlay directory on the driver
+        >>> diagnosed, rows = diagnose_jsonl(spark, ["in.jsonl.gz"], pack)  # doctest: +SKIP
     """
     raw, numbering, rows = _counted(spark, paths)
     numbered = map_in_arrow(raw, numbering, _SCHEMA)
@@ -145,6 +147,7 @@ def read_jsonl(spark: SparkSession, paths: Sequence[str | Path]) -> DataFrame:
     that every executor can reach); each must be one file. Runs one counting job now.
 
     Example:
+        >>> from payfix.spark import read_jsonl
         >>> frame = read_jsonl(spark, ["day1.jsonl.gz", "day2.jsonl.gz"])  # doctest: +SKIP
         >>> frame.columns  # doctest: +SKIP
         ['row', 'source', 'record', 'line', 'report']

@@ -50,6 +50,9 @@ class Diagnosed:
     which is persisted when ``persist=True`` was asked for (then writing both diagnoses once).
 
     Example:
+        >>> import dataclasses
+        >>> [field.name for field in dataclasses.fields(Diagnosed)]
+        ['results', 'rejects', 'combined']
         >>> results, rejects = diagnose_dataframe(spark.read.text("in.jsonl")  # doctest: +SKIP
         ...                                       .withColumnRenamed("value", "report"))
     """
