@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -226,3 +227,30 @@ def test_every_response_carries_a_request_id(client: TestClient) -> None:
     assert client.get("/v1/rules", headers=HEADERS).headers["cache-control"] == "no-store"
     assert client.get("/console").headers["cache-control"] == "no-cache"
     assert client.get("/nope").json()["problems"][0]["type"] == "not_found"
+
+
+def test_client_gone_before_the_body_is_logged_as_499_not_an_error(
+        state: ServiceState, caplog: pytest.LogCaptureFixture) -> None:
+    """A client that disconnects before sending its body gets no answer and no error line: its
+    access line says 499."""
+    import asyncio
+
+    app = create_app(ServiceConfig(api_keys=(KEY,)), state=state, prepare="none")
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/v1/diagnose", "raw_path": b"/v1/diagnose",
+             "query_string": b"", "root_path": "", "headers": [(b"x-api-key", KEY.encode())],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    with caplog.at_level(logging.INFO, logger="payfix"):
+        asyncio.run(app(scope, receive, send))
+    assert sent == []
+    access = [r for r in caplog.records if r.name == "payfix.service.access"]
+    assert [r.fields["status"] for r in access] == [499]  # type: ignore[attr-defined]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

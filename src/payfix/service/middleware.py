@@ -18,11 +18,15 @@ import time
 import uuid
 from typing import Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from payfix.service.logs import ACCESS_LOGGER, access_line
 
-__all__ = ["ServiceMiddleware", "problems_body"]
+__all__ = ["CLIENT_CLOSED", "ServiceMiddleware", "problems_body"]
+
+#: Status logged for a request whose client went away before it was answered (as nginx does).
+CLIENT_CLOSED = 499
 
 #: Headers every answer gets unless it set them itself; ``Cache-Control`` on /v1 answers only
 #: (diagnoses quote masked personal data: no cache keeps them).
@@ -104,13 +108,19 @@ class ServiceMiddleware:
         except _BodyTooLargeError:
             if status == 0:
                 await reply(413, too_large)
+        except ClientDisconnect:
+            status = status or CLIENT_CLOSED  # nobody to answer: the access line says so
         except Exception as error:
             _errors.error("unexpected error", extra={"fields": {
                 "event": "error", "error": type(error).__name__, "request_id": request_id,
                 "path": _route_path(scope)}})
             if status == 0:
-                await reply(500, problems_body({"type": "internal_error", "loc": [],
-                                                "msg": f"unexpected error; request id {request_id}"}))
+                try:
+                    await reply(500, problems_body({
+                        "type": "internal_error", "loc": [],
+                        "msg": f"unexpected error; request id {request_id}"}))
+                except OSError:  # the client went away meanwhile
+                    status = CLIENT_CLOSED
         finally:
             duration_ms = (time.perf_counter() - started_at) * 1000
             _access.info("access", extra={"fields": access_line(
