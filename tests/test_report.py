@@ -63,6 +63,26 @@ def test_summary_figures_equal_a_count_over_the_whole_output(replayed: dict[str,
     assert written == json.loads(json.dumps(summary))
 
 
+def test_synthetic_rows_cover_every_breakdown(replayed: dict[str, Any]) -> None:
+    """2,000 synthetic rows reach every payment kind, method, currency and code family of the
+    bundled pack, many failure reasons and remedies, rows without a processor answer, escalations,
+    fee quotes in several currencies, and rejects of at least four problem types."""
+    from payfix.loader import load_pack
+
+    summary = replayed["summary"]
+    by = summary["by"]
+    assert set(by["kind"]) == {"purchase", "p2p_transfer", "bill_payment", "withdrawal", "top_up"}
+    assert set(by["method"]) == {"wallet_balance", "debit_card", "credit_card", "prepaid_card",
+                                 "bank_account"}
+    assert set(by["currency"]) == {"EUR", "USD", "GBP", "CNY", "JPY"}
+    assert set(by["code_family"]) == {*load_pack().codemaps, "(none)"}
+    assert len(summary["failure_reasons"]) >= 20
+    assert len(summary["top_remedies"]) >= 15
+    assert 0 < summary["totals"]["escalated"] < summary["totals"]["rows_out"]
+    assert sum(1 for f in summary["fees"].values() if f["rows_with_fee"]) >= 2
+    assert len(summary["reject_types"]) >= 4
+
+
 def test_report_page_is_self_contained(replayed: dict[str, Any]) -> None:
     """The page has inline SVG charts and no script, no external reference of any kind (no
     http(s) URL, no src/href to another resource), and names every breakdown."""
