@@ -173,6 +173,28 @@ def test_malformed_csv_records_are_rejected_in_place(tmp_path: Path) -> None:
         r.report["attempt"]["id"] for r in rows] * 2
 
 
+def test_malformed_csv_records_keep_their_place_across_blocks(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSV reader reads blocks ahead; malformed records in many blocks are still each placed
+    at their own record number, and every valid record keeps its number and order."""
+    from payfix.batch import sources
+
+    monkeypatch.setattr(sources, "_CSV_BLOCK_BYTES", 4096)
+    write_reports(tmp_path / "a.csv", 600, 5)
+    lines = (tmp_path / "a.csv").read_text(encoding="utf-8").splitlines()
+    bad_at = [1, 5, 90, 91, 300, 301, 302, 599, 607]
+    for record in bad_at:
+        lines.insert(record, "x,y")  # line 0 is the header: index = record number
+    (tmp_path / "b.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    chunks = list(sources.read_chunks(tmp_path / "b.csv", 128))
+    assert [b for c in chunks for b, _ in c.bad] == bad_at
+    records = [r for c in chunks for r in c.records]
+    assert records == [r for r in range(1, 610) if r not in bad_at]
+    ids = [i for c in chunks for i in c.table.column("attempt_id").to_pylist()]
+    assert ids == [f"syn5-{n:08d}" for n in range(1, 601)]
+    assert [c.first_record for c in chunks] == list(range(1, 610, 128))
+
+
 def test_personal_data_never_leaves_unmasked(tmp_path: Path) -> None:
     """Card numbers, IBANs, e-mail addresses and phone numbers in the input appear in neither the
     output parts, the rejects nor the report; attempt ids that hold them are masked."""

@@ -33,6 +33,7 @@ FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
                            ".pq": "parquet"}
 _COMPRESSION = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 _BLOCK_BYTES = 1 << 22
+_CSV_BLOCK_BYTES = 1 << 22
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,38 +174,44 @@ def _csv(path: Path, compression: str | None) -> Iterator[_Segment]:
     try:
         reader = pcsv.open_csv(
             source.stream,
-            read_options=pcsv.ReadOptions(use_threads=False, block_size=1 << 22),
+            read_options=pcsv.ReadOptions(use_threads=False, block_size=_CSV_BLOCK_BYTES),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid),
             convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
                                                 strings_can_be_null=True, quoted_strings_can_be_null=True))
-        record = 0
+        last = 0  # the last record number given out
         while True:
             try:
                 batch = reader.read_next_batch()
             except StopIteration:
                 batch = None
             except pa.ArrowInvalid as error:
-                raise ValueError(f"{path}: CSV cannot be read after record {record}: {error}") from None
-            count = 0 if batch is None else batch.num_rows
-            if count == 0 and not bad:
-                if batch is None:
-                    return
-                continue
-            total = count + len(bad)
-            numbers = [b for b, _ in bad]
-            if all(n is not None and record < n <= record + total for n in numbers) and \
-                    len(set(numbers)) == len(numbers):
-                taken = {n for n in numbers if n is not None}
-            else:  # position unknown: after the block's other records
-                taken = set(range(record + count + 1, record + total + 1))
-                bad = [(n, problems) for n, (_, problems) in zip(sorted(taken), bad, strict=True)]
-            records = [n for n in range(record + 1, record + total + 1) if n not in taken]
-            table = pa.table({n: pa.array([], pa.string()) for n in names}) if batch is None \
-                else pa.Table.from_batches([batch])
-            yield _Segment(table, records, None, sorted((n, p) for n, p in bad if n is not None),
-                           source.fraction())
-            record += total
+                raise ValueError(f"{path}: CSV cannot be read after record {last}: {error}") from None
+            # The reader reads ahead, so ``bad`` may already hold records of later blocks; their
+            # numbers are absolute (header = 1), so each goes where it was in the file.
+            pending = sorted((n, p) for n, p in bad if n is not None and n > last)
+            unplaced = [p for n, p in bad if n is None or n <= last]
             bad.clear()
+            records: list[int] = []
+            here: list[tuple[int, str]] = []
+            k = 0
+            for _ in range(0 if batch is None else batch.num_rows):
+                while k < len(pending) and pending[k][0] == last + 1:
+                    last += 1
+                    here.append((last, pending[k][1]))
+                    k += 1
+                last += 1
+                records.append(last)
+            if batch is None:  # what is left follows the last record
+                unplaced = [p for _, p in pending[k:]] + unplaced
+            else:
+                bad.extend(pending[k:])
+            for problems in unplaced:  # position unknown: after the records placed so far
+                last += 1
+                here.append((last, problems))
+            if records or here:
+                table = pa.table({n: pa.array([], pa.string()) for n in names}) if batch is None \
+                    else pa.Table.from_batches([batch])
+                yield _Segment(table, records, None, here, source.fraction())
             if batch is None:
                 return
     finally:
