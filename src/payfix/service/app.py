@@ -129,12 +129,13 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="one of the service's API keys")
 
-    def require_key(key: str | None = Security(key_header)) -> None:
+    async def require_key(key: str | None = Security(key_header)) -> None:
+        # async: a plain def dependency would cost every request a hop to the thread pool
         if config.no_auth or ring.accepts(key):
             return
         raise _RefusedError(401, Problem("unauthorized", ("header", "X-API-Key"),
-                                    "missing or wrong API key: send a valid key in X-API-Key"),
-                       headers={"WWW-Authenticate": "X-API-Key"})
+                                         "missing or wrong API key: send a valid key in X-API-Key"),
+                            headers={"WWW-Authenticate": "X-API-Key"})
 
     def diagnoser() -> Diagnoser:
         if state.diagnoser is None:
@@ -145,7 +146,7 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
     def chosen_locale(locale: str | None) -> str | None:
         if locale is not None and locale not in locales:
             raise _RefusedError(422, Problem("enum", ("query", "locale"),
-                                        f"locale must be one of {', '.join(locales)}"))
+                                             f"locale must be one of {', '.join(locales)}"))
         return locale
 
     def json_answer(text: str) -> Response:
@@ -209,7 +210,7 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
         engine, chosen = diagnoser(), chosen_locale(locale)
         if brand is not None and brand.lower() not in BRANDS:
             raise _RefusedError(422, Problem("enum", ("query", "brand"),
-                                        f"brand must be one of {', '.join(BRANDS)}"))
+                                             f"brand must be one of {', '.join(BRANDS)}"))
         try:
             info = lookup_code(scheme, code, brand=brand.lower() if brand else None,
                                pack=engine.pack, locale=chosen)
@@ -249,7 +250,7 @@ def _batch_reports(body: bytes, limit: int) -> list[Any]:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise _RefusedError(422, Problem("json_invalid", ("body",),
-                                    "the body is not JSON: send {\"reports\": [...]}")) from None
+                                         "the body is not JSON: send {\"reports\": [...]}")) from None
     if not isinstance(data, dict):
         raise _RefusedError(422, Problem("model_type", ("body",), "send an object {\"reports\": [...]}"))
     problems = [Problem("extra_forbidden", ("body", mask_text(str(key)[:100])), "unknown field")
