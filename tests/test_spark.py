@@ -7,6 +7,7 @@ missing, only where no Java runtime exists.
 
 from __future__ import annotations
 
+import argparse
 import glob
 import json
 import os
@@ -20,15 +21,16 @@ from typing import Any
 import pytest
 
 from payfix.batch import read_output, replay, synth_reports, write_jsonl
+from payfix.batch.cli import add_subcommands
 from payfix.batch.columns import diagnose_table, report_to_record
 from payfix.diagnoser import Diagnoser
 from payfix.loader import load_pack
-from payfix.spark import ShippedPack, diagnose_dataframe, main, read_jsonl, session
+from payfix.spark import ShippedPack, diagnose_dataframe, main, read_jsonl, replay_command, session
 from payfix.spark import _pack as shipped_module
 
 ROOT = Path(__file__).resolve().parents[1]
 CUSTOM_PACK = ROOT / "examples" / "custom_pack"
-SPLIT_BYTES = 64 * 1024  # several partitions per input file
+SPLIT_BYTES = 128 * 1024  # several partitions per plain input file
 
 
 def _java() -> str | None:
@@ -110,8 +112,8 @@ def test_job_writes_the_replay_output_and_exits_like_replay(
         capsys: pytest.CaptureFixture[str]) -> None:
     """``python -m payfix.spark`` writes Parquet parts that, read in name order, are the replay's
     rows, and rejects lines identical to the replay's; it prints the replay's count line; it exits
-    1 when the reject rate is above --max-reject-rate (outputs still written), 0 when not, and 2
-    rather than write into an existing output directory."""
+    1 when the reject rate is above --max-reject-rate (outputs still written) and 2 rather than
+    write into an existing output directory."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -129,8 +131,25 @@ def test_job_writes_the_replay_output_and_exits_like_replay(
     assert lines == single_machine["rejects"]
     assert main(argv, spark) == 2
     assert "already exists" in capsys.readouterr().err
-    assert main([str(inputs[1]), "--out", str(tmp_path / "o2"), "--rejects", str(tmp_path / "r2")],
-                spark) == 0
+
+
+def test_payfix_replay_runs_on_spark_with_engine_backend_spark(
+        spark: Any, inputs: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``payfix replay`` parsed by its own parser, with the two options --engine-backend and
+    --spark-master, runs the Spark job through replay_command and exits 0 with the replay's count
+    line; a local-only option such as --workers or --resume exits 2 naming it."""
+    parser = argparse.ArgumentParser(prog="payfix")
+    commands = parser.add_subparsers(dest="command", required=True)
+    add_subcommands(commands)
+    rep = commands.choices["replay"]
+    rep.add_argument("--engine-backend", choices=("local", "spark"), default="local")
+    rep.add_argument("--spark-master", default=None, metavar="URL")
+    base = ["replay", str(inputs[1]), "--out", str(tmp_path / "out"), "--rejects", str(tmp_path / "rej"),
+            "--engine-backend", "spark", "--max-reject-rate", "0.5"]
+    assert replay_command(parser.parse_args([*base, "--workers", "2", "--resume"]), spark) == 2
+    assert "--workers, --resume only apply to the local backend" in capsys.readouterr().err
+    assert replay_command(parser.parse_args(base), spark) == 0
+    assert "rows in: 140, out: " in capsys.readouterr().out
 
 
 def test_the_rule_pack_travels_with_the_job(spark: Any, inputs: list[Path], tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ function here is called, so ``import payfix.spark`` works without it. See ``docs
 * :func:`read_jsonl` reads JSON Lines files numbered exactly as ``payfix replay`` numbers them;
   :func:`diagnose_jsonl` reads and diagnoses them in one Python pass (what the job runs).
 * :class:`ShippedPack` is the rule pack travelling inside the job: executors read no rule files.
-* :func:`main` is the replay job of ``python -m payfix.spark`` and ``examples/spark_job.py``.
+* :func:`main` is the replay job of ``python -m payfix.spark`` and ``examples/spark_job.py``;
+  :func:`replay_command` runs a parsed ``payfix replay --engine-backend spark`` command.
 
 Example:
     >>> shipped = ShippedPack.load()
@@ -22,7 +23,7 @@ Example:
 
 from payfix.spark._files import diagnose_jsonl, read_jsonl
 from payfix.spark._frames import Diagnosed, diagnose_dataframe
-from payfix.spark._job import main, session, write_rejects
+from payfix.spark._job import main, replay_command, session, write_rejects
 from payfix.spark._pack import ShippedPack
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "diagnose_jsonl",
     "main",
     "read_jsonl",
+    "replay_command",
     "session",
     "write_rejects",
 ]

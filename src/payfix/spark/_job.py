@@ -30,7 +30,7 @@ from payfix.spark._pack import ShippedPack
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["main", "session", "write_rejects"]
+__all__ = ["main", "replay_command", "session", "write_rejects"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -83,6 +83,14 @@ def _local(path: str) -> Path | None:
     return Path(path)
 
 
+def _other_format(name: str) -> bool:
+    """A name that says CSV, Parquet or zstd, which the job's text reader would misread."""
+    lowered = name.lower()
+    for suffix in (".gz", ".gzip", ".bz2"):
+        lowered = lowered.removesuffix(suffix)
+    return lowered.endswith((".csv", ".parquet", ".pq", ".zst", ".zstd"))
+
+
 def _share(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
@@ -114,6 +122,10 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
     from payfix.batch.replay import ConservationError
 
     for name in args.inputs:
+        if _other_format(name):
+            print(f"payfix spark: {name}: the Spark job reads JSON Lines (.jsonl, .jsonl.gz); "
+                  "diagnose CSV or Parquet with payfix.spark.diagnose_dataframe", file=sys.stderr)
+            return EXIT_INVALID
         local = _local(name)
         if local is not None and not local.is_file():
             print(f"payfix spark: cannot read input {name}", file=sys.stderr)
@@ -156,6 +168,38 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
               file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+#: ``payfix replay`` options the Spark backend cannot honour, with their "not given" values.
+_LOCAL_ONLY: dict[str, Any] = {"workers": None, "resume": False, "baseline_rules": None, "report": None,
+                               "summary": None, "output_format": "parquet"}
+
+
+def replay_command(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
+    """Run a parsed ``payfix replay ... --engine-backend spark`` command; returns the exit code.
+
+    Takes the replay's options (``inputs``, ``out``, ``rejects``, ``rules``, ``engine``,
+    ``max_reject_rate``, and ``spark_master`` when given); ``--rejects`` names a directory of
+    JSON Lines parts. Options that only the local backend has (``--workers``, ``--resume``,
+    ``--baseline-rules``, ``--report``, ``--summary``, ``--output-format jsonl``) exit 2 with a
+    message; ``--chunk-rows`` does not apply (Spark splits by ``spark.sql.files.maxPartitionBytes``).
+
+    Example:
+        >>> ns = argparse.Namespace(inputs=["a.csv"], out="o", rejects="r", resume=False)
+        >>> replay_command(ns)
+        2
+    """
+    given = [name.replace("_", "-") for name, unset in _LOCAL_ONLY.items()
+             if getattr(args, name, unset) != unset]
+    if given:
+        print(f"payfix replay --engine-backend spark: --{', --'.join(given)} only apply to the "
+              "local backend", file=sys.stderr)
+        return EXIT_INVALID
+    job = argparse.Namespace(inputs=list(args.inputs), out=args.out, rejects=args.rejects,
+                             rules=getattr(args, "rules", None), engine=getattr(args, "engine", "compiled"),
+                             master=getattr(args, "spark_master", None), partition_mb=None,
+                             max_reject_rate=getattr(args, "max_reject_rate", 1.0))
+    return run(job, spark)
 
 
 def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -> int:
