@@ -204,6 +204,20 @@ def test_shipped_pack_builds_one_diagnoser_per_process_and_checks_the_version() 
         other.diagnoser("compiled", "agent")
 
 
+@pytest.mark.parametrize("command", [["-m", "payfix.spark"], [str(ROOT / "examples" / "spark_job.py")]])
+def test_job_entry_points_parse_their_arguments(command: list[str]) -> None:
+    """``python -m payfix.spark`` and ``examples/spark_job.py`` (what spark-submit runs) are the
+    same job: both print its usage, and both exit 2 on a CSV input before starting Spark."""
+    shown = subprocess.run([sys.executable, *command, "--help"], capture_output=True, text=True,
+                           timeout=60, check=True)
+    assert "--rejects DIR" in shown.stdout
+    assert "--rules DIR" in shown.stdout
+    refused = subprocess.run([sys.executable, *command, "in.csv", "--out", "o", "--rejects", "r"],
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2
+    assert "reads JSON Lines" in refused.stderr
+
+
 def test_importing_payfix_spark_does_not_import_pyspark() -> None:
     """``import payfix.spark`` works where pyspark is missing (doctests import every module)."""
     code = "import sys, payfix.spark; assert 'pyspark' not in sys.modules, 'pyspark imported'"

@@ -37,7 +37,8 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 def session(master: str | None = None, app_name: str = "payfix replay",
             conf: dict[str, str] | None = None) -> SparkSession:
-    """The active SparkSession, or a new one (``master`` e.g. ``local[2]``; ``None``: as submitted).
+    """The active SparkSession, or a new one (``master`` e.g. ``local[2]``; ``None``: as submitted,
+    or ``local[*]`` when this is a plain ``python`` process rather than one ``spark-submit`` started).
 
     For a local master, Python workers run this interpreter (``PYSPARK_PYTHON`` is set to
     ``sys.executable`` unless already set), so they import the same payfix; the UI is off.
@@ -45,6 +46,9 @@ def session(master: str | None = None, app_name: str = "payfix replay",
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(app_name)
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # spark-submit started the JVM and set the port
+    if master is None and not submitted and SparkSession.getActiveSession() is None:
+        master = "local[*]"
     if master is not None:
         builder = builder.master(master)
         if master.startswith("local"):
