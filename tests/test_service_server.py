@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -282,13 +283,19 @@ def test_refuses_to_start_without_a_key(tmp_path: Path) -> None:
 
 
 def test_key_file_and_two_workers(tmp_path: Path) -> None:
-    """Keys from --api-key-file (comments skipped) open the API of a two-worker server."""
+    """Keys from --api-key-file (comments skipped) open the API of a two-worker server, and once
+    /readyz answers, every worker is ready (no 503 on fresh connections)."""
     keys = tmp_path / "keys.txt"
     keys.write_text("# support tools\nfile-key-number-1\n\nfile-key-number-2\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PAYFIX_API_KEYS"}
     running = start_server(tmp_path / "workers.log", "--api-key-file", str(keys),
                            "--workers", "2", env=env)
     try:
+        with ThreadPoolExecutor(8) as pool:  # at once, new connections: both workers are ready
+            statuses = list(pool.map(lambda _: httpx.get(
+                f"{running.base}/v1/rules", headers={"X-API-Key": "file-key-number-1"}).status_code,
+                range(40)))
+        assert set(statuses) == {200}
         with httpx.Client(base_url=running.base, timeout=30) as http:
             for key in ("file-key-number-1", "file-key-number-2", "# support tools"):
                 status = http.get("/v1/rules", headers={"X-API-Key": key}).status_code
