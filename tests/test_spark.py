@@ -171,17 +171,20 @@ def test_the_rule_pack_travels_with_the_job(spark: Any, inputs: list[Path], tmp_
 
 
 def test_flat_columns_without_a_row_column_are_numbered_in_partition_order(spark: Any) -> None:
-    """A DataFrame of flat columns (one renamed back with columns=) and no row column, in three
-    partitions, is numbered 1..N in partition order and diagnosed exactly as diagnose_table
-    diagnoses the same rows on one machine."""
+    """A DataFrame of flat columns (one renamed back with columns=) and no row column, in four
+    partitions, one of them empty, is numbered 1..N in partition order and diagnosed exactly as
+    diagnose_table diagnoses the same rows on one machine."""
     import pyarrow as pa
 
     records = [report_to_record(r) for r in synth_reports(120, 9, 0.1)]
     names = list(records[0])
     schema = ", ".join(f"`{'id' if n == 'attempt_id' else n}` string" for n in names)
-    rdd = spark.sparkContext.parallelize([tuple(rec[n] for n in names) for rec in records], 3)
+    rows = [tuple(rec[n] for n in names) for rec in records]
+    context = spark.sparkContext
+    rdd = context.parallelize(rows[:70], 2).union(context.parallelize([], 1)).union(
+        context.parallelize(rows[70:], 1))
     frame = spark.createDataFrame(rdd, schema)
-    assert frame.rdd.getNumPartitions() == 3
+    assert frame.rdd.getNumPartitions() == 4
     results, rejects = diagnose_dataframe(frame, columns={"id": "attempt_id"})
     diagnoser = Diagnoser(engine="compiled", audience="agent")
     want_results, want_rejects = diagnose_table(diagnoser, pa.Table.from_pylist(records), 1)

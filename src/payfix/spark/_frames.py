@@ -7,8 +7,8 @@ same result row on Spark as on one machine. The pass yields one combined frame (
 plus ``problems``, null for valid rows) that is split into results and rejects.
 
 Row numbers: a ``row`` column of the input is carried to the output as it is. Without one, rows are
-numbered 1, 2, ... in partition order, from a cheap counting job run first (partition id to row
-count); the diagnosis pass checks that every partition still holds the counted rows and fails
+numbered 1, 2, ... in partition order, from a cheap counting job run first in the JVM (partition
+id to row count); the diagnosis pass checks that every partition still holds the counted rows and fails
 otherwise, so the numbering is deterministic or the job stops. Partition order is input order for
 a frame read from files without a shuffle, e.g. :func:`~payfix.spark.read_jsonl`.
 ``monotonically_increasing_id`` and ``zipWithIndex`` are not used: the first is not consecutive and
@@ -109,22 +109,17 @@ def partition_id() -> int:
     return int(context.partitionId())
 
 
-def _count_partition(batches: Iterable[Any]) -> Iterator[Any]:
-    import pyarrow as pa
-
-    rows = sum(batch.num_rows for batch in batches)
-    yield pa.RecordBatch.from_pydict({"partition": pa.array([partition_id()], pa.int64()),
-                                      "rows": pa.array([rows], pa.int64())})
-
-
 def partition_offsets(df: DataFrame) -> dict[int, tuple[int, int]]:
-    """For each partition: (rows before it, its rows), rows counted in partition order by one job."""
-    counted = map_in_arrow(df.select(df.columns[0]), _count_partition, "partition bigint, rows bigint")
+    """For each non-empty partition: (rows before it, its rows), counted in partition order by one
+    job in the JVM (no Python)."""
+    from pyspark.sql import functions
+
+    counted = df.groupBy(functions.spark_partition_id().alias("partition")).count()
     offsets: dict[int, tuple[int, int]] = {}
     total = 0
-    for item in sorted(counted.toArrow().to_pylist(), key=lambda r: int(r["partition"])):
-        offsets[int(item["partition"])] = (total, int(item["rows"]))
-        total += int(item["rows"])
+    for item in sorted(counted.collect(), key=lambda r: int(r["partition"])):
+        offsets[int(item["partition"])] = (total, int(item["count"]))
+        total += int(item["count"])
     return offsets
 
 
@@ -150,10 +145,10 @@ def _diagnose_partition(batches: Iterable[Any], *, shipped: ShippedPack, engine:
     diagnoser = shipped.diagnoser(engine, audience)
     part = partition_id()
     next_row: int | None = None
+    counted = (0, 0)  # a partition the count did not see must be empty
     if offsets is not None:
-        if part not in offsets:
-            raise ConservationError(f"partition {part} was not counted before the diagnosis pass")
-        next_row = offsets[part][0] + 1
+        counted = offsets.get(part, counted)
+        next_row = counted[0] + 1
     seen = 0
     schema = None
     for batch in batches:
@@ -196,8 +191,8 @@ def _diagnose_partition(batches: Iterable[Any], *, shipped: ShippedPack, engine:
         combined = pa.concat_tables(pieces)
         order = pc.sort_indices(combined, sort_keys=[("row", "ascending")])
         yield from combined.take(order).to_batches()
-    if offsets is not None and seen != offsets[part][1]:
-        raise ConservationError(f"partition {part} holds {seen} rows, {offsets[part][1]} were counted: "
+    if offsets is not None and seen != counted[1]:
+        raise ConservationError(f"partition {part} holds {seen} rows, {counted[1]} were counted: "
                                 "the input changed or is not deterministic")
 
 
