@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +21,7 @@ from payfix.service.config import ConfigError, ServiceConfig
 from payfix.service.state import ServiceState
 from payfix.service.static import CONSOLE_DIR, CSP
 
-from .conftest import EXAMPLES, example
+from .conftest import EXAMPLES, ROOT, example
 
 KEY = "service-test-key-1"
 HEADERS = {"X-API-Key": KEY}
@@ -254,3 +256,34 @@ def test_client_gone_before_the_body_is_logged_as_499_not_an_error(
     access = [r for r in caplog.records if r.name == "payfix.service.access"]
     assert [r.fields["status"] for r in access] == [499]  # type: ignore[attr-defined]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_operator_overlay_is_served_and_its_cases_gate_readiness(tmp_path: Path) -> None:
+    """With --rules, the overlay's rule set is served once every case passes: the bundled cases
+    and the overlay's own (an overlay that moves a threshold brings its own copy of the case file
+    that pins it). A failing case keeps the service unready, named in /readyz's problems, while
+    /healthz answers."""
+    overlay = tmp_path / "operator_pack"
+    shutil.copytree(ROOT / "examples" / "custom_pack", overlay)
+    network = (ROOT / "rules" / "tests" / "network.yaml").read_text(encoding="utf-8")
+    (overlay / "tests" / "network.yaml").write_text(  # the overlay's latency threshold is 1000
+        network.replace("latency_ms: 1500,", "latency_ms: 1000,").replace(
+            "latency_ms: 1499,", "latency_ms: 999,"), encoding="utf-8")
+    config = ServiceConfig(api_keys=(KEY,), rules=str(overlay))
+    with TestClient(create_app(config, prepare="startup")) as served:
+        assert served.get("/readyz").status_code == 200, served.get("/readyz").text
+        rules = served.get("/v1/rules", headers=HEADERS).json()
+        assert rules["rule_sets"][-1]["name"] == "promo"
+        assert rules["self_test"]["failed"] == 0
+    cases = overlay / "tests" / "promo.yaml"
+    cases.write_text(cases.read_text(encoding="utf-8").replace("fires: false", "fires: true", 1),
+                     encoding="utf-8")
+    with TestClient(create_app(config, prepare="startup")) as unready:
+        answer = unready.get("/readyz")
+        assert answer.status_code == 503
+        problem = answer.json()["problems"][0]
+        assert problem["type"] == "rule_test_failed"
+        assert problem["loc"] == ["promo.large_purchase_short_of_funds"]
+        assert unready.get("/healthz").status_code == 200
+        assert unready.post("/v1/diagnose", json=example("balance_short.json"),
+                            headers=HEADERS).status_code == 503
