@@ -8,7 +8,8 @@ function here is called, so ``import payfix.spark`` works without it. See ``docs
   through :func:`payfix.batch.columns.diagnose_table`, the function ``payfix replay`` uses. It
   returns the results (the columns of ``payfix replay``) and the rejects as two DataFrames.
 * :func:`read_jsonl` reads JSON Lines files numbered exactly as ``payfix replay`` numbers them;
-  :func:`diagnose_jsonl` reads and diagnoses them in one Python pass (what the job runs).
+  :func:`diagnose_jsonl` reads and diagnoses them in one Python pass (what the job runs), and
+  :func:`diagnose_parquet` does the same for Parquet files of flat columns.
 * :class:`ShippedPack` is the rule pack travelling inside the job: executors read no rule files.
 * :func:`main` is the replay job of ``python -m payfix.spark`` and ``examples/spark_job.py``;
   :func:`replay_command` runs a parsed ``payfix replay --engine-backend spark`` command.
@@ -25,12 +26,14 @@ from payfix.spark._files import diagnose_jsonl, read_jsonl
 from payfix.spark._frames import Diagnosed, diagnose_dataframe
 from payfix.spark._job import main, replay_command, session, write_rejects
 from payfix.spark._pack import ShippedPack
+from payfix.spark._parquet import diagnose_parquet
 
 __all__ = [
     "Diagnosed",
     "ShippedPack",
     "diagnose_dataframe",
     "diagnose_jsonl",
+    "diagnose_parquet",
     "main",
     "read_jsonl",
     "replay_command",

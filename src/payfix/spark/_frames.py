@@ -203,8 +203,10 @@ def diagnose_dataframe(df: DataFrame, pack: ShippedPack | RulePack | str | Path 
     """Diagnose every row of ``df`` on the executors; same result rows as ``payfix replay``.
 
     Args:
-        df: a ``report`` column of JSON text (nested reports), or flat columns
-            (:data:`payfix.batch.columns.FLAT_COLUMNS`); other columns are ignored.
+        df: a ``report`` column of JSON text (nested reports; other columns are then ignored), or
+            flat columns (:data:`payfix.batch.columns.FLAT_COLUMNS`; any other column that has a
+            value rejects its row, as in ``payfix replay``). The row and kept columns are not
+            report columns.
         pack: the rule pack: a :class:`ShippedPack`, a loaded pack, an overlay directory on the
             driver, or ``None`` for the bundled pack. It is loaded and checked here, on the driver,
             and travels inside the job; executors read no rule files.
@@ -256,13 +258,6 @@ def diagnose_prepared(df: DataFrame, pack: ShippedPack | RulePack | str | Path |
 
     shipped = pack if isinstance(pack, ShippedPack) else ShippedPack.load(pack)
     names = list(df.columns)
-    if "report" in names:
-        inputs: tuple[str, ...] = ("report",)
-    else:
-        inputs = tuple(name for name in names if name in FLAT_COLUMNS)
-        if not inputs:
-            raise ValueError("the DataFrame has neither a 'report' column nor any flat column "
-                             "(FLAT_COLUMNS in payfix.batch.columns); rename with columns=")
     kept = tuple(k for k in DEFAULT_KEEP if k in names) if keep is None else tuple(keep)
     missing = [k for k in kept if k not in names]
     if missing:
@@ -271,6 +266,15 @@ def diagnose_prepared(df: DataFrame, pack: ShippedPack | RulePack | str | Path |
     if clash:
         raise ValueError(f"kept columns must not be named like output columns: {', '.join(clash)}")
     has_row = row in names
+    if "report" in names:
+        inputs: tuple[str, ...] = ("report",)
+    else:
+        # every other column is a flat column: one that is not in FLAT_COLUMNS and has a value
+        # rejects its row (extra_forbidden), as in payfix replay
+        inputs = tuple(n for n in names if n not in kept and not (has_row and n == row))
+        if not any(n in FLAT_COLUMNS for n in inputs):
+            raise ValueError("the DataFrame has neither a 'report' column nor any flat column "
+                             "(FLAT_COLUMNS in payfix.batch.columns); rename with columns=")
     if before is not None and not has_row:
         raise ValueError(f"a prepared frame must have its {row!r} column")
     selected = list(dict.fromkeys([*inputs, *kept, *([row] if has_row else [])]))

@@ -1,4 +1,4 @@
-"""The Spark replay job: JSON Lines in, Parquet results and JSON Lines rejects out.
+"""The Spark replay job: JSON Lines or Parquet in, Parquet results and JSON Lines rejects out.
 
 ``python -m payfix.spark`` and ``spark-submit examples/spark_job.py`` run :func:`main`::
 
@@ -26,6 +26,7 @@ from payfix.errors import RulePackError
 from payfix.spark._files import diagnose_jsonl
 from payfix.spark._frames import map_in_arrow
 from payfix.spark._pack import ShippedPack
+from payfix.spark._parquet import diagnose_parquet
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -87,12 +88,15 @@ def _local(path: str) -> Path | None:
     return Path(path)
 
 
-def _other_format(name: str) -> bool:
-    """A name that says CSV, Parquet or zstd, which the job's text reader would misread."""
-    lowered = name.lower()
+def _input_format(name: str) -> str | None:
+    """``parquet`` or ``jsonl`` by the name's suffix; ``None`` for CSV and zstd, which the job does
+    not read (any other name is read as JSON Lines text)."""
+    lowered = name.lower().rstrip("/")
+    if lowered.endswith((".parquet", ".pq")):
+        return "parquet"
     for suffix in (".gz", ".gzip", ".bz2"):
         lowered = lowered.removesuffix(suffix)
-    return lowered.endswith((".csv", ".parquet", ".pq", ".zst", ".zstd"))
+    return None if lowered.endswith((".csv", ".zst", ".zstd")) else "jsonl"
 
 
 def _share(text: str) -> float:
@@ -106,7 +110,8 @@ def parser() -> argparse.ArgumentParser:
     """The job's command line."""
     p = argparse.ArgumentParser(prog="python -m payfix.spark",
                                 description="Diagnose JSON Lines reports on Spark (docs/spark.md).")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help=".jsonl or .jsonl.gz files (any Spark path)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help=".jsonl / .jsonl.gz or .parquet files (any Spark path), one kind per run")
     p.add_argument("--out", required=True, metavar="DIR", help="results directory (Parquet parts)")
     p.add_argument("--rejects", required=True, metavar="DIR", help="rejects directory (JSON Lines parts)")
     p.add_argument("--rules", default=None, metavar="DIR",
@@ -125,11 +130,12 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
     """Run the parsed job; returns the exit code. Prints the counts like ``payfix replay``."""
     from payfix.batch.replay import ConservationError
 
+    formats = {_input_format(name) for name in args.inputs}
+    if None in formats or len(formats) > 1:
+        print("payfix spark: the Spark job reads JSON Lines (.jsonl, .jsonl.gz) or Parquet files, one "
+              "kind per run; diagnose CSV with payfix.spark.diagnose_dataframe", file=sys.stderr)
+        return EXIT_INVALID
     for name in args.inputs:
-        if _other_format(name):
-            print(f"payfix spark: {name}: the Spark job reads JSON Lines (.jsonl, .jsonl.gz); "
-                  "diagnose CSV or Parquet with payfix.spark.diagnose_dataframe", file=sys.stderr)
-            return EXIT_INVALID
         local = _local(name)
         if local is not None and not local.is_file():
             print(f"payfix spark: cannot read input {name}", file=sys.stderr)
@@ -149,7 +155,8 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
     if args.partition_mb is not None:
         spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.partition_mb * 1024 * 1024))
     start = time.perf_counter()
-    diagnosed, rows_in = diagnose_jsonl(spark, args.inputs, shipped, engine=args.engine, persist=True)
+    read = diagnose_parquet if formats == {"parquet"} else diagnose_jsonl
+    diagnosed, rows_in = read(spark, args.inputs, shipped, engine=args.engine, persist=True)
     try:
         diagnosed.results.write.parquet(args.out)
         write_rejects(diagnosed.rejects, args.rejects)
