@@ -119,7 +119,7 @@ def _child(args: argparse.Namespace) -> None:
     if args.child == "plain":
         import pyarrow.parquet as pq
 
-        source = pq.ParquetFile(args.input)
+        source = pq.ParquetFile(args.input, pre_buffer=False)  # as replay reads it
         with pq.ParquetWriter(out / "plain.parquet", source.schema_arrow, compression="zstd") as writer:
             for batch in source.iter_batches(batch_size=args.chunk_rows):
                 writer.write_batch(batch)

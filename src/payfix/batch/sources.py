@@ -223,7 +223,9 @@ def _parquet(path: Path, block_rows: int) -> Iterator[_Segment]:
     import pyarrow.parquet as pq
 
     try:
-        handle = pq.ParquetFile(str(path))
+        # pre_buffer=False: with pre-buffering the reader keeps every row group it read until the
+        # file is closed, so memory would grow with the input size
+        handle = pq.ParquetFile(str(path), pre_buffer=False)
     except (pa.ArrowInvalid, OSError) as error:
         raise ValueError(f"{path}: not a readable Parquet file: {error}") from None
     total = max(handle.metadata.num_rows, 1)
