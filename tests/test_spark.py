@@ -178,6 +178,15 @@ def test_payfix_replay_runs_on_spark_with_engine_backend_spark(
     assert "rows in: 140, out: " in capsys.readouterr().out
 
 
+def test_an_input_must_be_one_file(spark: Any, inputs: list[Path]) -> None:
+    """A directory or glob as one input is refused, naming it, rather than numbered in the order
+    Spark happens to list its files."""
+    with pytest.raises(ValueError, match="each input must be one file, this names 2"):
+        read_jsonl(spark, [str(inputs[0].parent)])
+    with pytest.raises(ValueError, match="each input must be one file"):
+        read_jsonl(spark, [str(inputs[0].parent / "day*")])
+
+
 def test_the_rule_pack_travels_with_the_job(spark: Any, inputs: list[Path], tmp_path: Path) -> None:
     """An overlay pack is read on the driver only: deleting its directory before Spark runs
     anything still gives the overlay's diagnoses, with its hash in every row, equal to a

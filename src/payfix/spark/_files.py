@@ -78,6 +78,15 @@ def _number(batches: Iterable[Any], *, starts: Mapping[int, tuple[int, int, int,
                                 f"{lines} ({rows}) were counted: an input changed during the job")
 
 
+def _one_file_each(sources: Sequence[str], frames: Sequence[DataFrame]) -> None:
+    """Refuse a glob or a directory: its files would be read in Spark's order, not by name."""
+    for source, frame in zip(sources, frames, strict=True):
+        files = frame.inputFiles()
+        if len(files) != 1:
+            raise ValueError(f"{source}: each input must be one file, this names {len(files)}; "
+                             "list the files in the order to number them")
+
+
 def _counted(spark: SparkSession, paths: Sequence[str | Path]) -> tuple[DataFrame, Any, int]:
     """The raw union of the inputs, its numbering batch function and its rows, from one count job.
 
@@ -90,6 +99,7 @@ def _counted(spark: SparkSession, paths: Sequence[str | Path]) -> tuple[DataFram
     sources = [str(p) for p in paths]
     frames = [spark.read.text(source).select(functions.lit(index).cast("bigint").alias("input"), "value")
               for index, source in enumerate(sources)]
+    _one_file_each(sources, frames)
     raw = functools.reduce(lambda a, b: a.union(b), frames)
     nonblank = functions.length(functions.btrim("value", functions.lit(_BLANK))) > 0
     counted = raw.groupBy(functions.spark_partition_id().alias("partition")).agg(

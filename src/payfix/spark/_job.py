@@ -156,7 +156,11 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
         spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.partition_mb * 1024 * 1024))
     start = time.perf_counter()
     read = diagnose_parquet if formats == {"parquet"} else diagnose_jsonl
-    diagnosed, rows_in = read(spark, args.inputs, shipped, engine=args.engine, persist=True)
+    try:
+        diagnosed, rows_in = read(spark, args.inputs, shipped, engine=args.engine, persist=True)
+    except ValueError as error:  # an input that is not one file
+        print(f"payfix spark: {error}", file=sys.stderr)
+        return EXIT_INVALID
     try:
         diagnosed.results.write.parquet(args.out)
         write_rejects(diagnosed.rejects, args.rejects)
@@ -189,11 +193,12 @@ _LOCAL_ONLY: dict[str, Any] = {"workers": None, "resume": False, "baseline_rules
 def replay_command(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
     """Run a parsed ``payfix replay ... --engine-backend spark`` command; returns the exit code.
 
-    Takes the replay's options (``inputs``, ``out``, ``rejects``, ``rules``, ``engine``,
-    ``max_reject_rate``, and ``spark_master`` when given); ``--rejects`` names a directory of
-    JSON Lines parts. Options that only the local backend has (``--workers``, ``--resume``,
-    ``--baseline-rules``, ``--report``, ``--summary``, ``--output-format jsonl``) exit 2 with a
-    message; ``--chunk-rows`` does not apply (Spark splits by ``spark.sql.files.maxPartitionBytes``).
+    Takes the replay's options (``inputs``: JSON Lines or Parquet, ``out``, ``rejects``,
+    ``rules``, ``engine``, ``max_reject_rate``, and ``spark_master`` when given); ``--rejects``
+    names a directory of JSON Lines parts. Options that only the local backend has
+    (``--workers``, ``--resume``, ``--baseline-rules``, ``--report``, ``--summary``,
+    ``--output-format jsonl``) exit 2 with a message; ``--chunk-rows`` does not apply (Spark
+    splits by ``spark.sql.files.maxPartitionBytes``).
 
     Example:
         >>> ns = argparse.Namespace(inputs=["a.csv"], out="o", rejects="r", resume=False)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from payfix.pack import RulePack
+from payfix.spark._files import _one_file_each
 from payfix.spark._frames import Diagnosed, diagnose_prepared, map_in_arrow, partition_id
 from payfix.spark._pack import ShippedPack
 
@@ -64,7 +65,8 @@ def diagnose_parquet(spark: SparkSession, paths: Sequence[str | Path],
     replay`` numbers them, in one Python pass; returns the diagnosis and the rows read.
 
     Raises:
-        ValueError: an input has a column named ``row``, ``source``, ``record`` or ``line``.
+        ValueError: an input is not one file, or has a column named ``row``, ``source``,
+            ``record`` or ``line``.
 
     Example:
         >>> from payfix.spark import diagnose_parquet
@@ -78,6 +80,7 @@ def diagnose_parquet(spark: SparkSession, paths: Sequence[str | Path],
     sources = [str(p) for p in paths]
     frames = [spark.read.parquet(source).withColumn(_INPUT, functions.lit(index).cast("bigint"))
               for index, source in enumerate(sources)]
+    _one_file_each(sources, frames)
     for shown, frame in zip(sources, frames, strict=True):
         clash = [name for name in frame.columns if name in _ADDED]
         if clash:
