@@ -172,9 +172,10 @@ def _diagnose_partition(batches: Iterable[Any], *, shipped: ShippedPack, engine:
         kept = [batch.column(batch.schema.get_field_index(c)) for c in keep]
         if schema is None:
             schema = _combined_arrow_schema([batch.schema.field(c) for c in keep])
-        pieces = []
+        pieces, positions = [], []
         for table, valid in ((results, True), (rejects, False)):
             index = pc.subtract(table.column("row"), 1)
+            positions.append(index)
             columns: dict[str, Any] = {}
             for field in schema:
                 name = field.name
@@ -189,8 +190,8 @@ def _diagnose_partition(batches: Iterable[Any], *, shipped: ShippedPack, engine:
                 columns[name] = columns[name].cast(field.type)
             pieces.append(pa.table(columns, schema=schema))
         combined = pa.concat_tables(pieces)
-        order = pc.sort_indices(combined, sort_keys=[("row", "ascending")])
-        yield from combined.take(order).to_batches()
+        order = pc.sort_indices(pa.chunked_array([c for p in positions for c in p.chunks], pa.int64()))
+        yield from combined.take(order).to_batches()  # input order
     if offsets is not None and seen != counted[1]:
         raise ConservationError(f"partition {part} holds {seen} rows, {counted[1]} were counted: "
                                 "the input changed or is not deterministic")
