@@ -56,6 +56,28 @@ def test_no_raw_personal_data_in_any_output(kind: str, pan: str, account: str, p
             assert value not in text
 
 
+@settings(max_examples=40, deadline=None)
+@given(pan=pans, spaced=st.booleans(), escalating=st.booleans())
+def test_a_card_number_used_as_the_payment_id_is_masked_everywhere(pan: str, spaced: bool,
+                                                                  escalating: bool) -> None:
+    """An app that puts the card number into the payment id does not get it back: the id is
+    masked to its last four digits in every audience, locale and format, hand-off included."""
+    report = example("escalate_funds_debited.json" if escalating else "balance_short.json")
+    report["attempt"]["id"] = " ".join(pan[i:i + 4] for i in range(0, 16, 4)) if spaced else pan
+    for text in _outputs(report):
+        assert pan not in text
+        assert report["attempt"]["id"] not in text
+        assert pan[-4:] in text
+
+
+def test_long_digit_ids_that_are_not_card_numbers_are_kept() -> None:
+    """A 28-digit trade number and a date-based id are not card numbers: they come back as sent."""
+    for attempt_id in ("2013112011001004330000121536", "pay_20260314_0002"):
+        report = example("balance_short.json")
+        report["attempt"]["id"] = attempt_id
+        assert DIAGNOSERS["agent"].diagnose(report).attempt_id == attempt_id
+
+
 HIDDEN = ("fraud", "stolen", "lost_or_stolen", "risk", "blacklist", "欺诈", "风控", "挂失", "盗")
 
 

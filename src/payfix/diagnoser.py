@@ -30,6 +30,7 @@ from payfix.feefacts import Priced, price
 from payfix.handoff import build_handoff
 from payfix.intake import ReportInput, parse_report
 from payfix.loader import load_pack
+from payfix.masking import mask_pans
 from payfix.models.diagnosis import (
     Audience,
     Diagnosis,
@@ -162,7 +163,7 @@ class Diagnoser:
                              facts=facts_view(facts, r.facts)) for r in fired) if agent else ()
         misses = self._explainer.explain(facts, fired_ids) if agent else ()
         return Diagnosis(
-            schema_version=SCHEMA_VERSION, attempt_id=report.attempt.id, audience=audience,
+            schema_version=SCHEMA_VERSION, attempt_id=mask_pans(report.attempt.id), audience=audience,
             locale=chain[0], failure=self._failure(found, facts, agent, safe), remedies=tuple(remedies),
             escalate=bool(reasons), escalation_reasons=escalations, retry=retry,
             fees=_breakdown(priced, facts), handoff=handoff,

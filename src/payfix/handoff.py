@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, timedelta
 
 from payfix.facts import Facts
-from payfix.masking import mask_email, mask_identifier, mask_name, mask_phone
+from payfix.masking import mask_email, mask_identifier, mask_name, mask_pans, mask_phone
 from payfix.models.diagnosis import Handoff, HandoffItem, RetryAdvice, SupportChannel
 from payfix.models.report import AttemptReport
 from payfix.pack import Rule, RulePack
@@ -132,7 +132,7 @@ def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reas
 
 def _prepare(report: AttemptReport, t: dict[str, str], reference: str) -> tuple[HandoffItem, ...]:
     attempt = report.attempt
-    items = [("reference", reference), ("attempt_id", attempt.id),
+    items = [("reference", reference), ("attempt_id", mask_pans(attempt.id)),
              ("time", attempt.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")),
              ("amount", f"{attempt.amount.value} {attempt.amount.currency}"),
              ("method", _method(report, t))]

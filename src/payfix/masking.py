@@ -20,6 +20,7 @@ __all__ = [
     "mask_email",
     "mask_identifier",
     "mask_name",
+    "mask_pans",
     "mask_phone",
     "mask_text",
 ]
@@ -38,6 +39,39 @@ def _mask_digits(match: re.Match[str]) -> str:
 def _mask_iban(match: re.Match[str]) -> str:
     compact = match.group().replace(" ", "")
     return compact[:2] + "*" * (len(compact) - 6) + compact[-4:]
+
+
+_PAN_LIKE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _mask_pan(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group())
+    return "*" * (len(digits) - 4) + digits[-4:] if _luhn_ok(digits) else match.group()
+
+
+def mask_pans(text: str) -> str:
+    """``text`` with every card number in it masked to its last four digits, and nothing else
+    changed: for identifiers, which may hold long digit runs of their own (an Alipay trade number
+    has 28 digits, a date-based id 8 or more). A card number is a run of 13-19 digits, single spaces
+    or dashes allowed between them, that passes the Luhn check.
+
+    Example:
+        >>> mask_pans("order 4111-1111-1111-1111 / trade 2013112011001004330000121536")
+        'order ************1111 / trade 2013112011001004330000121536'
+        >>> mask_pans("pay_20260314_0002")
+        'pay_20260314_0002'
+    """
+    return _PAN_LIKE.sub(_mask_pan, text)
 
 
 def mask_text(text: str) -> str:

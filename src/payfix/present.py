@@ -110,7 +110,8 @@ def render_text(diagnosis: Diagnosis) -> str:
     lines = [f"Payment {diagnosis.attempt_id}: {head}"]
     retry = diagnosis.retry
     wait = f" after {retry.wait_seconds} s" if retry.wait_seconds else ""
-    lines.append(f"Retry: {retry.verdict}{wait}")
+    how = f" ({retry.how.replace('_', ' ')})" if retry.how and retry.verdict != "never" else ""
+    lines.append(f"Retry: {retry.verdict}{wait}{how}")
     if diagnosis.escalate:
         codes = ", ".join(r.code for r in diagnosis.escalation_reasons)
         lines.append(f"Escalate to a human: yes ({codes})")
