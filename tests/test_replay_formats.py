@@ -314,3 +314,18 @@ def test_what_if_counts_match_the_two_outputs(tmp_path: Path, capsys: pytest.Cap
         a, b = next((a, b) for a, b in changed if b["row"] == example["row"])
         assert (example["baseline_top_remedy"], example["top_remedy"]) == (a["top_remedy"], b["top_remedy"])
     assert f"top remedy changed: {len(changed)}" in out
+
+
+def test_recycled_workers_give_the_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With each worker process replaced after every chunk, a two-worker replay gives the same
+    rows and rejects as one in-process run."""
+    from payfix.batch import replay as replay_module
+
+    source = tmp_path / "in.jsonl"
+    write_reports(source, 400, 31, 0.05)
+    replay([source], tmp_path / "one", tmp_path / "r1.jsonl", workers=1, chunk_rows=100)
+    monkeypatch.setattr(replay_module, "_CHUNKS_PER_WORKER", 1)
+    summary = replay([source], tmp_path / "two", tmp_path / "r2.jsonl", workers=2, chunk_rows=100)
+    assert (summary.chunks, summary.rows_in) == (4, 400)
+    assert read_output(tmp_path / "two").equals(read_output(tmp_path / "one"))
+    assert (tmp_path / "r2.jsonl").read_bytes() == (tmp_path / "r1.jsonl").read_bytes()

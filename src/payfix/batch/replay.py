@@ -80,6 +80,9 @@ __all__ = [
 BUNDLED = "bundled"
 
 _JOB = "_job.json"
+# A worker process is replaced after this many chunks (a new Diagnoser costs about a second), so
+# nothing that builds up slowly inside a long-lived process can grow with the input size.
+_CHUNKS_PER_WORKER = 200
 _JOB_FORMAT = 2
 _OUTPUT_FORMATS = ("parquet", "jsonl")
 
@@ -396,7 +399,8 @@ class _Run:
         try:
             if self.workers > 1:
                 pool = multiprocessing.get_context("spawn").Pool(
-                    self.workers, initializer=_init_worker, initargs=self.init)
+                    self.workers, initializer=_init_worker, initargs=self.init,
+                    maxtasksperchild=_CHUNKS_PER_WORKER)
             else:
                 _init_worker(*self.init)
             pending: deque[tuple[Any, float]] = deque()
