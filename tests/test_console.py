@@ -167,7 +167,7 @@ def test_wrong_key_is_refused(page: Any) -> None:
 
 def test_pasted_report_shows_top_remedy_with_evidence_and_fees(page: Any) -> None:
     """A pasted example report gives the library's top remedy first, the rule that fired on which
-    facts, the fee breakdown with the shortfall, and the retry advice with its wait."""
+    facts, the fee breakdown with the shortfall, and the retry advice with how to retry."""
     want = expected("balance_fee_pushes_over.json")
     diagnose_example(page, "balance_fee_pushes_over.json")
     agent = page.locator("#panel-agent")
@@ -182,8 +182,9 @@ def test_pasted_report_shows_top_remedy_with_evidence_and_fees(page: Any) -> Non
     fees = agent.locator("dl.fees")
     expect(fees).to_contain_text(f"{want.fees.fee} EUR")
     expect(term(fees, "Shortfall")).to_have_text("0.60 EUR")
-    expect(agent).to_contain_text("Retry after a wait")
-    expect(agent).to_contain_text("1 day")
+    assert (want.retry.verdict, want.retry.how) == ("now", "after_top_up")
+    expect(agent).to_contain_text("Retry now")
+    expect(agent).to_contain_text("after topping up")
     expect(agent).to_contain_text("Escalate to a human: No")
     shot(page, "agent-en")
 
