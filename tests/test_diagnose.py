@@ -183,3 +183,14 @@ def test_wallet_ids_are_checked_against_the_operators_format() -> None:
     report["attempt"]["payee"]["identifier"] = "u_7712045"
     result = diagnose(report, engine="compiled", audience="agent")
     assert "payee.identifier_invalid" in {h.rule_id for h in result.fired}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.json")))
+def test_untraced_agent_diagnosis_is_the_traced_one_without_the_trace(name: str) -> None:
+    """trace=False (bulk replay) changes nothing but the two trace lists, which it leaves empty."""
+    report = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    traced = Diagnoser(engine="compiled", audience="agent").diagnose(report)
+    bare = Diagnoser(engine="compiled", audience="agent", trace=False).diagnose(report)
+    assert (bare.fired, bare.not_fired) == ((), ())
+    assert traced.not_fired
+    assert bare == traced.model_copy(update={"fired": (), "not_fired": ()})

@@ -169,9 +169,12 @@ def _init_worker(rules: str | None, engine: str, audience: str, baseline: str | 
 
     key = (rules, engine, audience, baseline)
     if _WORKER.get("key") != key:
-        _WORKER["diagnoser"] = Diagnoser(rules, engine, audience=audience)  # type: ignore[arg-type]
+        # The output keeps outcomes only: no trace of fired and unfired rules is built.
+        _WORKER["diagnoser"] = Diagnoser(rules, engine, audience=audience,  # type: ignore[arg-type]
+                                         trace=False)
         _WORKER["baseline"] = None if baseline is None else Diagnoser(
-            None if baseline == BUNDLED else baseline, engine, audience=audience)  # type: ignore[arg-type]
+            None if baseline == BUNDLED else baseline, engine, audience=audience,  # type: ignore[arg-type]
+            trace=False)
         _WORKER["key"] = key
 
 

@@ -84,5 +84,5 @@ class ShippedPack:
         with _LOCK:
             found = _CACHE.get(key)
             if found is None:
-                found = _CACHE[key] = Diagnoser(self.pack(), engine, audience=audience)
+                found = _CACHE[key] = Diagnoser(self.pack(), engine, audience=audience, trace=False)
             return found
