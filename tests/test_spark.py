@@ -170,9 +170,6 @@ def test_payfix_replay_runs_on_spark_with_engine_backend_spark(
     parser = argparse.ArgumentParser(prog="payfix")
     commands = parser.add_subparsers(dest="command", required=True)
     add_subcommands(commands)
-    rep = commands.choices["replay"]
-    rep.add_argument("--engine-backend", choices=("local", "spark"), default="local")
-    rep.add_argument("--spark-master", default=None, metavar="URL")
     base = ["replay", str(inputs[1]), "--out", str(tmp_path / "out"), "--rejects", str(tmp_path / "rej"),
             "--engine-backend", "spark", "--max-reject-rate", "0.5"]
     assert replay_command(parser.parse_args([*base, "--workers", "2", "--resume"]), spark) == 2

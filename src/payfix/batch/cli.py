@@ -83,6 +83,11 @@ def add_subcommands(subparsers: Any) -> None:
     rep.add_argument("--resume", action="store_true", help="continue an interrupted replay in --out")
     rep.add_argument("--max-reject-rate", type=_share, default=1.0, metavar="F",
                      help="exit 1 when rejected/in exceeds this (default 1: never)")
+    rep.add_argument("--engine-backend", choices=("local", "spark"), default="local",
+                     help="local: worker processes here; spark: the Spark job (needs payfix[spark]; "
+                          "docs/spark.md)")
+    rep.add_argument("--spark-master", default=None, metavar="URL",
+                     help="with --engine-backend spark: e.g. local[4] (default: as submitted)")
 
 
 def _clock(seconds: float | None) -> str:
@@ -137,6 +142,10 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    if args.engine_backend == "spark":
+        from payfix.spark import replay_command
+
+        return replay_command(args)
     for name in args.inputs:
         path = Path(name)
         if not path.is_file():
