@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,7 @@ from typing import Any
 from payfix._version import __version__
 from payfix.batch.cli import add_subcommands as add_batch_subcommands
 from payfix.batch.cli import run as run_batch
+from payfix.catalogue import render_catalogue
 from payfix.codes import BRANDS, CodeInfo, list_codes, lookup_code, render_code_text
 from payfix.diagnoser import Diagnoser
 from payfix.engines.base import ENGINE_NAMES
@@ -32,54 +34,138 @@ from payfix.errors import (
 )
 from payfix.fees import FeeError, Usage, max_sendable, quote
 from payfix.loader import load_pack
+from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
 from payfix.present import render_text
 from payfix.ruletests import problems_of, run_rule_tests
+from payfix.service.cli import add_subcommands as add_service_subcommands
+from payfix.service.cli import run as run_service
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID = 0, 1, 2
+
+_RAW = argparse.RawDescriptionHelpFormatter
+
+
+def _wrap(text: str) -> str:
+    """A description wrapped for a terminal (raw formatting keeps the epilog's lines as written)."""
+    return textwrap.fill(text, 78)
+
+
+def _examples(*commands: str) -> str:
+    """An epilog listing example commands, one a line, under a heading a newcomer looks for."""
+    return "examples:\n" + "".join(f"  {command}\n" for command in commands)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``payfix`` argument parser, with every sub-command (the CLI reference is built from it).
+
+    Example:
+        >>> parser = build_parser()
+        >>> parser.prog
+        'payfix'
+        >>> args = parser.parse_args(["codes", "lookup", "iso8583", "51"])
+        >>> (args.command, args.codes_command, args.scheme, args.code, args.format)
+        ('codes', 'lookup', 'iso8583', '51', 'text')
+    """
+    return _parser()
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="payfix", description="Why did a payment fail, and what next?",
+        prog="payfix", description=_wrap("Why did a payment fail, and what next?"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="start here:\n"
+        epilog="start here (from a source checkout; example reports are in examples/reports/):\n"
                "  payfix diagnose examples/reports/network_offline.json --format text\n"
-               "  payfix diagnose report.json --audience customer --locale zh-CN\n"
+               "  payfix diagnose examples/reports/balance_short.json --audience customer "
+               "--locale zh-CN --format text\n"
                "  payfix codes lookup iso8583 51\n"
                "  payfix fees quote 120.00 EUR --kind p2p_transfer --balance 120.00\n"
-               "  payfix rules check my_rules/ && payfix rules test my_rules/\n"
+               "  payfix rules check examples/custom_pack && payfix rules test\n"
                "  payfix synth --rows 1000 --seed 1 --out reports.jsonl\n"
                "  payfix replay reports.jsonl --out out/ --rejects rejects.jsonl\n"
-               "each command has --help; the report format: payfix schema")
+               "each command has --help (payfix diagnose --help); the report format: payfix schema")
     parser.add_argument("--version", action="version", version=f"payfix {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    diag = sub.add_parser("diagnose", help="diagnose one failed payment report (JSON)")
+    diag = sub.add_parser(
+        "diagnose", help="diagnose one failed payment report (JSON)", formatter_class=_RAW,
+        description=_wrap("Diagnose one failed payment report: ranked remedies, retry advice, escalation "
+                    "and, when a human must step in, a support hand-off. The report format: "
+                    "payfix schema; bundled example reports: examples/reports/."),
+        epilog=_examples(
+            "payfix diagnose examples/reports/network_offline.json --format text",
+            "payfix diagnose examples/reports/escalate_funds_debited.json --audience customer "
+            "--locale zh-CN --format text",
+            "payfix diagnose examples/reports/balance_short.json --rules examples/custom_pack"))
     diag.add_argument("report", help="report file, or - for standard input")
-    diag.add_argument("--format", choices=("json", "text"), default="json")
+    diag.add_argument("--format", choices=("json", "text"), default="json",
+                      help="json (default, the full diagnosis) or text (a ticket for people)")
     diag.add_argument("--locale", default=None, help="remedy text locale, e.g. en or zh-CN")
-    diag.add_argument("--audience", choices=("agent", "customer"), default="agent")
+    diag.add_argument("--audience", choices=("agent", "customer"), default="agent",
+                      help="who it is worded for (default agent: reasons, evidence, rule trace)")
     diag.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
-    diag.add_argument("--engine", choices=ENGINE_NAMES, default="auto")
+    diag.add_argument("--engine", choices=ENGINE_NAMES, default="auto",
+                      help="rule engine (default auto: durable where installed, else compiled)")
 
-    sub.add_parser("schema", help="print the report JSON Schema")
+    schema = sub.add_parser(
+        "schema", help="print the report (or diagnosis) JSON Schema", formatter_class=_RAW,
+        description=_wrap("Print the JSON Schema of the report payfix reads (default) or of the "
+                    "diagnosis it writes."),
+        epilog=_examples("payfix schema > report.schema.json",
+                         "payfix schema diagnosis > diagnosis.schema.json"))
+    schema.add_argument("which", nargs="?", choices=("report", "diagnosis"), default="report",
+                        help="which document's schema (default: report)")
 
-    rules = sub.add_parser("rules", help="rule pack tools")
+    rules = sub.add_parser(
+        "rules", help="rule pack tools: check, test, docs", formatter_class=_RAW,
+        description=_wrap("Check, test and document a rule pack: the bundled one, or DIR laid over it."),
+        epilog=_examples("payfix rules check examples/custom_pack",
+                         "payfix rules test",
+                         "payfix rules docs --out catalogue.md"))
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
-    check = rules_sub.add_parser("check", help="load, type-check and lint a rule pack")
+    check = rules_sub.add_parser(
+        "check", help="load, type-check and lint a rule pack", formatter_class=_RAW,
+        description=_wrap("Load the bundled pack, with DIR laid over it when given; print its name, "
+                    "counts and hash, or every problem as file:line:col (exit 2)."),
+        epilog=_examples("payfix rules check", "payfix rules check examples/custom_pack",
+                         "payfix rules check examples/custom_pack --format json"))
     check.add_argument("dir", nargs="?", default=None, help="overlay directory (default: bundled)")
     check.add_argument("--format", choices=("json", "text"), default="text")
-    test = rules_sub.add_parser("test", help="run the pack's rule test cases (tests/*.yaml)")
+    test = rules_sub.add_parser(
+        "test", help="run the pack's rule test cases (tests/*.yaml)", formatter_class=_RAW,
+        description=_wrap("Run the rule test cases of the pack (tests/*.yaml of the bundled pack and of "
+                    "DIR) and print failures and rule coverage; exit 1 on a failing case or a "
+                    "rule without a case where it fires and one where it does not."),
+        epilog=_examples("payfix rules test", "payfix rules test --engine durable",
+                         "payfix rules test --format json"))
     test.add_argument("dir", nargs="?", default=None, help="overlay directory (default: bundled)")
     test.add_argument("--format", choices=("json", "text"), default="text")
     test.add_argument("--engine", choices=("compiled", "durable"), default="compiled")
+    docs = rules_sub.add_parser(
+        "docs", help="write the pack's catalogue (Markdown): rules, remedies, codes, fees",
+        formatter_class=_RAW,
+        description=_wrap("Write a Markdown catalogue of the pack (the bundled one, or DIR laid over "
+                    "it): every rule with its condition and source line, every remedy in every "
+                    "locale, every code map and fee schedule. Same pack, same bytes."),
+        epilog=_examples("payfix rules docs --out catalogue.md",
+                         "payfix rules docs examples/custom_pack --out my_catalogue.md",
+                         "payfix rules docs"))
+    docs.add_argument("dir", nargs="?", default=None, help="overlay directory (default: bundled)")
+    docs.add_argument("--out", default=None, metavar="FILE",
+                      help="write here (default: standard output)")
 
-    fees = sub.add_parser("fees", help="fee schedules")
+    fees = sub.add_parser("fees", help="fee schedules: quote", formatter_class=_RAW,
+                          epilog=_examples("payfix fees quote 120.00 EUR --kind p2p_transfer"))
     fees_sub = fees.add_subparsers(dest="fees_command", required=True)
-    quote_cmd = fees_sub.add_parser("quote", help="quote the fee of one payment under a schedule")
+    quote_cmd = fees_sub.add_parser(
+        "quote", help="quote the fee of one payment under a schedule", formatter_class=_RAW,
+        description=_wrap("Quote the fee of one payment under the pack's fee schedules, and with "
+                    "--balance the largest amount that fits the balance with its fee."),
+        epilog=_examples("payfix fees quote 120.00 EUR --kind p2p_transfer",
+                         "payfix fees quote 120.00 EUR --kind p2p_transfer --balance 120.00",
+                         "payfix fees quote 5000 CNY --kind withdrawal --format json"))
     quote_cmd.add_argument("amount", help="amount, e.g. 120.00")
     quote_cmd.add_argument("currency", help="ISO 4217 code, e.g. EUR")
     quote_cmd.add_argument("--kind", required=True,
@@ -93,15 +179,28 @@ def _parser() -> argparse.ArgumentParser:
     quote_cmd.add_argument("--format", choices=("json", "text"), default="text")
 
     add_batch_subcommands(sub)
+    add_service_subcommands(sub)
 
-    codes = sub.add_parser("codes", help="what processor codes mean, and what payfix advises")
+    codes = sub.add_parser("codes", help="what processor codes mean, and what payfix advises",
+                           formatter_class=_RAW,
+                           epilog=_examples("payfix codes lookup iso8583 51", "payfix codes list stripe"))
     codes_sub = codes.add_subparsers(dest="codes_command", required=True)
-    lookup = codes_sub.add_parser("lookup", help="look up one code of one scheme")
+    lookup = codes_sub.add_parser(
+        "lookup", help="look up one code of one scheme", formatter_class=_RAW,
+        description=_wrap("What one processor code means in payfix terms: reason, retry class, who can "
+                    "fix it, the remedies payfix would advise, and where the meaning comes from."),
+        epilog=_examples("payfix codes lookup iso8583 51",
+                         "payfix codes lookup stripe do_not_honor --locale zh-CN",
+                         "payfix codes lookup iso8583 05 --brand visa --format json"))
     lookup.add_argument("scheme", help="code scheme, e.g. iso8583, stripe, alipay")
     lookup.add_argument("code", help="the code as the processor sent it, e.g. 51 or do_not_honor")
     lookup.add_argument("--brand", type=str.lower, choices=BRANDS, default=None,
                         help="card brand: its 'brand:code' entry wins over the plain one")
-    listing = codes_sub.add_parser("list", help="list every code of a scheme (or of all schemes)")
+    listing = codes_sub.add_parser(
+        "list", help="list every code of a scheme (or of all schemes)", formatter_class=_RAW,
+        description=_wrap("List every code the pack maps for SCHEME, or for every scheme."),
+        epilog=_examples("payfix codes list", "payfix codes list iso8583",
+                         "payfix codes list alipay --format json"))
     listing.add_argument("scheme", nargs="?", default=None, help="code scheme (default: all)")
     for command in (lookup, listing):
         command.add_argument("--format", choices=("json", "text"), default="text")
@@ -172,6 +271,16 @@ def _rules_test(args: argparse.Namespace) -> int:
         print(f"{len(result.cases) - len(result.failures)} passed, {len(result.failures)} failed")
         print(result.coverage_line())
     return EXIT_OK if not problems else EXIT_UNEXPECTED
+
+
+def _rules_docs(args: argparse.Namespace) -> int:
+    text = render_catalogue(load_pack(args.dir))
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _fees_quote(args: argparse.Namespace) -> int:
@@ -250,7 +359,7 @@ def _codes(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (``payfix`` console script calls ``sys.exit`` on it)."""
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     fmt = getattr(args, "format", "text")
     try:
         if args.command == "diagnose":
@@ -258,14 +367,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "codes":
             return _codes(args)
         if args.command == "schema":
-            print(json.dumps(AttemptReport.model_json_schema(), indent=2, ensure_ascii=False))
+            model = Diagnosis if args.which == "diagnosis" else AttemptReport
+            print(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False))
             return EXIT_OK
         if args.command == "fees":
             return _fees_quote(args)
         if args.command in ("synth", "replay"):
             return run_batch(args)
+        if args.command == "serve":
+            return run_service(args)
         if args.rules_command == "test":
             return _rules_test(args)
+        if args.rules_command == "docs":
+            return _rules_docs(args)
         return _rules_check(args)
     except (InvalidReportError, RulePackError) as error:
         _emit_problems(error.problems, fmt)
