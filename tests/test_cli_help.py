@@ -72,3 +72,11 @@ def test_build_parser_is_the_parser_main_uses() -> None:
     """build_parser() is the documented way to the full parser: every command main() dispatches."""
     action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert set(action.choices) >= {"diagnose", "schema", "rules", "fees", "codes", "synth", "replay"}
+
+
+@pytest.mark.parametrize("words", [("synth",), ("replay",), ("serve",)], ids=" ".join)
+def test_batch_and_service_help_end_with_examples(words: tuple[str, ...]) -> None:
+    """The batch and service sub-commands' help also ends with commands of that sub-command."""
+    examples = [line for line in _examples(words) if line.startswith("payfix " + words[0])]
+    assert "examples:" in (_sub(words).epilog or "")
+    assert 1 <= len(examples) <= 3

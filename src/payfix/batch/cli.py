@@ -52,8 +52,13 @@ def _positive(text: str) -> int:
 
 def add_subcommands(subparsers: Any) -> None:
     """Add ``synth`` and ``replay`` to ``subparsers`` (from ``ArgumentParser.add_subparsers``)."""
-    synth = subparsers.add_parser("synth",
-                                  help="write synthetic failed-payment reports (.jsonl, .csv, .parquet)")
+    synth = subparsers.add_parser(
+        "synth", help="write synthetic failed-payment reports (.jsonl, .csv, .parquet)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  payfix synth --rows 1000 --seed 1 --out reports.jsonl\n"
+               "  payfix synth --rows 100000 --seed 1 --corrupt-share 0.05 --out day.parquet\n"
+               "then: payfix replay day.parquet --out out/ --rejects rejects.jsonl --report report.html")
     synth.add_argument("--rows", type=int, required=True, help="number of rows")
     synth.add_argument("--seed", type=int, required=True, help="random seed (same seed, same file)")
     synth.add_argument("--corrupt-share", type=_share, default=0.0, metavar="F",
@@ -61,7 +66,15 @@ def add_subcommands(subparsers: Any) -> None:
     synth.add_argument("--out", required=True, metavar="FILE",
                        help="output file; format by suffix: .jsonl, .csv, .parquet (.gz/.zst: compressed)")
 
-    rep = subparsers.add_parser("replay", help="diagnose report files (JSON Lines, CSV, Parquet) in bulk")
+    rep = subparsers.add_parser(
+        "replay", help="diagnose report files (JSON Lines, CSV, Parquet) in bulk",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  payfix replay day.parquet --out out/ --rejects rejects.jsonl --report report.html\n"
+               "  payfix replay day.parquet --out out/ --rejects rejects.jsonl --resume\n"
+               "  payfix replay day.parquet --out whatif/ --rejects r.jsonl --rules my_rules/ "
+               "--baseline-rules bundled\n"
+               "columns, report and what-if: docs/batch.md; on Spark: --engine-backend spark (docs/spark.md)")
     rep.add_argument("inputs", nargs="+", metavar="INPUT",
                      help=".jsonl, .csv (either may end in .gz or .zst) or .parquet files")
     rep.add_argument("--out", required=True, metavar="DIR", help="output directory (one part per chunk)")
