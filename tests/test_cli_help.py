@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from payfix import durable_available
 from payfix.cli import build_parser, main
 
 from .conftest import ROOT
@@ -59,6 +60,8 @@ def _runnable() -> list[str]:
 def test_suggested_command_runs(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     """Each command the help suggests exits 0 from the repository root (output files go to a tmp dir)."""
+    if "--engine durable" in command and not durable_available():
+        pytest.skip("durable_rules not importable on this Python (the command needs payfix[durable])")
     monkeypatch.chdir(ROOT)
     for part in command.split(" && "):
         part = re.sub(r"\s*>\s*\S+$", "", part)  # a shell redirection: the output is not the point
