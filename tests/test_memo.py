@@ -72,3 +72,15 @@ def test_a_remembered_wording_is_not_reused_for_other_figures(shared: Diagnoser,
             report, audience="customer", locale=locale).remedies[0].model_dump()
         seen.add(top.steps)
     assert len(seen) == 2
+
+
+def test_locale_chains_stay_bounded_whatever_locales_callers_send() -> None:
+    """Arbitrary locale strings (from a query parameter, say) cannot grow a Diagnoser's memory
+    without bound, and each still falls back to a bundled locale."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(diagnoser, "MEMO_SIZE", 4)
+        tiny = Diagnoser(PACK, engine="compiled")
+        report = json.loads((EXAMPLES / "network_offline.json").read_text(encoding="utf-8"))
+        for n in range(20):
+            assert tiny.diagnose(report, locale=f"xx-{n}").locale == "en"
+        assert len(tiny._chains) <= 4

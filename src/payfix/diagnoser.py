@@ -137,7 +137,7 @@ class Diagnoser:
         chain = self._chains.get(locale)
         if chain is None:
             chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
-            self._chains[locale] = chain
+            _remember(self._chains, locale, chain)
         agent = audience == "agent"
         currency = report.attempt.amount.currency
         others: tuple[str, ...] = ()
