@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +12,12 @@ import pytest
 pytest.importorskip("pyarrow")
 
 from payfix.batch import CORRUPTIONS, ConservationError, Progress, replay, synth_rows, write_jsonl
-from payfix.batch.cli import add_subcommands, run
+from payfix.batch.cli import run
 from payfix.batch.replay import OUTPUT_COLUMNS, read_output
 
+from .replay_support import batch_parser, kill_replay_after, read_rejects
+
 ROWS, SEED, SHARE = 20_000, 11, 0.05
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="payfix")
-    add_subcommands(parser.add_subparsers(dest="command", required=True))
-    return parser
-
-
-def _rejects(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +64,7 @@ def test_replay_conserves_rows_and_accounts_for_each(big: dict[str, Any]) -> Non
     assert len(corrupted) == ROWS * SHARE
     assert (summary.rows_in, summary.rows_out, summary.rows_rejected) == (
         ROWS, ROWS - len(corrupted), len(corrupted))
-    rejects = _rejects(big["rejects"])
+    rejects = read_rejects(big["rejects"])
     assert [r["row"] for r in rejects] == sorted(corrupted)
     for reject in rejects:
         assert reject["problems"]
@@ -137,28 +123,11 @@ def test_resume_after_kill_gives_the_same_rows(big: dict[str, Any], tmp_path: Pa
     """A replay process killed (SIGKILL) after its first committed part, then resumed, gives the
     identical set of output rows and rejects, none twice."""
     out, rejects = tmp_path / "out", tmp_path / "rejects.jsonl"
-    code = ("import sys\nfrom payfix.batch.cli import add_subcommands, run\nimport argparse\n"
-            "p = argparse.ArgumentParser()\nadd_subcommands(p.add_subparsers(dest='command'))\n"
-            "sys.exit(run(p.parse_args(sys.argv[1:])))\n")
     args = ["replay", str(big["source"]), "--out", str(out), "--rejects", str(rejects),
             "--chunk-rows", "1000"]
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    manifest = out / "_manifest.jsonl"
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if manifest.exists() and manifest.read_bytes().count(b"\n") >= 1:
-                break
-            time.sleep(0.02)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the replay finished before it could be killed"
-    committed = manifest.read_bytes().count(b"\n")
+    committed = kill_replay_after(args, out, commits=1, timeout=60)
     assert 1 <= committed < 20
-    assert run(_parser().parse_args([*args, "--resume"])) == 0
+    assert run(batch_parser().parse_args([*args, "--resume"])) == 0
     table = read_output(out)
     assert table.equals(big["table"])
     assert len(set(table.column("row").to_pylist())) == table.num_rows
@@ -175,7 +144,7 @@ def test_malformed_lines_are_rejects_and_blank_lines_are_not_rows(tmp_path: Path
          b'{"attempt": {"id": "x-2", "kind": "lunch"}}']) + b"\n"))
     summary = replay([source], tmp_path / "out", tmp_path / "rej.jsonl", workers=1)
     assert (summary.rows_in, summary.rows_out, summary.rows_rejected) == (5, 1, 4)
-    rejects = _rejects(tmp_path / "rej.jsonl")
+    rejects = read_rejects(tmp_path / "rej.jsonl")
     assert [(r["row"], r["line"], r["attempt_id"]) for r in rejects] == [
         (2, 3, None), (3, 4, None), (4, 5, None), (5, 7, "x-2")]
     assert [r["problems"][0]["type"] for r in rejects[:3]] == ["json_invalid", "model_type", "json_invalid"]
@@ -206,7 +175,7 @@ def test_cli_counts_progress_and_exit_codes(small: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     """`payfix replay` prints the count line and one JSON progress line per chunk off a terminal,
     exits 1 above --max-reject-rate, 0 within it, and 2 for an unreadable input."""
-    parser = _parser()
+    parser = batch_parser()
     argv = ["replay", str(small), "--out", str(tmp_path / "o"), "--rejects", str(tmp_path / "r.jsonl"),
             "--chunk-rows", "150", "--max-reject-rate", "0.01"]
     assert run(parser.parse_args(argv)) == 1

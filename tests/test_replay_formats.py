@@ -3,11 +3,9 @@ masking, what-if and progress."""
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -19,11 +17,13 @@ import pyarrow as pa
 
 from payfix import Diagnoser
 from payfix.batch import FLAT_COLUMNS, OUTPUT_COLUMNS, diagnose_table, record_to_report
-from payfix.batch.cli import add_subcommands, run
+from payfix.batch.cli import run
 from payfix.batch.columns import report_to_record
 from payfix.batch.replay import Progress, read_output, replay
 from payfix.batch.synth import synth_rows, write_reports
 from payfix.intake import parse_report
+
+from .replay_support import batch_parser, read_rejects
 
 ROOT = Path(__file__).resolve().parents[1]
 # replays are slow to shrink: report the failing example as found
@@ -34,16 +34,6 @@ FORMATS = ("jsonl", "csv", "parquet", "csv.zst", "jsonl.zst", "jsonl.gz")
 @pytest.fixture(scope="module")
 def agent() -> Diagnoser:
     return Diagnoser(engine="compiled", audience="agent")
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="payfix")
-    add_subcommands(parser.add_subparsers(dest="command", required=True))
-    return parser
-
-
-def _rejects(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 @settings(max_examples=40, deadline=None)
@@ -75,7 +65,7 @@ def test_every_format_gives_the_same_output(seed: int, share: float, tmp_path_fa
         summary = replay([source], tmp / f"out-{fmt}", tmp / f"rej-{fmt}.jsonl", workers=1, chunk_rows=25)
         assert summary.rows_in == summary.rows_out + summary.rows_rejected == 60
         tables[fmt] = read_output(tmp / f"out-{fmt}")
-        rejected[fmt] = [(r["row"], r["record"]) for r in _rejects(tmp / f"rej-{fmt}.jsonl")]
+        rejected[fmt] = [(r["row"], r["record"]) for r in read_rejects(tmp / f"rej-{fmt}.jsonl")]
     for fmt in FORMATS[1:]:
         assert tables[fmt].equals(tables["jsonl"]), fmt
         assert rejected[fmt] == rejected["jsonl"], fmt
@@ -115,7 +105,7 @@ def test_rows_are_conserved_under_random_corruption(mutations: list[tuple[int, s
     summary = replay([source], tmp / "out", tmp / "rej.jsonl", workers=1, chunk_rows=17)
     assert summary.rows_in == expected == summary.rows_out + summary.rows_rejected
     rows = read_output(tmp / "out").column("row").to_pylist()
-    rejects = _rejects(tmp / "rej.jsonl")
+    rejects = read_rejects(tmp / "rej.jsonl")
     assert sorted(rows + [r["row"] for r in rejects]) == list(range(1, expected + 1))
     for reject in rejects:
         assert reject["problems"]
@@ -166,7 +156,7 @@ def test_malformed_csv_records_are_rejected_in_place(tmp_path: Path) -> None:
     source.write_text("\n".join(text) + "\n\n", encoding="utf-8")
     summary = replay([source, source], tmp_path / "out", tmp_path / "rej.jsonl", workers=1, chunk_rows=4)
     assert (summary.rows_in, summary.rows_out, summary.rows_rejected) == (14, 12, 2)
-    rejects = _rejects(tmp_path / "rej.jsonl")
+    rejects = read_rejects(tmp_path / "rej.jsonl")
     assert [(r["row"], r["record"], r["problems"][0]["type"]) for r in rejects] == [
         (3, 3, "csv_invalid"), (10, 3, "csv_invalid")]
     assert read_output(tmp_path / "out").column("attempt_id").to_pylist() == [
@@ -210,14 +200,14 @@ def test_personal_data_never_leaves_unmasked(tmp_path: Path) -> None:
     source.write_text("\n".join(json.dumps(r) for r in (pii, bad_card, bad_iban, phone)) + "\n")
     argv = ["replay", str(source), "--out", str(tmp_path / "out"), "--rejects", str(tmp_path / "rej.jsonl"),
             "--workers", "1", "--output-format", "jsonl", "--report", str(tmp_path / "r" / "report.html")]
-    assert run(_parser().parse_args(argv)) == 0
+    assert run(batch_parser().parse_args(argv)) == 0
     texts = [p.read_text(encoding="utf-8") for p in [*(tmp_path / "out").rglob("*.jsonl"),
                                                       tmp_path / "rej.jsonl", *(tmp_path / "r").iterdir()]]
     for text in texts:
         for secret in ("4111111111111111", "DE89370400440532013001", "jane.doe", "4915112345678"):
             assert secret not in text
     assert read_output(tmp_path / "out").column("attempt_id").to_pylist() == ["j***@example.com"]
-    assert [r["attempt_id"] for r in _rejects(tmp_path / "rej.jsonl")] == [
+    assert [r["attempt_id"] for r in read_rejects(tmp_path / "rej.jsonl")] == [
         "************1111", "DE****************3001", "*********5678"]
 
 
@@ -282,11 +272,11 @@ def test_unsupported_or_unreadable_input_exits_2(tmp_path: Path, capsys: pytest.
     for name in ("in.txt", "in.parquet", "in.parquet.gz"):
         argv = ["replay", str(tmp_path / name), "--out", str(tmp_path / f"o-{name}"),
                 "--rejects", str(tmp_path / "r.jsonl"), "--workers", "1"]
-        assert run(_parser().parse_args(argv)) == 2, name
+        assert run(batch_parser().parse_args(argv)) == 2, name
         err = capsys.readouterr().err
         assert "Traceback" not in err
         assert name in err
-    assert run(_parser().parse_args(["synth", "--rows", "3", "--seed", "1", "--out",
+    assert run(batch_parser().parse_args(["synth", "--rows", "3", "--seed", "1", "--out",
                                      str(tmp_path / "s.xml")])) == 2
 
 
@@ -299,7 +289,7 @@ def test_what_if_counts_match_the_two_outputs(tmp_path: Path, capsys: pytest.Cap
     argv = ["replay", str(source), "--out", str(tmp_path / "out"), "--rejects", str(tmp_path / "r.jsonl"),
             "--workers", "1", "--chunk-rows", "1000", "--rules", str(ROOT / "examples" / "custom_pack"),
             "--baseline-rules", "bundled"]
-    assert run(_parser().parse_args(argv)) == 0
+    assert run(batch_parser().parse_args(argv)) == 0
     out = capsys.readouterr().out
     whatif = json.loads((tmp_path / "out" / "_whatif.json").read_text())
     new = read_output(tmp_path / "out").to_pylist()

@@ -3,13 +3,7 @@ once and killed (SIGKILL) mid-run then resumed."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,22 +11,13 @@ import pytest
 
 pytest.importorskip("pyarrow")
 
-from payfix.batch.cli import add_subcommands, run
+from payfix.batch.cli import run
 from payfix.batch.replay import read_output
 from payfix.batch.synth import synth_rows
 
+from .replay_support import batch_parser, kill_replay_after
+
 ROWS, SEED, SHARE, CHUNK = 100_000, 101, 0.05, 5000
-_CLI = ("import sys, argparse\nfrom payfix.batch.cli import add_subcommands, run\n"
-        "p = argparse.ArgumentParser()\nadd_subcommands(p.add_subparsers(dest='command'))\n"
-        "sys.exit(run(p.parse_args(sys.argv[1:])))\n")
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="payfix")
-    add_subcommands(parser.add_subparsers(dest="command", required=True))
-    return parser
-
-
 @pytest.fixture(scope="module")
 def hundred_k(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The 100k-row file, which rows are corrupted and how, and an uninterrupted two-worker replay."""
@@ -46,7 +31,7 @@ def hundred_k(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 kinds[row.row] = row.kind
     argv = ["replay", str(source), "--out", str(root / "out"), "--rejects", str(root / "rejects.jsonl"),
             "--workers", "2", "--chunk-rows", str(CHUNK)]
-    assert run(_parser().parse_args(argv)) == 0
+    assert run(batch_parser().parse_args(argv)) == 0
     return {"root": root, "source": source, "kinds": kinds, "table": read_output(root / "out"),
             "rejects": root / "rejects.jsonl"}
 
@@ -79,24 +64,10 @@ def test_100k_replay_killed_mid_run_and_resumed_gives_the_same_rows(
     out, rejects = tmp_path / "out", tmp_path / "rejects.jsonl"
     args = ["replay", str(hundred_k["source"]), "--out", str(out), "--rejects", str(rejects),
             "--workers", "2", "--chunk-rows", str(CHUNK)]
-    proc = subprocess.Popen([sys.executable, "-c", _CLI, *args], start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    manifest = out / "_manifest.jsonl"
-    deadline = time.monotonic() + 120
-    try:
-        while time.monotonic() < deadline and proc.poll() is None:
-            if manifest.exists() and manifest.read_bytes().count(b"\n") >= 3:
-                break
-            time.sleep(0.02)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the replay finished before it could be killed"
-    committed = manifest.read_bytes().count(b"\n")
+    committed = kill_replay_after(args, out, commits=3, timeout=120)
     assert 3 <= committed < ROWS // CHUNK
     assert not rejects.exists()
-    assert run(_parser().parse_args([*args, "--resume"])) == 0
+    assert run(batch_parser().parse_args([*args, "--resume"])) == 0
     table = read_output(out)
     assert table.equals(hundred_k["table"])
     assert len(set(table.column("row").to_pylist())) == table.num_rows
