@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 
+from stdnum import luhn
+
 __all__ = [
     "mask_account",
     "mask_card",
@@ -44,19 +46,8 @@ def _mask_iban(match: re.Match[str]) -> str:
 _PAN_LIKE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 
 
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def _mask_pan(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group())
-    return "*" * (len(digits) - 4) + digits[-4:] if _luhn_ok(digits) else match.group()
+    return _mask_digits(match) if luhn.is_valid(re.sub(r"\D", "", match.group())) else match.group()
 
 
 def mask_pans(text: str) -> str:
