@@ -138,10 +138,18 @@ def _string_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...
     return [path]
 
 
-def _put(report: Any, path: tuple[Any, ...], value: Any) -> None:
-    for part in path[:-1]:
+def _get(report: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
         report = report[part]
-    report[path[-1]] = value
+    return report
+
+
+def _put(report: Any, path: tuple[Any, ...], value: Any) -> None:
+    parent = _get(report, path[:-1])
+    if isinstance(parent, list) and path[-1] == len(parent):
+        parent.append(value)
+    else:
+        parent[path[-1]] = value
 
 
 EXAMPLE_REPORTS = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(EXAMPLES.glob("*.json"))]
@@ -164,7 +172,8 @@ def test_card_numbers_in_any_field_never_come_back_unmasked(
     path = data.draw(st.sampled_from(paths), label="field")
     how = data.draw(st.sampled_from(["replace", "add", "number"]), label="how")
     if how == "add" and len(path) > 1:
-        path = (*path[:-1], "note")
+        # A new key beside the field, or a new item after it when the field sits in a list.
+        path = (*path[:-1], len(_get(report, path[:-1])) if isinstance(path[-1], int) else "note")
     _put(report, path, int(pan) if how == "number" else written)
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="payfix"):
