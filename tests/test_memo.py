@@ -84,3 +84,34 @@ def test_locale_chains_stay_bounded_whatever_locales_callers_send() -> None:
         for n in range(20):
             assert tiny.diagnose(report, locale=f"xx-{n}").locale == "en"
         assert len(tiny._chains) <= 4
+
+
+@_SETTINGS
+@given(st.one_of(reports(), st.sampled_from(
+           [json.loads(p.read_text(encoding="utf-8")) for p in sorted(EXAMPLES.glob("*.json"))])),
+       st.sampled_from(["agent", "customer"]))
+def test_outline_equals_the_full_diagnosis_reduced(shared: Diagnoser, report: dict[str, Any],
+                                                  audience: str) -> None:
+    """`outline` (the replay's path: no wording, no hand-off) gives exactly the figures of the full
+    diagnosis for the same audience: remedies the audience sees and their order, reason and code
+    as that audience may see them, retry verdict, escalation codes, fee."""
+    outline = shared.outline(report, audience=audience)  # type: ignore[arg-type]
+    full = shared.diagnose(report, audience=audience)  # type: ignore[arg-type]
+    assert outline == diagnoser.Outline.of(full)
+    if audience == "customer" and not full.failure.customer_safe:
+        assert outline.code is None
+        assert outline.reason == "declined"
+
+
+def test_outline_rejects_what_diagnose_rejects(shared: Diagnoser) -> None:
+    """An invalid report raises the same typed problems through `outline` as through `diagnose`."""
+    from payfix.errors import InvalidReportError
+
+    bad = {"attempt": {"id": "x", "kind": "lunch", "amount": {"value": "1.001", "currency": "EUR"}}}
+    problems = []
+    for call in (shared.diagnose, shared.outline):
+        with pytest.raises(InvalidReportError) as caught:
+            call(bad)
+        problems.append([(p.type, p.loc) for p in caught.value.problems])
+    assert problems[0] == problems[1]
+    assert problems[0]

@@ -321,3 +321,41 @@ def test_recycled_workers_give_the_same_output(tmp_path: Path, monkeypatch: pyte
     assert (summary.chunks, summary.rows_in) == (4, 400)
     assert read_output(tmp_path / "two").equals(read_output(tmp_path / "one"))
     assert (tmp_path / "r2.jsonl").read_bytes() == (tmp_path / "r1.jsonl").read_bytes()
+
+
+_CELLS = st.one_of(st.none(), st.just(""), st.just("  "), st.just("not json ["),
+                   st.just('["network.reconnect"]'), st.just("12.5"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), rows=st.integers(1, 12), data=st.data())
+def test_column_wise_reading_gives_each_row_its_record_to_report(seed: int, rows: int,
+                                                                 data: st.DataObject) -> None:
+    """The whole-table reader inside diagnose_table builds, for every row, exactly the report (or
+    the problems) record_to_report builds from that row alone, whatever the column order (the
+    attempt's currency first or last), with mostly-null, all-null, blank, NaN, bad-JSON and
+    unknown columns."""
+    from payfix.batch.columns import _flat_reports
+    from payfix.errors import InvalidReportError
+
+    records = [row.record for row in synth_rows(rows, seed)]
+    names = list(FLAT_COLUMNS)
+    for record in records:  # overwrite a few cells with awkward values
+        for name in data.draw(st.lists(st.sampled_from(names), max_size=4), label="cells"):
+            record[name] = data.draw(_CELLS, label=name)
+        if data.draw(st.booleans(), label="unknown column"):
+            record["tip"] = data.draw(st.one_of(st.none(), st.just("1.00")), label="tip")
+    if data.draw(st.booleans(), label="a float column"):  # Parquet numbers: NaN means absent
+        for record in records:
+            record["device_packet_loss_pct"] = data.draw(
+                st.sampled_from([None, float("nan"), 1.5, 0.1]), label="loss")
+    columns = sorted({name for record in records for name in record})
+    order = data.draw(st.permutations(columns), label="order")
+    table = pa.table({name: [record.get(name) for record in records] for name in order})
+    expected: list[object] = []
+    for record in table.to_pylist():
+        try:
+            expected.append(record_to_report(record))
+        except InvalidReportError as error:
+            expected.append(list(error.problems))
+    assert _flat_reports(table) == expected

@@ -18,6 +18,8 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -56,7 +58,7 @@ from payfix.present import (
 from payfix.ranking import ScoredRemedy, rank
 from payfix.retry import retry_advice
 
-__all__ = ["Diagnoser", "diagnose"]
+__all__ = ["Diagnoser", "Outline", "diagnose"]
 
 
 class Diagnoser:
@@ -123,6 +125,43 @@ class Diagnoser:
         return self._build(parsed, facts, priced, found, fired_ids, locale or self.locale,
                            audience or self.audience)
 
+    def outline(self, report: ReportInput, *, audience: Audience | None = None) -> Outline:
+        """What :meth:`diagnose` answers for ``report``, reduced to the figures a replay keeps
+        (:class:`Outline`), without wording remedies, building the hand-off or the models: the
+        same steps up to the ranking, so ``outline(r) == Outline.of(diagnose(r))`` always.
+
+        Raises:
+            InvalidReportError: the report is invalid; ``problems`` lists every field at fault.
+
+        Example:
+            >>> d = Diagnoser(engine="compiled")
+            >>> report = {"attempt": {"id": "a4", "at": "2026-03-01T10:00:00Z", "kind": "purchase",
+            ...                       "amount": {"value": "25.00", "currency": "EUR"},
+            ...                       "method": {"type": "wallet_balance"}},
+            ...           "device": {"online": False}}
+            >>> d.outline(report).remedies[0] == d.diagnose(report).remedies[0].id
+            True
+        """
+        parsed = parse_report(report)
+        priced = price(parsed, self.pack)
+        processor = parsed.attempt.processor
+        found = lookup_failure(processor, self.pack) if processor is not None else None
+        facts = derive_facts(parsed, self.pack, priced, found)
+        fired_ids = self.engine.evaluate(facts)
+        audience = audience or self.audience
+        agent = audience == "agent"
+        _, ranked, reasons = self._outcome(fired_ids)
+        safe = bool(facts.get("failure.customer_safe", True))
+        scheme, code, reason = _failure_words(facts, agent, safe)
+        return Outline(
+            attempt_id=mask_pans(parsed.attempt.id),
+            remedies=tuple(s.remedy.id for s in ranked if visible_to(s.remedy, audience)),
+            reason=reason, retry=retry_advice(parsed, self.pack, agent or safe, found).verdict,
+            escalate=bool(reasons),
+            escalation_codes=tuple(self._escalation_code(r, agent, safe) for r in reasons),
+            fee=None if priced is None else priced.quote.fee, scheme=scheme, code=code,
+            engine=self.engine.name)
+
     def diagnose_many(self, reports: Iterable[ReportInput], *, locale: str | None = None,
                       audience: Audience | None = None) -> Iterator[Diagnosis]:
         """Diagnose each report in turn (lazily); an invalid one raises when it is reached."""
@@ -151,7 +190,7 @@ class Diagnoser:
                                                     currency, others))
         safe = bool(facts.get("failure.customer_safe", True))
         escalations = tuple(
-            EscalationReason(code=r.code if agent else self._customer_code(r, safe),
+            EscalationReason(code=self._escalation_code(r, agent, safe),
                              rule_id=r.rule_id if agent else None,
                              priority=r.policy.priority,
                              after_seconds=r.policy.after_s)
@@ -210,9 +249,12 @@ class Diagnoser:
             _remember(self._worded, key, worded)
         return worded
 
-    def _customer_code(self, raised: Raised, safe: bool) -> str:
-        """What a customer sees for an escalation reason: the policy's ``customer_code`` if set;
-        ``needs_review`` when the reason came from a processor code that is not customer-safe."""
+    def _escalation_code(self, raised: Raised, agent: bool, safe: bool) -> str:
+        """An escalation reason's code as ``agent`` or a customer sees it. A customer sees the
+        policy's ``customer_code`` if set; ``needs_review`` when the reason came from a processor
+        code that is not customer-safe."""
+        if agent:
+            return raised.code
         if raised.policy.customer_code is not None:
             return raised.policy.customer_code
         rule = self._rules.get(raised.rule_id or "")
@@ -225,14 +267,69 @@ class Diagnoser:
         source = None
         if agent and found is not None and found.entry is not None:
             source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
-        reason = str(facts.get("failure.reason", "unknown"))
-        if not agent and not safe:
-            reason = "declined"
-        code = facts.get("failure.code")
-        return Failure(scheme=_str(facts.get("failure.scheme")), field=_str(facts.get("failure.field")),
-                       code=_str(code) if agent or safe else None, reason=reason,
-                       known=bool(facts.get("failure.known", False)), customer_safe=safe,
-                       source=source)
+        scheme, code, reason = _failure_words(facts, agent, safe)
+        return Failure(scheme=scheme, field=_str(facts.get("failure.field")), code=code,
+                       reason=reason, known=bool(facts.get("failure.known", False)),
+                       customer_safe=safe, source=source)
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """A diagnosis reduced to what a replay writes per row (:meth:`Diagnoser.outline`): the
+    same values as the :class:`~payfix.models.diagnosis.Diagnosis`, for the same audience.
+
+    Attributes:
+        attempt_id: the attempt id, card numbers masked.
+        remedies: ids of the remedies the audience sees, best first.
+        reason: the failure reason (``declined`` for a customer when the code is not customer-safe).
+        retry: the retry verdict (``now``, ``later``, ``never``, ``hold`` or ``unknown``).
+        escalate: whether a human should take over.
+        escalation_codes: the escalation reasons' codes as the audience sees them.
+        fee: the quoted fee in the attempt's currency, ``None`` without a fee schedule.
+        scheme: the processor's code family, ``None`` without processor codes.
+        code: the processor code (``None`` for a customer when it is not customer-safe).
+        engine: the engine that evaluated the rules.
+
+    Example:
+        >>> Outline.of(Diagnoser(engine="compiled").diagnose({
+        ...     "attempt": {"id": "a5", "at": "2026-03-01T10:00:00Z", "kind": "purchase",
+        ...                 "amount": {"value": "25.00", "currency": "EUR"},
+        ...                 "method": {"type": "wallet_balance"}},
+        ...     "device": {"online": False}})).escalate
+        False
+    """
+
+    attempt_id: str
+    remedies: tuple[str, ...]
+    reason: str
+    retry: str
+    escalate: bool
+    escalation_codes: tuple[str, ...]
+    fee: Decimal | None
+    scheme: str | None
+    code: str | None
+    engine: str
+
+    @classmethod
+    def of(cls, diagnosis: Diagnosis) -> Outline:
+        """The outline of a full diagnosis."""
+        return cls(attempt_id=diagnosis.attempt_id, remedies=tuple(r.id for r in diagnosis.remedies),
+                   reason=diagnosis.failure.reason, retry=diagnosis.retry.verdict,
+                   escalate=diagnosis.escalate,
+                   escalation_codes=tuple(e.code for e in diagnosis.escalation_reasons),
+                   fee=None if diagnosis.fees is None else diagnosis.fees.fee,
+                   scheme=diagnosis.failure.scheme, code=diagnosis.failure.code,
+                   engine=diagnosis.engine)
+
+
+def _failure_words(facts: Facts, agent: bool, safe: bool) -> tuple[str | None, str | None, str]:
+    """The failure's scheme, code and reason as the audience sees them: a customer gets neither
+    the code nor the reason of a code that is not customer-safe."""
+    reason = str(facts.get("failure.reason", "unknown"))
+    if not agent and not safe:
+        reason = "declined"
+    code = facts.get("failure.code")
+    return _str(facts.get("failure.scheme")), _str(code) if agent or safe else None, reason
 
 
 #: Size at which a Diagnoser's memos are cleared (they hold immutable results only).

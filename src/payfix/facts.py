@@ -343,9 +343,10 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts,
 def derive_facts(report: AttemptReport, pack: RulePack,
                  priced: Priced | Literal["auto"] | None = "auto",
                  found: FailureLookup | None = None) -> Facts:
-    """The fact set for ``report`` under ``pack`` (code maps, fee schedules): a pure function,
-    keys sorted. ``priced`` is the report's fee quote when the caller already has it (``None``:
-    no schedule prices it); ``"auto"`` prices the report here. ``found`` is
+    """The fact set for ``report`` under ``pack`` (code maps, fee schedules): a pure function
+    (compare fact sets as mappings; the keys come in no promised order). ``priced`` is the
+    report's fee quote when the caller already has it (``None``: no schedule prices it);
+    ``"auto"`` prices the report here. ``found`` is
     ``lookup_failure(report.attempt.processor, pack)`` when the caller already has it.
 
     Raises:
@@ -384,7 +385,7 @@ def derive_facts(report: AttemptReport, pack: RulePack,
     _device_facts(report, facts)
     _balance_facts(report, priced, facts)
     _failure_facts(report, pack, facts, found)
-    return dict(sorted(facts.items()))
+    return facts
 
 
 def fact_domain(name: str, pack_reasons: tuple[str, ...]) -> tuple[str, ...] | None:

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -113,8 +114,12 @@ VALIDATORS: dict[str, Validator] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def check_identifier(payee_type: str, identifier: str, country: str | None) -> str | None:
-    """Validate ``identifier`` for ``payee_type``; ``None`` if valid or the type has no checker."""
+    """Validate ``identifier`` for ``payee_type``; ``None`` if valid or the type has no checker.
+
+    Remembered for the last 4,096 distinct identifiers (a pure function; a batch meets the same
+    payees again and again, and an IBAN or phone check costs 15-20 µs)."""
     validator = VALIDATORS.get(payee_type)
     if validator is None:
         return None

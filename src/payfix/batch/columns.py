@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from payfix.errors import InvalidReportError, Problem
@@ -133,6 +133,8 @@ _PARENTS: dict[str, tuple[str, ...]] = {name: path[:-1] for name, path in _PATHS
 # money objects whose value has a column but whose currency has none: the attempt's currency
 _MONEY_OBJECTS: tuple[tuple[str, ...], ...] = tuple(
     p[:-1] for p in _PATHS.values() if p[-1] == "value" and p[:-1] != tuple(_MONEY.split(".")))
+_MONEY_PARENTS: frozenset[tuple[str, ...]] = frozenset(_MONEY_OBJECTS)
+_CURRENCY_COLUMN = "attempt_currency"
 
 #: Columns of every result row, in order (see ``docs/batch.md``).
 OUTPUT_COLUMNS: tuple[str, ...] = (
@@ -320,16 +322,40 @@ def _fill_currency(report: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
-def _flat_reports(names: list[str], columns: list[list[Any]], rows: int
-                  ) -> list[dict[str, Any] | list[Problem]]:
-    """:func:`record_to_report` for a whole table, column by column (each cell is looked at once,
-    absent cells cost one test): a report dict per row, or that row's problems."""
+def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
+    """:func:`record_to_report` for a whole Arrow table, column by column: a report dict per row,
+    or that row's problems. Each cell with a value is looked at once; the null cells of a column
+    that is mostly null are skipped by Arrow (a column of nulls costs nothing). The attempt's
+    currency is read first, so a money column takes it as its value is placed."""
+    import pyarrow.compute as pc
+
+    rows = table.num_rows
     reports: list[dict[str, Any]] = [{} for _ in range(rows)]
     problems: dict[int, list[Problem]] = {}
-    for name, values in zip(names, columns, strict=True):
+    currencies: list[Any] = [None] * rows
+    # per parent path, each row's dict at that path once made
+    levels: dict[tuple[str, ...], list[dict[str, Any] | None]] = {}
+    named = sorted(zip(table.schema.names, table.columns, strict=True),
+                   key=lambda pair: pair[0] != _CURRENCY_COLUMN)
+    for name, column in named:
+        nulls = column.null_count
+        if nulls == rows:
+            continue
+        cells: Iterable[tuple[int, Any]]
+        if nulls * 2 > rows:
+            where = pc.indices_nonzero(column.is_valid())
+            cells = zip(where.to_pylist(), column.take(where).to_pylist(), strict=True)
+        else:
+            cells = enumerate(column.to_pylist())
         path = _PATHS.get(name)
+        head, leaf = (path[:-1], path[-1]) if path is not None else ((), "")
+        level = levels.get(head)
+        if level is None:
+            level = levels[head] = [None] * rows
         is_json = name in JSON_COLUMNS
-        for i, value in enumerate(values):
+        is_money = head in _MONEY_PARENTS
+        is_currency = name == _CURRENCY_COLUMN
+        for i, value in cells:
             if value is None:
                 continue
             if value.__class__ is str:
@@ -346,20 +372,27 @@ def _flat_reports(names: list[str], columns: list[list[Any]], rows: int
                 try:
                     value = json.loads(value)
                 except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-                    where = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+                    at = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
                     problems.setdefault(i, []).append(
-                        Problem("json_invalid", (name,), f"column is not valid JSON{where}"))
+                        Problem("json_invalid", (name,), f"column is not valid JSON{at}"))
                     continue
             elif value.__class__ is not str:
                 value = _scalar(value)
-            node = reports[i]
-            for key in path[:-1]:
-                child = node.get(key)
-                if child is None:
-                    child = node[key] = {}
-                node = child
-            node[path[-1]] = value
-    return [problems[i] if i in problems else _fill_currency(report) for i, report in enumerate(reports)]
+            node = level[i]
+            if node is None:
+                node = reports[i]
+                for key in head:
+                    child = node.get(key)
+                    if child is None:
+                        child = node[key] = {}
+                    node = child
+                level[i] = node
+            node[leaf] = value
+            if is_currency:
+                currencies[i] = value
+            elif is_money and currencies[i] is not None:
+                node["currency"] = currencies[i]
+    return [problems.get(i, report) for i, report in enumerate(reports)]
 
 
 def report_to_record(report: Mapping[str, Any]) -> dict[str, Any]:
@@ -443,8 +476,7 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
         columns = [table.column(names.index("report")).to_pylist()]
         names = ["report"]
     else:
-        columns = [table.column(i).to_pylist() for i in range(len(names))]
-        flat = _flat_reports(names, columns, table.num_rows)
+        flat = _flat_reports(table)
         columns = [flat, table.column("attempt_id").to_pylist() if "attempt_id" in names
                    else [None] * table.num_rows]
     out: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS}
@@ -465,31 +497,31 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
                 if isinstance(data, list):
                     raise InvalidReportError("report is invalid", data)
             parsed = parse_report(data)
-            diagnosis = diagnoser.diagnose(parsed)
+            outline = diagnoser.outline(parsed)
         except InvalidReportError as error:
             problems = [_short(p) for p in error.problems]
         except Exception as error:  # one bad row must not stop the batch; it is a reject
             problems = _one("diagnosis_failed", mask_text(f"{type(error).__name__}: {error}"[:500]))
         else:
             attempt = parsed.attempt
-            remedies = [r.id for r in diagnosis.remedies]
+            remedies = outline.remedies
             out["row"].append(row)
-            out["attempt_id"].append(mask_id(diagnosis.attempt_id))
+            out["attempt_id"].append(mask_id(outline.attempt_id))
             out["top_remedy"].append(remedies[0] if remedies else None)
-            out["remedies"].append(remedies)
-            out["failure_reason"].append(diagnosis.failure.reason)
-            out["retry_verdict"].append(diagnosis.retry.verdict)
-            out["escalate"].append(diagnosis.escalate)
-            out["escalation_codes"].append([e.code for e in diagnosis.escalation_reasons])
-            out["fee_total"].append(None if diagnosis.fees is None else str(diagnosis.fees.fee))
+            out["remedies"].append(list(remedies))
+            out["failure_reason"].append(outline.reason)
+            out["retry_verdict"].append(outline.retry)
+            out["escalate"].append(outline.escalate)
+            out["escalation_codes"].append(list(outline.escalation_codes))
+            out["fee_total"].append(None if outline.fee is None else str(outline.fee))
             out["pack_hash"].append(pack_hash)
-            out["engine"].append(diagnosis.engine)
+            out["engine"].append(outline.engine)
             out["kind"].append(attempt.kind)
             out["method"].append(attempt.method.type)
             out["currency"].append(attempt.amount.currency)
             out["amount"].append(str(attempt.amount.value))
-            out["code_family"].append(diagnosis.failure.scheme)
-            out["code"].append(diagnosis.failure.code)
+            out["code_family"].append(outline.scheme)
+            out["code"].append(outline.code)
             continue
         rej_rows.append(row)
         rej_ids.append(mask_id(raw_id))

@@ -42,6 +42,7 @@ Example:
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -176,6 +177,18 @@ def _init_worker(rules: str | None, engine: str, audience: str, baseline: str | 
             None if baseline == BUNDLED else baseline, engine, audience=audience,  # type: ignore[arg-type]
             trace=False)
         _WORKER["key"] = key
+
+
+def _init_pool_worker(rules: str | None, engine: str, audience: str, baseline: str | None) -> None:
+    """A pool worker's start: its diagnosers, then the garbage collector told to leave them be.
+
+    ``gc.freeze()`` moves everything built so far (the pack, the compiled rules, the models'
+    validators) out of the collector's sight, and a larger first-generation threshold makes the
+    collector run less often; a diagnosis's objects are freed by reference counting, so this
+    only saves the scans (about a tenth of a worker's time). The process is the pool's own."""
+    _init_worker(rules, engine, audience, baseline)
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 50)
 
 
 def _to_ipc(table: Any) -> bytes:
@@ -402,7 +415,7 @@ class _Run:
         try:
             if self.workers > 1:
                 pool = multiprocessing.get_context("spawn").Pool(
-                    self.workers, initializer=_init_worker, initargs=self.init,
+                    self.workers, initializer=_init_pool_worker, initargs=self.init,
                     maxtasksperchild=_CHUNKS_PER_WORKER)
             else:
                 _init_worker(*self.init)

@@ -115,8 +115,10 @@ class Money(_Model):
             raise ValueError(
                 f"value {self.value} has more than {exponent} decimal places for {self.currency}"
             )
-        if self.minor > MAX_MINOR:
+        minor = to_minor(self.value, self.currency)
+        if minor > MAX_MINOR:
             raise ValueError(f"value is above the supported maximum of {MAX_MINOR} minor units")
+        self.__dict__["minor"] = minor  # what ``minor`` would compute; filled once, here
         return self
 
     @cached_property
