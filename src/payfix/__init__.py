@@ -19,7 +19,7 @@ Example:
 
 from payfix._version import __version__
 from payfix.codes import CodeInfo, list_codes, lookup_code
-from payfix.diagnoser import Diagnoser, diagnose
+from payfix.diagnoser import Diagnoser, Outline, diagnose
 from payfix.engines import durable_available
 from payfix.errors import (
     CodeLookupError,
@@ -46,6 +46,7 @@ __all__ = [
     "EngineError",
     "EngineUnavailableError",
     "InvalidReportError",
+    "Outline",
     "PayfixError",
     "Problem",
     "RulePack",
