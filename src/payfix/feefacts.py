@@ -64,7 +64,6 @@ def price(report: AttemptReport, pack: RulePack) -> Priced | None:
     if attempt.fee is not None and attempt.fee_schedule is None:
         return None  # the processor stated what it charged; no schedule second-guesses it
     amount, currency, kind = attempt.amount.value, attempt.amount.currency, attempt.kind
-    usage = _usage(report)
     if attempt.fee_schedule is not None:
         schedule = pack.fees.get(attempt.fee_schedule)
         if schedule is None:
@@ -74,9 +73,13 @@ def price(report: AttemptReport, pack: RulePack) -> Priced | None:
                 f"the rule pack has no fee schedule {attempt.fee_schedule!r} (known: {known})")])
         candidates = [schedule]
     else:
-        candidates = [s for _, s in sorted(pack.fees.items())
-                      if s.currency == currency and kind in s.kinds
-                      and (s.fx is not None) == (attempt.fx is not None)]
+        fx = attempt.fx is not None
+        candidates = [s for _, s in sorted((name, s) for name, s in pack.fees.items()
+                                           if s.currency == currency and kind in s.kinds
+                                           and (s.fx is not None) == fx)]
+        if not candidates:
+            return None
+    usage = _usage(report)
     for schedule in candidates:
         try:
             quoted = quote(amount, currency, kind, schedule, usage)

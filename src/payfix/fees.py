@@ -20,7 +20,6 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
-from math import floor
 from pathlib import Path
 
 from payfix._feefiles import (
@@ -80,17 +79,11 @@ def _decimal(value: object, what: str) -> Decimal:
 
 def _minor(value: Decimal, exponent: int, currency: str, what: str) -> int:
     """``value`` in whole minor units (``exponent`` decimals), exactly; more decimals is an error."""
-    sign, digits, exp = _decimal(value, what).as_tuple()
-    coefficient: int = int("".join(map(str, digits)))
-    shift = int(exp) + exponent
-    if shift >= 0:
-        coefficient *= 10**shift
-    else:
-        rest: int
-        coefficient, rest = divmod(coefficient, 10 ** (-shift))
-        if rest:
-            raise FeeError(f"{what} {value} has more than {exponent} decimal places for {currency}")
-    return -coefficient if sign else coefficient
+    numerator, denominator = _decimal(value, what).as_integer_ratio()  # exact, in lowest terms
+    minor, rest = divmod(numerator * 10**exponent, denominator)
+    if rest:
+        raise FeeError(f"{what} {value} has more than {exponent} decimal places for {currency}")
+    return minor
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +170,7 @@ class FeeQuote:
 def _dec(minor: int, exponent: int) -> Decimal:
     """``minor`` minor units as a Decimal with exactly ``exponent`` decimals (``_dec(500, 2)`` is
     ``5.00``); exact at any size, unlike arithmetic under a context precision."""
-    return Decimal((int(minor < 0), tuple(map(int, str(abs(minor)))), -exponent))
+    return Decimal(f"{minor}E-{exponent}")  # a Decimal from text is exact, never context-rounded
 
 
 def _round(value: Fraction, mode: str) -> int:
@@ -409,7 +402,8 @@ def max_sendable(balance: Decimal, currency: str, kind: str, schedule: FeeSchedu
         Decimal('29970.03')
     """
     plan = _plan(schedule, currency, kind, usage)
-    limit = min(MAX_MINOR, max(0, floor(Fraction(_decimal(balance, "balance")) * 10**plan.exponent)))
+    numerator, denominator = _decimal(balance, "balance").as_integer_ratio()
+    limit = min(MAX_MINOR, max(0, numerator * 10**plan.exponent // denominator))  # floor, exactly
     if not plan.on_top:
         return _dec(limit, plan.exponent)
     starts = [s for s in plan.starts() if s <= limit]

@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, timedelta
+from functools import lru_cache
 
 from payfix.facts import Facts
 from payfix.masking import mask_email, mask_identifier, mask_name, mask_pans, mask_phone
 from payfix.models.diagnosis import Handoff, HandoffItem, RetryAdvice, SupportChannel
 from payfix.models.report import AttemptReport
-from payfix.pack import Rule, RulePack
+from payfix.pack import Channel, Rule, RulePack
 from payfix.present import remedy_text
 
 __all__ = ["build_handoff", "reference_id"]
@@ -104,15 +105,14 @@ def _payee(report: AttemptReport) -> str | None:
 
 
 def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reason: bool,
-               retry: RetryAdvice) -> str:
+               retry: RetryAdvice, when: str, method: str, payee: str | None) -> str:
     attempt = report.attempt
-    payee = _payee(report)
     reason = facts.get("failure.reason")
-    when = attempt.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
     text = t["statement"].format(
         kind=t[attempt.kind], amount=f"{attempt.amount.value} {attempt.amount.currency}",
-        method=_method(report, t), payee=t["payee"].format(payee=payee) if payee else "",
-        when=when, reason=t["reason"].format(reason=reason) if reason and show_reason else "")
+        method=method, payee=t["payee"].format(payee=payee) if payee else "",
+        when=when.rpartition(":")[0],
+        reason=t["reason"].format(reason=reason) if reason and show_reason else "")
     if attempt.funds_debited:
         text += t["debited"]
     if attempt.outcome == "unknown":
@@ -130,22 +130,32 @@ def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reas
     return text
 
 
-def _prepare(report: AttemptReport, t: dict[str, str], reference: str) -> tuple[HandoffItem, ...]:
+def _prepare(report: AttemptReport, t: dict[str, str], reference: str, when: str, method: str,
+             payee: str | None) -> tuple[HandoffItem, ...]:
     attempt = report.attempt
-    items = [("reference", reference), ("attempt_id", mask_pans(attempt.id)),
-             ("time", attempt.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")),
-             ("amount", f"{attempt.amount.value} {attempt.amount.currency}"),
-             ("method", _method(report, t))]
-    payee = _payee(report)
+    items = [HandoffItem(key="reference", label=t["reference"], value=reference),
+             HandoffItem(key="attempt_id", label=t["attempt_id"], value=mask_pans(attempt.id)),
+             HandoffItem(key="time", label=t["time"], value=when),
+             HandoffItem(key="amount", label=t["amount"],
+                         value=f"{attempt.amount.value} {attempt.amount.currency}"),
+             HandoffItem(key="method", label=t["method"], value=method)]
     if payee:
-        items.append(("payee_item", payee))
+        items.append(HandoffItem(key="payee", label=t["payee_item"], value=payee))
     account = report.account
     if account is not None and account.email:
-        items.append(("account_email", mask_email(account.email)))
+        items.append(HandoffItem(key="account_email", label=t["account_email"],
+                                 value=mask_email(account.email)))
     if account is not None and account.phone:
-        items.append(("account_phone", mask_phone(account.phone)))
-    return tuple(HandoffItem(key=key.removesuffix("_item"), label=t[key], value=value)
-                 for key, value in items)
+        items.append(HandoffItem(key="account_phone", label=t["account_phone"],
+                                 value=mask_phone(account.phone)))
+    return tuple(items)
+
+
+@lru_cache(maxsize=16)
+def _channels(channels: tuple[Channel, ...]) -> tuple[SupportChannel, ...]:
+    """The pack's official channels as output models (the same for every hand-off of a pack)."""
+    return tuple(SupportChannel(id=c.id, kind=c.kind, address=c.address, hours=c.hours)
+                 for c in channels)
 
 
 def build_handoff(report: AttemptReport, facts: Facts, fired: Sequence[Rule], priority: str,
@@ -167,12 +177,13 @@ def build_handoff(report: AttemptReport, facts: Facts, fired: Sequence[Rule], pr
         f"{rule.id}: {rule.description or rule.when} ["
         + ", ".join(f"{name}={facts.get(name)}" for name in rule.facts) + "]"
         for rule in fired) if agent else ()
-    channels = tuple(SupportChannel(id=c.id, kind=c.kind, address=c.address, hours=c.hours)
-                     for c in pack.settings.channels)
-    not_before = (attempt.at + timedelta(seconds=after_s)).astimezone(UTC).isoformat()
+    at = attempt.at.astimezone(UTC)
+    when = at.strftime("%Y-%m-%d %H:%M:%S")
+    method, payee = _method(report, t), _payee(report)
+    not_before = (at + timedelta(seconds=after_s)).isoformat()
     return Handoff(
         reference=reference, priority=priority,
         when="after" if after_s else "now", not_before=not_before,
-        statement=_statement(report, facts, t, show_reason, retry),
-        prepare=_prepare(report, t, reference), steps_tried=tuple(tried), evidence=evidence,
-        channels=channels, reminder=t["reminder"])
+        statement=_statement(report, facts, t, show_reason, retry, when, method, payee),
+        prepare=_prepare(report, t, reference, when, method, payee), steps_tried=tuple(tried),
+        evidence=evidence, channels=_channels(pack.settings.channels), reminder=t["reminder"])
