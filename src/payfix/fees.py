@@ -80,6 +80,7 @@ def _decimal(value: object, what: str) -> Decimal:
 def _minor(value: Decimal, exponent: int, currency: str, what: str) -> int:
     """``value`` in whole minor units (``exponent`` decimals), exactly; more decimals is an error."""
     numerator, denominator = _decimal(value, what).as_integer_ratio()  # exact, in lowest terms
+    minor: int
     minor, rest = divmod(numerator * 10**exponent, denominator)
     if rest:
         raise FeeError(f"{what} {value} has more than {exponent} decimal places for {currency}")
