@@ -29,19 +29,14 @@ from payfix.escalation import Raised, escalation_reasons, plan
 from payfix.explain import Explainer
 from payfix.facts import Facts, FailureLookup, derive_facts, facts_view, lookup_failure
 from payfix.feefacts import Priced, price
-from payfix.handoff import build_handoff
+from payfix.handoff import handoff_fields
 from payfix.intake import ReportInput, parse_report
 from payfix.loader import load_pack
 from payfix.masking import mask_pans
 from payfix.models.diagnosis import (
     Audience,
     Diagnosis,
-    EscalationReason,
-    Failure,
-    FeeBreakdown,
-    FeeLine,
     RankedRemedy,
-    RuleHit,
 )
 from payfix.models.report import SCHEMA_VERSION, AttemptReport
 from payfix.money import format_minor, from_minor
@@ -189,28 +184,29 @@ class Diagnoser:
                 remedies.append(self._worded_remedy(scored, len(remedies) + 1, chain, agent, facts,
                                                     currency, others))
         safe = bool(facts.get("failure.customer_safe", True))
-        escalations = tuple(
-            EscalationReason(code=self._escalation_code(r, agent, safe),
-                             rule_id=r.rule_id if agent else None,
-                             priority=r.policy.priority,
-                             after_seconds=r.policy.after_s)
-            for r in reasons)
         retry = retry_advice(report, pack, agent or safe, found)
         handoff = None
         if reasons:
             priority, after_s = plan(reasons)
-            handoff = build_handoff(report, facts, fired, priority, after_s, retry, pack, chain,
-                                    agent)
-        hits = tuple(RuleHit(rule_id=r.id, ruleset=r.ruleset, remedy=r.remedy,
-                             confidence=r.confidence, escalate=r.escalate,
-                             facts=facts_view(facts, r.facts)) for r in fired) if agent and self.trace else ()
-        misses = self._explainer.explain(facts, fired_ids) if agent and self.trace else ()
-        return Diagnosis(
-            schema_version=SCHEMA_VERSION, attempt_id=mask_pans(report.attempt.id), audience=audience,
-            locale=chain[0], failure=self._failure(found, facts, agent, safe), remedies=tuple(remedies),
-            escalate=bool(reasons), escalation_reasons=escalations, retry=retry,
-            fees=_breakdown(priced, facts), handoff=handoff,
-            fired=hits, not_fired=misses, pack=self._info, engine=self.engine.name)
+            handoff = handoff_fields(report, facts, fired, priority, after_s, retry, pack, chain,
+                                     agent)
+        trace = agent and self.trace
+        # Sub-models go in as plain fields: one validation builds them all, which costs about a
+        # third of building each model on its own (models already built go in as they are).
+        return Diagnosis.model_validate({
+            "schema_version": SCHEMA_VERSION, "attempt_id": mask_pans(report.attempt.id),
+            "audience": audience, "locale": chain[0], "failure": self._failure(found, facts, agent, safe),
+            "remedies": remedies, "escalate": bool(reasons),
+            "escalation_reasons": [{"code": self._escalation_code(r, agent, safe),
+                                    "rule_id": r.rule_id if agent else None,
+                                    "priority": r.policy.priority, "after_seconds": r.policy.after_s}
+                                   for r in reasons],
+            "retry": retry, "fees": _breakdown(priced, facts), "handoff": handoff,
+            "fired": [{"rule_id": r.id, "ruleset": r.ruleset, "remedy": r.remedy,
+                       "confidence": r.confidence, "escalate": r.escalate,
+                       "facts": facts_view(facts, r.facts)} for r in fired] if trace else (),
+            "not_fired": self._explainer.explain(facts, fired_ids) if trace else (),
+            "pack": self._info, "engine": self.engine.name})
 
     def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
         """The fired rules (pack order), their ranked remedies and the escalation reasons: a pure
@@ -263,14 +259,15 @@ class Diagnoser:
         return raised.code
 
     def _failure(self, found: FailureLookup | None, facts: Facts, agent: bool,
-                 safe: bool) -> Failure:
+                 safe: bool) -> dict[str, object]:
+        """The fields of the diagnosis's :class:`~payfix.models.diagnosis.Failure`."""
         source = None
         if agent and found is not None and found.entry is not None:
             source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
         scheme, code, reason = _failure_words(facts, agent, safe)
-        return Failure(scheme=scheme, field=_str(facts.get("failure.field")), code=code,
-                       reason=reason, known=bool(facts.get("failure.known", False)),
-                       customer_safe=safe, source=source)
+        return {"scheme": scheme, "field": _str(facts.get("failure.field")), "code": code,
+                "reason": reason, "known": bool(facts.get("failure.known", False)),
+                "customer_safe": safe, "source": source}
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,17 +343,18 @@ def _remember(memo: dict[_K, _V], key: _K, value: _V) -> None:
     memo[key] = value
 
 
-def _breakdown(priced: Priced | None, facts: Facts) -> FeeBreakdown | None:
+def _breakdown(priced: Priced | None, facts: Facts) -> dict[str, object] | None:
+    """The fields of the diagnosis's :class:`~payfix.models.diagnosis.FeeBreakdown`."""
     if priced is None:
         return None
     q = priced.quote
     short = facts.get("balance.shortfall_minor")
-    return FeeBreakdown(
-        schedule=q.schedule, currency=q.currency, amount=q.amount,
-        components=tuple(FeeLine(name=c.name, amount=c.amount) for c in q.components),
-        fee=q.fee, debited=q.debited, received=q.received, received_currency=q.received_currency,
-        max_sendable=priced.max_sendable,
-        shortfall=None if short is None else from_minor(int(short), q.currency))
+    return {
+        "schedule": q.schedule, "currency": q.currency, "amount": q.amount,
+        "components": [{"name": c.name, "amount": c.amount} for c in q.components],
+        "fee": q.fee, "debited": q.debited, "received": q.received,
+        "received_currency": q.received_currency, "max_sendable": priced.max_sendable,
+        "shortfall": None if short is None else from_minor(int(short), q.currency)}
 
 
 def _str(value: object) -> str | None:

@@ -20,12 +20,12 @@ from functools import lru_cache
 
 from payfix.facts import Facts
 from payfix.masking import mask_email, mask_identifier, mask_name, mask_pans, mask_phone
-from payfix.models.diagnosis import Handoff, HandoffItem, RetryAdvice, SupportChannel
+from payfix.models.diagnosis import Handoff, RetryAdvice, SupportChannel
 from payfix.models.report import AttemptReport
 from payfix.pack import Channel, Rule, RulePack
 from payfix.present import remedy_text
 
-__all__ = ["build_handoff", "reference_id"]
+__all__ = ["build_handoff", "handoff_fields", "reference_id"]
 
 _TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -131,24 +131,20 @@ def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reas
 
 
 def _prepare(report: AttemptReport, t: dict[str, str], reference: str, when: str, method: str,
-             payee: str | None) -> tuple[HandoffItem, ...]:
+             payee: str | None) -> list[dict[str, str]]:
     attempt = report.attempt
-    items = [HandoffItem(key="reference", label=t["reference"], value=reference),
-             HandoffItem(key="attempt_id", label=t["attempt_id"], value=mask_pans(attempt.id)),
-             HandoffItem(key="time", label=t["time"], value=when),
-             HandoffItem(key="amount", label=t["amount"],
-                         value=f"{attempt.amount.value} {attempt.amount.currency}"),
-             HandoffItem(key="method", label=t["method"], value=method)]
+    items = [("reference", "reference", reference), ("attempt_id", "attempt_id", mask_pans(attempt.id)),
+             ("time", "time", when),
+             ("amount", "amount", f"{attempt.amount.value} {attempt.amount.currency}"),
+             ("method", "method", method)]
     if payee:
-        items.append(HandoffItem(key="payee", label=t["payee_item"], value=payee))
+        items.append(("payee", "payee_item", payee))
     account = report.account
     if account is not None and account.email:
-        items.append(HandoffItem(key="account_email", label=t["account_email"],
-                                 value=mask_email(account.email)))
+        items.append(("account_email", "account_email", mask_email(account.email)))
     if account is not None and account.phone:
-        items.append(HandoffItem(key="account_phone", label=t["account_phone"],
-                                 value=mask_phone(account.phone)))
-    return tuple(items)
+        items.append(("account_phone", "account_phone", mask_phone(account.phone)))
+    return [{"key": key, "label": t[label], "value": value} for key, label, value in items]
 
 
 @lru_cache(maxsize=16)
@@ -162,6 +158,15 @@ def build_handoff(report: AttemptReport, facts: Facts, fired: Sequence[Rule], pr
                   after_s: int, retry: RetryAdvice, pack: RulePack, chain: Sequence[str],
                   agent: bool) -> Handoff:
     """The hand-off packet for an escalating diagnosis, in the first locale of ``chain`` known."""
+    return Handoff.model_validate(handoff_fields(report, facts, fired, priority, after_s, retry,
+                                                 pack, chain, agent))
+
+
+def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], priority: str,
+                   after_s: int, retry: RetryAdvice, pack: RulePack, chain: Sequence[str],
+                   agent: bool) -> dict[str, object]:
+    """The fields of :func:`build_handoff`'s packet, for a caller that validates them as part of
+    a larger model."""
     t = _texts(chain)
     attempt = report.attempt
     reference = reference_id(attempt.id, attempt.at.isoformat(), pack.hash)
@@ -173,17 +178,16 @@ def build_handoff(report: AttemptReport, facts: Facts, fired: Sequence[Rule], pr
     same = int(facts.get("history.same_code_failures", 0))
     if same:
         tried.append(t["tried_history"].format(n=same))
-    evidence = tuple(
+    evidence = [
         f"{rule.id}: {rule.description or rule.when} ["
         + ", ".join(f"{name}={facts.get(name)}" for name in rule.facts) + "]"
-        for rule in fired) if agent else ()
+        for rule in fired] if agent else []
     at = attempt.at.astimezone(UTC)
     when = at.strftime("%Y-%m-%d %H:%M:%S")
     method, payee = _method(report, t), _payee(report)
-    not_before = (at + timedelta(seconds=after_s)).isoformat()
-    return Handoff(
-        reference=reference, priority=priority,
-        when="after" if after_s else "now", not_before=not_before,
-        statement=_statement(report, facts, t, show_reason, retry, when, method, payee),
-        prepare=_prepare(report, t, reference, when, method, payee), steps_tried=tuple(tried),
-        evidence=evidence, channels=_channels(pack.settings.channels), reminder=t["reminder"])
+    return {
+        "reference": reference, "priority": priority, "when": "after" if after_s else "now",
+        "not_before": (at + timedelta(seconds=after_s)).isoformat(),
+        "statement": _statement(report, facts, t, show_reason, retry, when, method, payee),
+        "prepare": _prepare(report, t, reference, when, method, payee), "steps_tried": tried,
+        "evidence": evidence, "channels": _channels(pack.settings.channels), "reminder": t["reminder"]}
