@@ -51,7 +51,7 @@ from payfix.present import (
     visible_to,
 )
 from payfix.ranking import ScoredRemedy, rank
-from payfix.retry import retry_advice
+from payfix.retry import retry_fields
 
 __all__ = ["Diagnoser", "Outline", "diagnose"]
 
@@ -100,6 +100,7 @@ class Diagnoser:
         self._outcomes: dict[frozenset[str], _Outcome] = {}
         self._worded: dict[tuple[object, ...], RankedRemedy] = {}
         self._chains: dict[str, tuple[str, ...]] = {}
+        self._shown: dict[tuple[frozenset[str], str, bool], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.locale = locale or self.pack.settings.default_locale
         self.audience: Audience = audience
         self.trace = trace
@@ -145,15 +146,19 @@ class Diagnoser:
         fired_ids = self.engine.evaluate(facts)
         audience = audience or self.audience
         agent = audience == "agent"
-        _, ranked, reasons = self._outcome(fired_ids)
         safe = bool(facts.get("failure.customer_safe", True))
+        key = (fired_ids, audience, safe)
+        shown = self._shown.get(key)
+        if shown is None:  # what the audience sees of the outcome: a function of the key alone
+            _, ranked, reasons = self._outcome(fired_ids)
+            shown = (tuple(s.remedy.id for s in ranked if visible_to(s.remedy, audience)),
+                     tuple(self._escalation_code(r, agent, safe) for r in reasons))
+            _remember(self._shown, key, shown)
         scheme, code, reason = _failure_words(facts, agent, safe)
         return Outline(
-            attempt_id=mask_pans(parsed.attempt.id),
-            remedies=tuple(s.remedy.id for s in ranked if visible_to(s.remedy, audience)),
-            reason=reason, retry=retry_advice(parsed, self.pack, agent or safe, found).verdict,
-            escalate=bool(reasons),
-            escalation_codes=tuple(self._escalation_code(r, agent, safe) for r in reasons),
+            attempt_id=mask_pans(parsed.attempt.id), remedies=shown[0], reason=reason,
+            retry=retry_fields(parsed, self.pack, agent or safe, found)["verdict"],
+            escalate=bool(shown[1]), escalation_codes=shown[1],
             fee=None if priced is None else priced.quote.fee, scheme=scheme, code=code,
             engine=self.engine.name)
 
@@ -184,12 +189,12 @@ class Diagnoser:
                 remedies.append(self._worded_remedy(scored, len(remedies) + 1, chain, agent, facts,
                                                     currency, others))
         safe = bool(facts.get("failure.customer_safe", True))
-        retry = retry_advice(report, pack, agent or safe, found)
+        retry = retry_fields(report, pack, agent or safe, found)
         handoff = None
         if reasons:
             priority, after_s = plan(reasons)
-            handoff = handoff_fields(report, facts, fired, priority, after_s, retry, pack, chain,
-                                     agent)
+            handoff = handoff_fields(report, facts, fired, priority, after_s, retry["verdict"], pack,
+                                     chain, agent)
         trace = agent and self.trace
         # Sub-models go in as plain fields: one validation builds them all, which costs about a
         # third of building each model on its own (models already built go in as they are).

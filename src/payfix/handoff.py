@@ -105,7 +105,7 @@ def _payee(report: AttemptReport) -> str | None:
 
 
 def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reason: bool,
-               retry: RetryAdvice, when: str, method: str, payee: str | None) -> str:
+               verdict: str, when: str, method: str, payee: str | None) -> str:
     attempt = report.attempt
     reason = facts.get("failure.reason")
     text = t["statement"].format(
@@ -123,10 +123,10 @@ def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reas
     failures = int(facts.get("history.failures_24h", 0))
     if failures:
         text += t["history"].format(n=failures)
-    if retry.verdict == "hold":
+    if verdict == "hold":
         text += t["hold"]
-    elif retry.verdict != "unknown":
-        text += t["retry"].format(verdict=t[f"verdict_{retry.verdict}"])
+    elif verdict != "unknown":
+        text += t["retry"].format(verdict=t[f"verdict_{verdict}"])
     return text
 
 
@@ -158,15 +158,15 @@ def build_handoff(report: AttemptReport, facts: Facts, fired: Sequence[Rule], pr
                   after_s: int, retry: RetryAdvice, pack: RulePack, chain: Sequence[str],
                   agent: bool) -> Handoff:
     """The hand-off packet for an escalating diagnosis, in the first locale of ``chain`` known."""
-    return Handoff.model_validate(handoff_fields(report, facts, fired, priority, after_s, retry,
-                                                 pack, chain, agent))
+    return Handoff.model_validate(handoff_fields(report, facts, fired, priority, after_s,
+                                                 retry.verdict, pack, chain, agent))
 
 
 def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], priority: str,
-                   after_s: int, retry: RetryAdvice, pack: RulePack, chain: Sequence[str],
+                   after_s: int, verdict: str, pack: RulePack, chain: Sequence[str],
                    agent: bool) -> dict[str, object]:
-    """The fields of :func:`build_handoff`'s packet, for a caller that validates them as part of
-    a larger model."""
+    """The fields of :func:`build_handoff`'s packet (``verdict``: the retry advice's), for a
+    caller that validates them as part of a larger model."""
     t = _texts(chain)
     attempt = report.attempt
     reference = reference_id(attempt.id, attempt.at.isoformat(), pack.hash)
@@ -188,6 +188,6 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
     return {
         "reference": reference, "priority": priority, "when": "after" if after_s else "now",
         "not_before": (at + timedelta(seconds=after_s)).isoformat(),
-        "statement": _statement(report, facts, t, show_reason, retry, when, method, payee),
+        "statement": _statement(report, facts, t, show_reason, verdict, when, method, payee),
         "prepare": _prepare(report, t, reference, when, method, payee), "steps_tried": tried,
         "evidence": evidence, "channels": _channels(pack.settings.channels), "reminder": t["reminder"]}

@@ -30,13 +30,14 @@ Example:
 from __future__ import annotations
 
 from datetime import UTC, timedelta
+from typing import Any
 
 from payfix.facts import FailureLookup, lookup_failure
 from payfix.models.diagnosis import RetryAdvice
 from payfix.models.report import AttemptReport
 from payfix.pack import CodeEntry, RulePack
 
-__all__ = ["STRICTNESS", "retry_advice"]
+__all__ = ["STRICTNESS", "retry_advice", "retry_fields"]
 
 STRICTNESS = {"unknown": 0, "now": 1, "later": 2, "never": 3}
 _UPDATE = frozenset({"incorrect_cvc", "invalid_expiry", "expired_card", "update_card_details",
@@ -74,18 +75,25 @@ def retry_advice(report: AttemptReport, pack: RulePack, show_code: bool,
                  found: FailureLookup | None = None) -> RetryAdvice:
     """The retry advice for ``report``; ``basis`` names codes only when ``show_code`` allows.
     ``found`` is the code-map verdict when the caller already looked it up."""
+    return RetryAdvice.model_validate(retry_fields(report, pack, show_code, found))
+
+
+def retry_fields(report: AttemptReport, pack: RulePack, show_code: bool,
+                 found: FailureLookup | None = None) -> dict[str, Any]:
+    """The fields of :func:`retry_advice`'s answer, for a caller that validates them as part of a
+    larger model or needs only the verdict."""
     attempt = report.attempt
     if attempt.funds_debited or attempt.outcome == "unknown":
         held = "funds_debited" if attempt.funds_debited else "outcome_unknown"
-        return RetryAdvice(verdict="hold", wait_seconds=None, basis=held, how="query_first",
-                           not_before=None, attempts_left=None)
+        return {"verdict": "hold", "wait_seconds": None, "basis": held, "how": "query_first",
+                "not_before": None, "attempts_left": None}
     processor = attempt.processor
     if found is None and processor is not None:
         found = lookup_failure(processor, pack)
     if found is None or found.entry is None:
         basis = f"{found.scheme}:{found.code}" if found is not None and found.code else None
-        return RetryAdvice(verdict="unknown", wait_seconds=None, basis=basis if show_code else None,
-                           how=None, not_before=None, attempts_left=None)
+        return {"verdict": "unknown", "wait_seconds": None, "basis": basis if show_code else None,
+                "how": None, "not_before": None, "attempts_left": None}
     entry = found.entry
     verdict, wait = entry.retry, entry.wait_s or 0
     bases = [f"{found.scheme}:{found.code}"]
@@ -131,6 +139,6 @@ def retry_advice(report: AttemptReport, pack: RulePack, show_code: bool,
     how = _how(entry, verdict, attempt.initiator)
     if entry.reason in _STEP_UP and attempt.initiator == "merchant":
         how = "bring_payer_on_session"
-    return RetryAdvice(verdict=verdict, wait_seconds=waiting,
-                       basis=", ".join(bases) if show_code else None, how=how,
-                       not_before=not_before, attempts_left=left)
+    return {"verdict": verdict, "wait_seconds": waiting,
+            "basis": ", ".join(bases) if show_code else None, "how": how,
+            "not_before": not_before, "attempts_left": left}

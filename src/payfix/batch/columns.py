@@ -333,8 +333,17 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
     reports: list[dict[str, Any]] = [{} for _ in range(rows)]
     problems: dict[int, list[Problem]] = {}
     currencies: list[Any] = [None] * rows
-    # per parent path, each row's dict at that path once made
-    levels: dict[tuple[str, ...], list[dict[str, Any] | None]] = {}
+    # per path of a nested object, each row's dict at that path once made
+    levels: dict[tuple[str, ...], list[Any]] = {(): reports}
+
+    def node_at(i: int, head: tuple[str, ...]) -> dict[str, Any]:
+        parent = levels[head[:-1]][i]
+        if parent is None:
+            parent = node_at(i, head[:-1])
+        node: dict[str, Any] = {}
+        parent[head[-1]] = levels[head][i] = node
+        return node
+
     named = sorted(zip(table.schema.names, table.columns, strict=True),
                    key=lambda pair: pair[0] != _CURRENCY_COLUMN)
     for name, column in named:
@@ -349,12 +358,22 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
             cells = enumerate(column.to_pylist())
         path = _PATHS.get(name)
         head, leaf = (path[:-1], path[-1]) if path is not None else ((), "")
-        level = levels.get(head)
-        if level is None:
-            level = levels[head] = [None] * rows
+        for depth in range(1, len(head) + 1):
+            if head[:depth] not in levels:
+                levels[head[:depth]] = [None] * rows
+        level = levels[head]
         is_json = name in JSON_COLUMNS
         is_money = head in _MONEY_PARENTS
         is_currency = name == _CURRENCY_COLUMN
+        if path is not None and not (is_json or is_money or is_currency) and _is_text(column.type):
+            # the common case, a text column placed as it is: only blank cells to leave out
+            for i, value in cells:
+                if value and not value.isspace():
+                    node = level[i]
+                    if node is None:
+                        node = node_at(i, head)
+                    node[leaf] = value
+            continue
         for i, value in cells:
             if value is None:
                 continue
@@ -380,19 +399,19 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
                 value = _scalar(value)
             node = level[i]
             if node is None:
-                node = reports[i]
-                for key in head:
-                    child = node.get(key)
-                    if child is None:
-                        child = node[key] = {}
-                    node = child
-                level[i] = node
+                node = node_at(i, head)
             node[leaf] = value
             if is_currency:
                 currencies[i] = value
             elif is_money and currencies[i] is not None:
                 node["currency"] = currencies[i]
     return [problems.get(i, report) for i, report in enumerate(reports)]
+
+
+def _is_text(kind: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
 def report_to_record(report: Mapping[str, Any]) -> dict[str, Any]:
@@ -479,7 +498,7 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
         flat = _flat_reports(table)
         columns = [flat, table.column("attempt_id").to_pylist() if "attempt_id" in names
                    else [None] * table.num_rows]
-    out: dict[str, list[Any]] = {name: [] for name in OUTPUT_COLUMNS}
+    done: list[tuple[Any, ...]] = []  # one tuple per result row, in OUTPUT_COLUMNS order
     rej_rows: list[int] = []
     rej_ids: list[str | None] = []
     rej_problems: list[str] = []
@@ -505,28 +524,21 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
         else:
             attempt = parsed.attempt
             remedies = outline.remedies
-            out["row"].append(row)
-            out["attempt_id"].append(mask_id(outline.attempt_id))
-            out["top_remedy"].append(remedies[0] if remedies else None)
-            out["remedies"].append(list(remedies))
-            out["failure_reason"].append(outline.reason)
-            out["retry_verdict"].append(outline.retry)
-            out["escalate"].append(outline.escalate)
-            out["escalation_codes"].append(list(outline.escalation_codes))
-            out["fee_total"].append(None if outline.fee is None else str(outline.fee))
-            out["pack_hash"].append(pack_hash)
-            out["engine"].append(outline.engine)
-            out["kind"].append(attempt.kind)
-            out["method"].append(attempt.method.type)
-            out["currency"].append(attempt.amount.currency)
-            out["amount"].append(str(attempt.amount.value))
-            out["code_family"].append(outline.scheme)
-            out["code"].append(outline.code)
+            done.append((
+                row, mask_id(outline.attempt_id), remedies[0] if remedies else None, remedies,
+                outline.reason, outline.retry, outline.escalate, outline.escalation_codes,
+                None if outline.fee is None else str(outline.fee), pack_hash, outline.engine,
+                attempt.kind, attempt.method.type, attempt.amount.currency,
+                str(attempt.amount.value), outline.scheme, outline.code))
             continue
         rej_rows.append(row)
         rej_ids.append(mask_id(raw_id))
         rej_problems.append(_problems_json(problems))
-    results = pa.table(out, schema=output_schema())
+    schema = output_schema()
+    if done:
+        results = pa.table(dict(zip(OUTPUT_COLUMNS, zip(*done, strict=True), strict=True)), schema=schema)
+    else:
+        results = schema.empty_table()
     rejects = pa.table({"row": rej_rows, "attempt_id": rej_ids, "problems": rej_problems},
                        schema=reject_schema())
     return results, rejects

@@ -46,12 +46,13 @@ import gc
 import json
 import multiprocessing
 import os
+import pickle
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from payfix.batch.columns import OUTPUT_COLUMNS, diagnose_table, output_schema
 from payfix.batch.parts import (
@@ -66,6 +67,9 @@ from payfix.batch.parts import (
     write_atomic,
 )
 from payfix.batch.sources import Chunk, input_format, read_chunks
+
+if TYPE_CHECKING:
+    from payfix.pack import RulePack
 
 __all__ = [
     "BUNDLED",
@@ -165,28 +169,29 @@ class _Task:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(rules: str | None, engine: str, audience: str, baseline: str | None) -> None:
+def _init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None) -> None:
+    """Build this process's diagnosers from the packs the replay loaded and checked (pickled:
+    a worker reads no rule files and spends no time on YAML)."""
     from payfix.diagnoser import Diagnoser
 
-    key = (rules, engine, audience, baseline)
+    key = (pack, engine, audience, baseline)
     if _WORKER.get("key") != key:
         # The output keeps outcomes only: no trace of fired and unfired rules is built.
-        _WORKER["diagnoser"] = Diagnoser(rules, engine, audience=audience,  # type: ignore[arg-type]
-                                         trace=False)
+        _WORKER["diagnoser"] = Diagnoser(pickle.loads(pack), engine,
+                                         audience=audience, trace=False)  # type: ignore[arg-type]
         _WORKER["baseline"] = None if baseline is None else Diagnoser(
-            None if baseline == BUNDLED else baseline, engine, audience=audience,  # type: ignore[arg-type]
-            trace=False)
+            pickle.loads(baseline), engine, audience=audience, trace=False)  # type: ignore[arg-type]
         _WORKER["key"] = key
 
 
-def _init_pool_worker(rules: str | None, engine: str, audience: str, baseline: str | None) -> None:
+def _init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None) -> None:
     """A pool worker's start: its diagnosers, then the garbage collector told to leave them be.
 
     ``gc.freeze()`` moves everything built so far (the pack, the compiled rules, the models'
     validators) out of the collector's sight, and a larger first-generation threshold makes the
     collector run less often; a diagnosis's objects are freed by reference counting, so this
     only saves the scans (about a tenth of a worker's time). The process is the pool's own."""
-    _init_worker(rules, engine, audience, baseline)
+    _init_worker(pack, engine, audience, baseline)
     gc.freeze()
     gc.set_threshold(20_000, 20, 50)
 
@@ -289,10 +294,10 @@ def read_output(out: str | Path, *, baseline: bool = False) -> Any:
     return pa.concat_tables(tables) if tables else output_schema().empty_table()
 
 
-def _pack_hash(rules: Path | str | None) -> str:
+def _load(rules: Path | str | None) -> RulePack:
     from payfix.loader import load_pack
 
-    return load_pack(None if rules in (None, BUNDLED) else rules).hash
+    return load_pack(None if rules in (None, BUNDLED) else rules)
 
 
 def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine: str = "compiled",
@@ -336,10 +341,11 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
             raise FileNotFoundError(f"cannot read input {path}")
         input_format(path)
     out, rejects = Path(out), Path(rejects)
+    pack, base = _load(rules), None if baseline is None else _load(baseline)
     job = {"format": _JOB_FORMAT, "inputs": [str(p.resolve()) for p in inputs],
            "sizes": [p.stat().st_size for p in inputs], "chunk_rows": chunk_rows, "engine": engine,
-           "audience": audience, "pack_hash": _pack_hash(rules), "output_format": output_format,
-           "baseline_hash": None if baseline is None else _pack_hash(baseline)}
+           "audience": audience, "pack_hash": pack.hash, "output_format": output_format,
+           "baseline_hash": None if base is None else base.hash}
     (out / REJECTS_DIR).mkdir(parents=True, exist_ok=True)
     job_path = out / _JOB
     committed: dict[int, dict[str, Any]] = {}
@@ -356,8 +362,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
     # drop a torn tail so the next append starts on a fresh line
     write_atomic(out / MANIFEST, "".join(json.dumps(committed[c]) + "\n" for c in sorted(committed)))
     return _Run(inputs, out, rejects, workers, chunk_rows, progress, committed, output_format,
-                (None if rules is None else str(rules), engine, audience,
-                 None if baseline is None else str(baseline))).run()
+                (pickle.dumps(pack), engine, audience,
+                 None if base is None else pickle.dumps(base))).run()
 
 
 class _Run:
@@ -365,7 +371,7 @@ class _Run:
 
     def __init__(self, inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_rows: int,
                  progress: Callable[[Progress], None] | None, committed: dict[int, dict[str, Any]],
-                 output_format: str, init: tuple[str | None, str, str, str | None]) -> None:
+                 output_format: str, init: tuple[bytes, str, str, bytes | None]) -> None:
         self.inputs, self.out, self.rejects = inputs, out, rejects
         self.workers, self.chunk_rows, self.progress = workers, chunk_rows, progress
         self.committed, self.output_format, self.init = committed, output_format, init
