@@ -207,6 +207,8 @@ def _payee_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
             own = account.email if payee.type == "email" else account.phone
             if own is not None:
                 facts["payee.is_payer"] = _same_contact(payee.type, payee.identifier, own)
+    if not payee.previous_amounts:
+        return
     amount = report.attempt.amount
     earlier = sorted(m.minor for m in payee.previous_amounts if m.currency == amount.currency)
     median = earlier[(len(earlier) - 1) // 2] if earlier else 0  # the lower median: an integer
@@ -250,7 +252,8 @@ def _device_facts(report: AttemptReport, facts: Facts) -> None:
         facts["device.country_mismatch"] = device.network_country != account_country
     _put(facts, "device.latency_ms", device.latency_ms)
     if device.packet_loss_pct is not None:
-        facts["device.packet_loss_bp"] = int(device.packet_loss_pct * 100)
+        numerator, denominator = device.packet_loss_pct.as_integer_ratio()  # exact, any context
+        facts["device.packet_loss_bp"] = numerator * 100 // denominator
     _put(facts, "device.signal_level", device.signal_level)
     _put(facts, "device.vpn", device.vpn)
     _put(facts, "device.roaming", device.roaming)

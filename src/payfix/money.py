@@ -22,6 +22,7 @@ __all__ = ["MAX_MINOR", "format_minor", "from_minor", "is_currency", "minor_unit
 
 #: Largest absolute amount in minor units payfix accepts: below 2**53, so every engine compares exactly.
 MAX_MINOR = 10**15
+_MAX_DIGITS = 40  # to_minor refuses amounts this long in minor units
 
 
 @lru_cache(maxsize=512)
@@ -40,22 +41,33 @@ def is_currency(code: str) -> bool:
 
 
 def to_minor(amount: Decimal, currency: str) -> int:
-    """Convert ``amount`` to integer minor units of ``currency``, exactly.
+    """Convert ``amount`` to integer minor units of ``currency``, exactly, whatever the decimal
+    context's precision (integer arithmetic only).
 
     Raises:
-        ValueError: unknown currency, or ``amount`` has more decimals than the currency allows.
+        ValueError: unknown currency, ``amount`` is not finite, has more decimals than the
+            currency allows, or has more than 40 digits in minor units.
     """
     exponent = minor_unit_exponent(currency)
     if exponent is None:
         raise ValueError(f"unknown ISO 4217 currency {currency!r}")
-    scaled = amount.scaleb(exponent)
-    if scaled != scaled.to_integral_value():
+    if not amount.is_finite():
+        raise ValueError(f"{amount} is not a finite amount")
+    if amount.is_zero():
+        return 0
+    if amount.adjusted() + exponent >= _MAX_DIGITS:  # checked first: 1E+999999 is no int to build
+        raise ValueError(f"{amount} {currency} has more than {_MAX_DIGITS} digits in minor units")
+    numerator, denominator = amount.as_integer_ratio()
+    minor: int
+    minor, rest = divmod(numerator * 10**exponent, denominator)
+    if rest:
         raise ValueError(f"{amount} has more than {exponent} decimal places for {currency}")
-    return int(scaled)
+    return minor
 
 
 def from_minor(minor: int, currency: str) -> Decimal:
-    """Integer minor units back to a Decimal amount with exactly the currency's digits.
+    """Integer minor units back to a Decimal amount with exactly the currency's digits (built from
+    text, so exact whatever the decimal context's precision).
 
     >>> from_minor(150, "EUR"), from_minor(150, "JPY")
     (Decimal('1.50'), Decimal('150'))
@@ -63,7 +75,7 @@ def from_minor(minor: int, currency: str) -> Decimal:
     exponent = minor_unit_exponent(currency)
     if exponent is None:
         raise ValueError(f"unknown ISO 4217 currency {currency!r}")
-    return Decimal(minor).scaleb(-exponent)
+    return Decimal(f"{minor}E-{exponent}")
 
 
 def format_minor(minor: int, currency: str) -> str:

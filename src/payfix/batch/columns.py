@@ -160,8 +160,8 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 #: Columns of the rejects table of :func:`diagnose_table`.
 REJECT_COLUMNS: tuple[str, ...] = ("row", "attempt_id", "problems")
 
-_PLAIN_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,128}$")
-_LONG_DIGITS = re.compile(r"\d{10,}")
+# letters, digits and _.:- only, and no run of ten digits (a card or account number)
+_PLAIN_ID = re.compile(r"(?![A-Za-z0-9_.:\-]*\d{10})[A-Za-z0-9_.:\-]{1,128}")
 
 
 def output_schema() -> Any:
@@ -217,7 +217,7 @@ def mask_id(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     value = value.strip()[:128]
-    if _PLAIN_ID.match(value) and not _LONG_DIGITS.search(value):
+    if _PLAIN_ID.fullmatch(value):
         return str(value)
     return mask_text(value)
 
@@ -335,15 +335,6 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
     currencies: list[Any] = [None] * rows
     # per path of a nested object, each row's dict at that path once made
     levels: dict[tuple[str, ...], list[Any]] = {(): reports}
-
-    def node_at(i: int, head: tuple[str, ...]) -> dict[str, Any]:
-        parent = levels[head[:-1]][i]
-        if parent is None:
-            parent = node_at(i, head[:-1])
-        node: dict[str, Any] = {}
-        parent[head[-1]] = levels[head][i] = node
-        return node
-
     named = sorted(zip(table.schema.names, table.columns, strict=True),
                    key=lambda pair: pair[0] != _CURRENCY_COLUMN)
     for name, column in named:
@@ -371,7 +362,7 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
                 if value and not value.isspace():
                     node = level[i]
                     if node is None:
-                        node = node_at(i, head)
+                        node = _node_at(levels, i, head)
                     node[leaf] = value
             continue
         for i, value in cells:
@@ -399,13 +390,23 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
                 value = _scalar(value)
             node = level[i]
             if node is None:
-                node = node_at(i, head)
+                node = _node_at(levels, i, head)
             node[leaf] = value
             if is_currency:
                 currencies[i] = value
             elif is_money and currencies[i] is not None:
                 node["currency"] = currencies[i]
     return [problems.get(i, report) for i, report in enumerate(reports)]
+
+
+def _node_at(levels: dict[tuple[str, ...], list[Any]], i: int, head: tuple[str, ...]) -> dict[str, Any]:
+    """Row ``i``'s new dict at path ``head``, attached to its parent (made first if missing)."""
+    parent = levels[head[:-1]][i]
+    if parent is None:
+        parent = _node_at(levels, i, head[:-1])
+    node: dict[str, Any] = {}
+    parent[head[-1]] = levels[head][i] = node
+    return node
 
 
 def _is_text(kind: Any) -> bool:

@@ -41,7 +41,7 @@ from pydantic import (
     model_validator,
 )
 
-from payfix.money import MAX_MINOR, is_currency, minor_unit_exponent, to_minor
+from payfix.money import MAX_MINOR, from_minor, is_currency, minor_unit_exponent, to_minor
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -65,6 +65,7 @@ __all__ = [
 #: The report schema version this library writes and reads (it reads every ``1.x``).
 SCHEMA_VERSION = "1"
 
+_MAX_MINOR_DIGITS = len(str(MAX_MINOR)) - 1  # a larger power of ten is above MAX_MINOR
 _SCHEMA_RE = re.compile(r"^1(\.\d{1,3})?$")
 
 
@@ -115,9 +116,12 @@ class Money(_Model):
             raise ValueError(
                 f"value {self.value} has more than {exponent} decimal places for {self.currency}"
             )
-        minor = to_minor(self.value, self.currency)
+        # the digit count first: 1E+999999 must fail here, not build a million-digit integer
+        small = self.value.is_zero() or self.value.adjusted() + exponent <= _MAX_MINOR_DIGITS
+        minor = to_minor(self.value, self.currency) if small else MAX_MINOR + 1
         if minor > MAX_MINOR:
-            raise ValueError(f"value is above the supported maximum of {MAX_MINOR} minor units")
+            raise ValueError(f"value is above the largest accepted amount, "
+                             f"{from_minor(MAX_MINOR, self.currency):,} {self.currency}")
         self.__dict__["minor"] = minor  # what ``minor`` would compute; filled once, here
         return self
 
