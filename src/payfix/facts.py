@@ -326,6 +326,9 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts,
         facts["failure.customer_safe"] = found.entry.customer_safe
         facts["failure.fix_by"] = found.entry.fix_by
         facts["failure.escalate"] = found.entry.escalate
+    if not report.history:
+        facts["history.auth_failures_24h"] = facts["history.same_code_failures"] = 0
+        return
     codemap = pack.codemaps.get(processor.scheme)
     window = report.attempt.at - timedelta(hours=24)
     auth_failures = 0
@@ -381,10 +384,11 @@ def derive_facts(report: AttemptReport, pack: RulePack,
     if limit is not None:
         facts["attempt.high_value"] = attempt.amount.minor >= limit
     facts["history.remedies_tried"] = len(set(attempt.remedies_tried))
-    window = attempt.at - timedelta(hours=24)
-    facts["history.failures_24h"] = sum(
-        1 for p in report.history if p.outcome == "failed" and p.at >= window
-    )
+    failures = 0
+    if report.history:
+        window = attempt.at - timedelta(hours=24)
+        failures = sum(1 for p in report.history if p.outcome == "failed" and p.at >= window)
+    facts["history.failures_24h"] = failures
     _device_facts(report, facts)
     _balance_facts(report, priced, facts)
     _failure_facts(report, pack, facts, found)
