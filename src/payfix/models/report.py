@@ -117,8 +117,11 @@ class Money(_Model):
                 f"value {self.value} has more than {exponent} decimal places for {self.currency}"
             )
         # the digit count first: 1E+999999 must fail here, not build a million-digit integer
-        small = self.value.is_zero() or self.value.adjusted() + exponent <= _MAX_MINOR_DIGITS
-        minor = to_minor(self.value, self.currency) if small else MAX_MINOR + 1
+        value = self.value
+        minor = MAX_MINOR + 1
+        if value.adjusted() + exponent <= _MAX_MINOR_DIGITS or value.is_zero():
+            numerator, denominator = value.as_integer_ratio()  # exact: whole minor units (above)
+            minor = numerator * 10**exponent // denominator
         if minor > MAX_MINOR:
             raise ValueError(f"value is above the largest accepted amount, "
                              f"{from_minor(MAX_MINOR, self.currency):,} {self.currency}")
