@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from payfix.errors import InvalidReportError, Problem
-from payfix.fees import FeeError, FeeQuote, Usage, max_sendable, quote
+from payfix.fees import FeeError, FeeQuote, FeeSchedule, Usage, max_sendable, quote
 from payfix.models.report import AttemptReport
 from payfix.pack import RulePack
 
@@ -53,6 +53,27 @@ def _usage(report: AttemptReport) -> Usage:
     )
 
 
+# (id of a pack's fee mapping, currency, kind, fx) -> (that mapping, its candidate schedules); the
+# entry holds the mapping, so the id cannot be reused while it is remembered
+_CANDIDATES: dict[tuple[int, str, str, bool], tuple[object, tuple[FeeSchedule, ...]]] = {}
+
+
+def _candidates(pack: RulePack, currency: str, kind: str, fx: bool) -> tuple[FeeSchedule, ...]:
+    """The pack's schedules that may price such an attempt, by name: a pure function of the
+    pack's (immutable) schedules, remembered (bounded) since every report asks it."""
+    fees = pack.fees
+    key = (id(fees), currency, kind, fx)
+    entry = _CANDIDATES.get(key)
+    if entry is None or entry[0] is not fees:
+        found = tuple(s for _, s in sorted((name, s) for name, s in fees.items()
+                                           if s.currency == currency and kind in s.kinds
+                                           and (s.fx is not None) == fx))
+        if len(_CANDIDATES) >= 4096:
+            _CANDIDATES.clear()
+        entry = _CANDIDATES[key] = (fees, found)
+    return entry[1]
+
+
 def price(report: AttemptReport, pack: RulePack) -> Priced | None:
     """The quote for ``report`` under the pack's schedules, or ``None`` when none prices it.
 
@@ -71,12 +92,9 @@ def price(report: AttemptReport, pack: RulePack) -> Priced | None:
             raise InvalidReportError("unknown fee schedule", [Problem(
                 "unknown_fee_schedule", ("attempt", "fee_schedule"),
                 f"the rule pack has no fee schedule {attempt.fee_schedule!r} (known: {known})")])
-        candidates = [schedule]
+        candidates: tuple[FeeSchedule, ...] = (schedule,)
     else:
-        fx = attempt.fx is not None
-        candidates = [s for _, s in sorted((name, s) for name, s in pack.fees.items()
-                                           if s.currency == currency and kind in s.kinds
-                                           and (s.fx is not None) == fx)]
+        candidates = _candidates(pack, currency, kind, attempt.fx is not None)
         if not candidates:
             return None
     usage = _usage(report)
