@@ -157,7 +157,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, action="append", help="rows per run (repeatable)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--chunk-rows", type=int, default=5000)
+    parser.add_argument("--chunk-rows", type=int, default=10_000)
     parser.add_argument("--engine", default="compiled")
     parser.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "payfix-bench"))
     parser.add_argument("--keep", action="store_true", help="keep the synthetic inputs in --data-dir")

@@ -92,7 +92,7 @@ def add_subcommands(subparsers: Any) -> None:
                           "pack) and report the changes")
     rep.add_argument("--engine", choices=ENGINE_NAMES, default="compiled")
     rep.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
-    rep.add_argument("--chunk-rows", type=_positive, default=5000, metavar="N", help="rows per part")
+    rep.add_argument("--chunk-rows", type=_positive, default=10_000, metavar="N", help="rows per part")
     rep.add_argument("--resume", action="store_true", help="continue an interrupted replay in --out")
     rep.add_argument("--max-reject-rate", type=_share, default=1.0, metavar="F",
                      help="exit 1 when rejected/in exceeds this (default 1: never)")

@@ -301,7 +301,7 @@ def _load(rules: Path | str | None) -> RulePack:
 
 
 def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine: str = "compiled",
-           rules: Path | None = None, chunk_rows: int = 5000,
+           rules: Path | None = None, chunk_rows: int = 10_000,
            progress: Callable[[Progress], None] | None = None, resume: bool = False,
            audience: str = "agent", output_format: str = "parquet",
            baseline: Path | str | None = None) -> ReplaySummary:
