@@ -112,14 +112,20 @@ class Diagnoser:
         Raises:
             InvalidReportError: the report is invalid; ``problems`` lists every field at fault.
         """
+        parsed, priced, found, facts, fired_ids = self._evaluate(report)
+        return self._build(parsed, facts, priced, found, fired_ids, locale or self.locale,
+                           audience or self.audience)
+
+    def _evaluate(self, report: ReportInput) -> tuple[
+            AttemptReport, Priced | None, FailureLookup | None, Facts, frozenset[str]]:
+        """The steps every answer shares: validate, price, look the code up, derive the facts,
+        evaluate the rules."""
         parsed = parse_report(report)
         priced = price(parsed, self.pack)
         processor = parsed.attempt.processor
         found = lookup_failure(processor, self.pack) if processor is not None else None
         facts = derive_facts(parsed, self.pack, priced, found)
-        fired_ids = self.engine.evaluate(facts)
-        return self._build(parsed, facts, priced, found, fired_ids, locale or self.locale,
-                           audience or self.audience)
+        return parsed, priced, found, facts, self.engine.evaluate(facts)
 
     def outline(self, report: ReportInput, *, audience: Audience | None = None) -> Outline:
         """What :meth:`diagnose` answers for ``report``, reduced to the figures a replay keeps
@@ -138,12 +144,7 @@ class Diagnoser:
             >>> d.outline(report).remedies[0] == d.diagnose(report).remedies[0].id
             True
         """
-        parsed = parse_report(report)
-        priced = price(parsed, self.pack)
-        processor = parsed.attempt.processor
-        found = lookup_failure(processor, self.pack) if processor is not None else None
-        facts = derive_facts(parsed, self.pack, priced, found)
-        fired_ids = self.engine.evaluate(facts)
+        parsed, priced, found, facts, fired_ids = self._evaluate(report)
         audience = audience or self.audience
         agent = audience == "agent"
         safe = bool(facts.get("failure.customer_safe", True))
