@@ -415,7 +415,10 @@ def test_keyboard_and_labels(page: Any) -> None:
              .map(el => el.id || el.name)"""
     )
     assert unlabelled == []
+    # the key is checked with the server first: the tabs can take focus once the workspace shows
+    expect(page.locator("#workspace")).to_be_visible()
     page.locator("#tab-agent").focus()
+    expect(page.locator("#tab-agent")).to_be_focused()
     page.keyboard.press("ArrowRight")
     expect(page.locator("#tab-customer")).to_be_focused()
     outline = page.evaluate(
