@@ -126,9 +126,14 @@ def shot(pg: Any, name: str) -> None:
     pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def enter_key(pg: Any, key: str = API_KEY) -> None:
+def enter_key(pg: Any, key: str = API_KEY, *, accepted: bool = True) -> None:
+    """Enter ``key`` at the gate; for a key the service accepts, wait until the page has checked it
+    with the server and shows the workspace (its status line and focus change then, so a step
+    taken earlier could be overwritten)."""
     pg.get_by_label("API key", exact=True).fill(key)
     pg.get_by_role("button", name="Use key").click()
+    if accepted:
+        expect(pg.locator("#workspace")).to_be_visible()
 
 
 def diagnose_example(pg: Any, name: str, *, key: bool = True) -> None:
@@ -156,7 +161,7 @@ def expected(name: str, audience: str = "agent", locale: str = "en") -> Any:
 
 def test_wrong_key_is_refused(page: Any) -> None:
     """A key the service does not know is refused at the gate and the workspace stays hidden."""
-    enter_key(page, "not-a-key")
+    enter_key(page, "not-a-key", accepted=False)
     expect(page.locator("#key-problem")).to_contain_text("refused")
     expect(page.get_by_label("API key", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#workspace")).to_be_hidden()
@@ -415,8 +420,6 @@ def test_keyboard_and_labels(page: Any) -> None:
              .map(el => el.id || el.name)"""
     )
     assert unlabelled == []
-    # the key is checked with the server first: the tabs can take focus once the workspace shows
-    expect(page.locator("#workspace")).to_be_visible()
     page.locator("#tab-agent").focus()
     expect(page.locator("#tab-agent")).to_be_focused()
     page.keyboard.press("ArrowRight")
