@@ -241,6 +241,35 @@ def _scalar(value: Any) -> Any:
     return value
 
 
+_ABSENT = object()  # a cell that holds no value
+
+
+def _cell(name: str, value: Any, known: bool, is_json: bool) -> tuple[Any, Problem | None]:
+    """One flat cell as the report takes it: ``(_ABSENT, None)`` for no value (``None``, empty
+    or blank text, NaN), ``(_ABSENT, problem)`` for a value the mapping cannot take (an unknown
+    column, a JSON column that is not JSON), else ``(value, None)``: JSON text parsed, other
+    non-text values through :func:`_scalar`."""
+    if value is None:
+        return _ABSENT, None
+    if value.__class__ is str:
+        if not value or value.isspace():
+            return _ABSENT, None
+    elif _absent(value):
+        return _ABSENT, None
+    if not known:
+        return _ABSENT, Problem("extra_forbidden", (name,), "unknown column; see FLAT_COLUMNS in "
+                                "docs/batch.md for the accepted columns")
+    if is_json and isinstance(value, str | bytes):
+        try:
+            return json.loads(value), None
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+            where = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
+            return _ABSENT, Problem("json_invalid", (name,), f"column is not valid JSON{where}")
+    if value.__class__ is not str:
+        value = _scalar(value)
+    return value, None
+
+
 def record_to_report(record: Mapping[str, Any]) -> dict[str, Any]:
     """One flat row (column name -> value) as a nested report dict, per :data:`FLAT_COLUMNS`.
 
@@ -268,28 +297,12 @@ def record_to_report(record: Mapping[str, Any]) -> dict[str, Any]:
     report: dict[str, Any] = {}
     nodes: dict[tuple[str, ...], dict[str, Any]] = {(): report}
     problems: list[Problem] = []
-    for name, value in record.items():
-        if value is None:
+    for name, raw in record.items():
+        value, problem = _cell(name, raw, name in _PATHS, name in JSON_COLUMNS)
+        if problem is not None:
+            problems.append(problem)
+        if value is _ABSENT:
             continue
-        if value.__class__ is str:
-            if not value or value.isspace():
-                continue
-        elif _absent(value):
-            continue
-        path = _PATHS.get(name)
-        if path is None:
-            problems.append(Problem("extra_forbidden", (name,), "unknown column; see FLAT_COLUMNS in "
-                                    "docs/batch.md for the accepted columns"))
-            continue
-        if name in JSON_COLUMNS and isinstance(value, str | bytes):
-            try:
-                value = json.loads(value)
-            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-                where = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
-                problems.append(Problem("json_invalid", (name,), f"column is not valid JSON{where}"))
-                continue
-        elif value.__class__ is not str:
-            value = _scalar(value)
         parent = _PARENTS[name]
         node = nodes.get(parent)
         if node is None:
@@ -300,7 +313,7 @@ def record_to_report(record: Mapping[str, Any]) -> dict[str, Any]:
                     child = node[key] = {}
                     nodes[parent[:depth + 1]] = child
                 node = child
-        node[path[-1]] = value
+        node[_PATHS[name][-1]] = value
     if problems:
         raise InvalidReportError("report is invalid", problems)
     return _fill_currency(report)
@@ -365,29 +378,12 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
                         node = _node_at(levels, i, head)
                     node[leaf] = value
             continue
-        for i, value in cells:
-            if value is None:
+        for i, raw in cells:
+            value, problem = _cell(name, raw, path is not None, is_json)
+            if problem is not None:
+                problems.setdefault(i, []).append(problem)
+            if value is _ABSENT:
                 continue
-            if value.__class__ is str:
-                if not value or value.isspace():
-                    continue
-            elif _absent(value):
-                continue
-            if path is None:
-                problems.setdefault(i, []).append(Problem(
-                    "extra_forbidden", (name,), "unknown column; see FLAT_COLUMNS in docs/batch.md for "
-                    "the accepted columns"))
-                continue
-            if is_json and isinstance(value, str | bytes):
-                try:
-                    value = json.loads(value)
-                except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-                    at = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
-                    problems.setdefault(i, []).append(
-                        Problem("json_invalid", (name,), f"column is not valid JSON{at}"))
-                    continue
-            elif value.__class__ is not str:
-                value = _scalar(value)
             node = level[i]
             if node is None:
                 node = _node_at(levels, i, head)
