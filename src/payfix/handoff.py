@@ -79,7 +79,8 @@ def reference_id(attempt_id: str, attempt_at: str, pack_hash: str) -> str:
     return "PF-" + digest[:10].upper()
 
 
-def _texts(chain: Sequence[str]) -> dict[str, str]:
+@lru_cache(maxsize=64)
+def _texts(chain: tuple[str, ...]) -> dict[str, str]:
     return next((_TEXT[loc] for loc in chain if loc in _TEXT), _TEXT["en"])
 
 
@@ -105,46 +106,48 @@ def _payee(report: AttemptReport) -> str | None:
 
 
 def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reason: bool,
-               verdict: str, when: str, method: str, payee: str | None) -> str:
+               verdict: str, when: str, amount: str, method: str, payee: str | None) -> str:
     attempt = report.attempt
     reason = facts.get("failure.reason")
-    text = t["statement"].format(
-        kind=t[attempt.kind], amount=f"{attempt.amount.value} {attempt.amount.currency}",
-        method=method, payee=t["payee"].format(payee=payee) if payee else "",
-        when=when.rpartition(":")[0],
-        reason=t["reason"].format(reason=reason) if reason and show_reason else "")
+    parts = [t["statement"].format(
+        kind=t[attempt.kind], amount=amount, method=method,
+        payee=t["payee"].format(payee=payee) if payee else "", when=when[:16],
+        reason=t["reason"].format(reason=reason) if reason and show_reason else "")]
     if attempt.funds_debited:
-        text += t["debited"]
+        parts.append(t["debited"])
     if attempt.outcome == "unknown":
-        text += t["unknown"]
+        parts.append(t["unknown"])
     status = facts.get("account.status")
     if status is not None and status != "active":
-        text += t["account"].format(status=status)
-    failures = int(facts.get("history.failures_24h", 0))
+        parts.append(t["account"].format(status=status))
+    failures = facts.get("history.failures_24h")
     if failures:
-        text += t["history"].format(n=failures)
+        parts.append(t["history"].format(n=int(failures)))
     if verdict == "hold":
-        text += t["hold"]
+        parts.append(t["hold"])
     elif verdict != "unknown":
-        text += t["retry"].format(verdict=t[f"verdict_{verdict}"])
-    return text
+        parts.append(t["retry"].format(verdict=t[f"verdict_{verdict}"]))
+    return "".join(parts)
 
 
-def _prepare(report: AttemptReport, t: dict[str, str], reference: str, when: str, method: str,
-             payee: str | None) -> list[dict[str, str]]:
-    attempt = report.attempt
-    items = [("reference", "reference", reference), ("attempt_id", "attempt_id", mask_pans(attempt.id)),
-             ("time", "time", when),
-             ("amount", "amount", f"{attempt.amount.value} {attempt.amount.currency}"),
-             ("method", "method", method)]
+def _prepare(report: AttemptReport, t: dict[str, str], reference: str, when: str, amount: str,
+             method: str, payee: str | None) -> list[dict[str, str]]:
+    items = [{"key": "reference", "label": t["reference"], "value": reference},
+             {"key": "attempt_id", "label": t["attempt_id"], "value": mask_pans(report.attempt.id)},
+             {"key": "time", "label": t["time"], "value": when},
+             {"key": "amount", "label": t["amount"], "value": amount},
+             {"key": "method", "label": t["method"], "value": method}]
     if payee:
-        items.append(("payee", "payee_item", payee))
+        items.append({"key": "payee", "label": t["payee_item"], "value": payee})
     account = report.account
-    if account is not None and account.email:
-        items.append(("account_email", "account_email", mask_email(account.email)))
-    if account is not None and account.phone:
-        items.append(("account_phone", "account_phone", mask_phone(account.phone)))
-    return [{"key": key, "label": t[label], "value": value} for key, label, value in items]
+    if account is not None:
+        if account.email:
+            items.append({"key": "account_email", "label": t["account_email"],
+                          "value": mask_email(account.email)})
+        if account.phone:
+            items.append({"key": "account_phone", "label": t["account_phone"],
+                          "value": mask_phone(account.phone)})
+    return items
 
 
 @lru_cache(maxsize=16)
@@ -167,27 +170,30 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
                    agent: bool) -> dict[str, object]:
     """The fields of :func:`build_handoff`'s packet (``verdict``: the retry advice's), for a
     caller that validates them as part of a larger model."""
+    chain = tuple(chain)
     t = _texts(chain)
     attempt = report.attempt
-    reference = reference_id(attempt.id, attempt.at.isoformat(), pack.hash)
+    at = attempt.at
+    reference = reference_id(attempt.id, at.isoformat(), pack.hash)
     show_reason = agent or bool(facts.get("failure.customer_safe", True))
     tried = []
     for remedy_id in dict.fromkeys(attempt.remedies_tried):
         remedy = pack.remedies.get(remedy_id)
-        tried.append(remedy_text(remedy, tuple(chain)).title if remedy else remedy_id)
-    same = int(facts.get("history.same_code_failures", 0))
+        tried.append(remedy_text(remedy, chain).title if remedy else remedy_id)
+    same = facts.get("history.same_code_failures")
     if same:
-        tried.append(t["tried_history"].format(n=same))
+        tried.append(t["tried_history"].format(n=int(same)))
     evidence = [
         f"{rule.id}: {rule.description or rule.when} ["
         + ", ".join(f"{name}={facts.get(name)}" for name in rule.facts) + "]"
         for rule in fired] if agent else []
-    at = attempt.at.astimezone(UTC)
-    when = at.strftime("%Y-%m-%d %H:%M:%S")
+    utc = at.astimezone(UTC)
+    when = utc.isoformat(" ", "seconds")[:19]  # YYYY-MM-DD HH:MM:SS
+    amount = f"{attempt.amount.value} {attempt.amount.currency}"
     method, payee = _method(report, t), _payee(report)
     return {
         "reference": reference, "priority": priority, "when": "after" if after_s else "now",
-        "not_before": (at + timedelta(seconds=after_s)).isoformat(),
-        "statement": _statement(report, facts, t, show_reason, verdict, when, method, payee),
-        "prepare": _prepare(report, t, reference, when, method, payee), "steps_tried": tried,
+        "not_before": (utc + timedelta(seconds=after_s) if after_s else utc).isoformat(),
+        "statement": _statement(report, facts, t, show_reason, verdict, when, amount, method, payee),
+        "prepare": _prepare(report, t, reference, when, amount, method, payee), "steps_tried": tried,
         "evidence": evidence, "channels": _channels(pack.settings.channels), "reminder": t["reminder"]}
