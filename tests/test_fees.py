@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from datetime import date
 from decimal import Decimal, FloatOperation, localcontext
 from fractions import Fraction
@@ -27,6 +28,7 @@ from payfix.fees import (
     load_fee_schedules,
     max_sendable,
     quote,
+    quote_with_max_sendable,
 )
 
 CURRENCIES = {"EUR": 2, "USD": 2, "JPY": 0, "CNY": 2, "BHD": 3}
@@ -262,6 +264,26 @@ def test_max_sendable_fits_and_one_more_minor_unit_does_not(
     assert quote(best, schedule.currency, "p2p_transfer", schedule, usage).debited <= balance
     unit = D(1).scaleb(-exp)
     assert quote(best + unit, schedule.currency, "p2p_transfer", schedule, usage).debited > balance
+
+
+@given(cases(), st.one_of(st.none(), st.integers(-10**6, 4 * 10**7)))
+def test_quote_with_max_sendable_answers_as_quote_and_max_sendable_do(
+        case: tuple[FeeSchedule, Usage, Decimal], balance_minor: int | None) -> None:
+    """One plan for both answers changes neither: the same quote (or the same error) and the same
+    largest sendable amount as the two functions called apart."""
+    schedule, usage, amount = case
+    exp = CURRENCIES[schedule.currency]
+    balance = None if balance_minor is None else Decimal(balance_minor).scaleb(-exp)
+    args = (schedule.currency, "p2p_transfer", schedule, usage)
+    try:
+        expected = quote(amount, *args)
+    except FeeError as error:
+        with pytest.raises(type(error), match=re.escape(str(error))):
+            quote_with_max_sendable(amount, balance, *args)
+        return
+    quoted, most = quote_with_max_sendable(amount, balance, *args)
+    assert quoted == expected
+    assert most == (None if balance is None else max_sendable(balance, *args))
 
 
 @settings(max_examples=100)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from payfix.errors import InvalidReportError, Problem
-from payfix.fees import FeeError, FeeQuote, FeeSchedule, Usage, max_sendable, quote
+from payfix.fees import FeeError, FeeQuote, FeeSchedule, Usage, quote_with_max_sendable
 from payfix.models.report import AttemptReport
 from payfix.pack import RulePack
 
@@ -98,17 +98,17 @@ def price(report: AttemptReport, pack: RulePack) -> Priced | None:
         if not candidates:
             return None
     usage = _usage(report)
+    balance = attempt.balance
+    available = (balance.available.value
+                 if balance is not None and balance.available.currency == currency else None)
     for schedule in candidates:
         try:
-            quoted = quote(amount, currency, kind, schedule, usage)
+            quoted, sendable = quote_with_max_sendable(amount, available, currency, kind, schedule,
+                                                       usage)
         except FeeError as error:
             if attempt.fee_schedule is None:
                 continue
             raise InvalidReportError("the fee schedule cannot price this attempt", [Problem(
                 "fee_schedule_mismatch", ("attempt", "fee_schedule"), str(error))]) from None
-        balance = attempt.balance
-        sendable = None
-        if balance is not None and balance.available.currency == currency:
-            sendable = max_sendable(balance.available.value, currency, kind, schedule, usage)
         return Priced(quoted, sendable)
     return None

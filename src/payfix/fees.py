@@ -52,6 +52,7 @@ __all__ = [
     "load_fee_schedules",
     "max_sendable",
     "quote",
+    "quote_with_max_sendable",
 ]
 
 _ZERO = Decimal(0)
@@ -356,7 +357,12 @@ def quote(amount: Decimal, currency: str, kind: str, schedule: FeeSchedule,
         >>> q.fee, q.debited, q.free_amount
         (Decimal('5.00'), Decimal('25005.00'), Decimal('20000.00'))
     """
-    plan = _plan(schedule, currency, kind, usage)
+    return _quote(_plan(schedule, currency, kind, usage), amount, currency, kind, schedule, usage)
+
+
+def _quote(plan: _Plan, amount: Decimal, currency: str, kind: str, schedule: FeeSchedule,
+           usage: Usage) -> FeeQuote:
+    """:func:`quote` under ``plan``, the schedule and usage already checked and converted."""
     a = _minor(amount, plan.exponent, currency, "amount")
     if not 0 <= a <= MAX_MINOR:
         raise FeeError(f"amount {amount} must be between 0 and {_dec(MAX_MINOR, plan.exponent)}")
@@ -402,7 +408,32 @@ def max_sendable(balance: Decimal, currency: str, kind: str, schedule: FeeSchedu
         >>> max_sendable(Decimal("30000.00"), "CNY", "withdrawal", s, used)
         Decimal('29970.03')
     """
+    return _max_sendable(_plan(schedule, currency, kind, usage), balance)
+
+
+def quote_with_max_sendable(amount: Decimal, balance: Decimal | None, currency: str, kind: str,
+                            schedule: FeeSchedule, usage: Usage = NO_USAGE,
+                            ) -> tuple[FeeQuote, Decimal | None]:
+    """:func:`quote` and, when ``balance`` is given, :func:`max_sendable`: the same answers, with the
+    schedule checked and converted once for both.
+
+    Raises:
+        FeeError: as :func:`quote` does.
+
+    Example:
+        >>> s = load_fee_schedules()["example.cny_bank_withdrawal"]
+        >>> q, most = quote_with_max_sendable(Decimal("25000.00"), Decimal("30000.00"), "CNY",
+        ...                                   "withdrawal", s)
+        >>> q == quote(Decimal("25000.00"), "CNY", "withdrawal", s), most
+        (True, Decimal('29990.01'))
+    """
     plan = _plan(schedule, currency, kind, usage)
+    quoted = _quote(plan, amount, currency, kind, schedule, usage)
+    return quoted, None if balance is None else _max_sendable(plan, balance)
+
+
+def _max_sendable(plan: _Plan, balance: Decimal) -> Decimal:
+    """:func:`max_sendable` under ``plan``, the schedule and usage already checked and converted."""
     numerator, denominator = _decimal(balance, "balance").as_integer_ratio()
     limit = min(MAX_MINOR, max(0, numerator * 10**plan.exponent // denominator))  # floor, exactly
     if not plan.on_top:
