@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from payfix.engines.base import Engine, create_engine
 from payfix.escalation import Raised, escalation_reasons, plan
@@ -36,6 +36,8 @@ from payfix.masking import mask_pans
 from payfix.models.diagnosis import (
     Audience,
     Diagnosis,
+    EscalationReason,
+    Failure,
     RankedRemedy,
 )
 from payfix.models.report import SCHEMA_VERSION, AttemptReport
@@ -100,7 +102,8 @@ class Diagnoser:
         self._outcomes: dict[frozenset[str], _Outcome] = {}
         self._worded: dict[tuple[object, ...], RankedRemedy] = {}
         self._chains: dict[str, tuple[str, ...]] = {}
-        self._shown: dict[tuple[frozenset[str], str, bool], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._shown: dict[tuple[frozenset[str], str, bool], _Shown] = {}
+        self._failures: dict[tuple[object, ...], Failure] = {}
         self.locale = locale or self.pack.settings.default_locale
         self.audience: Audience = audience
         self.trace = trace
@@ -148,18 +151,12 @@ class Diagnoser:
         audience = audience or self.audience
         agent = audience == "agent"
         safe = bool(facts.get("failure.customer_safe", True))
-        key = (fired_ids, audience, safe)
-        shown = self._shown.get(key)
-        if shown is None:  # what the audience sees of the outcome: a function of the key alone
-            _, ranked, reasons = self._outcome(fired_ids)
-            shown = (tuple(s.remedy.id for s in ranked if visible_to(s.remedy, audience)),
-                     tuple(self._escalation_code(r, agent, safe) for r in reasons))
-            _remember(self._shown, key, shown)
+        shown = self._shown_to(fired_ids, audience, safe)
         scheme, code, reason = _failure_words(facts, agent, safe)
         return Outline(
-            attempt_id=mask_pans(parsed.attempt.id), remedies=shown[0], reason=reason,
+            attempt_id=mask_pans(parsed.attempt.id), remedies=shown.remedies, reason=reason,
             retry=retry_fields(parsed, self.pack, agent or safe, found)["verdict"],
-            escalate=bool(shown[1]), escalation_codes=shown[1],
+            escalate=bool(shown.codes), escalation_codes=shown.codes,
             fee=None if priced is None else priced.quote.fee, scheme=scheme, code=code,
             engine=self.engine.name)
 
@@ -173,7 +170,7 @@ class Diagnoser:
                found: FailureLookup | None, fired_ids: frozenset[str], locale: str,
                audience: Audience) -> Diagnosis:
         pack = self.pack
-        fired, ranked, reasons = self._outcome(fired_ids)
+        fired, ranked, reasons, priority, after_s = self._outcome(fired_ids)
         chain = self._chains.get(locale)
         if chain is None:
             chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
@@ -193,7 +190,6 @@ class Diagnoser:
         retry = retry_fields(report, pack, agent or safe, found)
         handoff = None
         if reasons:
-            priority, after_s = plan(reasons)
             handoff = handoff_fields(report, facts, fired, priority, after_s, retry["verdict"], pack,
                                      chain, agent)
         trace = agent and self.trace
@@ -203,10 +199,7 @@ class Diagnoser:
             "schema_version": SCHEMA_VERSION, "attempt_id": mask_pans(report.attempt.id),
             "audience": audience, "locale": chain[0], "failure": self._failure(found, facts, agent, safe),
             "remedies": remedies, "escalate": bool(reasons),
-            "escalation_reasons": [{"code": self._escalation_code(r, agent, safe),
-                                    "rule_id": r.rule_id if agent else None,
-                                    "priority": r.policy.priority, "after_seconds": r.policy.after_s}
-                                   for r in reasons],
+            "escalation_reasons": self._shown_to(fired_ids, audience, safe).reasons if reasons else (),
             "retry": retry, "fees": _breakdown(priced, facts), "handoff": handoff,
             "fired": [{"rule_id": r.id, "ruleset": r.ruleset, "remedy": r.remedy,
                        "confidence": r.confidence, "escalate": r.escalate,
@@ -215,15 +208,33 @@ class Diagnoser:
             "pack": self._info, "engine": self.engine.name})
 
     def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
-        """The fired rules (pack order), their ranked remedies and the escalation reasons: a pure
-        function of which rules fired, so it is remembered."""
+        """The fired rules (pack order), their ranked remedies, the escalation reasons and their
+        plan (highest priority, shortest wait): a pure function of which rules fired, so it is
+        remembered."""
         outcome = self._outcomes.get(fired_ids)
         if outcome is None:
             fired = tuple(rule for rule in self._all_rules if rule.id in fired_ids)
             ranked = rank(fired, self.pack)
-            outcome = (fired, ranked, escalation_reasons(fired, ranked, self.pack))
+            reasons = escalation_reasons(fired, ranked, self.pack)
+            outcome = (fired, ranked, reasons, *(plan(reasons) if reasons else ("low", 0)))
             _remember(self._outcomes, fired_ids, outcome)
         return outcome
+
+    def _shown_to(self, fired_ids: frozenset[str], audience: Audience, safe: bool) -> _Shown:
+        """What ``audience`` sees of the outcome (remedy ids, escalation reasons): a function of
+        which rules fired, the audience and whether the code is customer-safe, so it is remembered."""
+        key = (fired_ids, audience, safe)
+        shown = self._shown.get(key)
+        if shown is None:
+            _, ranked, reasons, _, _ = self._outcome(fired_ids)
+            agent = audience == "agent"
+            models = tuple(EscalationReason(
+                code=self._escalation_code(r, agent, safe), rule_id=r.rule_id if agent else None,
+                priority=r.policy.priority, after_seconds=r.policy.after_s) for r in reasons)
+            shown = _Shown(tuple(s.remedy.id for s in ranked if visible_to(s.remedy, audience)),
+                           tuple(m.code for m in models), models)
+            _remember(self._shown, key, shown)
+        return shown
 
     def _worded_remedy(self, scored: ScoredRemedy, position: int, chain: tuple[str, ...], agent: bool,
                        facts: Facts, currency: str, others: tuple[str, ...]) -> RankedRemedy:
@@ -265,15 +276,23 @@ class Diagnoser:
         return raised.code
 
     def _failure(self, found: FailureLookup | None, facts: Facts, agent: bool,
-                 safe: bool) -> dict[str, object]:
-        """The fields of the diagnosis's :class:`~payfix.models.diagnosis.Failure`."""
-        source = None
-        if agent and found is not None and found.entry is not None:
-            source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
-        scheme, code, reason = _failure_words(facts, agent, safe)
-        return {"scheme": scheme, "field": _str(facts.get("failure.field")), "code": code,
-                "reason": reason, "known": bool(facts.get("failure.known", False)),
-                "customer_safe": safe, "source": source}
+                 safe: bool) -> Failure:
+        """The diagnosis's :class:`~payfix.models.diagnosis.Failure`: a function of the code-map
+        verdict (the facts' ``failure.*`` come from it alone) and the audience, so it is remembered
+        (the code entry by identity: the pack holds it as long as this diagnoser)."""
+        key = (None if found is None else (found.scheme, found.field, found.code, id(found.entry)),
+               agent)
+        failure = self._failures.get(key)
+        if failure is None:
+            source = None
+            if agent and found is not None and found.entry is not None:
+                source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
+            scheme, code, reason = _failure_words(facts, agent, safe)
+            failure = Failure(scheme=scheme, field=_str(facts.get("failure.field")), code=code,
+                              reason=reason, known=bool(facts.get("failure.known", False)),
+                              customer_safe=safe, source=source)
+            _remember(self._failures, key, failure)
+        return failure
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +357,15 @@ def _failure_words(facts: Facts, agent: bool, safe: bool) -> tuple[str | None, s
 #: Size at which a Diagnoser's memos are cleared (they hold immutable results only).
 MEMO_SIZE = 8192
 
-_Outcome = tuple[tuple[Rule, ...], tuple[ScoredRemedy, ...], tuple[Raised, ...]]
+_Outcome = tuple[tuple[Rule, ...], tuple[ScoredRemedy, ...], tuple[Raised, ...], str, int]
+
+
+class _Shown(NamedTuple):
+    """What an audience sees of an outcome: remedy ids best first, escalation codes and reasons."""
+
+    remedies: tuple[str, ...]
+    codes: tuple[str, ...]
+    reasons: tuple[EscalationReason, ...]
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
