@@ -170,7 +170,7 @@ class Diagnoser:
                found: FailureLookup | None, fired_ids: frozenset[str], locale: str,
                audience: Audience) -> Diagnosis:
         pack = self.pack
-        fired, ranked, reasons, priority, after_s = self._outcome(fired_ids)
+        fired, _, reasons, priority, after_s = self._outcome(fired_ids)
         chain = self._chains.get(locale)
         if chain is None:
             chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
@@ -181,12 +181,10 @@ class Diagnoser:
         if report.account is not None:
             used = report.attempt.method.type
             others = tuple(dict.fromkeys(m for m in report.account.methods if m != used))
-        remedies: list[RankedRemedy] = []
-        for scored in ranked:
-            if visible_to(scored.remedy, audience):
-                remedies.append(self._worded_remedy(scored, len(remedies) + 1, chain, agent, facts,
-                                                    currency, others))
         safe = bool(facts.get("failure.customer_safe", True))
+        shown = self._shown_to(fired_ids, audience, safe)
+        remedies = [self._worded_remedy(scored, position, chain, agent, facts, currency, others)
+                    for position, scored in enumerate(shown.visible, 1)]
         retry = retry_fields(report, pack, agent or safe, found)
         handoff = None
         if reasons:
@@ -199,7 +197,7 @@ class Diagnoser:
             "schema_version": SCHEMA_VERSION, "attempt_id": mask_pans(report.attempt.id),
             "audience": audience, "locale": chain[0], "failure": self._failure(found, facts, agent, safe),
             "remedies": remedies, "escalate": bool(reasons),
-            "escalation_reasons": self._shown_to(fired_ids, audience, safe).reasons if reasons else (),
+            "escalation_reasons": shown.reasons,
             "retry": retry, "fees": _breakdown(priced, facts), "handoff": handoff,
             "fired": [{"rule_id": r.id, "ruleset": r.ruleset, "remedy": r.remedy,
                        "confidence": r.confidence, "escalate": r.escalate,
@@ -231,8 +229,9 @@ class Diagnoser:
             models = tuple(EscalationReason(
                 code=self._escalation_code(r, agent, safe), rule_id=r.rule_id if agent else None,
                 priority=r.policy.priority, after_seconds=r.policy.after_s) for r in reasons)
-            shown = _Shown(tuple(s.remedy.id for s in ranked if visible_to(s.remedy, audience)),
-                           tuple(m.code for m in models), models)
+            visible = tuple(s for s in ranked if visible_to(s.remedy, audience))
+            shown = _Shown(visible, tuple(s.remedy.id for s in visible), tuple(m.code for m in models),
+                           models)
             _remember(self._shown, key, shown)
         return shown
 
@@ -243,7 +242,7 @@ class Diagnoser:
         remedy = scored.remedy
         names = self._placeholders[remedy.id]
         inputs = tuple(others if name in TEXT_PLACEHOLDERS else facts.get(PLACEHOLDERS[name])
-                       for name in names)
+                       for name in names) if names else ()
         rules = tuple(r.id for r in scored.rules) if agent else ()
         key = (remedy.id, position, scored.score, chain, currency, rules, inputs)
         worded = self._worded.get(key)
@@ -361,8 +360,10 @@ _Outcome = tuple[tuple[Rule, ...], tuple[ScoredRemedy, ...], tuple[Raised, ...],
 
 
 class _Shown(NamedTuple):
-    """What an audience sees of an outcome: remedy ids best first, escalation codes and reasons."""
+    """What an audience sees of an outcome: its remedies (and their ids) best first, escalation
+    codes and reasons."""
 
+    visible: tuple[ScoredRemedy, ...]
     remedies: tuple[str, ...]
     codes: tuple[str, ...]
     reasons: tuple[EscalationReason, ...]

@@ -190,18 +190,21 @@ _AUTH_REASONS = frozenset({"authentication_failed", "incorrect_pin", "pin_tries_
 
 
 def _payee_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
+    value: Scalar | None  # each optional field is copied when present
     payee = report.attempt.payee
     if payee is None:
         return
     facts["payee.type"] = payee.type
-    _put(facts, "payee.name_check", payee.name_check)
+    if (value := payee.name_check) is not None:
+        facts["payee.name_check"] = value
     if payee.identifier is not None:
         problem = check_identifier(payee.type, payee.identifier, payee.country)
         pattern = pack.settings.wallet_id_pattern
         if payee.type == "wallet_user" and pattern is not None:
             problem = None if re.fullmatch(pattern, payee.identifier) else "format"
         facts["payee.identifier_valid"] = problem is None
-        _put(facts, "payee.identifier_problem", problem)
+        if (value := problem) is not None:
+            facts["payee.identifier_problem"] = value
         account = report.account
         if account is not None and payee.type in ("email", "phone"):
             own = account.email if payee.type == "email" else account.phone
@@ -233,33 +236,39 @@ def _card_expired(month: int, year: int, at: datetime) -> bool:
     return (at.year, at.month) > (year, month)
 
 
-def _put(facts: Facts, name: str, value: Scalar | None) -> None:
-    if value is not None:
-        facts[name] = value
-
-
 def _device_facts(report: AttemptReport, facts: Facts) -> None:
+    value: Scalar | None  # each optional field is copied when present
     device = report.device
     if device is None:
         return
-    _put(facts, "device.online", device.online)
-    _put(facts, "device.connection", device.connection)
-    _put(facts, "device.public_wifi", device.public_wifi)
-    _put(facts, "device.captive_portal", device.captive_portal)
-    _put(facts, "device.rooted", device.rooted)
+    if (value := device.online) is not None:
+        facts["device.online"] = value
+    if (value := device.connection) is not None:
+        facts["device.connection"] = value
+    if (value := device.public_wifi) is not None:
+        facts["device.public_wifi"] = value
+    if (value := device.captive_portal) is not None:
+        facts["device.captive_portal"] = value
+    if (value := device.rooted) is not None:
+        facts["device.rooted"] = value
     account_country = report.account.country if report.account is not None else None
     if device.network_country is not None and account_country is not None:
         facts["device.country_mismatch"] = device.network_country != account_country
-    _put(facts, "device.latency_ms", device.latency_ms)
+    if (value := device.latency_ms) is not None:
+        facts["device.latency_ms"] = value
     if device.packet_loss_pct is not None:
         numerator, denominator = device.packet_loss_pct.as_integer_ratio()  # exact, any context
         facts["device.packet_loss_bp"] = numerator * 100 // denominator
-    _put(facts, "device.signal_level", device.signal_level)
-    _put(facts, "device.vpn", device.vpn)
-    _put(facts, "device.roaming", device.roaming)
+    if (value := device.signal_level) is not None:
+        facts["device.signal_level"] = value
+    if (value := device.vpn) is not None:
+        facts["device.vpn"] = value
+    if (value := device.roaming) is not None:
+        facts["device.roaming"] = value
     if device.clock_skew_s is not None:
         facts["device.clock_skew_s"] = abs(device.clock_skew_s)
-    _put(facts, "device.two_factor_enabled", device.two_factor_enabled)
+    if (value := device.two_factor_enabled) is not None:
+        facts["device.two_factor_enabled"] = value
     if device.app_version is not None and device.app_min_version is not None:
         outdated = _version_tuple(device.app_version) < _version_tuple(device.app_min_version)
         facts["device.app_outdated"] = outdated
@@ -307,16 +316,21 @@ def _balance_facts(report: AttemptReport, priced: Priced | None, facts: Facts) -
 
 def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts,
                    found: FailureLookup | None) -> None:
+    value: Scalar | None
     processor = report.attempt.processor
     if processor is None:
         return
     facts["failure.scheme"] = processor.scheme
-    _put(facts, "failure.stage", processor.stage)
-    _put(facts, "failure.answered", processor.answered)
+    if (value := processor.stage) is not None:
+        facts["failure.stage"] = value
+    if (value := processor.answered) is not None:
+        facts["failure.answered"] = value
     if found is None:
         found = lookup_failure(processor, pack)
-    _put(facts, "failure.field", found.field)
-    _put(facts, "failure.code", found.code)
+    if (value := found.field) is not None:
+        facts["failure.field"] = value
+    if (value := found.code) is not None:
+        facts["failure.code"] = value
     if found.code is None:
         return
     facts["failure.known"] = found.entry is not None
@@ -358,6 +372,7 @@ def derive_facts(report: AttemptReport, pack: RulePack,
     Raises:
         InvalidReportError: the report names a fee schedule the pack cannot use.
     """
+    value: Scalar | None
     if priced == "auto":
         priced = price(report, pack)
     attempt = report.attempt
@@ -369,10 +384,14 @@ def derive_facts(report: AttemptReport, pack: RulePack,
         "attempt.outcome": attempt.outcome,
         "method.type": attempt.method.type,
     }
-    _put(facts, "attempt.funds_debited", attempt.funds_debited)
-    _put(facts, "attempt.payer_present", attempt.payer_present)
-    _put(facts, "method.credential", attempt.method.credential)
-    _put(facts, "method.status", attempt.method.status)
+    if (value := attempt.funds_debited) is not None:
+        facts["attempt.funds_debited"] = value
+    if (value := attempt.payer_present) is not None:
+        facts["attempt.payer_present"] = value
+    if (value := attempt.method.credential) is not None:
+        facts["method.credential"] = value
+    if (value := attempt.method.status) is not None:
+        facts["method.status"] = value
     card = attempt.method.card
     if card is not None and card.expiry_month is not None and card.expiry_year is not None:
         facts["method.card_expired"] = _card_expired(card.expiry_month, card.expiry_year, attempt.at)
