@@ -30,10 +30,12 @@ __all__ = [
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 _IBAN = re.compile(r"\b([A-Z]{2})\d{2}[ ]?(?:[A-Z0-9]{1,4}[ ]?){2,7}([A-Z0-9]{1,4})\b")
 _DIGITS = re.compile(r"(?<!\d)(?!\d{4}-\d{2}-\d{2}(?!\d))\+?\d(?:[ -]?\d){6,}")  # dates are not PII
+_NOT_DIGIT = re.compile(r"\D")
+_SPACE_OR_DASH = re.compile(r"[\s-]")
 
 
 def _mask_digits(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group())
+    digits = _NOT_DIGIT.sub("", match.group())
     keep = 4 if len(digits) >= 12 else 2
     return "*" * (len(digits) - keep) + digits[-keep:]
 
@@ -47,7 +49,7 @@ _PAN_LIKE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 
 
 def _mask_pan(match: re.Match[str]) -> str:
-    return _mask_digits(match) if luhn.is_valid(re.sub(r"\D", "", match.group())) else match.group()
+    return _mask_digits(match) if luhn.is_valid(_NOT_DIGIT.sub("", match.group())) else match.group()
 
 
 def mask_pans(text: str) -> str:
@@ -74,7 +76,7 @@ def mask_text(text: str) -> str:
 
 def mask_card(pan: str) -> str:
     """A card number: at most the first six and last four digits stay (``411111******1111``)."""
-    digits = re.sub(r"\D", "", pan)
+    digits = _NOT_DIGIT.sub("", pan)
     if len(digits) < 12:
         return "*" * max(len(digits) - 2, 0) + digits[-2:] if digits else "****"
     return digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
@@ -82,7 +84,7 @@ def mask_card(pan: str) -> str:
 
 def mask_account(number: str) -> str:
     """An IBAN or account number: the country code (IBAN) and the last four characters stay."""
-    compact = re.sub(r"[\s-]", "", number).upper()
+    compact = _SPACE_OR_DASH.sub("", number).upper()
     if len(compact) <= 4:
         return "*" * len(compact)
     head = compact[:2] if compact[:2].isalpha() else ""
@@ -91,7 +93,7 @@ def mask_account(number: str) -> str:
 
 def mask_phone(phone: str) -> str:
     """A phone number: only the last two digits stay."""
-    digits = re.sub(r"\D", "", phone)
+    digits = _NOT_DIGIT.sub("", phone)
     return "*" * max(len(digits) - 2, 1) + digits[-2:]
 
 
