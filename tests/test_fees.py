@@ -286,6 +286,18 @@ def test_quote_with_max_sendable_answers_as_quote_and_max_sendable_do(
     assert most == (None if balance is None else max_sendable(balance, *args))
 
 
+@given(cases(), st.integers(0, 4 * 10**7))
+def test_the_fee_total_a_search_uses_is_the_sum_of_the_quoted_parts(
+        case: tuple[FeeSchedule, Usage, Decimal], a: int) -> None:
+    """max_sendable searches with the plan's fee total; it must be the total of the parts a quote
+    lists, for any amount, tier, bound, allowance and FX share."""
+    schedule, usage, _ = case
+    plan = fees_module._plan(schedule, schedule.currency, "p2p_transfer", usage)
+    parts, _ = plan.parts(a)
+    assert plan.fee(a) == sum(v for _, v in parts)
+    assert plan.debit(a) == a + (plan.fee(a) if schedule.payer == "on_top" else 0)
+
+
 @settings(max_examples=100)
 @given(st.data())
 def test_max_sendable_equals_brute_force_even_with_non_monotone_tiers(data: st.DataObject) -> None:

@@ -19,7 +19,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
 from pathlib import Path
 
 from payfix._feefiles import (
@@ -221,7 +220,7 @@ class _Constants:
     fx_fixed: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # private and never changed after it is built; not frozen: built per quote
 class _Plan:
     """A schedule in minor units, with the usage applied: what the fee of ``a`` depends on."""
 
@@ -236,15 +235,25 @@ class _Plan:
     fx: tuple[int, int] | None  # the FX share of the converted amount, as (num, den)
     fx_fixed: int
 
-    def base(self, chargeable: int) -> list[tuple[str, int]]:
+    def _band(self, chargeable: int) -> tuple[int, int, int]:
+        """``(percentage, fixed, fee)`` of the band ``chargeable`` falls in; ``fee`` is their sum
+        bounded by the minimum and maximum (unequal to it exactly when a bound applies)."""
         band = next(b for b in self.bands if b.upper is None or chargeable <= b.upper)
         percentage = _round_ratio(band.num * chargeable, band.den, self.mode)
         raw = percentage + band.fixed
         if self.minimum is not None and raw < self.minimum:
-            return [("minimum", self.minimum)]
+            return percentage, band.fixed, self.minimum
         if self.maximum is not None and raw > self.maximum:
-            return [("maximum", self.maximum)]
-        return [("percentage", percentage), ("fixed", band.fixed)]
+            return percentage, band.fixed, self.maximum
+        return percentage, band.fixed, raw
+
+    def base(self, chargeable: int) -> list[tuple[str, int]]:
+        percentage, fixed, fee = self._band(chargeable)
+        if fee > percentage + fixed:
+            return [("minimum", fee)]
+        if fee < percentage + fixed:
+            return [("maximum", fee)]
+        return [("percentage", percentage), ("fixed", fixed)]
 
     def parts(self, a: int) -> tuple[list[tuple[str, int]], int]:
         """Fee components of amount ``a`` (minor units) and the free amount it uses."""
@@ -262,8 +271,24 @@ class _Plan:
             parts += [("fx_percentage", max(0, fx)), ("fx_fixed", self.fx_fixed)]
         return [(n, v) for n, v in parts if v], used
 
+    def fee(self, a: int) -> int:
+        """The total of :meth:`parts` of ``a``, without listing them (what a search over amounts
+        asks many times)."""
+        if a == 0:
+            return 0
+        used = 0 if self.free_transfer else min(a, self.free_left)
+        total = 0 if self.free_transfer or a == used else self._band(a - used)[2]
+        if self.fx is not None:
+            num, den = self.fx
+            if self.on_top:
+                fx = _round_ratio(num * a, den, self.mode)
+            else:
+                fx = _round_ratio(num * (a - total - self.fx_fixed), den + num, self.mode)
+            total += max(0, fx) + self.fx_fixed
+        return total
+
     def debit(self, a: int) -> int:
-        return a + (sum(v for _, v in self.parts(a)[0]) if self.on_top else 0)
+        return a + self.fee(a) if self.on_top else a
 
     def starts(self) -> list[int]:
         """First amounts of the pieces on which ``debit`` is strictly increasing (see max_sendable)."""
@@ -278,10 +303,25 @@ def _ratio(value: Fraction) -> tuple[int, int]:
     return value.numerator, value.denominator
 
 
-@lru_cache(maxsize=256)
+# id(schedule) -> (schedule, exponent, its constants); the entry holds the schedule, so the id cannot
+# be reused while it is remembered (hashing a schedule model costs more than the lookup saves)
+_CONSTANTS: dict[int, tuple[FeeSchedule, int, _Constants]] = {}
+
+
 def _constants(schedule: FeeSchedule, exponent: int) -> _Constants:
     """The schedule's constants in minor units (a pure function of immutable inputs, so it is
-    cached: converting the schedule's decimals is most of the cost of a quote otherwise)."""
+    remembered, bounded: converting the schedule's decimals is most of the cost of a quote otherwise)."""
+    entry = _CONSTANTS.get(id(schedule))
+    if entry is not None and entry[0] is schedule and entry[1] == exponent:
+        return entry[2]
+    if len(_CONSTANTS) >= 256:
+        _CONSTANTS.clear()
+    constants = _convert(schedule, exponent)
+    _CONSTANTS[id(schedule)] = (schedule, exponent, constants)
+    return constants
+
+
+def _convert(schedule: FeeSchedule, exponent: int) -> _Constants:
     currency = schedule.currency
 
     def minor(value: Decimal) -> int:
@@ -323,7 +363,8 @@ def _plan(schedule: FeeSchedule, currency: str, kind: str, usage: Usage) -> _Pla
         raise FeeError("fx_currency must differ from the payment currency")
     exponent = minor_unit_exponent(currency) or 0
     k = _constants(schedule, exponent)
-    used = _minor(usage.free_amount_used, exponent, currency, "free_amount_used")
+    free_used = usage.free_amount_used
+    used = _minor(free_used, exponent, currency, "free_amount_used") if free_used else 0
     free = schedule.free
     return _Plan(
         exponent=exponent, mode=schedule.rounding, on_top=schedule.payer == "on_top",
