@@ -177,24 +177,21 @@ class Diagnoser:
             _remember(self._chains, locale, chain)
         agent = audience == "agent"
         currency = report.attempt.amount.currency
-        others: tuple[str, ...] = ()
-        if report.account is not None:
-            used = report.attempt.method.type
-            others = tuple(dict.fromkeys(m for m in report.account.methods if m != used))
         safe = bool(facts.get("failure.customer_safe", True))
         shown = self._shown_to(fired_ids, audience, safe)
-        remedies = [self._worded_remedy(scored, position, chain, agent, facts, currency, others)
+        remedies = [self._worded_remedy(scored, position, chain, agent, facts, currency, report)
                     for position, scored in enumerate(shown.visible, 1)]
         retry = retry_fields(report, pack, agent or safe, found)
         handoff = None
+        attempt_id = mask_pans(report.attempt.id)
         if reasons:
             handoff = handoff_fields(report, facts, fired, priority, after_s, retry["verdict"], pack,
-                                     chain, agent)
+                                     chain, agent, attempt_id)
         trace = agent and self.trace
         # Sub-models go in as plain fields: one validation builds them all, which costs about a
         # third of building each model on its own (models already built go in as they are).
         return Diagnosis.model_validate({
-            "schema_version": SCHEMA_VERSION, "attempt_id": mask_pans(report.attempt.id),
+            "schema_version": SCHEMA_VERSION, "attempt_id": attempt_id,
             "audience": audience, "locale": chain[0], "failure": self._failure(found, facts, agent, safe),
             "remedies": remedies, "escalate": bool(reasons),
             "escalation_reasons": shown.reasons,
@@ -236,13 +233,13 @@ class Diagnoser:
         return shown
 
     def _worded_remedy(self, scored: ScoredRemedy, position: int, chain: tuple[str, ...], agent: bool,
-                       facts: Facts, currency: str, others: tuple[str, ...]) -> RankedRemedy:
+                       facts: Facts, currency: str, report: AttemptReport) -> RankedRemedy:
         """One ranked remedy in words: its text depends only on the key's parts (the figures its
         placeholders quote, as minor units, and the payer's other methods), so it is remembered."""
         remedy = scored.remedy
         names = self._placeholders[remedy.id]
-        inputs = tuple(others if name in TEXT_PLACEHOLDERS else facts.get(PLACEHOLDERS[name])
-                       for name in names) if names else ()
+        inputs = tuple(_other_methods(report) if name in TEXT_PLACEHOLDERS
+                       else facts.get(PLACEHOLDERS[name]) for name in names) if names else ()
         rules = tuple(r.id for r in scored.rules) if agent else ()
         key = (remedy.id, position, scored.score, chain, currency, rules, inputs)
         worded = self._worded.get(key)
@@ -250,8 +247,8 @@ class Diagnoser:
             figures: dict[str, str] = {}
             for name, value in zip(names, inputs, strict=True):
                 if name in TEXT_PLACEHOLDERS:
-                    if others:
-                        figures[name] = method_names(others, chain[0])
+                    if isinstance(value, tuple) and value:
+                        figures[name] = method_names(value, chain[0])
                 elif value is not None and not isinstance(value, tuple):
                     figures[name] = format_minor(int(value), currency)
             text = remedy_text(remedy, chain, figures)
@@ -389,6 +386,15 @@ def _breakdown(priced: Priced | None, facts: Facts) -> dict[str, object] | None:
         "fee": q.fee, "debited": q.debited, "received": q.received,
         "received_currency": q.received_currency, "max_sendable": priced.max_sendable,
         "shortfall": None if short is None else from_minor(int(short), q.currency)}
+
+
+def _other_methods(report: AttemptReport) -> tuple[str, ...]:
+    """The payer's other payment methods (account order, without repeats): what a remedy text's
+    ``{alternatives}`` quotes."""
+    if report.account is None:
+        return ()
+    used = report.attempt.method.type
+    return tuple(dict.fromkeys(m for m in report.account.methods if m != used))
 
 
 def _str(value: object) -> str | None:

@@ -130,10 +130,10 @@ def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reas
     return "".join(parts)
 
 
-def _prepare(report: AttemptReport, t: dict[str, str], reference: str, when: str, amount: str,
-             method: str, payee: str | None) -> list[dict[str, str]]:
+def _prepare(report: AttemptReport, t: dict[str, str], reference: str, attempt_id: str, when: str,
+             amount: str, method: str, payee: str | None) -> list[dict[str, str]]:
     items = [{"key": "reference", "label": t["reference"], "value": reference},
-             {"key": "attempt_id", "label": t["attempt_id"], "value": mask_pans(report.attempt.id)},
+             {"key": "attempt_id", "label": t["attempt_id"], "value": attempt_id},
              {"key": "time", "label": t["time"], "value": when},
              {"key": "amount", "label": t["amount"], "value": amount},
              {"key": "method", "label": t["method"], "value": method}]
@@ -167,9 +167,10 @@ def build_handoff(report: AttemptReport, facts: Facts, fired: Sequence[Rule], pr
 
 def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], priority: str,
                    after_s: int, verdict: str, pack: RulePack, chain: Sequence[str],
-                   agent: bool) -> dict[str, object]:
+                   agent: bool, masked_id: str | None = None) -> dict[str, object]:
     """The fields of :func:`build_handoff`'s packet (``verdict``: the retry advice's), for a
-    caller that validates them as part of a larger model."""
+    caller that validates them as part of a larger model (``masked_id``: the attempt id with card
+    numbers masked, when the caller has it already)."""
     chain = tuple(chain)
     t = _texts(chain)
     attempt = report.attempt
@@ -195,5 +196,7 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
         "reference": reference, "priority": priority, "when": "after" if after_s else "now",
         "not_before": (utc + timedelta(seconds=after_s) if after_s else utc).isoformat(),
         "statement": _statement(report, facts, t, show_reason, verdict, when, amount, method, payee),
-        "prepare": _prepare(report, t, reference, when, amount, method, payee), "steps_tried": tried,
+        "prepare": _prepare(report, t, reference,
+                            mask_pans(attempt.id) if masked_id is None else masked_id, when, amount,
+                            method, payee), "steps_tried": tried,
         "evidence": evidence, "channels": _channels(pack.settings.channels), "reminder": t["reminder"]}
