@@ -78,7 +78,7 @@ def _check_currency(code: str) -> str:
 
 
 def _check_schema_version(value: str) -> str:
-    if not _SCHEMA_RE.match(value):
+    if value != SCHEMA_VERSION and not _SCHEMA_RE.match(value):
         raise ValueError(
             f"unsupported schema_version {value!r}; this payfix reads '1' and '1.x'"
         )
