@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from payfix import Diagnoser, load_pack
 from payfix.present import render_text
@@ -122,6 +125,29 @@ def test_handoff_carries_what_a_human_needs(diagnoser: Diagnoser) -> None:
     pack = load_pack()
     assert [c.id for c in handoff.channels] == [c.id for c in pack.settings.channels]
     assert "never ask for your password" in handoff.reminder
+
+
+@settings(max_examples=150, deadline=None)
+@given(at=st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2200, 1, 1),
+                       timezones=st.integers(-14 * 60, 14 * 60).map(
+                           lambda m: timezone(timedelta(minutes=m)))),
+       name=st.sampled_from(["escalate_outcome_unknown.json", "escalate_account_closed.json"]))
+def test_handoff_times_are_the_attempt_time_in_utc_whatever_its_offset(
+        diagnoser: Diagnoser, at: datetime, name: str) -> None:
+    """The time to prepare is the attempt's time in UTC to the second, and a human is involved
+    from the attempt time in UTC plus the shortest wait, for any offset and fraction of a second
+    (one example escalates at once, one after a wait)."""
+    report = example(name)
+    report["attempt"]["at"] = at.isoformat()
+    result = diagnoser.diagnose(report)
+    assert result.handoff is not None
+    utc = at.astimezone(UTC)
+    wait = min(r.after_seconds for r in result.escalation_reasons)
+    assert {i.key: i.value for i in result.handoff.prepare}["time"] == utc.strftime(
+        "%Y-%m-%d %H:%M:%S")
+    assert result.handoff.not_before == (utc + timedelta(seconds=wait)).isoformat()
+    assert result.handoff.when == ("after" if wait else "now")
+    assert utc.strftime("%Y-%m-%d %H:%M") in result.handoff.statement
 
 
 def test_handoff_statement_in_chinese(diagnoser: Diagnoser) -> None:

@@ -175,7 +175,8 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
     t = _texts(chain)
     attempt = report.attempt
     at = attempt.at
-    reference = reference_id(attempt.id, at.isoformat(), pack.hash)
+    written = at.isoformat()
+    reference = reference_id(attempt.id, written, pack.hash)
     show_reason = agent or bool(facts.get("failure.customer_safe", True))
     tried = []
     for remedy_id in dict.fromkeys(attempt.remedies_tried):
@@ -188,13 +189,15 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
         f"{rule.id}: {rule.description or rule.when} ["
         + ", ".join(f"{name}={facts.get(name)}" for name in rule.facts) + "]"
         for rule in fired] if agent else []
-    utc = at.astimezone(UTC)
-    when = utc.isoformat(" ", "seconds")[:19]  # YYYY-MM-DD HH:MM:SS
+    # the time in UTC, written once: the attempt's own text when it is in UTC already
+    utc_written = written if written.endswith("+00:00") else at.astimezone(UTC).isoformat()
+    when = f"{utc_written[:10]} {utc_written[11:19]}"  # YYYY-MM-DD HH:MM:SS
     amount = f"{attempt.amount.value} {attempt.amount.currency}"
     method, payee = _method(report, t), _payee(report)
     return {
         "reference": reference, "priority": priority, "when": "after" if after_s else "now",
-        "not_before": (utc + timedelta(seconds=after_s) if after_s else utc).isoformat(),
+        "not_before": (at.astimezone(UTC) + timedelta(seconds=after_s)).isoformat() if after_s
+        else utc_written,
         "statement": _statement(report, facts, t, show_reason, verdict, when, amount, method, payee),
         "prepare": _prepare(report, t, reference,
                             mask_pans(attempt.id) if masked_id is None else masked_id, when, amount,
