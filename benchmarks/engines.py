@@ -212,7 +212,8 @@ def stages(diagnosers: Mapping[str, Diagnoser], raw_reports: list[dict[str, Any]
         facts = [derive_facts(p, pack) for p in parsed]
         parts = {
             "validate (parse_report)": _one(parse_report, raw_reports, rounds),
-            "enrich (derive_facts)": _one(lambda p, pack=pack: derive_facts(p, pack), parsed, rounds),
+            "enrich (derive_facts, fees included)": _one(
+                lambda p, pack=pack: derive_facts(p, pack), parsed, rounds),
             "evaluate (engine)": _one(d.engine.evaluate, facts, rounds),
         }
         customer = _one(lambda r, d=d: d.diagnose(r, audience="customer"), raw_reports, rounds)
