@@ -364,6 +364,8 @@ class _Shown(NamedTuple):
     remedies: tuple[str, ...]
     codes: tuple[str, ...]
     reasons: tuple[EscalationReason, ...]
+
+
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 

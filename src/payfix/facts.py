@@ -203,8 +203,8 @@ def _payee_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
         if payee.type == "wallet_user" and pattern is not None:
             problem = None if re.fullmatch(pattern, payee.identifier) else "format"
         facts["payee.identifier_valid"] = problem is None
-        if (value := problem) is not None:
-            facts["payee.identifier_problem"] = value
+        if problem is not None:
+            facts["payee.identifier_problem"] = problem
         account = report.account
         if account is not None and payee.type in ("email", "phone"):
             own = account.email if payee.type == "email" else account.phone
@@ -327,10 +327,10 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts,
         facts["failure.answered"] = value
     if found is None:
         found = lookup_failure(processor, pack)
-    if (value := found.field) is not None:
-        facts["failure.field"] = value
-    if (value := found.code) is not None:
-        facts["failure.code"] = value
+    if found.field is not None:
+        facts["failure.field"] = found.field
+    if found.code is not None:
+        facts["failure.code"] = found.code
     if found.code is None:
         return
     facts["failure.known"] = found.entry is not None
