@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar, cast
 
 from payfix.engines.base import Engine, create_engine
 from payfix.escalation import Raised, escalation_reasons, plan
@@ -189,8 +189,9 @@ class Diagnoser:
                                      chain, agent, attempt_id)
         trace = agent and self.trace
         # Sub-models go in as plain fields: one validation builds them all, which costs about a
-        # third of building each model on its own (models already built go in as they are).
-        return Diagnosis.model_validate({
+        # third of building each model on its own (models already built go in as they are); the
+        # core validator is called directly (model_validate adds only argument checks).
+        return cast(Diagnosis, Diagnosis.__pydantic_validator__.validate_python({
             "schema_version": SCHEMA_VERSION, "attempt_id": attempt_id,
             "audience": audience, "locale": chain[0], "failure": self._failure(found, facts, agent, safe),
             "remedies": remedies, "escalate": bool(reasons),
@@ -200,7 +201,7 @@ class Diagnoser:
                        "confidence": r.confidence, "escalate": r.escalate,
                        "facts": facts_view(facts, r.facts)} for r in fired] if trace else (),
             "not_fired": self._explainer.explain(facts, fired_ids) if trace else (),
-            "pack": self._info, "engine": self.engine.name})
+            "pack": self._info, "engine": self.engine.name}))
 
     def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
         """The fired rules (pack order), their ranked remedies, the escalation reasons and their
