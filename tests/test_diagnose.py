@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given, settings
 
 from payfix import Diagnoser, diagnose
+from payfix import diagnoser as diagnoser_module
+from payfix.batch.synth import synth_reports
 from payfix.cli import main
 
-from .conftest import EXAMPLES, ROOT, example
+from .conftest import ENGINES, EXAMPLES, ROOT, example
 from .strategies import reports
 
 EXPECTED_FIRST = {
@@ -139,6 +141,27 @@ def test_shared_diagnoser_gives_serial_results_under_threads(diagnoser: Diagnose
     with ThreadPoolExecutor(max_workers=8) as pool:
         threaded = list(pool.map(lambda r: diagnoser.diagnose(r).to_json(), work))
     assert threaded == serial
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_threads_filling_and_clearing_the_memos_get_serial_results(
+        engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Eight threads sharing one fresh Diagnoser, whose memos are so small that they are cleared
+    all the time, get exactly what a serial Diagnoser gets: 1,500 distinct synthetic reports and
+    the examples, both audiences, both locales."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(diagnoser_module, "MEMO_SIZE", 8)
+    reports = [*synth_reports(1500, seed=21), *(example(p.name) for p in sorted(EXAMPLES.glob("*.json")))]
+    work = [(r, audience, locale) for r in reports
+            for audience, locale in (("customer", "en"), ("agent", "zh-CN"))]
+    serial = Diagnoser(engine=engine)
+    expected = [serial.diagnose(r, audience=a, locale=loc).to_json() for r, a, loc in work]
+    shared = Diagnoser(engine=engine)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda w: shared.diagnose(w[0], audience=w[1], locale=w[2]).to_json(),
+                            work))
+    assert got == expected
 
 
 def test_operator_code_override_is_visible_in_the_diagnosis(tmp_path: Path) -> None:
