@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from pydantic import BaseModel
+
 from payfix.conditions import Scalar
 from payfix.feefacts import Priced, price
 from payfix.models.report import AttemptReport, ProcessorResponse
@@ -190,13 +192,11 @@ _AUTH_REASONS = frozenset({"authentication_failed", "incorrect_pin", "pin_tries_
 
 
 def _payee_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
-    value: Scalar | None  # each optional field is copied when present
     payee = report.attempt.payee
     if payee is None:
         return
     facts["payee.type"] = payee.type
-    if (value := payee.name_check) is not None:
-        facts["payee.name_check"] = value
+    _copy_present(payee, _PAYEE_COPIED, facts)
     if payee.identifier is not None:
         problem = check_identifier(payee.type, payee.identifier, payee.country)
         pattern = pack.settings.wallet_id_pattern
@@ -236,39 +236,43 @@ def _card_expired(month: int, year: int, at: datetime) -> bool:
     return (at.year, at.month) > (year, month)
 
 
+#: Optional fields copied into the facts as they are when present: (model field, fact name).
+_ATTEMPT_COPIED = (("funds_debited", "attempt.funds_debited"), ("payer_present", "attempt.payer_present"))
+_METHOD_COPIED = (("credential", "method.credential"), ("status", "method.status"))
+_PAYEE_COPIED = (("name_check", "payee.name_check"),)
+_PROCESSOR_COPIED = (("stage", "failure.stage"), ("answered", "failure.answered"))
+_DEVICE_COPIED = (
+    ("online", "device.online"), ("connection", "device.connection"),
+    ("public_wifi", "device.public_wifi"), ("captive_portal", "device.captive_portal"),
+    ("rooted", "device.rooted"), ("latency_ms", "device.latency_ms"),
+    ("signal_level", "device.signal_level"), ("vpn", "device.vpn"), ("roaming", "device.roaming"),
+    ("two_factor_enabled", "device.two_factor_enabled"),
+)
+
+
+def _copy_present(model: BaseModel, fields: tuple[tuple[str, str], ...], facts: Facts) -> None:
+    """Copy each of ``fields`` of ``model`` that is present (not ``None``) to its fact, reading
+    the model's field values directly (a pydantic attribute read costs several dict lookups)."""
+    values = model.__dict__
+    for field, fact in fields:
+        value = values[field]
+        if value is not None:
+            facts[fact] = value
+
+
 def _device_facts(report: AttemptReport, facts: Facts) -> None:
-    value: Scalar | None  # each optional field is copied when present
     device = report.device
     if device is None:
         return
-    if (value := device.online) is not None:
-        facts["device.online"] = value
-    if (value := device.connection) is not None:
-        facts["device.connection"] = value
-    if (value := device.public_wifi) is not None:
-        facts["device.public_wifi"] = value
-    if (value := device.captive_portal) is not None:
-        facts["device.captive_portal"] = value
-    if (value := device.rooted) is not None:
-        facts["device.rooted"] = value
+    _copy_present(device, _DEVICE_COPIED, facts)
     account_country = report.account.country if report.account is not None else None
     if device.network_country is not None and account_country is not None:
         facts["device.country_mismatch"] = device.network_country != account_country
-    if (value := device.latency_ms) is not None:
-        facts["device.latency_ms"] = value
     if device.packet_loss_pct is not None:
         numerator, denominator = device.packet_loss_pct.as_integer_ratio()  # exact, any context
         facts["device.packet_loss_bp"] = numerator * 100 // denominator
-    if (value := device.signal_level) is not None:
-        facts["device.signal_level"] = value
-    if (value := device.vpn) is not None:
-        facts["device.vpn"] = value
-    if (value := device.roaming) is not None:
-        facts["device.roaming"] = value
     if device.clock_skew_s is not None:
         facts["device.clock_skew_s"] = abs(device.clock_skew_s)
-    if (value := device.two_factor_enabled) is not None:
-        facts["device.two_factor_enabled"] = value
     if device.app_version is not None and device.app_min_version is not None:
         outdated = _version_tuple(device.app_version) < _version_tuple(device.app_min_version)
         facts["device.app_outdated"] = outdated
@@ -316,15 +320,11 @@ def _balance_facts(report: AttemptReport, priced: Priced | None, facts: Facts) -
 
 def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts,
                    found: FailureLookup | None) -> None:
-    value: Scalar | None
     processor = report.attempt.processor
     if processor is None:
         return
     facts["failure.scheme"] = processor.scheme
-    if (value := processor.stage) is not None:
-        facts["failure.stage"] = value
-    if (value := processor.answered) is not None:
-        facts["failure.answered"] = value
+    _copy_present(processor, _PROCESSOR_COPIED, facts)
     if found is None:
         found = lookup_failure(processor, pack)
     if found.field is not None:
@@ -372,7 +372,6 @@ def derive_facts(report: AttemptReport, pack: RulePack,
     Raises:
         InvalidReportError: the report names a fee schedule the pack cannot use.
     """
-    value: Scalar | None
     if priced == "auto":
         priced = price(report, pack)
     attempt = report.attempt
@@ -384,14 +383,8 @@ def derive_facts(report: AttemptReport, pack: RulePack,
         "attempt.outcome": attempt.outcome,
         "method.type": attempt.method.type,
     }
-    if (value := attempt.funds_debited) is not None:
-        facts["attempt.funds_debited"] = value
-    if (value := attempt.payer_present) is not None:
-        facts["attempt.payer_present"] = value
-    if (value := attempt.method.credential) is not None:
-        facts["method.credential"] = value
-    if (value := attempt.method.status) is not None:
-        facts["method.status"] = value
+    _copy_present(attempt, _ATTEMPT_COPIED, facts)
+    _copy_present(attempt.method, _METHOD_COPIED, facts)
     card = attempt.method.card
     if card is not None and card.expiry_month is not None and card.expiry_year is not None:
         facts["method.card_expired"] = _card_expired(card.expiry_month, card.expiry_year, attempt.at)
