@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple, TypeVar, cast
+from typing import NamedTuple, cast
 
+from payfix._memo import remember
 from payfix.engines.base import Engine, create_engine
 from payfix.escalation import Raised, escalation_reasons, plan
 from payfix.explain import Explainer
@@ -174,7 +175,7 @@ class Diagnoser:
         chain = self._chains.get(locale)
         if chain is None:
             chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
-            _remember(self._chains, locale, chain)
+            remember(self._chains, locale, chain, MEMO_SIZE)
         agent = audience == "agent"
         currency = report.attempt.amount.currency
         safe = bool(facts.get("failure.customer_safe", True))
@@ -213,7 +214,7 @@ class Diagnoser:
             ranked = rank(fired, self.pack)
             reasons = escalation_reasons(fired, ranked, self.pack)
             outcome = (fired, ranked, reasons, *(plan(reasons) if reasons else ("low", 0)))
-            _remember(self._outcomes, fired_ids, outcome)
+            remember(self._outcomes, fired_ids, outcome, MEMO_SIZE)
         return outcome
 
     def _shown_to(self, fired_ids: frozenset[str], audience: Audience, safe: bool) -> _Shown:
@@ -230,7 +231,7 @@ class Diagnoser:
             visible = tuple(s for s in ranked if visible_to(s.remedy, audience))
             shown = _Shown(visible, tuple(s.remedy.id for s in visible), tuple(m.code for m in models),
                            models)
-            _remember(self._shown, key, shown)
+            remember(self._shown, key, shown, MEMO_SIZE)
         return shown
 
     def _worded_remedy(self, scored: ScoredRemedy, position: int, chain: tuple[str, ...], agent: bool,
@@ -256,7 +257,7 @@ class Diagnoser:
             worded = RankedRemedy(
                 rank=position, id=remedy.id, category=remedy.category, score=scored.score,
                 self_service=remedy.self_service, title=text.title, steps=text.steps, rules=rules)
-            _remember(self._worded, key, worded)
+            remember(self._worded, key, worded, MEMO_SIZE)
         return worded
 
     def _escalation_code(self, raised: Raised, agent: bool, safe: bool) -> str:
@@ -288,7 +289,7 @@ class Diagnoser:
             failure = Failure(scheme=scheme, field=_str(facts.get("failure.field")), code=code,
                               reason=reason, known=bool(facts.get("failure.known", False)),
                               customer_safe=safe, source=source)
-            _remember(self._failures, key, failure)
+            remember(self._failures, key, failure, MEMO_SIZE)
         return failure
 
 
@@ -365,16 +366,6 @@ class _Shown(NamedTuple):
     remedies: tuple[str, ...]
     codes: tuple[str, ...]
     reasons: tuple[EscalationReason, ...]
-
-
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-def _remember(memo: dict[_K, _V], key: _K, value: _V) -> None:
-    if len(memo) >= MEMO_SIZE:
-        memo.clear()
-    memo[key] = value
 
 
 def _breakdown(priced: Priced | None, facts: Facts) -> dict[str, object] | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from payfix._memo import remember_for
 from payfix.errors import InvalidReportError, Problem
 from payfix.fees import FeeError, FeeQuote, FeeSchedule, Usage, quote_with_max_sendable
 from payfix.models.report import AttemptReport
@@ -53,25 +54,18 @@ def _usage(report: AttemptReport) -> Usage:
     )
 
 
-# (id of a pack's fee mapping, currency, kind, fx) -> (that mapping, its candidate schedules); the
-# entry holds the mapping, so the id cannot be reused while it is remembered
-_CANDIDATES: dict[tuple[int, str, str, bool], tuple[object, tuple[FeeSchedule, ...]]] = {}
+# (id of a pack's fee mapping, currency, kind, fx) -> (that mapping, its candidate schedules)
+_CANDIDATES: dict[tuple[object, ...], tuple[object, tuple[FeeSchedule, ...]]] = {}
 
 
 def _candidates(pack: RulePack, currency: str, kind: str, fx: bool) -> tuple[FeeSchedule, ...]:
     """The pack's schedules that may price such an attempt, by name: a pure function of the
     pack's (immutable) schedules, remembered (bounded) since every report asks it."""
     fees = pack.fees
-    key = (id(fees), currency, kind, fx)
-    entry = _CANDIDATES.get(key)
-    if entry is None or entry[0] is not fees:
-        found = tuple(s for _, s in sorted((name, s) for name, s in fees.items()
-                                           if s.currency == currency and kind in s.kinds
-                                           and (s.fx is not None) == fx))
-        if len(_CANDIDATES) >= 4096:
-            _CANDIDATES.clear()
-        entry = _CANDIDATES[key] = (fees, found)
-    return entry[1]
+    return remember_for(_CANDIDATES, fees, (currency, kind, fx), lambda: tuple(
+        s for _, s in sorted((name, s) for name, s in fees.items()
+                             if s.currency == currency and kind in s.kinds
+                             and (s.fx is not None) == fx)), 4096)
 
 
 def price(report: AttemptReport, pack: RulePack) -> Priced | None:

@@ -30,6 +30,7 @@ from payfix._feefiles import (
     Tier,
     read_fee_files,
 )
+from payfix._memo import remember_for
 from payfix._yamlsrc import bundled_rules_dir
 from payfix.errors import PayfixError
 from payfix.money import MAX_MINOR, minor_unit_exponent
@@ -303,22 +304,14 @@ def _ratio(value: Fraction) -> tuple[int, int]:
     return value.numerator, value.denominator
 
 
-# id(schedule) -> (schedule, exponent, its constants); the entry holds the schedule, so the id cannot
-# be reused while it is remembered (hashing a schedule model costs more than the lookup saves)
-_CONSTANTS: dict[int, tuple[FeeSchedule, int, _Constants]] = {}
+# (id of a schedule, exponent) -> (that schedule, its constants)
+_CONSTANTS: dict[tuple[object, ...], tuple[object, _Constants]] = {}
 
 
 def _constants(schedule: FeeSchedule, exponent: int) -> _Constants:
     """The schedule's constants in minor units (a pure function of immutable inputs, so it is
     remembered, bounded: converting the schedule's decimals is most of the cost of a quote otherwise)."""
-    entry = _CONSTANTS.get(id(schedule))
-    if entry is not None and entry[0] is schedule and entry[1] == exponent:
-        return entry[2]
-    if len(_CONSTANTS) >= 256:
-        _CONSTANTS.clear()
-    constants = _convert(schedule, exponent)
-    _CONSTANTS[id(schedule)] = (schedule, exponent, constants)
-    return constants
+    return remember_for(_CONSTANTS, schedule, (exponent,), lambda: _convert(schedule, exponent), 256)
 
 
 def _convert(schedule: FeeSchedule, exponent: int) -> _Constants:
