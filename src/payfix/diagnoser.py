@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import NamedTuple, cast
 
 from payfix._memo import remember
+from payfix.conditions import Scalar
 from payfix.engines.base import Engine, create_engine
 from payfix.escalation import Raised, escalation_reasons, plan
 from payfix.explain import Explainer
@@ -33,7 +34,7 @@ from payfix.feefacts import Priced, price
 from payfix.handoff import handoff_fields
 from payfix.intake import ReportInput, parse_report
 from payfix.loader import load_pack
-from payfix.masking import mask_pans
+from payfix.masking import mask_code, mask_id
 from payfix.models.diagnosis import (
     Audience,
     Diagnosis,
@@ -155,7 +156,7 @@ class Diagnoser:
         shown = self._shown_to(fired_ids, audience, safe)
         scheme, code, reason = _failure_words(facts, agent, safe)
         return Outline(
-            attempt_id=mask_pans(parsed.attempt.id), remedies=shown.remedies, reason=reason,
+            attempt_id=mask_id(parsed.attempt.id), remedies=shown.remedies, reason=reason,
             retry=retry_fields(parsed, self.pack, agent or safe, found)["verdict"],
             escalate=bool(shown.codes), escalation_codes=shown.codes,
             fee=None if priced is None else priced.quote.fee, scheme=scheme, code=code,
@@ -184,7 +185,7 @@ class Diagnoser:
                     for position, scored in enumerate(shown.visible, 1)]
         retry = retry_fields(report, pack, agent or safe, found)
         handoff = None
-        attempt_id = mask_pans(report.attempt.id)
+        attempt_id = mask_id(report.attempt.id)
         if reasons:
             handoff = handoff_fields(report, facts, fired, priority, after_s, retry["verdict"], pack,
                                      chain, agent, attempt_id)
@@ -200,7 +201,7 @@ class Diagnoser:
             "retry": retry, "fees": _breakdown(priced, facts), "handoff": handoff,
             "fired": [{"rule_id": r.id, "ruleset": r.ruleset, "remedy": r.remedy,
                        "confidence": r.confidence, "escalate": r.escalate,
-                       "facts": facts_view(facts, r.facts)} for r in fired] if trace else (),
+                       "facts": _masked_view(facts, r.facts)} for r in fired] if trace else (),
             "not_fired": self._explainer.explain(facts, fired_ids) if trace else (),
             "pack": self._info, "engine": self.engine.name}))
 
@@ -299,15 +300,15 @@ class Outline:
     same values as the :class:`~payfix.models.diagnosis.Diagnosis`, for the same audience.
 
     Attributes:
-        attempt_id: the attempt id, card numbers masked.
+        attempt_id: the attempt id, personal data in it masked (:func:`~payfix.masking.mask_id`).
         remedies: ids of the remedies the audience sees, best first.
         reason: the failure reason (``declined`` for a customer when the code is not customer-safe).
         retry: the retry verdict (``now``, ``later``, ``never``, ``hold`` or ``unknown``).
         escalate: whether a human should take over.
         escalation_codes: the escalation reasons' codes as the audience sees them.
         fee: the quoted fee in the attempt's currency, ``None`` without a fee schedule.
-        scheme: the processor's code family, ``None`` without processor codes.
-        code: the processor code (``None`` for a customer when it is not customer-safe).
+        scheme: the processor's code family, ``None`` without processor codes (masked).
+        code: the processor code (``None`` for a customer when it is not customer-safe; masked).
         engine: the engine that evaluated the rules.
 
     Example:
@@ -348,8 +349,24 @@ def _failure_words(facts: Facts, agent: bool, safe: bool) -> tuple[str | None, s
     reason = str(facts.get("failure.reason", "unknown"))
     if not agent and not safe:
         reason = "declined"
-    code = facts.get("failure.code")
-    return _str(facts.get("failure.scheme")), _str(code) if agent or safe else None, reason
+    code = facts.get("failure.code") if agent or safe else None
+    scheme = facts.get("failure.scheme")  # both as the report gave them: masked (mask_id)
+    return (None if scheme is None else mask_code(str(scheme)),
+            None if code is None else mask_code(str(code)), reason)
+
+
+#: Facts whose values are strings taken from the report as given (masked when shown).
+_INPUT_FACTS = frozenset({"failure.code", "failure.scheme"})
+
+
+def _masked_view(facts: Facts, names: tuple[str, ...]) -> dict[str, Scalar | None]:
+    """:func:`~payfix.facts.facts_view` with the values taken from the report masked."""
+    view = facts_view(facts, names)
+    for name in _INPUT_FACTS.intersection(names):
+        value = view[name]
+        if isinstance(value, str):
+            view[name] = mask_code(value)
+    return view
 
 
 #: Size at which a Diagnoser's memos are cleared (they hold immutable results only).

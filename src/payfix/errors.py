@@ -13,6 +13,10 @@ The exception tree::
 
 Every problem is a :class:`Problem` in the ``{type, loc, msg, ...}`` shape of pydantic-core:
 ``type`` is a stable ``snake_case`` slug that code may key on; ``msg`` is for people and may change.
+A :class:`Problem` masks what it is given, whoever builds it: the ``str`` parts of ``loc`` (an
+unknown field name may be a card number), ``msg`` (bounded, and masked unless the problem is in an
+operator's file) and ``input`` (bounded, masked, and always JSON-safe), so every door that reports
+problems reports them masked.
 
 Example:
     >>> p = Problem(type="missing", loc=("attempt", "id"), msg="Field required")
@@ -22,11 +26,12 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from payfix.masking import mask_text
+from payfix.masking import mask_text, shown
 
 __all__ = [
     "CodeLookupError",
@@ -52,7 +57,10 @@ class Problem:
         file: rule-pack file the problem is in, if any.
         line: 1-based line in ``file``, if known.
         col: 1-based column in ``file``, if known.
-        input: the offending value, already masked, if it is safe and useful to show.
+        input: the offending value if it is a scalar: strings are cut to 64 characters and
+            masked, numbers of 7 or more digits masked as strings, non-finite floats given as
+            strings (``"nan"``, ``"inf"``); objects and lists are not echoed (``loc`` points at
+            them).
 
     Example:
         >>> problem = Problem("missing", ("attempt", "amount"), "Field required")
@@ -69,6 +77,19 @@ class Problem:
     line: int | None = None
     col: int | None = None
     input: Any = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        loc = self.loc
+        if any(isinstance(part, str) for part in loc):
+            object.__setattr__(self, "loc", tuple(
+                shown(part) if isinstance(part, str) else part for part in loc))
+        msg = self.msg
+        if self.file is None:
+            msg = shown(msg, MSG_LIMIT)
+        elif len(msg) > MSG_LIMIT or not msg.isascii():
+            msg = msg[:MSG_LIMIT].encode("utf-8", "backslashreplace").decode("utf-8")
+        object.__setattr__(self, "msg", msg)
+        object.__setattr__(self, "input", _safe_input(self.input))
 
     def render(self) -> str:
         """Format as ``file:line:col: msg`` (rule packs) or ``loc: msg [type]`` (reports)."""
@@ -92,6 +113,25 @@ class Problem:
         if self.input is not None:
             out["input"] = self.input
         return out
+
+
+#: The longest problem message kept (a message quoting an input of any size is cut here).
+MSG_LIMIT = 1000
+
+
+def _safe_input(value: Any) -> Any:
+    """``value`` as a problem may echo it: bounded, masked, and valid in strict JSON."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if value.bit_length() > 64:
+            return f"<an integer of about {int(value.bit_length() * math.log10(2)) + 1} digits>"
+        return value if -10**6 < value < 10**6 else mask_text(str(value))
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return shown(value)
+    return None  # objects and lists are not echoed: the loc already points at them
 
 
 class PayfixError(Exception):
@@ -174,10 +214,10 @@ class UnknownSchemeError(CodeLookupError):
         self.scheme = scheme
         self.known: tuple[str, ...] = tuple(known)
         listed = ", ".join(self.known) or "none"
-        shown = mask_text(scheme)  # what was typed is echoed: mask a pasted card number
+        typed = shown(scheme)  # what was typed is echoed: bounded, and a pasted card number masked
         super().__init__(Problem("unknown_scheme", ("scheme",),
-                                 f"unknown scheme {shown!r}{hint}; known schemes: {listed}",
-                                 input=shown))
+                                 f"unknown scheme {typed!r}{hint}; known schemes: {listed}",
+                                 input=typed))
 
 
 class UnknownCodeError(CodeLookupError):
@@ -191,9 +231,10 @@ class UnknownCodeError(CodeLookupError):
     def __init__(self, scheme: str, code: str, hint: str = "") -> None:
         self.scheme = scheme
         self.code = code
-        shown = mask_text(code)
+        typed = shown(code)
         super().__init__(Problem("unknown_code", ("code",),
-                                 f"unknown code {shown!r} for scheme {scheme!r}{hint}", input=shown))
+                                 f"unknown code {typed!r} for scheme {shown(scheme)!r}{hint}",
+                                 input=typed))
 
 
 def _rebuild(cls: type[CodeLookupError], state: dict[str, Any]) -> CodeLookupError:

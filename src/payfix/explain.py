@@ -23,6 +23,7 @@ from typing import cast
 
 from payfix.conditions import And, Condition, Leaf, Not, Or, Scalar, leaves, render
 from payfix.engines.compiled import condition_source
+from payfix.masking import mask_code
 from payfix.models.diagnosis import RuleMiss
 from payfix.pack import Rule, RulePack
 
@@ -107,7 +108,7 @@ class Explainer:
             miss = memo.get(key)
             if miss is None:
                 miss = RuleMiss(rule_id=rule.id, ruleset=rule.ruleset, failed=text, fact=path,
-                                value=value)
+                                value=mask_code(value) if isinstance(value, str) else value)
                 if len(memo) >= MEMO_SIZE:
                     memo.clear()
                 memo[key] = miss

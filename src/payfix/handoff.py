@@ -19,7 +19,15 @@ from datetime import UTC, timedelta
 from functools import lru_cache
 
 from payfix.facts import Facts
-from payfix.masking import mask_email, mask_identifier, mask_name, mask_pans, mask_phone
+from payfix.masking import (
+    mask_code,
+    mask_email,
+    mask_id,
+    mask_identifier,
+    mask_name,
+    mask_phone,
+    mask_text,
+)
 from payfix.models.diagnosis import Handoff, RetryAdvice, SupportChannel
 from payfix.models.report import AttemptReport
 from payfix.pack import Channel, Rule, RulePack
@@ -101,8 +109,14 @@ def _payee(report: AttemptReport) -> str | None:
     if payee.identifier is not None:
         return mask_identifier(payee.type, payee.identifier)
     if payee.name is not None:
-        return payee.name if payee.type == "merchant" else mask_name(payee.name)
+        # a merchant's name is a business name: it stays readable, identifiers in it masked
+        return mask_text(payee.name) if payee.type == "merchant" else mask_name(payee.name)
     return None
+
+
+def _fact_shown(value: object) -> object:
+    """A fact's value as the evidence quotes it: strings (a processor code as sent) masked."""
+    return mask_code(value) if isinstance(value, str) else value
 
 
 def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reason: bool,
@@ -169,8 +183,8 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
                    after_s: int, verdict: str, pack: RulePack, chain: Sequence[str],
                    agent: bool, masked_id: str | None = None) -> dict[str, object]:
     """The fields of :func:`build_handoff`'s packet (``verdict``: the retry advice's), for a
-    caller that validates them as part of a larger model (``masked_id``: the attempt id with card
-    numbers masked, when the caller has it already)."""
+    caller that validates them as part of a larger model (``masked_id``: the attempt id masked by
+    :func:`~payfix.masking.mask_id`, when the caller has it already)."""
     chain = tuple(chain)
     t = _texts(chain)
     attempt = report.attempt
@@ -187,7 +201,7 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
         tried.append(t["tried_history"].format(n=int(same)))
     evidence = [
         f"{rule.id}: {rule.description or rule.when} ["
-        + ", ".join(f"{name}={facts.get(name)}" for name in rule.facts) + "]"
+        + ", ".join(f"{name}={_fact_shown(facts.get(name))}" for name in rule.facts) + "]"
         for rule in fired] if agent else []
     # the time in UTC, written once: the attempt's own text when it is in UTC already
     utc_written = written if written.endswith("+00:00") else at.astimezone(UTC).isoformat()
@@ -200,6 +214,6 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
         else utc_written,
         "statement": _statement(report, facts, t, show_reason, verdict, when, amount, method, payee),
         "prepare": _prepare(report, t, reference,
-                            mask_pans(attempt.id) if masked_id is None else masked_id, when, amount,
+                            mask_id(attempt.id) if masked_id is None else masked_id, when, amount,
                             method, payee), "steps_tried": tried,
         "evidence": evidence, "channels": _channels(pack.settings.channels), "reminder": t["reminder"]}

@@ -15,13 +15,13 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, cast
 
 from pydantic import ValidationError
 
 from payfix.errors import InvalidReportError, Problem
-from payfix.masking import mask_text
 from payfix.models.report import AttemptReport
 
 __all__ = ["ReportInput", "parse_report"]
@@ -29,24 +29,57 @@ __all__ = ["ReportInput", "parse_report"]
 ReportInput = AttemptReport | Mapping[str, Any] | str | bytes
 
 
-def _safe_input(value: Any) -> Any:
-    if isinstance(value, bool | int | float) or value is None:
-        return value
-    if isinstance(value, str):
-        return mask_text(value[:200])
-    return None  # objects and lists are not echoed: the loc already points at them
-
-
 def problems_from(error: ValidationError) -> tuple[Problem, ...]:
-    """pydantic errors as payfix problems (stable ``type`` slugs, masked ``input``)."""
+    """pydantic errors as payfix problems (stable ``type`` slugs; :class:`Problem` masks and
+    bounds ``loc``, ``msg`` and ``input``)."""
     out = []
     for item in error.errors(include_url=False):
         msg = str(item["msg"])
         if item["type"] == "extra_forbidden":
             msg = "unknown field; see `payfix schema` for the accepted fields"
-        out.append(Problem(item["type"], tuple(item["loc"]), mask_text(msg), input=_safe_input(
-            item.get("input"))))
+        out.append(Problem(item["type"], tuple(item["loc"]), msg, input=item.get("input")))
     return tuple(out)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_surrogates(text: str | bytes) -> bool:
+    """Whether ``text`` may hold a lone surrogate: a ``\\udXXX`` escape in the range of
+    surrogates (in str or bytes), or a surrogate character in a str (cheap: ASCII text has none)."""
+    if isinstance(text, bytes):
+        return b"\\u" in text and _SURROGATE_ESCAPE.search(text.decode("latin-1")) is not None
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
+        return True
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _surrogate_at(data: Any, loc: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where in parsed JSON the first string (value or key) with a lone surrogate is."""
+    if isinstance(data, str):
+        return None if data.isascii() or not _SURROGATE_CHAR.search(data) else loc
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if _surrogate_at(key) is not None:
+                return (*loc, key)
+            found = _surrogate_at(value, (*loc, key))
+            if found is not None:
+                return found
+    if isinstance(data, list):
+        for i, value in enumerate(data):
+            found = _surrogate_at(value, (*loc, i))
+            if found is not None:
+                return found
+    return None
+
+
+_SURROGATE_CHAR = re.compile("[\ud800-\udfff]")
 
 
 def parse_report(data: ReportInput) -> AttemptReport:
@@ -65,8 +98,9 @@ def parse_report(data: ReportInput) -> AttemptReport:
     if isinstance(data, AttemptReport):
         return data
     if isinstance(data, bytes | str):
+        text = data
         try:
-            data = json.loads(data)
+            data = json.loads(text)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             where = f" at line {error.lineno}, column {error.colno}" if isinstance(
                 error, json.JSONDecodeError) else ""
@@ -76,6 +110,13 @@ def parse_report(data: ReportInput) -> AttemptReport:
         except RecursionError:
             raise InvalidReportError("report is not valid JSON", [
                 Problem("json_invalid", (), "JSON nested too deeply")]) from None
+        if _has_surrogates(text):
+            loc = _surrogate_at(data)
+            if loc is not None:
+                raise InvalidReportError("report is not valid Unicode text", [Problem(
+                    "string_unicode", loc, "a string (or key) holds a lone UTF-16 surrogate such as "
+                    "\\ud800; strings must be valid Unicode text (escape a character outside the "
+                    "basic plane as a surrogate pair, or write it as UTF-8)")])
     if not isinstance(data, Mapping):
         raise InvalidReportError("report must be a JSON object", [
             Problem("model_type", (), f"a report is a JSON object, got {type(data).__name__}")])

@@ -3,7 +3,13 @@
 Typed maskers know what they mask: card numbers keep at most the first six and last four digits,
 IBANs and account numbers their country code and last four, phone numbers their last two digits,
 e-mail addresses the first character and the domain, names their initials. :func:`mask_text`
-scrubs free text (messages, echoed input) where the kind of value is not known.
+scrubs free text (messages, echoed input) where the kind of value is not known; :func:`mask_id`
+scrubs identifiers (payment ids, processor codes) and :func:`shown` bounds what an error echoes.
+
+Every pattern here runs in time linear in the text: each unbounded repetition is over characters
+that cannot also start a new match inside the same run (a look-behind rejects such starts in one
+step), and every other repetition is bounded, so no start position scans more than a fixed span
+of a run another start scans too.
 
 Example:
     >>> mask_text("card 4111 1111 1111 1111, mail jane.doe@example.com")
@@ -16,19 +22,29 @@ import re
 
 from stdnum import luhn
 
+from payfix._memo import remember
+
 __all__ = [
     "mask_account",
     "mask_card",
+    "mask_code",
     "mask_email",
+    "mask_id",
     "mask_identifier",
     "mask_name",
     "mask_pans",
     "mask_phone",
     "mask_text",
+    "shown",
 ]
 
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_IBAN = re.compile(r"\b([A-Z]{2})\d{2}[ ]?(?:[A-Z0-9]{1,4}[ ]?){2,7}([A-Z0-9]{1,4})\b")
+# A match starts only where a run of local-part characters starts: scanning a long run for an
+# ``@`` from every position in it took time quadratic in the run.
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@"
+                    r"([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+# 3-32 characters after the check digits, single spaces allowed between them: one character per
+# step, so a failed start costs at most 32 steps (chunks of 1-4 could be split many ways).
+_IBAN = re.compile(r"\b([A-Z]{2})\d{2}[ ]?[A-Z0-9](?:[ ]?[A-Z0-9]){2,31}\b")
 _DIGITS = re.compile(r"(?<!\d)(?!\d{4}-\d{2}-\d{2}(?!\d))\+?\d(?:[ -]?\d){6,}")  # dates are not PII
 _NOT_DIGIT = re.compile(r"\D")
 _SPACE_OR_DASH = re.compile(r"[\s-]")
@@ -65,6 +81,81 @@ def mask_pans(text: str) -> str:
         'pay_20260314_0002'
     """
     return _PAN_LIKE.sub(_mask_pan, text)
+
+
+# Runs of digits and phone punctuation (one class, so a match never fails and never rescans).
+_NUMBERISH = re.compile(r"\+?[0-9(][0-9 ().+-]*")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _mask_phone_like(match: re.Match[str]) -> str:
+    text = match.group()
+    core = text.strip(" (.-")
+    digits = _NOT_DIGIT.sub("", core)
+    if not 7 <= len(digits) <= 15 or _DATE.match(core) or (not core.startswith("+") and (
+            core.isdigit() or max(map(len, _NOT_DIGIT.split(core))) > 8)):
+        return text  # a plain digit run (trade number, date-based id) or a date stays readable
+    keep = 4 if len(digits) >= 12 else 2
+    start = text.index(core)
+    return text[:start] + "*" * (len(digits) - keep) + digits[-keep:] + text[start + len(core):]
+
+
+def mask_id(text: str) -> str:
+    """An identifier (payment id, processor code, scheme) with e-mail addresses, IBANs, card
+    numbers (Luhn-valid, 13-19 digits) and phone-like numbers (7-15 digits written with a leading
+    ``+``, or in groups of at most 8 with spaces, dashes, dots or brackets between them) masked;
+    a plain run of digits or an id such as ``pay_20260314_0002`` stays readable, since long digit
+    ids (an Alipay trade number has 28 digits) are common and are not personal data.
+
+    Example:
+        >>> mask_id("pay_20260314_0002 2013112011001004330000121536")
+        'pay_20260314_0002 2013112011001004330000121536'
+        >>> mask_id("jane.doe@example.com +44 20 7946 0958 DE89370400440532013000")
+        'j***@example.com ********0958 DE****************3000'
+    """
+    if "@" in text:
+        text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    text = _IBAN.sub(_mask_iban, text)
+    text = _PAN_LIKE.sub(_mask_pan, text)
+    return _NUMBERISH.sub(_mask_phone_like, text)
+
+
+_CODES: dict[str, str] = {}
+
+
+def mask_code(value: str) -> str:
+    """:func:`mask_id` of a processor code or scheme, remembered (a bounded memo): the same few
+    codes come back in report after report.
+
+    Example:
+        >>> mask_code("05"), mask_code("4111 1111 1111 1111")
+        ('05', '************1111')
+    """
+    masked = _CODES.get(value)
+    if masked is None:
+        masked = mask_id(value)
+        remember(_CODES, value, masked, 8192)
+    return masked
+
+
+def shown(value: str, limit: int = 64) -> str:
+    """At most the first ``limit`` characters of ``value``, masked (:func:`mask_text`), with ``…``
+    when cut: what an error message may echo of an input of any size. A cut that would leave part
+    of an e-mail address drops that last word; lone surrogates become ``\\udXXX`` escapes.
+
+    Example:
+        >>> shown("x" * 100, 8), shown("id jane.doe@example.com", 12)
+        ('xxxxxxxx…', 'id …')
+    """
+    head = value[:limit]
+    if len(value) > limit:
+        cut = head.rfind(" ")
+        if "@" in head[cut + 1:]:
+            head = head[:cut + 1]
+        head += "…"
+    if not head.isascii():
+        head = head.encode("utf-8", "backslashreplace").decode("utf-8")
+    return mask_text(head)
 
 
 def mask_text(text: str) -> str:

@@ -41,6 +41,7 @@ from pydantic import (
     model_validator,
 )
 
+from payfix.masking import shown
 from payfix.money import MAX_MINOR, from_minor, is_currency, minor_unit_exponent, to_minor
 
 __all__ = [
@@ -79,8 +80,8 @@ def _check_currency(code: str) -> str:
 
 def _check_schema_version(value: str) -> str:
     if value != SCHEMA_VERSION and not _SCHEMA_RE.match(value):
-        raise ValueError(
-            f"unsupported schema_version {value!r}; this payfix reads '1' and '1.x'"
+        raise ValueError(  # the value is echoed bounded and masked: it may be of any size
+            f"unsupported schema_version {shown(value, 16)!r}; this payfix reads '1' and '1.x'"
         )
     return value
 
