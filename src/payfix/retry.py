@@ -33,6 +33,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from payfix.facts import FailureLookup, lookup_failure
+from payfix.masking import mask_code
 from payfix.models.diagnosis import RetryAdvice
 from payfix.models.report import AttemptReport
 from payfix.pack import CodeEntry, RulePack
@@ -91,7 +92,9 @@ def retry_fields(report: AttemptReport, pack: RulePack, show_code: bool,
     if found is None and processor is not None:
         found = lookup_failure(processor, pack)
     if found is None or found.entry is None:
-        basis = f"{found.scheme}:{found.code}" if found is not None and found.code else None
+        # an unknown scheme and code are as the report gave them: masked (a mapped one is the pack's)
+        basis = (f"{mask_code(found.scheme)}:{mask_code(found.code)}"
+                 if found is not None and found.code else None)
         return {"verdict": "unknown", "wait_seconds": None, "basis": basis if show_code else None,
                 "how": None, "not_before": None, "attempts_left": None}
     entry = found.entry
