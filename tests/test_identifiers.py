@@ -12,14 +12,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from stdnum import iban, luhn
 
 from payfix import Diagnoser
 from payfix.cli import main
 from payfix.errors import InvalidReportError
-from payfix.intake import parse_report
 from payfix.present import render_text
 
 from .conftest import EXAMPLES
@@ -119,10 +118,10 @@ def test_planted_identifiers_never_leave_the_library(base: str, value: str) -> N
 @settings(max_examples=120, deadline=None)
 @given(base=st.sampled_from(BASES), value=planted,
        where=st.sampled_from(["extra", "nested_extra", "schema_version", "currency", "scheme",
-                              "method", "kind"]))
+                              "method", "kind", "fee_schedule"]))
 def test_planted_identifiers_never_leave_report_problems(base: str, value: str, where: str) -> None:
-    """The same values as unknown field names (top level and nested) or as invalid field values
-    appear raw in no problem of the InvalidReportError (str, render, to_dict), and every problem
+    """The same values as unknown field names (top level and nested), as invalid field values or
+    as a fee schedule the pack does not have appear raw in no problem of the InvalidReportError (str, render, to_dict), and every problem
     is strict JSON."""
     report = plant(json.loads((EXAMPLES / base).read_text(encoding="utf-8")), value)
     if where == "extra":
@@ -133,12 +132,14 @@ def test_planted_identifiers_never_leave_report_problems(base: str, value: str, 
         report["schema_version"] = value
     elif where == "currency":
         report["attempt"]["amount"]["currency"] = value
+    elif where == "fee_schedule":  # a valid slug names no schedule; other values are no slug
+        report["attempt"]["fee_schedule"] = value
     elif where == "scheme":
         report["attempt"]["processor"]["scheme"] = "x " + value  # never a valid slug
     else:
         report["attempt"]["method" if where == "method" else "kind"] = value
     try:
-        parse_report(json.dumps(report))
+        DIAGNOSERS["agent"].diagnose(json.dumps(report))
     except InvalidReportError as error:
         _no_leak(_problem_texts(error), value)
     else:
@@ -171,3 +172,38 @@ def test_planted_identifiers_never_leave_the_cli(tmp_path: Path) -> None:
                 code, text = _cli(["diagnose", str(bad), "--audience", audience, "--format", fmt])
                 assert code == 2, text
                 _no_leak([text], value)
+
+
+def _files_text(root: Path) -> list[str]:
+    return [path.read_bytes().decode("utf-8", "replace") for path in sorted(root.rglob("*"))
+            if path.is_file()]
+
+
+@settings(max_examples=4, deadline=None, phases=(Phase.explicit, Phase.generate),
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=planted, audience=st.sampled_from(["agent", "customer"]))
+def test_planted_identifiers_never_leave_a_replay(tmp_path_factory: Any, value: str,
+                                                  audience: str) -> None:
+    """A replay (jsonl parts) of a few planted rows, one of them rejected for an unknown field
+    named by the identifier, writes it raw in no part, rejects line, ``_summary.json``,
+    ``summary.json`` or ``report.html``."""
+    from payfix.batch.replay import replay
+    from payfix.batch.report import write_report
+
+    root = tmp_path_factory.mktemp("replay")
+    rows = [plant(json.loads((EXAMPLES / name).read_text(encoding="utf-8")), value)
+            for name in ("escalate_funds_debited.json", "method_expired_card.json",
+                         "network_offline.json")]
+    bad = copy.deepcopy(rows[0])
+    bad["attempt"]["id"] = "pay_rejected"  # the rejects' attempt_id column is the reader's
+    bad["attempt"][value] = 1
+    bad["metadata"][value] = "y" * 600  # too long: a problem located at the key
+    source = root / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in [*rows, bad]), encoding="utf-8")
+    summary = replay([source], root / "out", root / "rejects.jsonl", workers=1,
+                     audience=audience, output_format="jsonl")
+    assert summary.rows_rejected == 1 and summary.rows_out == 3
+    write_report(root / "out", root / "site" / "report.html")
+    texts = _files_text(root / "out") + _files_text(root / "site")
+    texts.append((root / "rejects.jsonl").read_text(encoding="utf-8"))
+    _no_leak(texts, value)
