@@ -121,8 +121,8 @@ def test_planted_identifiers_never_leave_the_library(base: str, value: str) -> N
                               "method", "kind", "fee_schedule"]))
 def test_planted_identifiers_never_leave_report_problems(base: str, value: str, where: str) -> None:
     """The same values as unknown field names (top level and nested), as invalid field values or
-    as a fee schedule the pack does not have appear raw in no problem of the InvalidReportError (str, render, to_dict), and every problem
-    is strict JSON."""
+    as a fee schedule the pack does not have appear raw in no problem of the InvalidReportError
+    (str, render, to_dict), and every problem is strict JSON."""
     report = plant(json.loads((EXAMPLES / base).read_text(encoding="utf-8")), value)
     if where == "extra":
         report[value] = "x"
@@ -202,7 +202,8 @@ def test_planted_identifiers_never_leave_a_replay(tmp_path_factory: Any, value: 
     source.write_text("".join(json.dumps(r) + "\n" for r in [*rows, bad]), encoding="utf-8")
     summary = replay([source], root / "out", root / "rejects.jsonl", workers=1,
                      audience=audience, output_format="jsonl")
-    assert summary.rows_rejected == 1 and summary.rows_out == 3
+    assert summary.rows_rejected == 1
+    assert summary.rows_out == 3
     write_report(root / "out", root / "site" / "report.html")
     texts = _files_text(root / "out") + _files_text(root / "site")
     texts.append((root / "rejects.jsonl").read_text(encoding="utf-8"))

@@ -107,6 +107,10 @@ def parse_report(data: ReportInput) -> AttemptReport:
             raise InvalidReportError("report is not valid JSON", [
                 Problem("json_invalid", (), f"not valid JSON{where}: "
                         f"{getattr(error, 'msg', 'cannot decode as UTF-8')}")]) from None
+        except ValueError:  # int() refuses a literal of more than sys.get_int_max_str_digits()
+            raise InvalidReportError("report is not valid JSON", [
+                Problem("json_invalid", (), "a number in the JSON has too many digits (a report's "
+                        "numbers have at most a few dozen)")]) from None
         except RecursionError:
             raise InvalidReportError("report is not valid JSON", [
                 Problem("json_invalid", (), "JSON nested too deeply")]) from None

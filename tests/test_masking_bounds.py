@@ -1,0 +1,165 @@
+"""What an error may echo is bounded and masked, the masker's work is linear in its input, and
+problems are always strict JSON: no input, however large or odd, stalls a worker or breaks an
+output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from payfix.errors import MSG_LIMIT, InvalidReportError, Problem
+from payfix.intake import parse_report
+
+from .conftest import EXAMPLES
+
+#: Inputs that made a pattern rescan a long run from every position (1 MB each), as source.
+ADVERSARIAL = """["1" * 2**20, "1 " * 2**19, "a" * 2**20, "A1" * 2**19, "@" * 2**20, "a@" * 2**19,
+               "+1" * 2**19, "1-" * 2**19, "AB12" * 2**18, "AB12 " * 200_000,
+               ("AB12" + "A" * 40 + " ") * 23_000, "a@" + "a." * 2**19, "(1" * 2**19,
+               "a.b+c-1 @x." * 95_000]"""
+
+_GUARD = """
+import sys
+from payfix.masking import mask_id, mask_pans, mask_text, shown
+from payfix.errors import Problem
+for text in ADVERSARIAL:
+    for mask in (mask_text, mask_id, mask_pans, shown):
+        mask(text)
+    Problem("x", (text,), text, input=text).to_dict()
+print("ok")
+"""
+
+
+def test_masking_a_megabyte_of_adversarial_text_finishes() -> None:
+    """Every masker and a Problem built from them finish on 1 MB of each adversarial shape (digit,
+    letter, ``@`` and IBAN-like runs): a hang guard of 120 s in a child process fails the test
+    instead of hanging (the e-mail pattern took about 11 minutes per megabyte)."""
+    code = f"ADVERSARIAL = {ADVERSARIAL}\n{_GUARD}"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def _report(**attempt: object) -> dict[str, object]:
+    report = json.loads((EXAMPLES / "network_offline.json").read_text(encoding="utf-8"))
+    report["attempt"].update(attempt)
+    return report
+
+
+def test_an_invalid_schema_version_is_echoed_bounded() -> None:
+    """A 200 KB ``schema_version`` of card-like digits is named in a message of bounded size that
+    shows no run of its digits: the input is cut before it is quoted and masked."""
+    report = _report()
+    report["schema_version"] = "4111" * 50_000
+    with pytest.raises(InvalidReportError) as caught:
+        parse_report(report)
+    (problem,) = caught.value.problems
+    assert problem.loc == ("schema_version",)
+    assert "'1' and '1.x'" in problem.msg
+    assert len(problem.msg) <= 200
+    assert len(str(caught.value)) <= 400
+    assert "41114111" not in json.dumps(problem.to_dict())
+
+
+@settings(max_examples=60, deadline=None)
+@given(piece=st.text(min_size=1, max_size=40), repeat=st.integers(1, 200),
+       limit=st.integers(1, 500))
+def test_problem_parts_are_bounded_masked_and_encodable(piece: str, repeat: int, limit: int) -> None:
+    """Whatever text a Problem is built from (surrogates included), its loc parts, msg and input
+    are bounded, and its dict is strict JSON encodable as UTF-8."""
+    text = piece * repeat
+    problem = Problem("t", ("a", text[:limit], 3), text, input=text)
+    assert len(problem.msg) <= MSG_LIMIT + 1
+    assert len(problem.input) <= 65
+    assert all(len(str(part)) <= 65 for part in problem.loc)
+    json.dumps(problem.to_dict(), allow_nan=False, ensure_ascii=False).encode("utf-8")
+    problem.render().encode("utf-8")
+
+
+def test_problem_masks_identifiers_in_loc_msg_and_input() -> None:
+    """A card number, IBAN, phone or e-mail in a loc part, the msg or the input is masked by the
+    Problem itself, whoever built it."""
+    for value in ("4111 1111 1111 1111", "DE89370400440532013000", "+44 20 7946 0958",
+                  "jane.doe@example.com"):
+        problem = Problem("extra_forbidden", ("attempt", value), f"unknown field {value}",
+                          input=value)
+        dumped = json.dumps(problem.to_dict())
+        assert value not in dumped
+        assert value not in problem.render()
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (float("nan"), "nan"), (float("inf"), "inf"), (float("-inf"), "-inf"),
+    (10**5000, "<an integer of about 5001 digits>"), (4111111111111111, "************1111")],
+    ids=["nan", "inf", "-inf", "huge", "card"])
+def test_problem_input_is_strict_json(value: object, shown: str) -> None:
+    """Non-finite floats, integers too long to print and card numbers given as numbers are echoed
+    as bounded strings, so a problem is always strict JSON."""
+    problem = Problem("less_than_equal", ("device", "latency_ms"), "too large", input=value)
+    assert problem.input == shown
+    json.dumps(problem.to_dict(), allow_nan=False)
+
+
+def test_non_finite_and_huge_numbers_in_a_report_give_strict_json_problems() -> None:
+    """``1e999999999`` (parsed as infinity) and a 5,000-digit integer in a report give problems
+    whose JSON form is strict JSON (no ``Infinity``, no ValueError on printing)."""
+    text = json.dumps(_report()).replace('"online": false', '"online": false, "latency_ms": '
+                                                            '1e999999999, "signal_level": XX')
+    with pytest.raises(InvalidReportError) as caught:
+        parse_report(text.replace("XX", "9" * 40))
+    locs = {problem.loc for problem in caught.value.problems}
+    assert ("device", "latency_ms") in locs
+    assert ("device", "signal_level") in locs
+    json.dumps([p.to_dict() for p in caught.value.problems], allow_nan=False)
+    report = json.loads(text.replace("XX", "1"))
+    report["device"]["signal_level"] = 10**5000  # a mapping may hold any int
+    with pytest.raises(InvalidReportError) as caught:
+        parse_report(report)
+    json.dumps([p.to_dict() for p in caught.value.problems], allow_nan=False)
+    with pytest.raises(InvalidReportError) as caught:  # as text, json refuses to read it
+        parse_report(text.replace("XX", "9" * 5000))
+    assert caught.value.problems[0].type == "json_invalid"
+
+
+@pytest.mark.parametrize(("text", "loc"), [
+    ('"id": "pay\\ud800x"', ("attempt", "id")),
+    ('"id": "pay\\uDFFF"', ("attempt", "id")),
+    ('"id": "p", "\\udc00k": 1', ("attempt", "\\udc00k")),
+])
+def test_a_lone_surrogate_is_a_typed_problem(text: str, loc: tuple[str, ...]) -> None:
+    """A lone UTF-16 surrogate escape in any string or key of report text is an InvalidReportError
+    naming where it is and what is accepted, as str and as bytes; a valid pair is accepted."""
+    report = json.dumps(_report(id="PLACEHOLDER")).replace('"id": "PLACEHOLDER"', text)
+    for data in (report, report.encode("utf-8")):
+        with pytest.raises(InvalidReportError) as caught:
+            parse_report(data)
+        (problem,) = caught.value.problems
+        assert (problem.type, problem.loc) == ("string_unicode", loc)
+        assert "surrogate" in problem.msg
+        assert "valid Unicode" in problem.msg
+        json.dumps(problem.to_dict(), ensure_ascii=False).encode("utf-8")
+    pair = json.dumps(_report(id="PLACEHOLDER")).replace("PLACEHOLDER", "pay\\ud83d\\ude00")
+    assert parse_report(pair).attempt.id == "pay\U0001f600"
+
+
+def test_payfix_diagnose_reports_a_lone_surrogate_without_a_traceback(tmp_path: Path) -> None:
+    """``payfix diagnose`` on a report with a lone surrogate exits 2 with the problem, not a
+    UnicodeEncodeError traceback."""
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(_report(id="PLACEHOLDER")).replace("PLACEHOLDER", "pay\\ud800x"),
+                    encoding="utf-8")
+    for fmt in ("json", "text"):
+        done = subprocess.run([sys.executable, "-m", "payfix", "diagnose", str(path), "--format", fmt],
+                              capture_output=True, timeout=120, check=False,
+                              env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+        output = (done.stdout + done.stderr).decode("utf-8")
+        assert done.returncode == 2, output
+        assert "string_unicode" in output
+        assert "Traceback" not in output
