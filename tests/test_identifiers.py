@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from stdnum import iban, luhn
@@ -208,3 +209,25 @@ def test_planted_identifiers_never_leave_a_replay(tmp_path_factory: Any, value: 
     texts = _files_text(root / "out") + _files_text(root / "site")
     texts.append((root / "rejects.jsonl").read_text(encoding="utf-8"))
     _no_leak(texts, value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("pay_20260314_0002", "pay_20260314_0002"),
+    ("2013112011001004330000121536", "2013112011001004330000121536"),
+    ("syn8-00000001", "syn8-00000001"),
+    ("2026-03-14 10:00:01", "2026-03-14 10:00:01"),
+    ("ord-4111-1111-1111-1111", "ord-************1111"),
+    ("4111111111111111", "************1111"),
+    ("tel:+442079460958", "tel:********0958"),
+    ("030 1234567", "********67"),
+    ("06-12-34-56-78", "********78"),
+    ("DE89 3704 0044 0532 0130 00", "DE****************3000"),
+    ("jane.doe@example.com", "j***@example.com"),
+])
+def test_payment_ids_keep_plain_ids_and_mask_personal_data(value: str, expected: str) -> None:
+    """The attempt id a diagnosis shows keeps long digit ids and date-based ids readable and masks
+    e-mails, IBANs, card numbers (also after a dash) and phone-like numbers (+ or separators)."""
+    report = plant(json.loads((EXAMPLES / "network_offline.json").read_text(encoding="utf-8")), "x")
+    report["attempt"]["id"] = value
+    assert DIAGNOSERS["customer"].diagnose(report).attempt_id == expected
+    assert DIAGNOSERS["agent"].outline(report).attempt_id == expected

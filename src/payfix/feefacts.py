@@ -26,6 +26,7 @@ from decimal import Decimal
 from payfix._memo import remember_for
 from payfix.errors import InvalidReportError, Problem
 from payfix.fees import FeeError, FeeQuote, FeeSchedule, Usage, quote_with_max_sendable
+from payfix.masking import shown
 from payfix.models.report import AttemptReport
 from payfix.pack import RulePack
 
@@ -85,7 +86,8 @@ def price(report: AttemptReport, pack: RulePack) -> Priced | None:
             known = ", ".join(sorted(pack.fees)) or "none"
             raise InvalidReportError("unknown fee schedule", [Problem(
                 "unknown_fee_schedule", ("attempt", "fee_schedule"),
-                f"the rule pack has no fee schedule {attempt.fee_schedule!r} (known: {known})")])
+                f"the rule pack has no fee schedule {shown(attempt.fee_schedule)!r} (known: {known})",
+                input=attempt.fee_schedule)])
         candidates: tuple[FeeSchedule, ...] = (schedule,)
     else:
         candidates = _candidates(pack, currency, kind, attempt.fx is not None)

@@ -84,7 +84,7 @@ def mask_pans(text: str) -> str:
 
 
 # Runs of digits and phone punctuation (one class, so a match never fails and never rescans).
-_NUMBERISH = re.compile(r"\+?[0-9(][0-9 ().+-]*")
+_NUMBERISH = re.compile(r"(?<![A-Za-z0-9_])\+?[0-9(][0-9 ().+-]*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -97,8 +97,10 @@ def _mask_phone_like(match: re.Match[str]) -> str:
     text = match.group()
     core = text.strip(" (.-")
     digits = _NOT_DIGIT.sub("", core)
-    if not 7 <= len(digits) <= 15 or _DATE.match(core) or (not core.startswith("+") and (
-            core.isdigit() or max(map(len, _NOT_DIGIT.split(core))) > 8)):
+    card = 13 <= len(digits) <= 19 and luhn.is_valid(digits)  # after a dash: not a _PAN_LIKE
+    if not card and (not 7 <= len(digits) <= 15 or _DATE.match(core) or (
+            not core.startswith("+") and (
+                core.isdigit() or max(map(len, _NOT_DIGIT.split(core))) > 8))):
         return text  # a plain digit run (trade number, date-based id) or a date stays readable
     keep = 4 if len(digits) >= 12 else 2
     start = text.index(core)
@@ -108,9 +110,11 @@ def _mask_phone_like(match: re.Match[str]) -> str:
 def mask_id(text: str) -> str:
     """An identifier (payment id, processor code, scheme) with e-mail addresses, IBANs, card
     numbers (Luhn-valid, 13-19 digits) and phone-like numbers (7-15 digits written with a leading
-    ``+``, or in groups of at most 8 with spaces, dashes, dots or brackets between them) masked;
-    a plain run of digits or an id such as ``pay_20260314_0002`` stays readable, since long digit
-    ids (an Alipay trade number has 28 digits) are common and are not personal data.
+    ``+``, or in groups of at most 8 with spaces, dashes, dots or brackets between them, not glued
+    to a letter) masked; a plain run of digits, a date, or an id such as ``pay_20260314_0002`` or
+    ``syn8-00000001`` stays readable, since long digit ids (an Alipay trade number has 28 digits)
+    are common and are not personal data. A digit id written in dashed groups (``2026-0001-0002``)
+    looks like a phone number and is masked.
 
     Example:
         >>> mask_id("pay_20260314_0002 2013112011001004330000121536")
