@@ -6,18 +6,28 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from payfix import masking
 from payfix.errors import MSG_LIMIT, InvalidReportError, Problem
 from payfix.intake import parse_report
 
 from .conftest import EXAMPLES
+
+try:  # the parser of the re module (sre_parse before Python 3.11)
+    from re import _constants as re_constants  # type: ignore[attr-defined]
+    from re import _parser as re_parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_constants as re_constants
+    import sre_parse as re_parser
 
 #: Inputs that made a pattern rescan a long run from every position (1 MB each), as source.
 ADVERSARIAL = """["1" * 2**20, "1 " * 2**19, "a" * 2**20, "A1" * 2**19, "@" * 2**20, "a@" * 2**19,
@@ -28,6 +38,7 @@ ADVERSARIAL = """["1" * 2**20, "1 " * 2**19, "a" * 2**20, "A1" * 2**19, "@" * 2*
 _GUARD = """
 import sys
 from payfix.masking import mask_id, mask_pans, mask_text, shown
+from payfix import masking
 from payfix.errors import Problem
 for text in ADVERSARIAL:
     for mask in (mask_text, mask_id, mask_pans, shown):
@@ -163,3 +174,47 @@ def test_payfix_diagnose_reports_a_lone_surrogate_without_a_traceback(tmp_path: 
         assert done.returncode == 2, output
         assert "string_unicode" in output
         assert "Traceback" not in output
+
+
+def _shape_faults(pattern: re.Pattern[str]) -> list[str]:
+    """Where ``pattern`` breaks the shape that keeps a backtracking search linear (see the
+    docstring of :mod:`payfix.masking`): no repetition inside a repetition (but ``?``); every
+    unbounded repetition is the pattern's last element, or repeats one character and is reached
+    only from a run's start (the pattern opens with a look-behind) or right after a literal."""
+    items = list(re_parser.parse(pattern.pattern))
+    faults = []
+
+    def walk(nodes: Any, inside: bool) -> None:
+        for op, av in nodes:
+            if op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT):
+                if inside and av[1] > 1:
+                    faults.append(f"nested repetition in {pattern.pattern!r}")
+                walk(av[2], inside or av[1] > 1)
+            elif op is re_constants.SUBPATTERN:
+                walk(av[3], inside)
+            elif op in (re_constants.ASSERT, re_constants.ASSERT_NOT):
+                walk(av[1], inside)
+            elif op is re_constants.BRANCH:
+                for branch in av[1]:
+                    walk(branch, inside)
+
+    walk(items, False)
+    opens_with_lookbehind = bool(items) and items[0][0] is re_constants.ASSERT_NOT \
+        and items[0][1][0] == -1
+    for i, (op, av) in enumerate(items):
+        if op is not re_constants.MAX_REPEAT or av[1] != re_constants.MAXREPEAT or i == len(items) - 1:
+            continue
+        single = len(av[2]) == 1 and av[2][0][0] in (re_constants.IN, re_constants.LITERAL)
+        after_literal = i > 0 and items[i - 1][0] is re_constants.LITERAL
+        if not (single and (opens_with_lookbehind or after_literal)):
+            faults.append(f"unbounded repetition {i} of {pattern.pattern!r} can rescan a run")
+    return faults
+
+
+def test_masking_patterns_have_a_linear_shape() -> None:
+    """Every pattern of payfix.masking has the shape that keeps its search linear in the text (no
+    nested repetition; an unbounded repetition ends the pattern or starts only once per run):
+    checked on the parsed patterns, not by timing."""
+    patterns = [value for value in vars(masking).values() if isinstance(value, re.Pattern)]
+    assert len(patterns) >= 6
+    assert [fault for pattern in patterns for fault in _shape_faults(pattern)] == []
