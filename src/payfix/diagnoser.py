@@ -25,11 +25,10 @@ from pathlib import Path
 from typing import NamedTuple, cast
 
 from payfix._memo import remember
-from payfix.conditions import Scalar
 from payfix.engines.base import Engine, create_engine
 from payfix.escalation import Raised, escalation_reasons, plan
 from payfix.explain import Explainer
-from payfix.facts import Facts, FailureLookup, derive_facts, facts_view, lookup_failure
+from payfix.facts import Facts, FailureLookup, derive_facts, lookup_failure
 from payfix.feefacts import Priced, price
 from payfix.handoff import handoff_fields
 from payfix.intake import ReportInput, parse_report
@@ -52,6 +51,7 @@ from payfix.present import (
     locale_chain,
     method_names,
     remedy_text,
+    shown_facts,
     visible_to,
 )
 from payfix.ranking import ScoredRemedy, rank
@@ -201,7 +201,7 @@ class Diagnoser:
             "retry": retry, "fees": _breakdown(priced, facts), "handoff": handoff,
             "fired": [{"rule_id": r.id, "ruleset": r.ruleset, "remedy": r.remedy,
                        "confidence": r.confidence, "escalate": r.escalate,
-                       "facts": _masked_view(facts, r.facts)} for r in fired] if trace else (),
+                       "facts": shown_facts(facts, r.facts)} for r in fired] if trace else (),
             "not_fired": self._explainer.explain(facts, fired_ids) if trace else (),
             "pack": self._info, "engine": self.engine.name}))
 
@@ -350,23 +350,9 @@ def _failure_words(facts: Facts, agent: bool, safe: bool) -> tuple[str | None, s
     if not agent and not safe:
         reason = "declined"
     code = facts.get("failure.code") if agent or safe else None
-    scheme = facts.get("failure.scheme")  # both as the report gave them: masked (mask_id)
-    return (None if scheme is None else mask_code(str(scheme)),
-            None if code is None else mask_code(str(code)), reason)
+    scheme = facts.get("failure.scheme")  # both as the report gave them: masked
+    return _str(scheme and mask_code(str(scheme))), _str(code and mask_code(str(code))), reason
 
-
-#: Facts whose values are strings taken from the report as given (masked when shown).
-_INPUT_FACTS = frozenset({"failure.code", "failure.scheme"})
-
-
-def _masked_view(facts: Facts, names: tuple[str, ...]) -> dict[str, Scalar | None]:
-    """:func:`~payfix.facts.facts_view` with the values taken from the report masked."""
-    view = facts_view(facts, names)
-    for name in _INPUT_FACTS.intersection(names):
-        value = view[name]
-        if isinstance(value, str):
-            view[name] = mask_code(value)
-    return view
 
 
 #: Size at which a Diagnoser's memos are cleared (they hold immutable results only).

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, timedelta
 from functools import lru_cache
 
+from payfix._memo import remember
 from payfix.facts import Facts
 from payfix.masking import (
     mask_code,
@@ -102,6 +103,9 @@ def _method(report: AttemptReport, t: dict[str, str]) -> str:
     return t["card"].format(last4=last4) if last4 else t["card_any"]
 
 
+_MERCHANTS: dict[str, str] = {}
+
+
 def _payee(report: AttemptReport) -> str | None:
     payee = report.attempt.payee
     if payee is None:
@@ -109,8 +113,15 @@ def _payee(report: AttemptReport) -> str | None:
     if payee.identifier is not None:
         return mask_identifier(payee.type, payee.identifier)
     if payee.name is not None:
+        if payee.type != "merchant":
+            return mask_name(payee.name)
         # a merchant's name is a business name: it stays readable, identifiers in it masked
-        return mask_text(payee.name) if payee.type == "merchant" else mask_name(payee.name)
+        # (remembered: the same merchants come back report after report)
+        shown = _MERCHANTS.get(payee.name)
+        if shown is None:
+            shown = mask_text(payee.name)
+            remember(_MERCHANTS, payee.name, shown, 4096)
+        return shown
     return None
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from payfix.conditions import Scalar
+from payfix.masking import mask_code
 from payfix.models.diagnosis import Audience, Diagnosis
 from payfix.pack import Remedy, RemedyText
 
@@ -25,6 +27,7 @@ __all__ = [
     "method_names",
     "remedy_text",
     "render_text",
+    "shown_facts",
 ]
 
 
@@ -146,3 +149,24 @@ def render_text(diagnosis: Diagnosis) -> str:
     lines.append(f"Rule pack {diagnosis.pack.name} {diagnosis.pack.version} ({diagnosis.pack.hash}), "
                  f"engine {diagnosis.engine}")
     return "\n".join(lines) + "\n"
+
+
+#: Facts whose values are strings taken from the report as given (masked when shown).
+_INPUT_FACTS = frozenset({"failure.code", "failure.scheme"})
+
+
+def shown_facts(facts: Mapping[str, Scalar], names: tuple[str, ...]) -> dict[str, Scalar | None]:
+    """The values of ``names`` in ``facts`` as a trace shows them (``None`` for missing), in the
+    order given, with the strings taken from the report as given (code, scheme) masked.
+
+    Example:
+        >>> shown_facts({"failure.code": "4111 1111 1111 1111", "device.online": False},
+        ...             ("failure.code", "device.online", "attempt.kind"))
+        {'failure.code': '************1111', 'device.online': False, 'attempt.kind': None}
+    """
+    view = {name: facts.get(name) for name in names}
+    for name in _INPUT_FACTS.intersection(names):
+        value = view[name]
+        if isinstance(value, str):
+            view[name] = mask_code(value)
+    return view
