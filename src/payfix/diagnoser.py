@@ -154,7 +154,8 @@ class Diagnoser:
         agent = audience == "agent"
         safe = bool(facts.get("failure.customer_safe", True))
         shown = self._shown_to(fired_ids, audience, safe)
-        scheme, code, reason = _failure_words(facts, agent, safe)
+        failure = self._failure(found, facts, agent, safe)  # remembered, codes masked once
+        scheme, code, reason = failure.scheme, failure.code, failure.reason
         return Outline(
             attempt_id=mask_id(parsed.attempt.id), remedies=shown.remedies, reason=reason,
             retry=retry_fields(parsed, self.pack, agent or safe, found)["verdict"],
