@@ -231,3 +231,36 @@ def test_payment_ids_keep_plain_ids_and_mask_personal_data(value: str, expected:
     report["attempt"]["id"] = value
     assert DIAGNOSERS["customer"].diagnose(report).attempt_id == expected
     assert DIAGNOSERS["agent"].outline(report).attempt_id == expected
+
+
+def test_planted_identifiers_never_leave_the_service() -> None:
+    """The HTTP service (in-process) answers a planted report (200) and one rejected for an
+    unknown field named by the identifier (422), singly and in a batch, without the identifier."""
+    from fastapi.testclient import TestClient
+
+    from payfix.loader import load_pack
+    from payfix.service.app import create_app
+    from payfix.service.config import ServiceConfig
+    from payfix.service.state import ServiceState
+
+    state = ServiceState(ServiceConfig(api_keys=("identifier-key-1",)), load_pack())
+    state.prepare()
+    app = create_app(ServiceConfig(api_keys=("identifier-key-1",)), state=state, prepare="none")
+    headers = {"X-API-Key": "identifier-key-1"}
+    with TestClient(app) as client:
+        for value in ("4111 1111 1111 1111", "DE89370400440532013000", "+44 20 7946 0958",
+                      "jane.doe@example.com"):
+            good = plant(json.loads((EXAMPLES / "escalate_funds_debited.json").read_text()), value)
+            bad = copy.deepcopy(good)
+            bad["attempt"][value] = 1
+            texts = []
+            for audience in ("agent", "customer"):
+                for report, status in ((good, 200), (bad, 422)):
+                    response = client.post("/v1/diagnose", params={"audience": audience},
+                                           json=report, headers=headers)
+                    assert response.status_code == status, response.text
+                    texts.append(response.text)
+                response = client.post("/v1/diagnose:batch", params={"audience": audience},
+                                       json={"reports": [good, bad]}, headers=headers)
+                texts.append(response.text)
+            _no_leak(texts, value)
