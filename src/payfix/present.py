@@ -152,7 +152,7 @@ def render_text(diagnosis: Diagnosis) -> str:
 
 
 #: Facts whose values are strings taken from the report as given (masked when shown).
-_INPUT_FACTS = frozenset({"failure.code", "failure.scheme"})
+_INPUT_FACTS = ("failure.code", "failure.scheme")
 
 
 def shown_facts(facts: Mapping[str, Scalar], names: tuple[str, ...]) -> dict[str, Scalar | None]:
@@ -165,8 +165,8 @@ def shown_facts(facts: Mapping[str, Scalar], names: tuple[str, ...]) -> dict[str
         {'failure.code': '************1111', 'device.online': False, 'attempt.kind': None}
     """
     view = {name: facts.get(name) for name in names}
-    for name in _INPUT_FACTS.intersection(names):
-        value = view[name]
+    for name in _INPUT_FACTS:
+        value = view.get(name)
         if isinstance(value, str):
             view[name] = mask_code(value)
     return view
