@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from payfix._packfiles import SlugId, Text
-from payfix._yamlsrc import Reader, Source, plain, position
+from payfix._yamlsrc import Reader, Source, plain, position, read_files
 from payfix.errors import Problem, RulePackError
 from payfix.money import MAX_MINOR, minor_unit_exponent
 
@@ -240,8 +240,7 @@ def read_fee_files(folder: Path, shown: str | None = None) -> dict[str, FeeSched
         raise RulePackError("fee schedule directory not found",
                             [Problem("fees.missing_dir", (), f"{folder} is not a directory", str(folder))])
     reader = Reader()
-    sources = [Source(path.name, str(path) if shown is None else f"{shown}/{path.name}",
-                       path.read_bytes()) for path in sorted(folder.glob("*.yaml"))]
+    sources = list(read_files(folder, "*.yaml", shown, reader.problems).values())
     out = read_fee_sources(sources, reader)
     if reader.problems:
         raise RulePackError(f"fee schedules have {len(reader.problems)} problem(s)", reader.problems)
@@ -257,7 +256,7 @@ def read_fee_sources(sources: list[Source], reader: Reader) -> dict[str, FeeSche
         before = len(reader.problems)
         node = reader.load(src)
         if node is None:
-            if len(reader.problems) == before:
+            if len(reader.problems) == before and not src.refused:
                 reader.add("fees.empty_file", "empty file: expected 'schedules:'", src, None)
             continue
         if _validate(reader, FeeFile, node, node, src, ()) is None:

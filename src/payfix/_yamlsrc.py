@@ -1,13 +1,17 @@
 """Reading YAML files of a rule pack with positions: the shared machinery of every pack loader.
 
-``Source`` is one file's bytes with the name shown in problems; ``Reader`` parses files and turns
-structural (pydantic) errors into :class:`~payfix.errors.Problem` objects carrying file, line and
-column; ``position`` and ``text_position`` find where a value sits in a file.
+``Source`` is one file's bytes with the name shown in problems; ``read_files`` reads a pack folder's
+files safely (inside the folder, regular files, at most ``MAX_FILE_BYTES``); ``Reader`` parses
+files (no anchors or aliases, at most ``MAX_NODES`` values nested at most ``MAX_DEPTH`` deep) and
+turns structural (pydantic) errors into :class:`~payfix.errors.Problem` objects carrying file, line
+and column; ``position`` and ``text_position`` find where a value sits in a file.
 """
 
 from __future__ import annotations
 
 import io
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -17,7 +21,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer, MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
@@ -28,6 +34,14 @@ from ruamel.yaml.scalarstring import (
 from payfix.errors import Problem
 
 M = TypeVar("M", bound=BaseModel)
+
+#: Largest pack file read, in bytes (1 MiB; the largest bundled file is 22 KB). The size is checked
+#: before the file is read; a larger file is refused unread.
+MAX_FILE_BYTES = 1 << 20
+#: Most values (scalars, mappings and lists) in one pack file (the bundled files have at most 1,508).
+MAX_NODES = 50_000
+#: Deepest nesting of values in one pack file (the bundled files nest at most 9 deep).
+MAX_DEPTH = 32
 
 
 def bundled_rules_dir() -> Path:
@@ -40,9 +54,108 @@ def bundled_rules_dir() -> Path:
 
 @dataclass
 class Source:
+    """One pack file: its path relative to the pack folder, the name shown in problems, its bytes.
+
+    ``refused`` marks a file that was not read (outside the folder, too large ...): its problem is
+    already listed, and parsing it gives ``None`` without a further problem."""
+
     rel: str
     shown: str
     data: bytes
+    refused: bool = False
+
+
+def read_files(root: Path, pattern: str, label: str | None,
+               problems: list[Problem]) -> dict[str, Source]:
+    """The files matching ``pattern`` (a glob relative to ``root``) by relative path, read safely.
+
+    A file is shown as ``label/<rel>`` (or its path when ``label`` is None). A file that resolves
+    outside ``root`` (a symbolic link or a link to a folder pointing elsewhere), that is not a
+    regular file, or that is larger than :data:`MAX_FILE_BYTES` is not read: it is returned as a
+    ``refused`` source and its problem (without any of its content) is added to ``problems``.
+    """
+    inside = root.resolve()
+    out: dict[str, Source] = {}
+    for path in sorted(root.glob(pattern)):
+        rel = path.relative_to(root).as_posix()
+        shown = f"{label}/{rel}" if label else str(path)
+        problem = _unsafe(path, inside, shown)
+        if problem is None:
+            try:
+                with path.resolve().open("rb") as handle:
+                    data = handle.read(MAX_FILE_BYTES + 1)
+            except OSError as error:
+                problem = Problem("pack.unreadable", (), "the file cannot be read: "
+                                  f"{error.strerror or type(error).__name__}", shown)
+            else:
+                if len(data) > MAX_FILE_BYTES:  # grew after it was measured
+                    problem = _too_large(shown, len(data))
+                else:
+                    out[rel] = Source(rel, shown, data)
+                    continue
+        problems.append(problem)
+        out[rel] = Source(rel, shown, b"", refused=True)
+    return out
+
+
+def _unsafe(path: Path, inside: Path, shown: str) -> Problem | None:
+    """Why ``path`` must not be read (checked without opening it), or None when it may be."""
+    try:
+        real = path.resolve(strict=True)
+        info = os.stat(real)
+    except (OSError, RuntimeError) as error:  # a dangling link, a loop of links
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else "a broken link"
+        return Problem("pack.unreadable", (), f"the file cannot be read: {reason}", shown)
+    if not real.is_relative_to(inside):
+        return Problem("pack.outside_folder", (), "the file leads outside the pack folder (through a "
+                       "symbolic link or '..'); pack files must lie inside their folder, so it was "
+                       "not read", shown)
+    if not stat.S_ISREG(info.st_mode):
+        return Problem("pack.not_a_file", (), "not a regular file; pack files must be "
+                       "regular files", shown)
+    if info.st_size > MAX_FILE_BYTES:
+        return _too_large(shown, info.st_size)
+    return None
+
+
+def _too_large(shown: str, size: int) -> Problem:
+    return Problem("pack.file_too_large", (), f"the file is {size:,} bytes; a pack file may be at most "
+                   f"{MAX_FILE_BYTES:,} bytes (1 MiB), so it was not read", shown)
+
+
+class _RefusedError(MarkedYAMLError):
+    """A YAML feature pack files may not use, with the slug of its problem."""
+
+    def __init__(self, slug: str, message: str, mark: Any) -> None:
+        super().__init__(problem=message, problem_mark=mark)
+        self.slug = slug
+
+
+class _PackComposer(Composer):
+    """Composes a pack file's values, refusing anchors and aliases and more than ``MAX_NODES``.
+
+    An alias repeats a value without repeating its text: a few lines of nested aliases stand for
+    billions of values. Pack files are hand-written review data, so they may not use them."""
+
+    nodes = 0
+
+    def compose_document(self) -> Any:
+        self.nodes = self.depth = 0  # the composer outlives a file that failed half-way
+        return super().compose_document()
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent) or event.anchor is not None:
+            what = f"alias '*{event.anchor}'" if isinstance(event, AliasEvent) else \
+                f"anchor '&{event.anchor}'"
+            raise _RefusedError("pack.yaml_alias", f"YAML {what}: pack files may not use anchors (&), "
+                           "aliases (*) or merge keys (<<); write the value out in full",
+                           event.start_mark)
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _RefusedError("pack.yaml_too_many_values", f"more than {MAX_NODES:,} values in one "
+                           "file; split it into several files", event.start_mark)
+        return super().compose_node(parent, index)
 
 
 class Reader:
@@ -52,6 +165,8 @@ class Reader:
         self.problems: list[Problem] = []
         self.yaml = YAML(typ="rt")
         self.yaml.preserve_quotes = True
+        self.yaml.Composer = _PackComposer
+        self.yaml.max_depth = MAX_DEPTH
 
     def add(self, type_: str, msg: str, src: Source, pos: tuple[int, int] | None,
             loc: tuple[str | int, ...] = ()) -> None:
@@ -59,8 +174,19 @@ class Reader:
         self.problems.append(Problem(type_, loc, msg, src.shown, line, col))
 
     def load(self, src: Source) -> Any:
+        """The parsed file, or None with its problem noted (a refused file's is already listed)."""
+        if src.refused:
+            return None
         try:
             return self.yaml.load(io.BytesIO(src.data))
+        except _RefusedError as error:
+            mark = error.problem_mark
+            self.add(error.slug, str(error.problem), src, (mark.line, mark.column))
+        except MaxDepthExceededError as error:
+            mark = error.problem_mark
+            self.add("pack.yaml_too_deep", f"values nested more than {MAX_DEPTH} deep; pack files "
+                     f"may nest at most {MAX_DEPTH} deep", src,
+                     (mark.line, mark.column) if mark is not None else None)
         except MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             pos = (mark.line, mark.column) if mark is not None else None

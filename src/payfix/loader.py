@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from payfix import _packfiles as pf
-from payfix._yamlsrc import Reader, Source, bundled_rules_dir, position, text_position
+from payfix._yamlsrc import (
+    Reader,
+    Source,
+    bundled_rules_dir,
+    position,
+    read_files,
+    text_position,
+)
 from payfix.conditions import (
     Condition,
     ConditionSyntaxError,
@@ -35,7 +42,7 @@ from payfix.conditions import (
 )
 from payfix.errors import Problem, RulePackError
 from payfix.facts import FACTS, fact_domain
-from payfix.lint import lint_ruleset
+from payfix.lint import lint_ruleset, pattern_problem
 from payfix.pack import (
     Channel,
     CodeEntry,
@@ -48,6 +55,7 @@ from payfix.pack import (
     RulePack,
     RuleSet,
 )
+from payfix.payee import MAX_WALLET_ID_LENGTH
 from payfix.present import PLACEHOLDER_RE, PLACEHOLDERS, TEXT_PLACEHOLDERS
 from payfix.witness import witness
 
@@ -56,15 +64,11 @@ if TYPE_CHECKING:
 
 __all__ = ["bundled_rules_dir", "load_pack"]
 
-def _collect(base: Path, overlay: Path | None) -> dict[str, Source]:
+def _collect(base: Path, overlay: Path | None, problems: list[Problem]) -> dict[str, Source]:
     files: dict[str, Source] = {}
     for root, label in ((base, "rules"), (overlay, None)):
-        if root is None:
-            continue
-        for path in sorted(root.rglob("*.yaml")):
-            rel = path.relative_to(root).as_posix()
-            shown = f"{label}/{rel}" if label else str(path)
-            files[rel] = Source(rel, shown, path.read_bytes())
+        if root is not None:
+            files.update(read_files(root, "**/*.yaml", label, problems))
     return files
 
 
@@ -144,6 +148,11 @@ class _PackBuilder:
             re.compile(pattern)
         except re.error as error:
             self.r.add("bad_pattern", f"wallet_id_pattern is not a regular expression: {error}", src,
+                       position(node, ("wallet_id_pattern",)))
+            return None
+        problem = pattern_problem(pattern, MAX_WALLET_ID_LENGTH)
+        if problem is not None:
+            self.r.add("unsafe_pattern", f"wallet_id_pattern {problem}", src,
                        position(node, ("wallet_id_pattern",)))
             return None
         return pattern
@@ -318,8 +327,10 @@ def load_pack(overlay: str | Path | None = None, *, base: str | Path | None = No
             raise RulePackError(f"{label} directory not found",
                                 [Problem("pack.missing_dir", (), f"{folder} is not a directory",
                                          str(folder))])
-    files = _collect(base_dir, overlay_dir)
+    problems: list[Problem] = []
+    files = _collect(base_dir, overlay_dir, problems)
     builder = _PackBuilder(files)
+    builder.r.problems.extend(problems)
     settings = builder.settings()
     rulesets: list[RuleSet] = []
     remedies: dict[str, Remedy] = {}

@@ -6,6 +6,10 @@ when it is not. Checksums and numbering plans come from field libraries (python-
 phonenumbers, email-validator), never from hand-written regular expressions. Validators never
 raise, whatever the input.
 
+A wallet user id has no public format: an operator pack may give one (``wallet_id_pattern``,
+checked at load by :func:`payfix.lint.pattern_problem`); :func:`check_wallet_id` applies it to at
+most :data:`MAX_WALLET_ID_LENGTH` characters.
+
 Example:
     >>> check_identifier("bank_account", "DE89 3704 0044 0532 0130 00", None) is None
     True
@@ -15,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -29,12 +34,16 @@ from stdnum.exceptions import (
     ValidationError,
 )
 
-__all__ = ["PROBLEMS", "VALIDATORS", "check_identifier"]
+__all__ = ["MAX_WALLET_ID_LENGTH", "PROBLEMS", "VALIDATORS", "check_identifier", "check_wallet_id"]
 
 #: Every problem slug a validator may return.
 PROBLEMS = ("checksum", "country", "format", "length", "unknown_number")
 
 Validator = Callable[[str, str | None], str | None]
+
+#: Longest identifier a pack's ``wallet_id_pattern`` is applied to (the report format's cap on
+#: ``payee.identifier``); a pattern's safety is judged for inputs of this length.
+MAX_WALLET_ID_LENGTH = 128
 
 
 def _stdnum_problem(error: ValidationError) -> str:
@@ -127,3 +136,22 @@ def check_identifier(payee_type: str, identifier: str, country: str | None) -> s
         return validator(identifier, country)
     except Exception:  # robustness: junk input is a problem with the input, never a crash
         return "format"
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def check_wallet_id(pattern: str, identifier: str) -> str | None:
+    """A wallet user id against the pack's ``wallet_id_pattern``: ``None`` if it fully matches,
+    ``length`` if longer than :data:`MAX_WALLET_ID_LENGTH` (the pattern is then not run), else
+    ``format``.
+
+    Example:
+        >>> check_wallet_id("^wal_[a-z0-9]{8,40}$", "wal_0a1b2c3d"), check_wallet_id("^wal_.+$", "x")
+        (None, 'format')
+    """
+    if len(identifier) > MAX_WALLET_ID_LENGTH:
+        return "length"
+    return None if _compiled(pattern).fullmatch(identifier) else "format"

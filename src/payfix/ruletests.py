@@ -33,7 +33,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from payfix._yamlsrc import Reader, Source, bundled_rules_dir, position
+from payfix._yamlsrc import Reader, Source, bundled_rules_dir, position, read_files
 from payfix.diagnoser import Diagnoser
 from payfix.errors import InvalidReportError, Problem, RulePackError
 from payfix.loader import load_pack
@@ -146,15 +146,14 @@ def run_rule_tests(overlay: str | Path | None = None, *, pack: RulePack | None =
     """
     pack = pack if pack is not None else load_pack(overlay)
     diagnoser = Diagnoser(pack, engine, audience="agent")
-    folders: list[tuple[Path, str | None]] = [(bundled_rules_dir() / "tests", "rules/tests")]
+    folders: list[tuple[Path, str | None]] = [(bundled_rules_dir(), "rules")]
     if overlay is not None:
-        folders.append((Path(overlay) / "tests", None))
+        folders.append((Path(overlay), None))
+    reader = Reader()
     files: dict[str, Source] = {}
     for folder, label in folders:
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
-            shown = f"{label}/{path.name}" if label else str(path)
-            files[path.name] = Source(path.name, shown, path.read_bytes())
-    reader = Reader()
+        for src in read_files(folder, "tests/*.yaml", label, reader.problems).values():
+            files[src.rel.removeprefix("tests/")] = src
     known = frozenset(rule.id for rule in pack.rules)
     results: list[CaseResult] = []
     fired: set[str] = set()
