@@ -189,3 +189,21 @@ def test_cli_counts_progress_and_exit_codes(small: Path, tmp_path: Path,
     assert run(parser.parse_args(["synth", "--rows", "5", "--seed", "1", "--out",
                                   str(tmp_path / "s.jsonl")])) == 0
     assert len((tmp_path / "s.jsonl").read_text().splitlines()) == 5
+
+
+@pytest.mark.parametrize(("raw", "planted"), [
+    ("4111-1111-1111-1111", "4111-1111-1111-1111"),
+    ("01-23-45-67-89", "01-23-45-67-89"),
+    ("+44 20 7946 0958", "7946 0958"),
+    ("DE89370400440532013000", "370400440532013000"),
+])
+def test_a_rejected_rows_attempt_id_is_masked_like_a_diagnosis(raw: str, planted: str) -> None:
+    """The attempt id written beside a rejected row (rejects file, `_rejects` parts, Spark rejects)
+    hides card, phone and account numbers written in groups, as the diagnosis's `attempt_id` does."""
+    from payfix.batch.columns import mask_id
+
+    written = mask_id(raw)
+    assert written is not None
+    assert planted not in written
+    assert mask_id("pay_20260501_0101") == "pay_20260501_0101"
+    assert mask_id("syn8-00000001") == "syn8-00000001"

@@ -208,7 +208,7 @@ def test_personal_data_never_leaves_unmasked(tmp_path: Path) -> None:
             assert secret not in text
     assert read_output(tmp_path / "out").column("attempt_id").to_pylist() == ["j***@example.com"]
     assert [r["attempt_id"] for r in read_rejects(tmp_path / "rej.jsonl")] == [
-        "************1111", "DE****************3001", "*********5678"]
+        "************1111", "DE****************3001", "+*********5678"]
 
 
 def test_jsonl_output_parts_hold_the_same_rows_as_parquet(tmp_path: Path) -> None:

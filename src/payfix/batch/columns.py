@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from payfix import masking
 from payfix.errors import InvalidReportError, Problem
 from payfix.intake import parse_report
 from payfix.masking import mask_text
@@ -160,10 +160,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 #: Columns of the rejects table of :func:`diagnose_table`.
 REJECT_COLUMNS: tuple[str, ...] = ("row", "attempt_id", "problems")
 
-# letters, digits and _.:- only, and no run of ten digits (a card or account number)
-_PLAIN_ID = re.compile(r"(?![A-Za-z0-9_.:\-]*\d{10})[A-Za-z0-9_.:\-]{1,128}")
-
-
 def output_schema() -> Any:
     """The ``pyarrow.Schema`` of result rows (:data:`OUTPUT_COLUMNS`).
 
@@ -207,8 +203,9 @@ def reject_schema() -> Any:
 
 
 def mask_id(value: Any) -> str | None:
-    """An attempt id safe to write out: kept when it is a plain id (letters, digits, ``_.:-``, no
-    run of ten or more digits), else masked like free text; ``None`` for no usable id.
+    """An attempt id safe to write out, masked as a diagnosis masks it
+    (:func:`payfix.masking.mask_id`: e-mails, IBANs, card and phone numbers masked, plain ids kept),
+    at most 128 characters; ``None`` for no usable id.
 
     Example:
         >>> mask_id("pay_20260501_0101"), mask_id("jane.doe@example.com"), mask_id(7)
@@ -216,10 +213,7 @@ def mask_id(value: Any) -> str | None:
     """
     if not isinstance(value, str) or not value.strip():
         return None
-    value = value.strip()[:128]
-    if _PLAIN_ID.fullmatch(value):
-        return str(value)
-    return mask_text(value)
+    return masking.mask_id(value.strip()[:128])
 
 
 def _absent(value: Any) -> bool:
