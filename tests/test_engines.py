@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -68,6 +69,24 @@ def test_durable_in_process_matches_compiled(facts: dict[str, Any]) -> None:
     """Same hits in process too (the guarded run above covers crashes)."""
     durable = _durable()
     assert durable.evaluate(facts) == create_engine(PACK, "compiled").evaluate(facts)
+
+
+@needs_durable
+def test_a_dropped_durable_engine_frees_its_rulesets(pack: RulePack) -> None:
+    """Once a durable engine is garbage-collected, none of its durable_rules ruleset handles
+    resolves any more (error 111, invalid handle): the C rulesets were freed, not kept for ever."""
+    import durable_rules_engine
+
+    engine: Any = create_engine(pack, "durable")
+    handles = [ruleset._handle for ruleset in engine._host._ruleset_list]
+    assert len(handles) == len(pack.rulesets)
+    for handle in handles:
+        assert '"sid": "payfix"' in durable_rules_engine.get_state(handle, "payfix")
+    del engine
+    gc.collect()
+    for handle in handles:
+        with pytest.raises(durable_rules_engine.error, match="error code: 111"):
+            durable_rules_engine.get_state(handle, "payfix")
 
 
 _cache: dict[str, Any] = {}

@@ -8,18 +8,23 @@ The only module that imports ``durable``. Usage follows the measured envelope (`
 * every asserted fact carries a marker field and every rule requires it, so no rule can match the
   session's own state object (which would loop forever);
 * one lock held for a whole evaluation; the C binding holds the GIL anyway;
-* "no rule matched" is an empty result; any other engine failure is an :class:`EngineError`.
+* "no rule matched" is an empty result; any other engine failure is an :class:`EngineError`;
+* the C rulesets are freed when the engine is garbage-collected (:func:`_release`, run by a
+  ``weakref.finalize`` that holds only the handles, never the engine).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import durable.engine as durable_engine
+import durable_rules_engine
 
 from payfix.conditions import And, Cmp, Condition, In, Or, Present, Scalar, negation_normal_form
 from payfix.errors import EngineError
@@ -74,8 +79,26 @@ def _nest(facts: Mapping[str, Scalar], paths: tuple[str, ...]) -> dict[str, Any]
     return nested
 
 
+def _release(created: list[tuple[str, int]], acted: set[str]) -> None:
+    """Free the C rulesets in ``created`` (name, handle): first the session state, then the ruleset.
+
+    ``delete_state`` frees pointers that durable_rules only sets once an action has started in the
+    session, so it is called only for the rulesets named in ``acted``; the others (possible only
+    when construction or the self-test failed) lose their session's pools but are still freed.
+    """
+    # Best effort at collection time (there is nowhere to report to); nothing uses a handle again.
+    while created:
+        name, handle = created.pop()
+        if name in acted:
+            with contextlib.suppress(Exception):
+                durable_rules_engine.delete_state(handle, _SID)
+        with contextlib.suppress(Exception):
+            durable_rules_engine.delete_ruleset(handle)
+
+
 class _Compiled:
-    def __init__(self, ruleset: RuleSet, name: str, collect: Callable[[str], None]) -> None:
+    def __init__(self, ruleset: RuleSet, name: str, collect: Callable[[str], None],
+                 acted: set[str]) -> None:
         self.name = name
         self.paths = tuple(sorted({p for rule in ruleset.rules for p in rule.facts}))
         self.definition: dict[str, Any] = {}
@@ -84,13 +107,15 @@ class _Compiled:
             self.definition[f"r{index}"] = {
                 "all": [{"m": condition}],
                 "pri": index,
-                "run": _action(rule.id, collect),
+                "run": _action(rule.id, collect, name, acted),
             }
 
 
-def _action(rule_id: str, collect: Callable[[str], None]) -> Callable[[Any], None]:
+def _action(rule_id: str, collect: Callable[[str], None], ruleset: str,
+            acted: set[str]) -> Callable[[Any], None]:
     # Exactly one parameter: durable_rules treats two-parameter actions as asynchronous.
     def fired(_closure: Any) -> None:
+        acted.add(ruleset)
         collect(rule_id)
 
     return fired
@@ -106,14 +131,24 @@ class DurableEngine:
         self._fired: set[str] = set()
         self._fact_ids = itertools.count(1)
         host_id = next(_host_ids)
+        # Shared with the finalizer, which must not reach the engine: (name, handle) of each
+        # ruleset created in C, and the names of those in which an action has run.
+        created: list[tuple[str, int]] = []
+        acted: set[str] = set()
+        finalizer = weakref.finalize(self, _release, created, acted)
+        finalizer.atexit = False  # the process is ending: the OS takes the memory back
         self._rulesets = tuple(
-            _Compiled(rs, f"payfix{host_id}_{rs.name}", self._fired.add) for rs in pack.rulesets
+            _Compiled(rs, f"payfix{host_id}_{rs.name}", self._fired.add, acted) for rs in pack.rulesets
         )
+        self._host = _QuietHost()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                self._host = _QuietHost({c.name: c.definition for c in self._rulesets})
+                for compiled in self._rulesets:
+                    self._host.register_rulesets({compiled.name: compiled.definition})
+                    created.append((compiled.name, self._host.get_ruleset(compiled.name)._handle))
         except Exception as error:
+            finalizer()
             raise EngineError(f"durable_rules rejected the rule pack: {error}") from error
 
     def evaluate(self, facts: Mapping[str, Scalar]) -> frozenset[str]:
