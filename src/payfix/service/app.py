@@ -44,6 +44,7 @@ from payfix.errors import CodeLookupError, InvalidReportError, Problem
 from payfix.loader import load_pack
 from payfix.masking import mask_text
 from payfix.models.diagnosis import Audience
+from payfix.service.bodies import BodyError, dumps_json, load_body, value_problems
 from payfix.service.config import ServiceConfig
 from payfix.service.guard import KeyRing, scrub_json
 from payfix.service.logs import ensure_handler
@@ -72,8 +73,8 @@ class _RefusedError(Exception):
 def _problems(status: int, problems: Any, keep: str = "", headers: dict[str, str] | None = None
               ) -> Response:
     items = [p.to_dict() if isinstance(p, Problem) else p for p in problems]
-    text = json.dumps({"problems": items}, ensure_ascii=False, separators=(",", ":"), default=str)
-    return Response(scrub_json(text, keep), status, headers, "application/json")
+    return Response(scrub_json(dumps_json({"problems": items}), keep), status, headers,
+                    "application/json")
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -181,11 +182,11 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
                        locale: str | None = locale_query) -> Response:
         engine, chosen = diagnoser(), chosen_locale(locale)
         body = await request.body()
-        try:
-            diagnosis = engine.diagnose(body, audience=audience, locale=chosen)
-        except InvalidReportError as error:
+        try:  # parsing and diagnosing are CPU work: off the event loop, /healthz keeps answering
+            text = await run_in_threadpool(_diagnose_one, engine, body, audience, chosen)
+        except (BodyError, InvalidReportError) as error:
             return _problems(422, error.problems, keep)
-        return json_answer(diagnosis.to_json())
+        return json_answer(text)
 
     @app.post("/v1/diagnose:batch", dependencies=auth, summary="Diagnose many reports, in order",
               responses={200: _json_body("BatchResult", "one result per report, in order"),
@@ -195,7 +196,7 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
     async def diagnose_batch(request: Request, audience: Audience = audience_query,
                              locale: str | None = locale_query) -> Response:
         engine, chosen = diagnoser(), chosen_locale(locale)
-        reports = _batch_reports(await request.body(), config.max_batch)
+        reports = await run_in_threadpool(_batch_reports, await request.body(), config.max_batch)
         text = await run_in_threadpool(_diagnose_all, engine, reports, audience, chosen)
         return json_answer(text)
 
@@ -245,12 +246,17 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
     return app
 
 
+def _diagnose_one(engine: Diagnoser, body: bytes, audience: Audience, locale: str | None) -> str:
+    """One report's diagnosis as JSON; the body checked here first (see :mod:`.bodies`)."""
+    report = load_body(body, ())
+    return engine.diagnose(report, audience=audience, locale=locale).to_json()
+
+
 def _batch_reports(body: bytes, limit: int) -> list[Any]:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise _RefusedError(422, Problem("json_invalid", ("body",),
-                                         "the body is not JSON: send {\"reports\": [...]}")) from None
+    try:  # strings are checked report by report: one bad report fails alone
+        data = load_body(body, ("body",), check_values=False)
+    except BodyError as error:
+        raise _RefusedError(422, *error.problems) from None
     if not isinstance(data, dict):
         raise _RefusedError(422, Problem("model_type", ("body",), "send an object {\"reports\": [...]}"))
     problems = [Problem("extra_forbidden", ("body", mask_text(str(key)[:100])), "unknown field")
@@ -271,17 +277,21 @@ def _diagnose_all(engine: Diagnoser, reports: list[Any], audience: Audience,
                   locale: str | None) -> str:
     parts = []
     for report in reports:
+        problems: Any = None
         if not isinstance(report, dict):
-            item = {"problems": [{"type": "model_type", "loc": [],
-                                  "msg": "a report is a JSON object"}]}
-            parts.append(json.dumps(item))
-            continue
-        try:
-            parts.append('{"diagnosis":' + engine.diagnose(report, audience=audience,
-                                                           locale=locale).to_json() + "}")
-        except InvalidReportError as error:
-            parts.append(json.dumps({"problems": [p.to_dict() for p in error.problems]},
-                                    ensure_ascii=False, default=str))
+            problems = [Problem("model_type", (), "a report is a JSON object")]
+        else:
+            problems = value_problems(report)
+        if not problems:
+            try:
+                parts.append('{"diagnosis":' + engine.diagnose(report, audience=audience,
+                                                               locale=locale).to_json() + "}")
+                continue
+            except InvalidReportError as error:
+                problems = error.problems
+            except (ValueError, RecursionError) as error:  # fails this report, not the batch
+                problems = [Problem("invalid", (), f"report not usable ({type(error).__name__})")]
+        parts.append(dumps_json({"problems": [p.to_dict() for p in problems]}))
     return '{"results":[' + ",".join(parts) + "]}"
 
 
