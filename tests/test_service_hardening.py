@@ -108,3 +108,29 @@ def test_control_characters_in_console_paths_are_404(client: TestClient, path: s
     response = client.get(path)
     assert response.status_code == 404
     assert strict_json(response.text)["problems"][0]["type"] == "not_found"
+
+
+def test_last_resort_filter_masks_emails_ibans_and_phones() -> None:
+    """The filter every answer passes masks e-mail addresses, IBANs and phone numbers in any
+    string (not only runs of twelve digits), keeps attempt ids with dates readable and leaves
+    the kept strings (pack hash, support addresses) alone."""
+    from payfix.service.guard import scrub_json
+
+    text = json.dumps({"note": "ann.lee@example.com GB82 WEST 1234 5698 7654 32 +44 20 7946 0958",
+                       "attempt_id": "pay_20260314_0001", "support": "+1 800 555 0100"})
+    out = json.loads(scrub_json(text, ("+1 800 555 0100",)))
+    assert "ann.lee@" not in out["note"]
+    assert "5698 7654" not in out["note"]
+    assert "7946" not in out["note"]
+    assert out["attempt_id"] == "pay_20260314_0001"
+    assert out["support"] == "+1 800 555 0100"
+
+
+def test_an_email_pasted_as_the_attempt_id_is_masked_in_the_answer(client: TestClient) -> None:
+    """An e-mail address pasted as the payment id does not come back in the diagnosis."""
+    report = example("network_offline.json")
+    report["attempt"]["id"] = "ann.lee@example.com"
+    response = client.post("/v1/diagnose?audience=agent", json=report, headers=HEADERS)
+    assert response.status_code == 200
+    assert "ann.lee@example.com" not in response.text
+    assert response.json()["attempt_id"].endswith("@example.com")

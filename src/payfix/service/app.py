@@ -70,8 +70,8 @@ class _RefusedError(Exception):
         self.headers = headers
 
 
-def _problems(status: int, problems: Any, keep: str = "", headers: dict[str, str] | None = None
-              ) -> Response:
+def _problems(status: int, problems: Any, keep: tuple[str, ...] = (),
+              headers: dict[str, str] | None = None) -> Response:
     items = [p.to_dict() if isinstance(p, Problem) else p for p in problems]
     return Response(scrub_json(dumps_json({"problems": items}), keep), status, headers,
                     "application/json")
@@ -108,7 +108,7 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
         state = ServiceState(config, load_pack(config.rules))
     pack = state.pack if state.pack is not None else load_pack(config.rules)
     state.pack = pack
-    keep = pack.hash
+    keep = (pack.hash, *(channel.address for channel in pack.settings.channels))
     locales = tuple(pack.settings.locales)
     ring = KeyRing(config.api_keys)
     ensure_handler()
