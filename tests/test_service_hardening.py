@@ -1,10 +1,13 @@
-"""The service refuses hostile input with typed problems in valid JSON, never a 500: deep
-nesting, huge integers, lone surrogates, NUL bytes in paths, non-finite amounts."""
+"""The service's hardening: hostile input gets typed problems in valid JSON, never a 500 (deep
+nesting, huge integers, lone surrogates, NUL bytes in paths, non-finite amounts); personal data
+masked at the door; key-file rules; --no-auth; Host names; cross-site writes; /docs."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from payfix import load_pack
 from payfix.service.app import create_app
-from payfix.service.config import ServiceConfig
+from payfix.service.config import ConfigError, ServiceConfig, load_keys
 from payfix.service.state import ServiceState
 
 from .conftest import example
@@ -134,3 +137,136 @@ def test_an_email_pasted_as_the_attempt_id_is_masked_in_the_answer(client: TestC
     assert response.status_code == 200
     assert "ann.lee@example.com" not in response.text
     assert response.json()["attempt_id"].endswith("@example.com")
+
+
+# --- key files, --no-auth, Host names, cross-site writes, /docs -----------------------------------
+
+
+def test_key_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    """A key file other users can read (mode 0644) is refused with a message saying chmod 600;
+    the same file with mode 0600 is read."""
+    keys = tmp_path / "keys.txt"
+    keys.write_text("file-key-number-1\n", encoding="utf-8")
+    keys.chmod(0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        load_keys(None, keys)
+    keys.chmod(0o600)
+    assert load_keys(None, keys) == ("file-key-number-1",)
+
+
+def test_key_file_bom_and_trailing_comments(tmp_path: Path) -> None:
+    """A UTF-8 byte-order mark does not become part of the first key, and a `# comment` after a
+    key is not part of it (a `#` inside a key is)."""
+    keys = tmp_path / "keys.txt"
+    keys.write_bytes("\ufefffirst-key-0001\nsecond-key-02  # support tools\nthird#key-003\n"
+                     "# whole line\n".encode())
+    keys.chmod(0o600)
+    assert load_keys(None, keys) == ("first-key-0001", "second-key-02", "third#key-003")
+
+
+def test_no_auth_with_configured_keys_is_refused() -> None:
+    """--no-auth next to configured keys does not silently drop them: the settings are refused."""
+    with pytest.raises(ConfigError, match="--no-auth"):
+        ServiceConfig(api_keys=("a-configured-key",), no_auth=True).check()
+
+
+def run_serve(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+              *args: str) -> tuple[int, dict[str, Any], str]:
+    """``payfix serve ARGS`` in this process with uvicorn.run recorded instead of run: exit
+    code, uvicorn's keyword arguments, standard error."""
+    import argparse
+
+    import uvicorn
+
+    from payfix.service import cli
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+    monkeypatch.delenv("PAYFIX_API_KEYS", raising=False)
+    parser = argparse.ArgumentParser()
+    cli.add_subcommands(parser.add_subparsers(dest="command"))
+    code = cli.run(parser.parse_args(["serve", *args]))
+    return code, seen, capsys.readouterr().err
+
+
+def test_no_auth_off_loopback_warns_loudly(monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """--no-auth on 0.0.0.0 prints a louder warning than on loopback (anyone who can reach the
+    port), and says no Host name check is made without --allowed-host."""
+    monkeypatch.setenv("PAYFIX_SERVICE_CONFIG", "")
+    _, _, local = run_serve(monkeypatch, capsys, "--host", "127.0.0.1", "--no-auth")
+    code, seen, wide = run_serve(monkeypatch, capsys, "--host", "0.0.0.0", "--no-auth")
+    assert code == 0
+    assert "ANYONE" in wide
+    assert "ANYONE" not in local
+    assert "--allowed-host" in wide
+    assert seen["host"] == "0.0.0.0"
+
+
+def test_serve_configures_timeouts_and_loopback_host_names(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """payfix serve on 127.0.0.1 hands uvicorn a keep-alive timeout and the protocol with the
+    header deadline, and the app answers to the loopback names only."""
+    monkeypatch.setenv("PAYFIX_SERVICE_CONFIG", "")
+    code, seen, _ = run_serve(monkeypatch, capsys, "--no-auth")
+    assert code == 0
+    assert seen["timeout_keep_alive"] > 0
+    assert "payfix.service.protocol:" in seen["http"]
+    config = ServiceConfig.from_json(os.environ["PAYFIX_SERVICE_CONFIG"], {})
+    assert set(config.allowed_hosts) == {"localhost", "127.0.0.1", "::1"}
+
+
+@pytest.fixture(scope="module")
+def local_client() -> Iterator[TestClient]:
+    """An app that answers to the loopback names only."""
+    config = ServiceConfig(api_keys=(KEY,), allowed_hosts=("localhost", "127.0.0.1", "::1"))
+    with TestClient(create_app(config, prepare="startup"), base_url="http://127.0.0.1:8080",
+                    raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8080", "127.0.0.1.nip.io", ""])
+def test_other_host_names_are_refused(local_client: TestClient, host: str) -> None:
+    """With loopback names configured, a Host header naming anything else (DNS rebinding) gets
+    400 host_not_allowed, on every route."""
+    for path in ("/healthz", "/v1/rules", "/console"):
+        response = local_client.get(path, headers={"Host": host, **HEADERS})
+        assert response.status_code == 400, (path, host)
+        assert response.json()["problems"][0]["type"] == "host_not_allowed"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8080", "localhost", "[::1]:8080", "LOCALHOST:1"])
+def test_loopback_host_names_are_answered(local_client: TestClient, host: str) -> None:
+    """The loopback names, with or without a port, are answered."""
+    assert local_client.get("/v1/rules", headers={"Host": host, **HEADERS}).status_code == 200
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({"Content-Type": "text/plain"}, 415),
+    ({"Content-Type": "application/x-www-form-urlencoded"}, 415),
+    ({"Content-Type": "multipart/form-data; boundary=x"}, 415),
+    ({"Content-Type": "application/json", "Origin": "https://evil.example"}, 403),
+    ({"Content-Type": "application/json", "Origin": "null"}, 403),
+    ({"Content-Type": "application/json", "Sec-Fetch-Site": "cross-site"}, 403),
+    ({"Content-Type": "application/json", "Origin": "http://127.0.0.1:8080",
+      "Sec-Fetch-Site": "same-origin"}, 200),
+])
+def test_cross_site_writes_are_refused(local_client: TestClient, headers: dict[str, str],
+                                       status: int) -> None:
+    """A POST a page on another site could send (a simple text/plain or form body, another
+    Origin, Sec-Fetch-Site cross-site) is refused; the same origin with JSON is served."""
+    body = json.dumps(example("network_offline.json"))
+    response = local_client.post("/v1/diagnose", content=body,
+                                 headers={"X-API-Key": KEY, **headers})
+    assert response.status_code == status, response.text
+
+
+def test_docs_viewers_only_when_asked_for() -> None:
+    """/docs and /redoc (which load scripts from a CDN on the console's origin) are not served
+    unless docs=True (payfix serve --docs); /openapi.json always is."""
+    for docs, status in ((False, 404), (True, 200)):
+        config = ServiceConfig(api_keys=(KEY,), docs=docs)
+        with TestClient(create_app(config, prepare="none")) as test_client:
+            assert test_client.get("/docs").status_code == status
+            assert test_client.get("/redoc").status_code == status
+            assert test_client.get("/openapi.json").status_code == 200

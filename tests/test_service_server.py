@@ -287,6 +287,7 @@ def test_key_file_and_two_workers(tmp_path: Path) -> None:
     /readyz answers, every worker is ready (no 503 on fresh connections)."""
     keys = tmp_path / "keys.txt"
     keys.write_text("# support tools\nfile-key-number-1\n\nfile-key-number-2\n", encoding="utf-8")
+    keys.chmod(0o600)
     env = {k: v for k, v in os.environ.items() if k != "PAYFIX_API_KEYS"}
     running = start_server(tmp_path / "workers.log", "--api-key-file", str(keys),
                            "--workers", "2", env=env)

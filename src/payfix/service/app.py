@@ -8,7 +8,8 @@
 | ``GET /v1/rules`` | key | rule pack id, hash, rule sets, counts, self-test |
 | ``GET /healthz`` / ``GET /readyz`` | none | process alive / pack loaded and self-tested |
 | ``GET /console``, ``/console/{file}`` | none | the support console's static files |
-| ``GET /openapi.json``, ``/docs`` | none | the OpenAPI document and its viewer |
+| ``GET /openapi.json`` | none | the OpenAPI document |
+| ``GET /docs``, ``/redoc`` | none | its viewers, only with ``docs=True`` (they load CDN scripts) |
 
 Every error answer is ``{"problems": [{type, loc, msg}, ...]}``. See docs/service.md.
 
@@ -78,8 +79,11 @@ def _problems(status: int, problems: Any, keep: tuple[str, ...] = (),
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ProblemsOut, "description": "a Host name this service does not answer to"},
     401: {"model": ProblemsOut, "description": "no or wrong X-API-Key"},
+    403: {"model": ProblemsOut, "description": "a write sent by another site's page"},
     413: {"model": ProblemsOut, "description": "request body over the size limit"},
+    415: {"model": ProblemsOut, "description": "a body not sent as application/json"},
     422: {"model": ProblemsOut, "description": "invalid input; every problem listed"},
     503: {"model": ProblemsOut, "description": "rule pack not loaded and self-tested yet"},
 }
@@ -112,6 +116,9 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
     locales = tuple(pack.settings.locales)
     ring = KeyRing(config.api_keys)
     ensure_handler()
+    if config.no_auth:
+        _log.warning("serving without API keys (no_auth): every caller is trusted", extra={
+            "fields": {"event": "no_auth", "auth": "none"}})
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -122,10 +129,13 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
         yield
 
     app = FastAPI(title="payfix", version=__version__, lifespan=lifespan,
+                  docs_url="/docs" if config.docs else None,
+                  redoc_url="/redoc" if config.docs else None,
                   description="Why did a payment fail, and what next? Diagnoses failed-payment "
                               "reports with a reviewable rule pack. Send `X-API-Key` on /v1 calls.")
     app.state.payfix = state
-    app.add_middleware(ServiceMiddleware, max_body_bytes=config.max_body_bytes)
+    app.add_middleware(ServiceMiddleware, max_body_bytes=config.max_body_bytes,
+                       allowed_hosts=config.allowed_hosts)
 
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="one of the service's API keys")
