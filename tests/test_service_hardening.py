@@ -28,9 +28,15 @@ HEADERS = {"X-API-Key": KEY, "Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    state = ServiceState(ServiceConfig(api_keys=(KEY,)), load_pack())
-    state.prepare()
+def state() -> ServiceState:
+    """The bundled pack, loaded and self-tested once for the module."""
+    ready = ServiceState(ServiceConfig(api_keys=(KEY,)), load_pack())
+    ready.prepare()
+    return ready
+
+
+@pytest.fixture(scope="module")
+def client(state: ServiceState) -> Iterator[TestClient]:
     app = create_app(ServiceConfig(api_keys=(KEY,)), state=state, prepare="none")
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
@@ -270,3 +276,42 @@ def test_docs_viewers_only_when_asked_for() -> None:
             assert test_client.get("/docs").status_code == status
             assert test_client.get("/redoc").status_code == status
             assert test_client.get("/openapi.json").status_code == 200
+
+
+def test_healthz_answers_while_a_diagnosis_is_under_way(state: ServiceState,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A diagnosis that takes long (held here until released) occupies a worker thread, not the
+    event loop: /healthz and /readyz answer while it is under way, and it then completes."""
+    import asyncio
+    import threading
+
+    import httpx
+
+    from payfix.service import app as app_module
+
+    entered, release = threading.Event(), threading.Event()
+    diagnose_one = app_module._diagnose_one
+
+    def held(*args: Any) -> str:
+        entered.set()
+        release.wait(30)
+        return diagnose_one(*args)
+
+    monkeypatch.setattr(app_module, "_diagnose_one", held)
+    app = create_app(ServiceConfig(api_keys=(KEY,)), state=state, prepare="none")
+    body = json.dumps(example("network_offline.json"))
+
+    async def scenario() -> tuple[list[int], bool, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            slow = asyncio.create_task(http.post("/v1/diagnose", content=body, headers=HEADERS))
+            assert await asyncio.to_thread(entered.wait, 30)
+            probes = [(await http.get(path)).status_code for path in ("/healthz", "/readyz")]
+            finished_first = slow.done()
+            release.set()
+            return probes, finished_first, (await slow).status_code
+
+    probes, finished_first, status = asyncio.run(scenario())
+    assert probes == [200, 200]
+    assert not finished_first, "the probes waited for the diagnosis"
+    assert status == 200
