@@ -506,3 +506,31 @@ def test_pasted_report_problems_are_listed_under_the_box(page: Any) -> None:
     page.locator("#paste-form").get_by_role("button", name="Diagnose").click()
     expect(problems.locator("[data-loc='attempt.amount.currency']")).to_be_visible()
     expect(box).to_have_attribute("aria-invalid", "true")
+
+
+def test_the_key_reaches_no_url_when_the_scripts_do_not_load(browser: Any, base_url: str) -> None:
+    """With the console's scripts blocked (as before they load, or when one fails to), the key
+    form cannot send the key: Enter in the box does nothing, "Use key" is disabled, and even a
+    forced submission of the form puts the key in no URL and no request body."""
+    context = browser.new_context()
+    pg = context.new_page()
+    seen: list[tuple[str, str]] = []
+    pg.on("request", lambda request: seen.append((request.url, request.post_data or "")))
+    pg.route("**/console/*.js", lambda route: route.abort())
+    try:
+        pg.goto(f"{base_url}/console")
+        box = pg.locator("#api-key")
+        box.fill(API_KEY)
+        box.press("Enter")
+        with pg.expect_navigation():  # the form, submitted regardless of its button
+            pg.evaluate("document.getElementById('key-form').submit()")
+        pg.wait_for_load_state()
+        assert API_KEY not in pg.url
+        assert seen, "the page made no request at all"
+        for url, body in seen:
+            assert API_KEY not in url
+            assert API_KEY not in body
+        pg.goto(f"{base_url}/console")
+        expect(pg.get_by_role("button", name="Use key")).to_be_disabled()
+    finally:
+        context.close()

@@ -8,7 +8,8 @@
 | ``GET /v1/rules`` | key | rule pack id, hash, rule sets, counts, self-test |
 | ``GET /healthz`` / ``GET /readyz`` | none | process alive / pack loaded and self-tested |
 | ``GET /console``, ``/console/{file}`` | none | the support console's static files |
-| ``GET /openapi.json``, ``/docs`` | none | the OpenAPI document and its viewer |
+| ``GET /openapi.json`` | none | the OpenAPI document |
+| ``GET /docs``, ``/redoc`` | none | its viewers, only with ``docs=True`` (they load CDN scripts) |
 
 Every error answer is ``{"problems": [{type, loc, msg}, ...]}``. See docs/service.md.
 
@@ -44,6 +45,7 @@ from payfix.errors import CodeLookupError, InvalidReportError, Problem
 from payfix.loader import load_pack
 from payfix.masking import mask_text
 from payfix.models.diagnosis import Audience
+from payfix.service.bodies import BodyError, dumps_json, load_body, value_problems
 from payfix.service.config import ServiceConfig
 from payfix.service.guard import KeyRing, scrub_json
 from payfix.service.logs import ensure_handler
@@ -69,16 +71,19 @@ class _RefusedError(Exception):
         self.headers = headers
 
 
-def _problems(status: int, problems: Any, keep: str = "", headers: dict[str, str] | None = None
-              ) -> Response:
+def _problems(status: int, problems: Any, keep: tuple[str, ...] = (),
+              headers: dict[str, str] | None = None) -> Response:
     items = [p.to_dict() if isinstance(p, Problem) else p for p in problems]
-    text = json.dumps({"problems": items}, ensure_ascii=False, separators=(",", ":"), default=str)
-    return Response(scrub_json(text, keep), status, headers, "application/json")
+    return Response(scrub_json(dumps_json({"problems": items}), keep), status, headers,
+                    "application/json")
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ProblemsOut, "description": "a Host name this service does not answer to"},
     401: {"model": ProblemsOut, "description": "no or wrong X-API-Key"},
+    403: {"model": ProblemsOut, "description": "a write sent by another site's page"},
     413: {"model": ProblemsOut, "description": "request body over the size limit"},
+    415: {"model": ProblemsOut, "description": "a body not sent as application/json"},
     422: {"model": ProblemsOut, "description": "invalid input; every problem listed"},
     503: {"model": ProblemsOut, "description": "rule pack not loaded and self-tested yet"},
 }
@@ -107,10 +112,13 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
         state = ServiceState(config, load_pack(config.rules))
     pack = state.pack if state.pack is not None else load_pack(config.rules)
     state.pack = pack
-    keep = pack.hash
+    keep = (pack.hash, *(channel.address for channel in pack.settings.channels))
     locales = tuple(pack.settings.locales)
     ring = KeyRing(config.api_keys)
     ensure_handler()
+    if config.no_auth:
+        _log.warning("serving without API keys (no_auth): every caller is trusted", extra={
+            "fields": {"event": "no_auth", "auth": "none"}})
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -121,10 +129,13 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
         yield
 
     app = FastAPI(title="payfix", version=__version__, lifespan=lifespan,
+                  docs_url="/docs" if config.docs else None,
+                  redoc_url="/redoc" if config.docs else None,
                   description="Why did a payment fail, and what next? Diagnoses failed-payment "
                               "reports with a reviewable rule pack. Send `X-API-Key` on /v1 calls.")
     app.state.payfix = state
-    app.add_middleware(ServiceMiddleware, max_body_bytes=config.max_body_bytes)
+    app.add_middleware(ServiceMiddleware, max_body_bytes=config.max_body_bytes,
+                       allowed_hosts=config.allowed_hosts)
 
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="one of the service's API keys")
@@ -181,11 +192,11 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
                        locale: str | None = locale_query) -> Response:
         engine, chosen = diagnoser(), chosen_locale(locale)
         body = await request.body()
-        try:
-            diagnosis = engine.diagnose(body, audience=audience, locale=chosen)
-        except InvalidReportError as error:
+        try:  # parsing and diagnosing are CPU work: off the event loop, /healthz keeps answering
+            text = await run_in_threadpool(_diagnose_one, engine, body, audience, chosen)
+        except (BodyError, InvalidReportError) as error:
             return _problems(422, error.problems, keep)
-        return json_answer(diagnosis.to_json())
+        return json_answer(text)
 
     @app.post("/v1/diagnose:batch", dependencies=auth, summary="Diagnose many reports, in order",
               responses={200: _json_body("BatchResult", "one result per report, in order"),
@@ -195,7 +206,7 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
     async def diagnose_batch(request: Request, audience: Audience = audience_query,
                              locale: str | None = locale_query) -> Response:
         engine, chosen = diagnoser(), chosen_locale(locale)
-        reports = _batch_reports(await request.body(), config.max_batch)
+        reports = await run_in_threadpool(_batch_reports, await request.body(), config.max_batch)
         text = await run_in_threadpool(_diagnose_all, engine, reports, audience, chosen)
         return json_answer(text)
 
@@ -245,12 +256,17 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
     return app
 
 
+def _diagnose_one(engine: Diagnoser, body: bytes, audience: Audience, locale: str | None) -> str:
+    """One report's diagnosis as JSON; the body checked here first (see :mod:`.bodies`)."""
+    report = load_body(body, ())
+    return engine.diagnose(report, audience=audience, locale=locale).to_json()
+
+
 def _batch_reports(body: bytes, limit: int) -> list[Any]:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise _RefusedError(422, Problem("json_invalid", ("body",),
-                                         "the body is not JSON: send {\"reports\": [...]}")) from None
+    try:  # strings are checked report by report: one bad report fails alone
+        data = load_body(body, ("body",), check_values=False)
+    except BodyError as error:
+        raise _RefusedError(422, *error.problems) from None
     if not isinstance(data, dict):
         raise _RefusedError(422, Problem("model_type", ("body",), "send an object {\"reports\": [...]}"))
     problems = [Problem("extra_forbidden", ("body", mask_text(str(key)[:100])), "unknown field")
@@ -271,17 +287,21 @@ def _diagnose_all(engine: Diagnoser, reports: list[Any], audience: Audience,
                   locale: str | None) -> str:
     parts = []
     for report in reports:
+        problems: Any = None
         if not isinstance(report, dict):
-            item = {"problems": [{"type": "model_type", "loc": [],
-                                  "msg": "a report is a JSON object"}]}
-            parts.append(json.dumps(item))
-            continue
-        try:
-            parts.append('{"diagnosis":' + engine.diagnose(report, audience=audience,
-                                                           locale=locale).to_json() + "}")
-        except InvalidReportError as error:
-            parts.append(json.dumps({"problems": [p.to_dict() for p in error.problems]},
-                                    ensure_ascii=False, default=str))
+            problems = [Problem("model_type", (), "a report is a JSON object")]
+        else:
+            problems = value_problems(report)
+        if not problems:
+            try:
+                parts.append('{"diagnosis":' + engine.diagnose(report, audience=audience,
+                                                               locale=locale).to_json() + "}")
+                continue
+            except InvalidReportError as error:
+                problems = error.problems
+            except (ValueError, RecursionError) as error:  # fails this report, not the batch
+                problems = [Problem("invalid", (), f"report not usable ({type(error).__name__})")]
+        parts.append(dumps_json({"problems": [p.to_dict() for p in problems]}))
     return '{"results":[' + ",".join(parts) + "]}"
 
 

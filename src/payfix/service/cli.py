@@ -28,9 +28,11 @@ then:
   curl -s localhost:8080/readyz
   curl -s -H 'X-API-Key: change-me-long-key' -H 'Content-Type: application/json' \\
        --data @examples/reports/network_offline.json 'localhost:8080/v1/diagnose?audience=agent'
-  open http://localhost:8080/console (support console) or /docs (the API)
-keys: PAYFIX_API_KEYS (comma-separated) and/or --api-key-file (one a line); with no key the
-service refuses to start unless --no-auth is given. More: docs/service.md
+  open http://localhost:8080/console (support console); /docs (the API) with --docs
+keys: PAYFIX_API_KEYS (comma-separated) and/or --api-key-file (one a line, # comments, mode
+600); with no key the service refuses to start unless --no-auth is given (never both).
+On a loopback address only the Host names localhost, 127.0.0.1 and ::1 are answered; on
+another address name the ones clients use with --allowed-host. More: docs/service.md
 """
 
 
@@ -57,6 +59,16 @@ def add_subcommands(subparsers: Any) -> None:
                        help="largest request body accepted (default 1000000; 413 above)")
     serve.add_argument("--max-batch", type=int, default=100, metavar="N",
                        help="most reports in one batch request (default 100; 422 above)")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME",
+                       help="a Host name clients use (repeat it); default on a loopback address: "
+                            "localhost, 127.0.0.1, ::1; elsewhere: any name, with a warning")
+    serve.add_argument("--docs", action="store_true",
+                       help="serve /docs and /redoc (they load scripts from a CDN; off by default)")
+    serve.add_argument("--header-timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="close a connection that sends no complete request headers within "
+                            "this time (default 10)")
+    serve.add_argument("--keep-alive-timeout", type=int, default=5, metavar="SECONDS",
+                       help="close a keep-alive connection idle this long (default 5)")
     serve.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
     serve.add_argument("--openapi", nargs="?", const="-", default=None, metavar="FILE",
                        help="write the OpenAPI document (to FILE, or standard output) and exit")
@@ -69,19 +81,25 @@ def run(args: argparse.Namespace) -> int:
 
         from payfix.service.app import create_app
         from payfix.service.config import CONFIG_ENV, KEYS_ENV, ConfigError, ServiceConfig, load_keys
+        from payfix.service.doors import LOOPBACK_NAMES, is_loopback
         from payfix.service.logs import log_config
+        from payfix.service.protocol import HEADER_TIMEOUT_ENV, protocol_path
     except ImportError as error:
         print(f"payfix serve needs the service extra: pip install 'payfix[service]' ({error})",
               file=sys.stderr)
         return EXIT_UNEXPECTED
     openapi = args.openapi is not None
+    loopback = is_loopback(args.host)
+    hosts = tuple(args.allowed_host) or (LOOPBACK_NAMES if loopback else ())
     try:
         keys = () if openapi else load_keys(os.environ.get(KEYS_ENV), args.api_key_file)
         config = ServiceConfig(
             rules=args.rules, engine=args.engine, api_keys=keys, api_key_file=args.api_key_file,
             no_auth=args.no_auth or openapi, max_body_bytes=args.max_body_bytes,
-            max_batch=args.max_batch)
+            max_batch=args.max_batch, docs=args.docs, allowed_hosts=hosts)
         config.check()
+        if args.header_timeout <= 0 or args.keep_alive_timeout <= 0:
+            raise ConfigError("--header-timeout and --keep-alive-timeout must be above 0")
     except ConfigError as error:
         print(f"payfix serve: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -94,11 +112,20 @@ def run(args: argparse.Namespace) -> int:
             Path(args.openapi).write_text(text, encoding="utf-8")
             print(f"wrote {args.openapi}", file=sys.stderr)
         return EXIT_OK
-    if config.no_auth:
+    if config.no_auth and not loopback:
+        print(f"payfix serve: WARNING: --no-auth on {args.host}, not a loopback address: ANYONE "
+              "WHO CAN REACH THIS PORT CAN USE THE API. Use API keys on any shared network.",
+              file=sys.stderr)
+    elif config.no_auth:
         print("payfix serve: --no-auth: every caller is trusted; keep this to your own machine",
               file=sys.stderr)
+    if not hosts:
+        print(f"payfix serve: listening on {args.host} with no --allowed-host: any Host name "
+              "is answered; name the ones your clients use", file=sys.stderr)
     os.environ[CONFIG_ENV] = config.to_json()
+    os.environ[HEADER_TIMEOUT_ENV] = str(args.header_timeout)
     uvicorn.run("payfix.service.worker:app", factory=True, host=args.host, port=args.port,
                 workers=max(args.workers, 1), log_config=log_config(args.log_level),
-                access_log=False, server_header=False, proxy_headers=False)
+                access_log=False, server_header=False, proxy_headers=False,
+                http=protocol_path(), timeout_keep_alive=args.keep_alive_timeout)
     return EXIT_OK

@@ -1,8 +1,10 @@
 """The service's settings, and where its API keys come from (no web framework imported here).
 
 Keys come from the environment variable ``PAYFIX_API_KEYS`` (comma-separated) and from a key file
-(one key a line; blank lines and ``#`` comments skipped). A service with no key refuses to start
-unless ``no_auth`` is set on purpose.
+(one key a line; blank lines skipped; ``#`` at the start of a line or after a space begins a
+comment; a UTF-8 byte-order mark is ignored). A key file other users can read or write is
+refused (``chmod 600`` it). A service with no key refuses to start unless ``no_auth`` is set on
+purpose, and ``no_auth`` next to configured keys is refused too (one or the other).
 
 Example:
     >>> config = ServiceConfig(api_keys=("k1",), max_batch=10)
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -58,6 +62,9 @@ class ServiceConfig:
         max_body_bytes: largest request body accepted (413 above it).
         max_batch: most reports in one batch request (422 above it).
         self_test: run the pack's rule test cases before reporting ready.
+        docs: serve ``/docs`` and ``/redoc`` (they load scripts from a CDN: off by default).
+        allowed_hosts: ``Host`` names accepted (``()``: any); ``payfix serve`` sets the loopback
+            names when it listens on a loopback address.
     """
 
     rules: str | None = None
@@ -68,6 +75,8 @@ class ServiceConfig:
     max_body_bytes: int = 1_000_000
     max_batch: int = 100
     self_test: bool = True
+    docs: bool = False
+    allowed_hosts: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         """The settings as JSON for worker processes, without the keys themselves."""
@@ -79,6 +88,7 @@ class ServiceConfig:
     def from_json(cls, text: str, environ: Mapping[str, str] | None = None) -> ServiceConfig:
         """Settings from :meth:`to_json`, with the keys read again from ``environ`` and the file."""
         data: dict[str, Any] = json.loads(text)
+        data["allowed_hosts"] = tuple(data.get("allowed_hosts", ()))
         config = cls(**data)
         env = os.environ if environ is None else environ
         return replace(config, api_keys=load_keys(env.get(KEYS_ENV), config.api_key_file))
@@ -89,6 +99,10 @@ class ServiceConfig:
             raise ConfigError(
                 f"no API key configured: set {KEYS_ENV}=key1,key2 or pass --api-key-file FILE; "
                 "to serve without authentication (local experiments only) pass --no-auth")
+        if self.no_auth and self.api_keys:
+            raise ConfigError(
+                f"--no-auth given but {len(self.api_keys)} API key(s) are configured: "
+                f"unset {KEYS_ENV} and --api-key-file to serve without keys, or drop --no-auth")
         short = [k for k in self.api_keys if len(k) < MIN_KEY_LENGTH]
         if short:
             raise ConfigError(f"{len(short)} API key(s) shorter than {MIN_KEY_LENGTH} characters")
@@ -112,12 +126,24 @@ def load_keys(env_value: str | None, key_file: str | Path | None) -> tuple[str, 
     keys = list(parse_keys(env_value))
     if key_file is not None:
         try:
-            lines = Path(key_file).read_text(encoding="utf-8").splitlines()
+            mode = Path(key_file).stat().st_mode
+            lines = Path(key_file).read_text(encoding="utf-8-sig").splitlines()
         except OSError as error:
             raise ConfigError(f"cannot read the API key file {key_file}: "
                               f"{error.strerror or error}") from None
-        keys += [line.strip() for line in lines if not line.strip().startswith("#")]
+        except UnicodeDecodeError:
+            raise ConfigError(f"the API key file {key_file} is not UTF-8 text") from None
+        if os.name == "posix" and mode & (stat.S_IROTH | stat.S_IWOTH | stat.S_IWGRP):
+            raise ConfigError(
+                f"the API key file {key_file} can be read or changed by other users "
+                f"(mode {stat.S_IMODE(mode):04o}): run chmod 600 {key_file}")
+        keys += [_COMMENT.split(line, maxsplit=1)[0].strip() for line in lines]
     return _unique(keys)
+
+
+#: A comment in a key file: ``#`` at the start of a line or after white space (a ``#`` inside a
+#: key is part of it).
+_COMMENT = re.compile(r"(?:^|\s)#")
 
 
 def _unique(keys: Iterable[str]) -> tuple[str, ...]:

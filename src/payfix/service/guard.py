@@ -4,12 +4,15 @@
 :func:`hmac.compare_digest`, always all of them, so neither the key's length nor which key matched
 shows in the time taken.
 
-:func:`scrub_card_numbers` is the last line of defence on the way out: any run of twelve or more
-digits (spaces or hyphens allowed between them) keeps its last four digits only. The core masks
-the fields it knows hold personal data; this catches a card number pasted where none was expected
-(a payment id, a payee name, a processor message) and echoed back. :func:`scrub_json` applies
-it to every string of a JSON document (numbers of twelve or more digits become masked strings),
-keeping the document valid JSON.
+:func:`scrub_json` is the last line of defence on the way out. The core masks the fields it
+knows hold personal data; this catches personal data pasted where none was expected (a payee
+name, a processor message) and echoed back: every string of the answer goes through
+:func:`payfix.masking.mask_text` (card numbers, IBANs, phone numbers, e-mail addresses), keeping
+the document valid JSON. Attempt ids (``attempt_id`` and the same id quoted elsewhere: support
+staff quote them back, and they hold dates such as ``pay_20260314_1``) get card numbers (any run
+of twelve or more digits keeps its last four) and e-mail addresses masked, not shorter digit
+runs; the exact ``keep`` strings (the rule pack's hash, its published support addresses) are
+left as they are. Numbers of twelve or more integer digits become masked strings.
 
 Example:
     >>> ring = KeyRing(("correct-horse-1",))
@@ -19,6 +22,8 @@ Example:
     '{"id": "pay ************1111", "at": "2026-05-01T04:30:00Z"}'
     >>> scrub_json('{"input": 4111111111111111, "x": 2.5890419884777833e-42}')
     '{"input":"************1111","x":2.5890419884777833e-42}'
+    >>> scrub_json('{"attempt_id": "pay_20260314_1", "name": "ann@example.com +44 20 7946 0958"}')
+    '{"attempt_id":"pay_20260314_1","name":"a***@example.com ********0958"}'
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
+
+from payfix.masking import mask_text
 
 __all__ = ["KeyRing", "scrub_card_numbers", "scrub_json"]
 
@@ -70,22 +77,45 @@ def scrub_card_numbers(text: str, keep: str = "") -> str:
     return keep.join(_LONG_DIGITS.sub(_mask, part) for part in text.split(keep))
 
 
-def scrub_json(text: str, keep: str = "") -> str:
-    """The JSON document ``text`` with :func:`scrub_card_numbers` applied to every string (keys
-    too) and every number of twelve or more integer digits replaced by its masked string. A
-    document with no run of twelve digits anywhere is returned as it is (the usual case)."""
-    if _LONG_DIGITS.search(text) is None:
+def scrub_json(text: str, keep: str | Collection[str] = ()) -> str:
+    """The JSON document ``text`` with every string masked (see the module docstring); a
+    document in which :func:`payfix.masking.mask_text` finds nothing is returned as it is."""
+    kept = frozenset((keep,) if isinstance(keep, str) else keep) - {""}
+    if _LONG_DIGITS.search(text) is None and mask_text(text) == text:
         return text
-    return json.dumps(_scrub(json.loads(text), keep), ensure_ascii=False, separators=(",", ":"))
+    data = json.loads(text)
+    ids = kept | _attempt_ids(data)
+    return json.dumps(_scrub(data, kept, ids), ensure_ascii=False, separators=(",", ":"))
 
 
-def _scrub(value: Any, keep: str) -> Any:
+def _attempt_ids(data: Any) -> frozenset[str]:
+    """The strings held under ``attempt_id`` keys anywhere in ``data`` (walked without recursion)."""
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            value = item.get("attempt_id")
+            if isinstance(value, str):
+                found.add(value)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return frozenset(found)
+
+
+def _scrub(value: Any, kept: frozenset[str], ids: frozenset[str]) -> Any:
     if isinstance(value, str):
-        return scrub_card_numbers(value, keep)
+        if value in kept:
+            return value
+        if value not in ids:
+            return mask_text(value)
+        value = scrub_card_numbers(value)
+        return mask_text(value) if "@" in value else value
     if isinstance(value, dict):
-        return {scrub_card_numbers(k, keep): _scrub(v, keep) for k, v in value.items()}
+        return {scrub_card_numbers(k): _scrub(v, kept, ids) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, keep) for v in value]
+        return [_scrub(v, kept, ids) for v in value]
     if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e11:
         whole = str(abs(int(value))) if value == value and abs(value) != float("inf") else ""
         return scrub_card_numbers(whole) if len(whole) >= 12 else value

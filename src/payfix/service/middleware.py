@@ -1,5 +1,6 @@
-"""The outermost layer of the app (plain ASGI): request ids, body size limit, access log, and the
-last catch for unexpected errors.
+"""The outermost layer of the app (plain ASGI): request ids, Host and cross-site checks
+(:mod:`payfix.service.doors`), body size limit, access log, and the last catch for unexpected
+errors.
 
 * Every response carries ``X-Request-ID`` (made here; a client-sent id is not trusted or echoed)
   and ``X-Content-Type-Options: nosniff``; ``/v1`` answers ``Cache-Control: no-store``.
@@ -21,6 +22,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from payfix.service.doors import cross_site_problem, host_problem
 from payfix.service.logs import ACCESS_LOGGER, access_line
 
 __all__ = ["CLIENT_CLOSED", "ServiceMiddleware", "problems_body"]
@@ -54,9 +56,11 @@ class _BodyTooLargeError(Exception):
 class ServiceMiddleware:
     """Wraps the app: see the module docstring."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int,
+                 allowed_hosts: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.allowed_hosts = allowed_hosts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,9 +103,15 @@ class ServiceMiddleware:
 
         too_large = problems_body({"type": "too_large", "loc": ["body"],
                                    "msg": f"request body over the limit of {limit} bytes"})
+        headers = list(scope.get("headers", ()))
+        refused = host_problem(headers, self.allowed_hosts)
+        door = (400, refused) if refused else cross_site_problem(str(scope.get("method", "")),
+                                                                 headers)
         try:
             declared = _content_length(scope)
-            if declared is not None and declared > limit:
+            if door is not None:
+                await reply(door[0], problems_body(door[1]))
+            elif declared is not None and declared > limit:
                 await reply(413, too_large)
             else:
                 await self.app(scope, receive_limited, send_with_id)

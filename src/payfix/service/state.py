@@ -98,4 +98,5 @@ class ServiceState:
         self.diagnoser = diagnoser
         _log.info("ready", extra={"fields": {
             "event": "ready", "pack": summary["id"], "hash": info.hash, "engine": summary["engine"],
-            "self_test": (summary["self_test"] or {}).get("coverage", "off")}})
+            "self_test": (summary["self_test"] or {}).get("coverage", "off"),
+            "auth": "none" if config.no_auth else "api_key", "api_keys": len(config.api_keys)}})

@@ -44,11 +44,12 @@ def console_file(path: str, root: Path = CONSOLE_DIR) -> Path | None:
     Example:
         >>> console_file("index.html") == CONSOLE_DIR / "index.html"
         True
-        >>> console_file("../app.py"), console_file(".hidden"), console_file("")
+        >>> console_file("../app.py"), console_file(".hidden"), console_file("index.html\\x00")
         (None, None, None)
     """
     parts = [part for part in path.split("/") if part]
-    if not parts or any(part.startswith(".") or "\\" in part for part in parts):
+    if not parts or any(part.startswith(".") or "\\" in part or not part.isprintable()
+                        for part in parts):  # control characters (a NUL) name no file
         return None
     target = root.joinpath(*parts).resolve()
     if root not in target.parents or not target.is_file():

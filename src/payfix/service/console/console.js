@@ -320,6 +320,7 @@ function start() {
   setLocale(saved);
   if (keyStore.get()) showWorkspace();
   else showGate(null);
+  $("#use-key").disabled = false; // only now can the key be sent, in a header
   document.body.classList.add("ready");
 }
 
