@@ -44,12 +44,11 @@ from __future__ import annotations
 
 import gc
 import json
-import multiprocessing
 import os
 import pickle
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +66,7 @@ from payfix.batch.parts import (
     write_atomic,
 )
 from payfix.batch.sources import Chunk, input_format, read_chunks
+from payfix.batch.workers import Supervisor, WorkerError
 
 if TYPE_CHECKING:
     from payfix.pack import RulePack
@@ -77,6 +77,7 @@ __all__ = [
     "ConservationError",
     "Progress",
     "ReplaySummary",
+    "WorkerError",
     "read_output",
     "replay",
 ]
@@ -304,7 +305,7 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
            rules: Path | None = None, chunk_rows: int = 10_000,
            progress: Callable[[Progress], None] | None = None, resume: bool = False,
            audience: str = "agent", output_format: str = "parquet",
-           baseline: Path | str | None = None) -> ReplaySummary:
+           baseline: Path | str | None = None, chunk_deadline: float | None = None) -> ReplaySummary:
     """Diagnose every row of ``inputs``; write parts to ``out`` and rejects to ``rejects``.
 
     Args:
@@ -323,6 +324,9 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
         output_format: ``parquet`` or ``jsonl`` parts.
         baseline: what-if: also diagnose every row under this overlay directory (or
             :data:`BUNDLED`) and compare (``ReplaySummary.whatif``, ``_whatif.json``).
+        chunk_deadline: seconds a worker process may take over one chunk (worker start
+            included) before it is taken for stuck, killed and the chunk retried (``None``: 60 ms
+            a row, at least 600 s). Only with more than one worker.
 
     Raises:
         FileNotFoundError: an input cannot be read.
@@ -330,6 +334,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
         ValueError: an input's format is not supported or it cannot be read as that format, or
             resuming with other inputs or settings than the interrupted run.
         ConservationError: rows in != rows out + rows rejected.
+        WorkerError: a chunk failed twice (its worker died or overran ``chunk_deadline``);
+            committed chunks are kept, resume to complete the run.
     """
     if chunk_rows < 1 or workers < 1:
         raise ValueError("chunk_rows and workers must be >= 1")
@@ -363,7 +369,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
     write_atomic(out / MANIFEST, "".join(json.dumps(committed[c]) + "\n" for c in sorted(committed)))
     return _Run(inputs, out, rejects, workers, chunk_rows, progress, committed, output_format,
                 (pickle.dumps(pack), engine, audience,
-                 None if base is None else pickle.dumps(base))).run()
+                 None if base is None else pickle.dumps(base)),
+                chunk_deadline if chunk_deadline is not None else max(600.0, 0.06 * chunk_rows)).run()
 
 
 class _Run:
@@ -371,12 +378,14 @@ class _Run:
 
     def __init__(self, inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_rows: int,
                  progress: Callable[[Progress], None] | None, committed: dict[int, dict[str, Any]],
-                 output_format: str, init: tuple[bytes, str, str, bytes | None]) -> None:
+                 output_format: str, init: tuple[bytes, str, str, bytes | None], deadline: float) -> None:
         self.inputs, self.out, self.rejects = inputs, out, rejects
         self.workers, self.chunk_rows, self.progress = workers, chunk_rows, progress
         self.committed, self.output_format, self.init = committed, output_format, init
         self.sizes = [max(p.stat().st_size, 1) for p in inputs]
         self.start = time.perf_counter()
+        self.deadline = deadline
+        self.read, self.resumed = (0, 0), 0
         self.done_here = 0
         self.fraction_start: float | None = None
         self.totals = [sum(e["rows_out"] for e in committed.values()),
@@ -414,48 +423,40 @@ class _Run:
             self.progress(Progress(result.chunk, sum(self.totals), self.totals[0], self.totals[1],
                                    seconds, self.done_here / seconds if seconds else 0.0, fraction, eta))
 
+    def _pieces(self) -> Iterator[tuple[int, int, Path, Chunk, float]]:
+        """``(chunk number, first row, input, chunk, fraction)`` of every chunk still to do;
+        committed chunks are checked against the input and skipped."""
+        chunks = rows_read = 0
+        for index, path in enumerate(self.inputs):
+            for piece in read_chunks(path, self.chunk_rows):
+                number, first_row = chunks, rows_read + 1
+                chunks += 1
+                rows_read += piece.rows
+                self.read = (chunks, rows_read)
+                fraction = self._fraction(index, piece.fraction)
+                if number in self.committed:
+                    entry = self.committed[number]
+                    if entry["rows_in"] != piece.rows or entry["first_row"] != first_row:
+                        raise ValueError(f"cannot resume: chunk {number} differs from the "
+                                         "interrupted run")
+                    self.resumed += 1
+                    self.fraction_start = fraction
+                    continue
+                yield number, first_row, path, piece, fraction
+
     def run(self) -> ReplaySummary:
-        pool: Any = None
-        chunks = resumed = rows_read = 0
         manifest = (self.out / MANIFEST).open("a", encoding="utf-8", newline="\n")
         try:
-            if self.workers > 1:
-                pool = multiprocessing.get_context("spawn").Pool(
-                    self.workers, initializer=_init_pool_worker, initargs=self.init,
-                    maxtasksperchild=_CHUNKS_PER_WORKER)
-            else:
+            if self.workers == 1:
                 _init_worker(*self.init)
-            pending: deque[tuple[Any, float]] = deque()
-            for index, path in enumerate(self.inputs):
-                for piece in read_chunks(path, self.chunk_rows):
-                    number, first_row = chunks, rows_read + 1
-                    chunks += 1
-                    rows_read += piece.rows
-                    fraction = self._fraction(index, piece.fraction)
-                    if number in self.committed:
-                        entry = self.committed[number]
-                        if entry["rows_in"] != piece.rows or entry["first_row"] != first_row:
-                            raise ValueError(f"cannot resume: chunk {number} differs from the "
-                                             "interrupted run")
-                        resumed += 1
-                        self.fraction_start = fraction
-                        continue
-                    task = self._task(number, first_row, path, piece, ipc=pool is not None)
-                    if pool is None:
-                        self._commit(_process_chunk(task), manifest, fraction)
-                        continue
-                    pending.append((pool.apply_async(_process_chunk, (task,)), fraction))
-                    while len(pending) >= 2 * self.workers:
-                        done, at = pending.popleft()
-                        self._commit(done.get(), manifest, at)
-            while pending:
-                done, at = pending.popleft()
-                self._commit(done.get(), manifest, at)
+                for number, first_row, path, piece, fraction in self._pieces():
+                    task = self._task(number, first_row, path, piece, ipc=False)
+                    self._commit(_process_chunk(task), manifest, fraction)
+            else:
+                self._supervised(manifest)
         finally:
             manifest.close()
-            if pool is not None:
-                pool.terminate()
-                pool.join()
+        chunks, rows_read = self.read
         seconds = time.perf_counter() - self.start
         rows_out, rows_rejected = _finish(self.out, self.rejects, self.committed, chunks, rows_read)
         whatif = None
@@ -465,7 +466,35 @@ class _Run:
             whatif = compare(self.out)
             write_atomic(self.out / "_whatif.json", json.dumps(whatif, indent=1, ensure_ascii=False) + "\n")
         return ReplaySummary(rows_read, rows_out, rows_rejected, seconds,
-                             self.done_here / seconds if seconds else 0.0, chunks, resumed, whatif)
+                             self.done_here / seconds if seconds else 0.0, chunks, self.resumed, whatif)
+
+    def _supervised(self, manifest: Any) -> None:
+        """Chunks to supervised worker processes (:mod:`payfix.batch.workers`), at most two per
+        worker in flight, committed in chunk order."""
+        pool = Supervisor(self.workers, _init_pool_worker, self.init, _process_chunk, self.deadline,
+                          _CHUNKS_PER_WORKER)
+        order: deque[tuple[int, float]] = deque()
+        pieces = self._pieces()
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(order) < 2 * self.workers:
+                    item = next(pieces, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    number, first_row, path, piece, fraction = item
+                    pool.submit(number, self._task(number, first_row, path, piece, ipc=True))
+                    order.append((number, fraction))
+                while order and order[0][0] in pool.results:
+                    number, fraction = order.popleft()
+                    self._commit(pool.results.pop(number), manifest, fraction)
+                if exhausted and not order:
+                    return
+                if len(order) >= 2 * self.workers or exhausted:
+                    pool.wait()
+        finally:
+            pool.close()
 
     def _task(self, number: int, first_row: int, path: Path, piece: Chunk, *, ipc: bool) -> _Task:
         return _Task(str(self.out), number, first_row, str(path), piece.first_record,

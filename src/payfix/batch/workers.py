@@ -1,0 +1,213 @@
+"""Supervised worker processes for ``payfix replay``: a dead or stuck worker never hangs the run.
+
+:class:`Supervisor` runs ``workers`` processes (``spawn``), each holding at most one chunk at a
+time, so the chunk a worker was doing when it died is always known. The parent waits on each
+worker's pipe and process sentinel together, with a per-chunk deadline:
+
+* a worker that dies (SIGKILL from the out-of-memory killer, a C-level abort) or gives no result
+  within ``deadline`` seconds of being handed its chunk is killed, and the chunk is handed once
+  more to a fresh worker;
+* if that second try fails as well, :class:`WorkerError` is raised; chunks committed so far stay
+  committed, so a resumed run completes the job;
+* an exception raised by the chunk's code is passed back to the parent and raised there;
+* a worker is replaced by a fresh one after ``per_worker`` chunks.
+
+The environment variable :data:`FAULT_ENV`, read only inside worker processes, makes a worker
+fail on purpose to exercise this: ``"CHUNK:ACTION:WHEN"`` with ``ACTION`` ``kill`` (SIGKILL
+itself) or ``hang`` (never answer) and ``WHEN`` ``first`` (first try only) or ``always``.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from typing import Any
+
+__all__ = ["FAULT_ENV", "Supervisor", "WorkerError"]
+
+#: Worker-side fault injection (see the module docstring); unset in normal use.
+FAULT_ENV = "PAYFIX_REPLAY_FAULT"
+_TRIES = 2  # the first try and one retry in a fresh worker
+_LOG = logging.getLogger("payfix.batch")
+
+
+class WorkerError(RuntimeError):
+    """A chunk failed twice (its worker died or overran the deadline), or no worker could start.
+
+    Chunks committed before it stay committed: resume the run to complete it."""
+
+
+def _fault() -> tuple[int, str, str] | None:
+    spec = os.environ.get(FAULT_ENV)
+    if not spec:
+        return None
+    chunk, action, when = spec.split(":")
+    return int(chunk), action, when
+
+
+def _serve(conn: Any, init: Callable[..., None], init_args: tuple[Any, ...],
+           work: Callable[[Any], Any], per_worker: int) -> None:
+    """A worker process: build its state, then do one chunk per message until told to stop."""
+    init(*init_args)
+    fault = _fault()
+    conn.send(("ready", None))
+    for _ in range(per_worker):
+        message = conn.recv()
+        if message is None:
+            break
+        attempt, chunk, task = message
+        if fault is not None and fault[0] == chunk and (fault[2] == "always" or attempt == 0):
+            if fault[1] == "kill":
+                os.kill(os.getpid(), signal.SIGKILL)
+            while True:
+                time.sleep(60)
+        try:
+            reply: tuple[str, Any] = ("ok", work(task))
+        except Exception as error:  # passed back and raised in the parent
+            reply = ("error", error)
+        try:
+            conn.send(reply)
+        except Exception:  # an exception that does not pickle
+            conn.send(("error", RuntimeError(f"{type(reply[1]).__name__}: {reply[1]}")))
+    conn.close()
+
+
+@dataclass(slots=True)
+class _Slot:
+    proc: Any
+    conn: Any
+    since: float
+    ready: bool = False
+    served: int = 0
+    job: tuple[int, int, Any] | None = None  # (chunk, attempt, task)
+
+
+@dataclass(slots=True)
+class Supervisor:
+    """``workers`` supervised processes doing ``work(task)`` after ``init(*init_args)``.
+
+    ``submit`` queues a chunk's task; ``wait`` blocks until something happens (a result, a worker
+    ready, a death, a deadline) and leaves finished results in ``results`` (chunk -> result).
+    """
+
+    workers: int
+    init: Callable[..., None]
+    init_args: tuple[Any, ...]
+    work: Callable[[Any], Any]
+    deadline: float
+    per_worker: int
+    results: dict[int, Any] = field(default_factory=dict)
+    _queue: deque[tuple[int, int, Any]] = field(default_factory=deque)
+    _slots: list[_Slot | None] = field(default_factory=list)
+    _start_failures: int = 0
+
+    def __post_init__(self) -> None:
+        self._slots = [None] * self.workers
+
+    def submit(self, chunk: int, task: Any) -> None:
+        """Queue ``task`` (chunk number ``chunk``) for its first try."""
+        self._queue.append((chunk, 0, task))
+
+    def _spawn(self) -> _Slot:
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_serve, args=(child, self.init, self.init_args, self.work,
+                                                self.per_worker), daemon=True)
+        proc.start()
+        child.close()
+        return _Slot(proc, parent, time.monotonic())
+
+    def _dispatch(self) -> None:
+        for i, slot in enumerate(self._slots):
+            if slot is None:
+                if not self._queue:
+                    continue
+                slot = self._slots[i] = self._spawn()
+            if slot.ready and slot.job is None and self._queue:
+                slot.job = self._queue.popleft()
+                slot.since = time.monotonic()
+                try:
+                    slot.conn.send((slot.job[1], slot.job[0], slot.job[2]))
+                except OSError:
+                    self._lost(i, "its worker process ended")
+
+    def _lost(self, i: int, reason: str) -> None:
+        """Worker ``i`` died or overran: kill it, retry its chunk once or give up."""
+        slot = self._slots[i]
+        assert slot is not None
+        self._slots[i] = None
+        _kill(slot)
+        if slot.job is None:
+            if not slot.ready:
+                self._start_failures += 1
+                if self._start_failures >= _TRIES:
+                    raise WorkerError(f"a worker process could not start: {reason}")
+            return
+        chunk, attempt, task = slot.job
+        if attempt + 1 >= _TRIES:
+            raise WorkerError(f"chunk {chunk} failed twice: {reason}; committed chunks are kept, "
+                                "resume the run to complete it")
+        _LOG.warning("chunk %d: %s; retrying it in a fresh worker", chunk, reason)
+        self._queue.appendleft((chunk, attempt + 1, task))
+
+    def wait(self) -> None:
+        """Hand out queued chunks, then block until a result, a death or a deadline."""
+        self._dispatch()
+        live = [(i, s) for i, s in enumerate(self._slots) if s is not None]
+        timed = [s.since + self.deadline for _, s in live if s.job is not None or not s.ready]
+        timeout = max(0.0, min(timed) - time.monotonic()) if timed else None
+        ready = set(wait([s.conn for _, s in live] + [s.proc.sentinel for _, s in live], timeout))
+        now = time.monotonic()
+        for i, slot in live:
+            if slot.conn in ready or slot.proc.sentinel in ready:
+                try:
+                    kind, value = slot.conn.recv()
+                except (EOFError, OSError):
+                    code = slot.proc.exitcode
+                    self._lost(i, f"its worker process ended (exit code {code})" if code is not None
+                               else "its worker process ended")
+                    continue
+                if kind == "ready":
+                    slot.ready, self._start_failures = True, 0
+                elif kind == "error":
+                    raise value
+                else:
+                    assert slot.job is not None
+                    self.results[slot.job[0]] = value
+                    slot.job = None
+                    slot.served += 1
+                    if slot.served >= self.per_worker:  # the worker exits; a fresh one replaces it
+                        self._slots[i] = None
+                        slot.proc.join(5)
+                        _kill(slot)
+            elif (slot.job is not None or not slot.ready) and now - slot.since >= self.deadline:
+                self._lost(i, f"no result within {self.deadline:g} s")
+        self._dispatch()
+
+    def close(self) -> None:
+        """Stop every worker (idle ones are asked to exit; busy ones are killed)."""
+        for i, slot in enumerate(self._slots):
+            if slot is None:
+                continue
+            self._slots[i] = None
+            if slot.ready and slot.job is None:
+                try:
+                    slot.conn.send(None)
+                    slot.proc.join(5)
+                except OSError:
+                    pass
+            _kill(slot)
+
+
+def _kill(slot: _Slot) -> None:
+    if slot.proc.is_alive():
+        slot.proc.kill()
+    slot.proc.join()
+    slot.conn.close()
