@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytest.importorskip("pyarrow")
 
-from payfix.batch import replay, write_jsonl
+from payfix.batch import replay, write_jsonl, write_reports
 from payfix.batch.replay import read_output
 from payfix.batch.workers import FAULT_ENV
 
-from .replay_support import _CLI
+from .replay_support import _CLI, read_rejects
 
 ROWS, CHUNK = 400, 50
 
@@ -131,3 +134,84 @@ def test_stuck_worker_overruns_the_deadline_and_the_run_stops(reference: tuple[P
     resumed = _cli([*args, "--resume"])
     assert resumed.returncode == 0, resumed.stderr
     _same(out, rejects, reference)
+
+
+def _lines(source: Path) -> list[bytes]:
+    return source.read_bytes().split(b"\n")[:-1]
+
+
+def _replay_ok(inputs: list[Path], tmp_path: Path, name: str) -> tuple[Any, list[dict[str, Any]]]:
+    """A one-worker replay that must complete; its summary and rejects."""
+    summary = replay(inputs, tmp_path / name, tmp_path / f"{name}.jsonl", workers=1, chunk_rows=CHUNK)
+    assert summary.rows_in == summary.rows_out + summary.rows_rejected
+    return summary, read_rejects(tmp_path / f"{name}.jsonl")
+
+
+def test_lone_surrogate_in_a_jsonl_line_is_a_reject(tmp_path: Path) -> None:
+    """A JSON escape for a lone surrogate (in the attempt id or deep in the report) makes that row
+    a ``json_invalid`` reject naming its row and file; the rows around it are diagnosed."""
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 120, 5, 0)
+    lines = _lines(source)
+    report = json.loads(lines[60])
+    report["attempt"]["id"] = "pay\ud800x"
+    lines[60] = json.dumps(report).encode()
+    lines[90] = lines[90][:-1] + b', "metadata": {"note": "a\\udfffb"}}'
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    summary, rejects = _replay_ok([source], tmp_path, "out")
+    assert (summary.rows_in, summary.rows_out) == (120, 118)
+    assert [(r["row"], r["source"], r["problems"][0]["type"]) for r in rejects] == [
+        (61, str(source), "json_invalid"), (91, str(source), "json_invalid")]
+    assert "surrogate" in rejects[0]["problems"][0]["msg"]
+
+
+def test_invalid_utf8_in_a_csv_record_is_a_reject(tmp_path: Path) -> None:
+    """One byte that is not UTF-8 in a CSV record (plain and gzip) rejects that record alone, as
+    ``utf8_invalid`` naming the column; the replay completes."""
+    for name in ("in.csv", "in.csv.gz"):
+        plain = tmp_path / "plain.csv"
+        write_reports(plain, 150, 6, 0)
+        lines = _lines(plain)
+        lines[70] = lines[70].replace(b"syn6", b"s\xffyn6", 1)
+        data = b"\n".join(lines) + b"\n"
+        source = tmp_path / name
+        source.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+        summary, rejects = _replay_ok([source], tmp_path, name.replace(".", "_"))
+        assert (summary.rows_in, summary.rows_out) == (150, 149)
+        assert [(r["row"], r["problems"][0]["type"], r["problems"][0]["loc"]) for r in rejects] == [
+            (70, "utf8_invalid", ["attempt_id"])]
+
+
+def test_invalid_utf8_in_a_parquet_string_is_a_reject(tmp_path: Path) -> None:
+    """A Parquet string cell that is not UTF-8 rejects that row alone (``utf8_invalid``)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "in.parquet"
+    write_reports(source, 80, 8, 0)
+    table = pq.read_table(source)
+    ids = table.column("attempt_id").cast(pa.binary()).to_pylist()
+    ids[33] = b"pay\xfe1"
+    forged = pa.Array.from_buffers(pa.string(), len(ids), pa.array(ids, pa.binary()).buffers())
+    table = table.set_column(table.column_names.index("attempt_id"), "attempt_id", forged)
+    pq.write_table(table, source)
+    summary, rejects = _replay_ok([source], tmp_path, "out")
+    assert (summary.rows_in, summary.rows_out) == (80, 79)
+    assert [(r["row"], r["problems"][0]["type"]) for r in rejects] == [(34, "utf8_invalid")]
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "csv"])
+def test_truncated_gzip_commits_its_readable_rows(tmp_path: Path, kind: str) -> None:
+    """A gzip file cut in half gives its readable rows as output and one ``input_truncated``
+    reject for the rest, and rows in = rows out + rows rejected."""
+    full = tmp_path / f"full.{kind}"
+    write_reports(full, 3000, 9, 0)
+    packed = gzip.compress(full.read_bytes())
+    source = tmp_path / f"cut.{kind}.gz"
+    source.write_bytes(packed[:len(packed) // 2])
+    summary, rejects = _replay_ok([source], tmp_path, "out")
+    assert summary.rows_out > 1000
+    assert rejects[-1]["problems"][0]["type"] == "input_truncated"
+    assert rejects[-1]["row"] == summary.rows_in
+    assert all(r["problems"][0]["type"] != "input_truncated" for r in rejects[:-1])
+    assert read_output(tmp_path / "out").column("row").to_pylist() == list(range(1, summary.rows_out + 1))

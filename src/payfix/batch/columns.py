@@ -261,10 +261,11 @@ def _cell(name: str, value: Any, known: bool, is_json: bool) -> tuple[Any, Probl
                                 "docs/batch.md for the accepted columns")
     if is_json and isinstance(value, str | bytes):
         try:
-            return json.loads(value), None
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+            return _loads(value), None
+        except (ValueError, RecursionError) as error:  # JSONDecodeError, UnicodeDecodeError too
             where = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
-            return _ABSENT, Problem("json_invalid", (name,), f"column is not valid JSON{where}")
+            why = ": a lone surrogate escape is not a character" if str(error) == _LONE_SURROGATE else ""
+            return _ABSENT, Problem("json_invalid", (name,), f"column is not valid JSON{where}{why}")
     if value.__class__ is not str:
         value = _scalar(value)
     return value, None
@@ -436,15 +437,17 @@ def report_to_record(report: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _problems_json(problems: list[dict[str, Any]]) -> str:
-    return json.dumps(problems, ensure_ascii=False)
+    return _safe_text(json.dumps(problems, ensure_ascii=False))
 
 
 def _short(problem: Problem) -> dict[str, Any]:
-    return {"type": problem.type, "loc": list(problem.loc), "msg": problem.msg}
+    """``{type, loc, msg}`` of ``problem`` (its ``Problem.to_dict()`` without position or input)."""
+    out = Problem(problem.type, problem.loc, problem.msg).to_dict()
+    return {key: out[key] for key in ("type", "loc", "msg")}
 
 
 def _one(kind: str, msg: str, loc: tuple[str | int, ...] = ()) -> list[dict[str, Any]]:
-    return [{"type": kind, "loc": list(loc), "msg": msg}]
+    return [_short(Problem(kind, loc, msg))]
 
 
 def _nested_id(data: Any) -> Any:
@@ -529,7 +532,8 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
                 str(attempt.amount.value), outline.scheme, outline.code))
             continue
         rej_rows.append(row)
-        rej_ids.append(mask_id(raw_id))
+        masked = mask_id(raw_id)
+        rej_ids.append(None if masked is None else _safe_text(masked))
         rej_problems.append(_problems_json(problems))
     schema = output_schema()
     if done:
@@ -541,16 +545,54 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
     return results, rejects
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = ("not valid JSON: a lone surrogate escape (\\ud800 to \\udfff) is not a "
+                   "character; text must be valid Unicode")
+
+
+def _has_surrogate(data: Any) -> bool:
+    """Whether any string in ``data`` (parsed JSON) holds a lone surrogate."""
+    if isinstance(data, str):
+        return _SURROGATE.search(data) is not None
+    if isinstance(data, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_has_surrogate(v) for v in data)
+    return False
+
+
+def _loads(raw: str | bytes) -> Any:
+    """``json.loads``, refusing text whose escapes decode to a lone surrogate (``ValueError``):
+    such a string cannot be written as UTF-8, so it must not reach the output."""
+    data = json.loads(raw)
+    probe = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    if _SURROGATE_ESCAPE.search(probe) is not None and _has_surrogate(data):
+        raise ValueError(_LONE_SURROGATE)
+    return data
+
+
+def _safe_text(text: str) -> str:
+    """``text`` unchanged, or with any lone surrogate written as an escape, so it encodes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _load_json(raw: Any) -> Any:
     """A nested report from JSON text; ``InvalidReportError`` (``json_invalid``) if it is not JSON."""
     if raw is None:
         raise InvalidReportError("report is not valid JSON", [Problem("json_invalid", (), "no report")])
     try:
-        return json.loads(raw)
+        return _loads(raw)
     except UnicodeDecodeError:
         msg = "not valid JSON: cannot decode as UTF-8"
     except json.JSONDecodeError as error:
         msg = f"not valid JSON at column {error.colno}: {error.msg}"
     except RecursionError:
         msg = "JSON nested too deeply"
+    except ValueError as error:  # a lone surrogate
+        msg = str(error)
     raise InvalidReportError("report is not valid JSON", [Problem("json_invalid", (), msg)])
