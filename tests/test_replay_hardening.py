@@ -17,10 +17,11 @@ import pytest
 pytest.importorskip("pyarrow")
 
 from payfix.batch import replay, write_jsonl, write_reports
+from payfix.batch.cli import run
 from payfix.batch.replay import read_output
 from payfix.batch.workers import FAULT_ENV
 
-from .replay_support import _CLI, read_rejects
+from .replay_support import _CLI, batch_parser, read_rejects
 
 ROWS, CHUNK = 400, 50
 
@@ -215,3 +216,89 @@ def test_truncated_gzip_commits_its_readable_rows(tmp_path: Path, kind: str) -> 
     assert rejects[-1]["row"] == summary.rows_in
     assert all(r["problems"][0]["type"] != "input_truncated" for r in rejects[:-1])
     assert read_output(tmp_path / "out").column("row").to_pylist() == list(range(1, summary.rows_out + 1))
+
+
+def _run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = run(batch_parser().parse_args(["replay", *args]))
+    return code, capsys.readouterr().err
+
+
+def test_refused_input_leaves_out_as_it_was(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An input refused at the start (a CSV without a header) exits 2 and leaves ``--out`` as it
+    was (absent, or empty), so the corrected rerun into the same ``--out`` works."""
+    empty_csv = tmp_path / "empty.csv"
+    empty_csv.write_bytes(b"")
+    good = tmp_path / "good.jsonl"
+    write_jsonl(good, 60, 2, 0)
+    for out in (tmp_path / "absent", tmp_path / "empty"):
+        if out.name == "empty":
+            out.mkdir()
+        code, err = _run_cli([str(empty_csv), "--out", str(out), "--rejects", str(tmp_path / "r.jsonl")],
+                             capsys)
+        assert code == 2, err
+        assert (not out.exists()) if out.name == "absent" else list(out.iterdir()) == []
+        code, err = _run_cli([str(good), "--out", str(out), "--rejects", str(tmp_path / "r.jsonl")], capsys)
+        assert code == 0, err
+
+
+def test_unwritable_rejects_or_out_is_refused_before_any_chunk(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A ``--rejects`` that cannot be written (a directory, or under a regular file) or an ``--out``
+    under a regular file is refused with exit 2 before any row is diagnosed: ``--out`` is not
+    created and no ``_rejects`` file is left."""
+    good = tmp_path / "good.jsonl"
+    write_jsonl(good, 60, 2, 0)
+    (tmp_path / "a_dir").mkdir()
+    (tmp_path / "a_file").write_text("x")
+    out = tmp_path / "out"
+    for rejects, target in ((tmp_path / "a_dir", out), (tmp_path / "a_file" / "r.jsonl", out),
+                            (tmp_path / "r.jsonl", tmp_path / "a_file" / "out")):
+        code, err = _run_cli([str(good), "--out", str(target), "--rejects", str(rejects)], capsys)
+        assert code == 2, err
+        assert "cannot write" in err
+        assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_dir", "a_file", "good.jsonl"]
+
+
+def test_over_long_jsonl_line_is_a_reject_read_in_bounded_pieces(tmp_path: Path) -> None:
+    """A JSON Lines line longer than MAX_LINE_BYTES (in the middle and at the very end, without a
+    final newline) is a ``line_too_long`` reject naming its line; the rows around it are kept and
+    the reader never holds more than the cap plus one block of it."""
+    from payfix.batch import sources
+
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 40, 4, 0)
+    lines = _lines(source)
+    long_line = b'{"attempt": {"id": "' + b"x" * (3 * sources.MAX_LINE_BYTES) + b'"}}'
+    data = b"\n".join([*lines[:20], long_line, *lines[20:], long_line])
+    source.write_bytes(data)
+    summary, rejects = _replay_ok([source], tmp_path, "out")
+    assert (summary.rows_in, summary.rows_out) == (42, 40)
+    assert [(r["row"], r["problems"][0]["type"]) for r in rejects] == [(21, "line_too_long"),
+                                                                       (42, "line_too_long")]
+    assert "line 21:" in rejects[0]["problems"][0]["msg"]
+    assert "line 42:" in rejects[1]["problems"][0]["msg"]
+
+
+def test_over_long_line_is_not_held_in_memory(tmp_path: Path) -> None:
+    """Reading a 40 MiB line allocates far less than the line (bounded by the cap and the read
+    block, measured with tracemalloc), and the line is one ``line_too_long`` reject."""
+    import tracemalloc
+
+    from payfix.batch.sources import read_chunks
+
+    source = tmp_path / "in.jsonl"
+    with source.open("wb") as handle:
+        handle.write(b'{"a": 1}\n{"id": "')
+        for _ in range(40):
+            handle.write(b"x" * (1 << 20))
+        handle.write(b'"}\n{"b": 2}\n')
+    tracemalloc.start()
+    try:
+        chunks = list(read_chunks(source, 10))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [(c.records, [b[0] for b in c.bad]) for c in chunks] == [([1, 3], [2])]
+    assert json.loads(chunks[0].bad[0][1])[0]["type"] == "line_too_long"
+    assert peak < 20 * (1 << 20)

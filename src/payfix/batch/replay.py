@@ -58,6 +58,8 @@ from payfix.batch.parts import (
     BASELINE_DIR,
     MANIFEST,
     REJECTS_DIR,
+    check_writable,
+    clear_refused,
     count_rows,
     iter_parts,
     part_name,
@@ -347,11 +349,32 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
             raise FileNotFoundError(f"cannot read input {path}")
         input_format(path)
     out, rejects = Path(out), Path(rejects)
+    check_writable(out, directory=True, what="output directory")
+    check_writable(rejects, directory=False, what="rejects file")
     pack, base = _load(rules), None if baseline is None else _load(baseline)
     job = {"format": _JOB_FORMAT, "inputs": [str(p.resolve()) for p in inputs],
            "sizes": [p.stat().st_size for p in inputs], "chunk_rows": chunk_rows, "engine": engine,
            "audience": audience, "pack_hash": pack.hash, "output_format": output_format,
            "baseline_hash": None if base is None else base.hash}
+    fresh = not out.exists() or not any(out.iterdir())
+    existed = out.exists()
+    try:
+        return _start(inputs, out, rejects, workers, chunk_rows, progress, resume, output_format,
+                      job, (pickle.dumps(pack), engine, audience,
+                            None if base is None else pickle.dumps(base)),
+                      chunk_deadline if chunk_deadline is not None else max(600.0, 0.06 * chunk_rows))
+    except ValueError:
+        # a refused input (not readable as its format) before any chunk was committed: leave
+        # ``out`` as it was, so a corrected rerun is not refused
+        manifest = out / MANIFEST
+        if fresh and (not manifest.exists() or not manifest.stat().st_size):
+            clear_refused(out, existed)
+        raise
+
+
+def _start(inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_rows: int,
+           progress: Callable[[Progress], None] | None, resume: bool, output_format: str,
+           job: dict[str, Any], init: tuple[bytes, str, str, bytes | None], deadline: float) -> ReplaySummary:
     (out / REJECTS_DIR).mkdir(parents=True, exist_ok=True)
     job_path = out / _JOB
     committed: dict[int, dict[str, Any]] = {}
@@ -367,10 +390,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
     write_atomic(job_path, json.dumps(job, indent=1) + "\n")
     # drop a torn tail so the next append starts on a fresh line
     write_atomic(out / MANIFEST, "".join(json.dumps(committed[c]) + "\n" for c in sorted(committed)))
-    return _Run(inputs, out, rejects, workers, chunk_rows, progress, committed, output_format,
-                (pickle.dumps(pack), engine, audience,
-                 None if base is None else pickle.dumps(base)),
-                chunk_deadline if chunk_deadline is not None else max(600.0, 0.06 * chunk_rows)).run()
+    return _Run(inputs, out, rejects, workers, chunk_rows, progress, committed, output_format, init,
+                deadline).run()
 
 
 class _Run:
