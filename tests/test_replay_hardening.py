@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("pyarrow")
 
@@ -302,3 +304,59 @@ def test_over_long_line_is_not_held_in_memory(tmp_path: Path) -> None:
     assert [(c.records, [b[0] for b in c.bad]) for c in chunks] == [([1, 3], [2])]
     assert json.loads(chunks[0].bad[0][1])[0]["type"] == "line_too_long"
     assert peak < 20 * (1 << 20)
+
+
+def _float_amount_table(amounts: list[float], currency: str) -> Any:
+    import pyarrow as pa
+
+    n = len(amounts)
+    return pa.table({"attempt_id": [f"a{i}" for i in range(n)], "attempt_at": ["2026-03-01T10:00:00Z"] * n,
+                     "attempt_kind": ["purchase"] * n, "attempt_amount": pa.array(amounts, pa.float64()),
+                     "attempt_currency": [currency] * n, "method_type": ["wallet_balance"] * n,
+                     "device_online": [False] * n})
+
+
+@pytest.fixture(scope="module")
+def agent() -> Any:
+    from payfix.diagnoser import Diagnoser
+
+    return Diagnoser(engine="compiled", audience="agent")
+
+
+def test_whole_float_amounts_in_parquet_are_accepted(tmp_path: Path) -> None:
+    """A Parquet float64 amount of 1200.0 JPY (a whole number of yen) is diagnosed with amount
+    ``1200``; 1200.5 JPY and 12.345 USD are refused, saying how many decimal places are allowed."""
+    import pyarrow.parquet as pq
+
+    for currency, amounts in (("JPY", [1200.0, 1200.5, 3e14]), ("USD", [12.5, 12.345, 12.0])):
+        source = tmp_path / f"{currency}.parquet"
+        pq.write_table(_float_amount_table(amounts, currency), source)
+        summary, rejects = _replay_ok([source], tmp_path, currency)
+        assert summary.rows_out == 2
+        assert [r["row"] for r in rejects] == [2]
+        assert "decimal places" in rejects[0]["problems"][0]["msg"]
+        kept = read_output(tmp_path / currency).column("amount").to_pylist()
+        assert kept == (["1200", "300000000000000"] if currency == "JPY" else ["12.5", "12"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(units=st.integers(-10**9, 10**9), places=st.sampled_from([0, 2]), extra=st.integers(0, 3))
+def test_float_amounts_are_exact_or_refused(agent: Any, units: int, places: int, extra: int) -> None:
+    """For any float amount: it is accepted exactly when its shortest repr, as a Decimal, has no
+    more decimal places than the currency (JPY 0, EUR 2), and the amount kept is that Decimal
+    exactly; otherwise the row is refused naming the decimal places."""
+    from decimal import Decimal
+
+    from payfix.batch import diagnose_table
+
+    value = float(Decimal(abs(units) + 1).scaleb(-(places + extra)))
+    currency = "JPY" if places == 0 else "EUR"
+    exact = Decimal(repr(value))
+    fits = exact == exact.quantize(Decimal(1).scaleb(-places))
+    results, rejects = diagnose_table(agent, _float_amount_table([value], currency), 1)
+    if fits:
+        assert results.num_rows == 1, rejects.column("problems").to_pylist()
+        assert Decimal(results.column("amount")[0].as_py()) == exact
+    else:
+        assert results.num_rows == 0
+        assert "decimal places" in rejects.column("problems")[0].as_py()

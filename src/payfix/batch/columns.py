@@ -20,6 +20,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from payfix.errors import InvalidReportError, Problem
@@ -135,6 +136,8 @@ _MONEY_OBJECTS: tuple[tuple[str, ...], ...] = tuple(
     p[:-1] for p in _PATHS.values() if p[-1] == "value" and p[:-1] != tuple(_MONEY.split(".")))
 _MONEY_PARENTS: frozenset[tuple[str, ...]] = frozenset(_MONEY_OBJECTS)
 _CURRENCY_COLUMN = "attempt_currency"
+# every money value column, the attempt's amount included
+_MONEY_VALUES: frozenset[str] = frozenset(n for n, p in _PATHS.items() if p[-1] == "value")
 
 #: Columns of every result row, in order (see ``docs/batch.md``).
 OUTPUT_COLUMNS: tuple[str, ...] = (
@@ -244,7 +247,19 @@ def _scalar(value: Any) -> Any:
 _ABSENT = object()  # a cell that holds no value
 
 
-def _cell(name: str, value: Any, known: bool, is_json: bool) -> tuple[Any, Problem | None]:
+def _money_float(value: float) -> str:
+    """A float money value as exact decimal text, from its shortest repr (never float arithmetic):
+    a whole number loses its ``.0`` (``1200.0`` -> ``1200``, so whole amounts of a currency without
+    minor units are accepted); any other value keeps its digits (``12.345``), and the report model
+    then refuses more decimal places than the currency has."""
+    text = format(Decimal(repr(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _cell(name: str, value: Any, known: bool, is_json: bool,
+          money: bool = False) -> tuple[Any, Problem | None]:
     """One flat cell as the report takes it: ``(_ABSENT, None)`` for no value (``None``, empty
     or blank text, NaN), ``(_ABSENT, problem)`` for a value the mapping cannot take (an unknown
     column, a JSON column that is not JSON), else ``(value, None)``: JSON text parsed, other
@@ -267,6 +282,8 @@ def _cell(name: str, value: Any, known: bool, is_json: bool) -> tuple[Any, Probl
             why = ": a lone surrogate escape is not a character" if str(error) == _LONE_SURROGATE else ""
             return _ABSENT, Problem("json_invalid", (name,), f"column is not valid JSON{where}{why}")
     if value.__class__ is not str:
+        if money and isinstance(value, float) and math.isfinite(value):
+            return _money_float(value), None
         value = _scalar(value)
     return value, None
 
@@ -299,7 +316,7 @@ def record_to_report(record: Mapping[str, Any]) -> dict[str, Any]:
     nodes: dict[tuple[str, ...], dict[str, Any]] = {(): report}
     problems: list[Problem] = []
     for name, raw in record.items():
-        value, problem = _cell(name, raw, name in _PATHS, name in JSON_COLUMNS)
+        value, problem = _cell(name, raw, name in _PATHS, name in JSON_COLUMNS, name in _MONEY_VALUES)
         if problem is not None:
             problems.append(problem)
         if value is _ABSENT:
@@ -380,7 +397,7 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
                     node[leaf] = value
             continue
         for i, raw in cells:
-            value, problem = _cell(name, raw, path is not None, is_json)
+            value, problem = _cell(name, raw, path is not None, is_json, name in _MONEY_VALUES)
             if problem is not None:
                 problems.setdefault(i, []).append(problem)
             if value is _ABSENT:
