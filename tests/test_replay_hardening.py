@@ -360,3 +360,34 @@ def test_float_amounts_are_exact_or_refused(agent: Any, units: int, places: int,
     else:
         assert results.num_rows == 0
         assert "decimal places" in rejects.column("problems")[0].as_py()
+
+
+def _forged_text(values: list[bytes]) -> Any:
+    """An Arrow string array holding ``values`` as they are, UTF-8 or not (as Spark hands over
+    a text line's bytes)."""
+    import pyarrow as pa
+
+    return pa.Array.from_buffers(pa.string(), len(values), pa.array(values, pa.binary()).buffers())
+
+
+def test_diagnose_table_rejects_undecodable_text_cells(agent: Any) -> None:
+    """``diagnose_table`` (shared by Spark and replay) given string columns whose bytes are not
+    UTF-8, nested or flat, rejects those rows (``json_invalid`` / ``utf8_invalid``) and diagnoses
+    the others, instead of failing the whole batch."""
+    import pyarrow as pa
+
+    from payfix.batch import diagnose_table, synth_rows
+
+    lines = [row.line.encode() for row in synth_rows(4, 3)]
+    lines[1] = lines[1].replace(b"syn3", b"s\xffyn3", 1)
+    results, rejects = diagnose_table(agent, pa.table({"report": _forged_text(lines)}), 1)
+    assert results.column("row").to_pylist() == [1, 3, 4]
+    assert rejects.column("row").to_pylist() == [2]
+    assert json.loads(rejects.column("problems")[0].as_py())[0]["type"] == "json_invalid"
+    flat = _float_amount_table([10.0, 11.0, 12.0], "EUR")
+    flat = flat.set_column(0, "attempt_id", _forged_text([b"a0", b"a\xfe1", b"a2"]))
+    results, rejects = diagnose_table(agent, flat, 1)
+    assert results.column("row").to_pylist() == [1, 3]
+    assert rejects.column("row").to_pylist() == [2]
+    problem = json.loads(rejects.column("problems")[0].as_py())[0]
+    assert (problem["type"], problem["loc"]) == ("utf8_invalid", ["attempt_id"])

@@ -372,6 +372,7 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
         nulls = column.null_count
         if nulls == rows:
             continue
+        column, undecodable = _decodable(column)
         cells: Iterable[tuple[int, Any]]
         if nulls * 2 > rows:
             where = pc.indices_nonzero(column.is_valid())
@@ -397,6 +398,13 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
                     node[leaf] = value
             continue
         for i, raw in cells:
+            if undecodable and isinstance(raw, bytes):
+                try:
+                    raw = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    problems.setdefault(i, []).append(Problem(
+                        "utf8_invalid", (name,), f"not valid UTF-8 text in column {name}"))
+                    continue
             value, problem = _cell(name, raw, path is not None, is_json, name in _MONEY_VALUES)
             if problem is not None:
                 problems.setdefault(i, []).append(problem)
@@ -411,6 +419,35 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
             elif is_money and currencies[i] is not None:
                 node["currency"] = currencies[i]
     return [problems.get(i, report) for i, report in enumerate(reports)]
+
+
+def _decodable(column: Any) -> tuple[Any, bool]:
+    """``(column, False)``, or for a text column holding bytes that are not UTF-8 (Spark passes a
+    line's bytes as they are) ``(the column as binary, True)``, so each cell can be checked."""
+    import pyarrow as pa
+
+    if not _is_text(column.type):
+        return column, False
+    try:
+        column.validate(full=True)
+    except pa.ArrowInvalid:
+        return column.cast(pa.binary()), True
+    return column, False
+
+
+def _texts(column: Any) -> list[Any]:
+    """The column's values; a text cell that is not UTF-8 is ``None``."""
+    column, undecodable = _decodable(column)
+    if not undecodable:
+        return list(column.to_pylist())
+    return [_utf8_or_none(v) for v in column.to_pylist()]
+
+
+def _utf8_or_none(value: bytes | None) -> str | None:
+    try:
+        return None if value is None else value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _node_at(levels: dict[tuple[str, ...], list[Any]], i: int, head: tuple[str, ...]) -> dict[str, Any]:
@@ -509,11 +546,11 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
     names = list(table.schema.names)
     nested = "report" in names
     if nested:
-        columns = [table.column(names.index("report")).to_pylist()]
+        columns = [_decodable(table.column(names.index("report")))[0].to_pylist()]
         names = ["report"]
     else:
         flat = _flat_reports(table)
-        columns = [flat, table.column("attempt_id").to_pylist() if "attempt_id" in names
+        columns = [flat, _texts(table.column("attempt_id")) if "attempt_id" in names
                    else [None] * table.num_rows]
     done: list[tuple[Any, ...]] = []  # one tuple per result row, in OUTPUT_COLUMNS order
     rej_rows: list[int] = []
