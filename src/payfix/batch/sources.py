@@ -235,9 +235,9 @@ def _csv(path: Path, compression: str | None) -> Iterator[_Segment]:
     bad: list[tuple[int | None, str]] = []
 
     def invalid(row: Any) -> str:
-        problems = [{"type": "csv_invalid", "loc": [], "msg": f"CSV record has {row.actual_columns} "
-                     f"fields, the header has {row.expected_columns}"}]
-        bad.append((None if row.number is None else row.number - 1, json.dumps(problems)))
+        problems = _problems("csv_invalid", f"CSV record has {row.actual_columns} fields, the header "
+                             f"has {row.expected_columns}")
+        bad.append((None if row.number is None else row.number - 1, problems))
         return "skip"
 
     source = _Raw(path, compression)
