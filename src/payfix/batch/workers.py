@@ -162,6 +162,8 @@ class Supervisor:
         self._dispatch()
         live = [(i, s) for i, s in enumerate(self._slots) if s is not None]
         timed = [s.since + self.deadline for _, s in live if s.job is not None or not s.ready]
+        if not timed:  # nothing handed out or starting: nothing to wait for
+            return
         timeout = max(0.0, min(timed) - time.monotonic()) if timed else None
         ready = set(wait([s.conn for _, s in live] + [s.proc.sentinel for _, s in live], timeout))
         now = time.monotonic()
@@ -170,6 +172,7 @@ class Supervisor:
                 try:
                     kind, value = slot.conn.recv()
                 except (EOFError, OSError):
+                    slot.proc.join(5)  # the pipe closes before the exit status can be read
                     code = slot.proc.exitcode
                     self._lost(i, f"its worker process ended (exit code {code})" if code is not None
                                else "its worker process ended")
