@@ -42,7 +42,6 @@ Example:
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import pickle
@@ -53,7 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from payfix.batch.columns import OUTPUT_COLUMNS, diagnose_table, output_schema
+from payfix.batch.columns import OUTPUT_COLUMNS, output_schema
 from payfix.batch.parts import (
     BASELINE_DIR,
     MANIFEST,
@@ -68,7 +67,16 @@ from payfix.batch.parts import (
     write_atomic,
 )
 from payfix.batch.sources import Chunk, input_format, read_chunks
-from payfix.batch.workers import Supervisor, WorkerError
+from payfix.batch.workers import (
+    ChunkResult,
+    ChunkTask,
+    Supervisor,
+    WorkerError,
+    init_pool_worker,
+    init_worker,
+    process_chunk,
+    to_ipc,
+)
 
 if TYPE_CHECKING:
     from payfix.pack import RulePack
@@ -141,147 +149,6 @@ class Progress:
                 "seconds": round(self.seconds, 3), "rows_per_second": round(self.rows_per_second, 1),
                 "fraction": round(self.fraction, 4),
                 "eta_seconds": None if self.eta_seconds is None else round(self.eta_seconds, 1)}
-
-
-@dataclass(frozen=True, slots=True)
-class _ChunkResult:
-    chunk: int
-    first_row: int
-    rows_in: int
-    rows_out: int
-    rows_rejected: int
-    baseline_out: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Task:
-    out_dir: str
-    chunk: int
-    first_row: int
-    source: str
-    first_record: int
-    table: Any  # pyarrow.Table, or Arrow IPC stream bytes on the way to a worker process
-    records: list[int]
-    lines: list[int] | None
-    bad: list[tuple[int, str]]
-    output_format: str
-
-
-# ---------------------------------------------------------------- worker side
-
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None) -> None:
-    """Build this process's diagnosers from the packs the replay loaded and checked (pickled:
-    a worker reads no rule files and spends no time on YAML)."""
-    from payfix.diagnoser import Diagnoser
-
-    key = (pack, engine, audience, baseline)
-    if _WORKER.get("key") != key:
-        # The output keeps outcomes only: no trace of fired and unfired rules is built.
-        _WORKER["diagnoser"] = Diagnoser(pickle.loads(pack), engine,
-                                         audience=audience, trace=False)  # type: ignore[arg-type]
-        _WORKER["baseline"] = None if baseline is None else Diagnoser(
-            pickle.loads(baseline), engine, audience=audience, trace=False)  # type: ignore[arg-type]
-        _WORKER["key"] = key
-
-
-def _init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None) -> None:
-    """A pool worker's start: its diagnosers, then the garbage collector told to leave them be.
-
-    ``gc.freeze()`` moves everything built so far (the pack, the compiled rules, the models'
-    validators) out of the collector's sight, and a larger first-generation threshold makes the
-    collector run less often; a diagnosis's objects are freed by reference counting, so this
-    only saves the scans (about a tenth of a worker's time). The process is the pool's own."""
-    _init_worker(pack, engine, audience, baseline)
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 50)
-
-
-def _to_ipc(table: Any) -> bytes:
-    import pyarrow as pa
-
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return bytes(sink.getvalue().to_pybytes())
-
-
-def _from_ipc(data: Any) -> Any:
-    import pyarrow as pa
-
-    if isinstance(data, bytes):
-        return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
-    return data
-
-
-def _write_part(table: Any, path: Path, fmt: str) -> None:
-    """Write one output part under a temporary name, fsync, rename into place."""
-    import pyarrow.parquet as pq
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if fmt == "parquet":
-        pq.write_table(table, tmp, compression="zstd")
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-    else:
-        with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-            handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in table.to_pylist())
-            handle.flush()
-            os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def _renumber(table: Any, rows: list[int]) -> Any:
-    """``table`` with its ``row`` column (offsets into the chunk's table) mapped to row numbers."""
-    import pyarrow as pa
-
-    if table.num_rows == 0:
-        return table
-    offsets = table.column("row").to_pylist()
-    numbers = pa.array([rows[i] for i in offsets], pa.int64())
-    return table.set_column(0, "row", numbers)
-
-
-def _process_chunk(task: _Task) -> _ChunkResult:
-    """Diagnose one chunk; write its output part, baseline part and rejects part (each atomically)."""
-    table = _from_ipc(task.table)
-    rows = [task.first_row + r - task.first_record for r in task.records]
-    results, rejected = diagnose_table(_WORKER["diagnoser"], table, 0)
-    results = _renumber(results, rows)
-    rejected = _renumber(rejected, rows)
-    lines: list[tuple[int, str]] = []
-    record_of = dict(zip(rows, task.records, strict=True))
-    line_of = dict(zip(rows, task.lines, strict=True)) if task.lines is not None else {}
-    for row, attempt_id, problems in zip(*(rejected.column(c).to_pylist() for c in rejected.column_names),
-                                         strict=True):
-        lines.append((row, _reject_line(row, attempt_id, task.source, record_of[row], line_of.get(row),
-                                        problems)))
-    for record, problems in task.bad:
-        row = task.first_row + record - task.first_record
-        lines.append((row, _reject_line(row, None, task.source, record, None, problems)))
-    lines.sort()
-    out = Path(task.out_dir)
-    _write_part(results, out / part_name(task.chunk, task.output_format), task.output_format)
-    baseline_out = None
-    if _WORKER.get("baseline") is not None:
-        base, _ = diagnose_table(_WORKER["baseline"], table, 0)
-        base = _renumber(base, rows)
-        _write_part(base, out / part_name(task.chunk, task.output_format, BASELINE_DIR), task.output_format)
-        baseline_out = base.num_rows
-    rejects_part = out / rejects_name(task.chunk)
-    write_atomic(rejects_part, "".join(line + "\n" for _, line in lines))
-    return _ChunkResult(task.chunk, task.first_row, len(task.records) + len(task.bad), results.num_rows,
-                        len(lines), baseline_out)
-
-
-def _reject_line(row: int, attempt_id: str | None, source: str, record: int, line: int | None,
-                 problems: str) -> str:
-    head = json.dumps({"row": row, "attempt_id": attempt_id, "source": source, "record": record,
-                       "line": line}, ensure_ascii=False)
-    return f'{head[:-1]}, "problems": {problems}}}'
 
 
 # ---------------------------------------------------------------- main side
@@ -415,7 +282,7 @@ class _Run:
     def _fraction(self, index: int, within: float) -> float:
         return (sum(self.sizes[:index]) + within * self.sizes[index]) / sum(self.sizes)
 
-    def _commit(self, result: _ChunkResult, manifest: Any, fraction: float) -> None:
+    def _commit(self, result: ChunkResult, manifest: Any, fraction: float) -> None:
         if result.rows_out + result.rows_rejected != result.rows_in:
             raise ConservationError(f"chunk {result.chunk}: {result.rows_in} in, {result.rows_out} "
                                     f"out, {result.rows_rejected} rejected")
@@ -469,10 +336,10 @@ class _Run:
         manifest = (self.out / MANIFEST).open("a", encoding="utf-8", newline="\n")
         try:
             if self.workers == 1:
-                _init_worker(*self.init)
+                init_worker(*self.init)
                 for number, first_row, path, piece, fraction in self._pieces():
                     task = self._task(number, first_row, path, piece, ipc=False)
-                    self._commit(_process_chunk(task), manifest, fraction)
+                    self._commit(process_chunk(task), manifest, fraction)
             else:
                 self._supervised(manifest)
         finally:
@@ -492,7 +359,7 @@ class _Run:
     def _supervised(self, manifest: Any) -> None:
         """Chunks to supervised worker processes (:mod:`payfix.batch.workers`), at most two per
         worker in flight, committed in chunk order."""
-        pool = Supervisor(self.workers, _init_pool_worker, self.init, _process_chunk, self.deadline,
+        pool = Supervisor(self.workers, init_pool_worker, self.init, process_chunk, self.deadline,
                           _CHUNKS_PER_WORKER)
         order: deque[tuple[int, float]] = deque()
         pieces = self._pieces()
@@ -517,9 +384,9 @@ class _Run:
         finally:
             pool.close()
 
-    def _task(self, number: int, first_row: int, path: Path, piece: Chunk, *, ipc: bool) -> _Task:
-        return _Task(str(self.out), number, first_row, str(path), piece.first_record,
-                     _to_ipc(piece.table) if ipc else piece.table, piece.records, piece.lines,
+    def _task(self, number: int, first_row: int, path: Path, piece: Chunk, *, ipc: bool) -> ChunkTask:
+        return ChunkTask(str(self.out), number, first_row, str(path), piece.first_record,
+                     to_ipc(piece.table) if ipc else piece.table, piece.records, piece.lines,
                      piece.bad, self.output_format)
 
 

@@ -15,22 +15,33 @@ worker's pipe and process sentinel together, with a per-chunk deadline:
 The environment variable :data:`FAULT_ENV`, read only inside worker processes, makes a worker
 fail on purpose to exercise this: ``"CHUNK:ACTION:WHEN"`` with ``ACTION`` ``kill`` (SIGKILL
 itself) or ``hang`` (never answer) and ``WHEN`` ``first`` (first try only) or ``always``.
+
+The second half is the work itself, done in a worker process (or in the calling process with one
+worker): :func:`process_chunk` diagnoses a :class:`ChunkTask` and writes its part files.
 """
 
 from __future__ import annotations
 
+import gc
+import json
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
+from pathlib import Path
 from typing import Any
 
-__all__ = ["FAULT_ENV", "Supervisor", "WorkerError"]
+from payfix.batch.columns import diagnose_table
+from payfix.batch.parts import BASELINE_DIR, part_name, rejects_name, write_atomic
+
+__all__ = ["FAULT_ENV", "ChunkResult", "ChunkTask", "Supervisor", "WorkerError", "init_pool_worker",
+           "init_worker", "process_chunk", "to_ipc"]
 
 #: Worker-side fault injection (see the module docstring); unset in normal use.
 FAULT_ENV = "PAYFIX_REPLAY_FAULT"
@@ -214,3 +225,152 @@ def _kill(slot: _Slot) -> None:
         slot.proc.kill()
     slot.proc.join()
     slot.conn.close()
+
+
+# ---------------------------------------------------------------- the work of one chunk
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    """What a worker sends back for a chunk: its counts only (the rows are in its part files)."""
+
+    chunk: int
+    first_row: int
+    rows_in: int
+    rows_out: int
+    rows_rejected: int
+    baseline_out: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkTask:
+    """One chunk to diagnose: where it is from, its rows (a table, or Arrow IPC bytes on the way
+    to a worker process) and where its part files go."""
+
+    out_dir: str
+    chunk: int
+    first_row: int
+    source: str
+    first_record: int
+    table: Any  # pyarrow.Table, or Arrow IPC stream bytes on the way to a worker process
+    records: list[int]
+    lines: list[int] | None
+    bad: list[tuple[int, str]]
+    output_format: str
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None) -> None:
+    """Build this process's diagnosers from the packs the replay loaded and checked (pickled:
+    a worker reads no rule files and spends no time on YAML)."""
+    from payfix.diagnoser import Diagnoser
+
+    key = (pack, engine, audience, baseline)
+    if _WORKER.get("key") != key:
+        # The output keeps outcomes only: no trace of fired and unfired rules is built.
+        _WORKER["diagnoser"] = Diagnoser(pickle.loads(pack), engine,
+                                         audience=audience, trace=False)  # type: ignore[arg-type]
+        _WORKER["baseline"] = None if baseline is None else Diagnoser(
+            pickle.loads(baseline), engine, audience=audience, trace=False)  # type: ignore[arg-type]
+        _WORKER["key"] = key
+
+
+def init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None) -> None:
+    """A pool worker's start: its diagnosers, then the garbage collector told to leave them be.
+
+    ``gc.freeze()`` moves everything built so far (the pack, the compiled rules, the models'
+    validators) out of the collector's sight, and a larger first-generation threshold makes the
+    collector run less often; a diagnosis's objects are freed by reference counting, so this
+    only saves the scans (about a tenth of a worker's time). The process is the pool's own."""
+    init_worker(pack, engine, audience, baseline)
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 50)
+
+
+def to_ipc(table: Any) -> bytes:
+    """``table`` as Arrow IPC stream bytes, to send to a worker process."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _from_ipc(data: Any) -> Any:
+    import pyarrow as pa
+
+    if isinstance(data, bytes):
+        return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    return data
+
+
+def _write_part(table: Any, path: Path, fmt: str) -> None:
+    """Write one output part under a temporary name, fsync, rename into place."""
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if fmt == "parquet":
+        pq.write_table(table, tmp, compression="zstd")
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
+    else:
+        with tmp.open("w", encoding="utf-8", newline="\n") as handle:
+            handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in table.to_pylist())
+            handle.flush()
+            os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _renumber(table: Any, rows: list[int]) -> Any:
+    """``table`` with its ``row`` column (offsets into the chunk's table) mapped to row numbers."""
+    import pyarrow as pa
+
+    if table.num_rows == 0:
+        return table
+    offsets = table.column("row").to_pylist()
+    numbers = pa.array([rows[i] for i in offsets], pa.int64())
+    return table.set_column(0, "row", numbers)
+
+
+def process_chunk(task: ChunkTask) -> ChunkResult:
+    """Diagnose one chunk; write its output part, baseline part and rejects part (each atomically)."""
+    table = _from_ipc(task.table)
+    rows = [task.first_row + r - task.first_record for r in task.records]
+    results, rejected = diagnose_table(_WORKER["diagnoser"], table, 0)
+    results = _renumber(results, rows)
+    rejected = _renumber(rejected, rows)
+    lines: list[tuple[int, str]] = []
+    record_of = dict(zip(rows, task.records, strict=True))
+    line_of = dict(zip(rows, task.lines, strict=True)) if task.lines is not None else {}
+    for row, attempt_id, problems in zip(*(rejected.column(c).to_pylist() for c in rejected.column_names),
+                                         strict=True):
+        lines.append((row, _reject_line(row, attempt_id, task.source, record_of[row], line_of.get(row),
+                                        problems)))
+    for record, problems in task.bad:
+        row = task.first_row + record - task.first_record
+        lines.append((row, _reject_line(row, None, task.source, record, None, problems)))
+    lines.sort()
+    out = Path(task.out_dir)
+    _write_part(results, out / part_name(task.chunk, task.output_format), task.output_format)
+    baseline_out = None
+    if _WORKER.get("baseline") is not None:
+        base, _ = diagnose_table(_WORKER["baseline"], table, 0)
+        base = _renumber(base, rows)
+        _write_part(base, out / part_name(task.chunk, task.output_format, BASELINE_DIR), task.output_format)
+        baseline_out = base.num_rows
+    rejects_part = out / rejects_name(task.chunk)
+    write_atomic(rejects_part, "".join(line + "\n" for _, line in lines))
+    return ChunkResult(task.chunk, task.first_row, len(task.records) + len(task.bad), results.num_rows,
+                        len(lines), baseline_out)
+
+
+def _reject_line(row: int, attempt_id: str | None, source: str, record: int, line: int | None,
+                 problems: str) -> str:
+    head = json.dumps({"row": row, "attempt_id": attempt_id, "source": source, "record": record,
+                       "line": line}, ensure_ascii=False)
+    return f'{head[:-1]}, "problems": {problems}}}'
+
+
