@@ -260,3 +260,28 @@ def test_importing_payfix_spark_does_not_import_pyspark() -> None:
     """``import payfix.spark`` works where pyspark is missing (doctests import every module)."""
     code = "import sys, payfix.spark; assert 'pyspark' not in sys.modules, 'pyspark imported'"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_undecodable_lines_are_rejects_on_spark_as_in_replay(spark: Any, tmp_path: Path) -> None:
+    """A JSON Lines line with bytes that are not UTF-8 and one with a lone surrogate escape are
+    rejects on Spark, with the same rows and problem types as the single-machine replay; every
+    other row is diagnosed."""
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 60, 12, 0)
+    lines = source.read_bytes().split(b"\n")
+    lines[10] = lines[10].replace(b"syn12", b"s\xffyn12", 1)
+    lines[40] = lines[40][:-1] + b', "metadata": {"note": "\\ud800"}}'
+    source.write_bytes(b"\n".join(lines))
+    summary = replay([source], tmp_path / "out", tmp_path / "rejects.jsonl", workers=1)
+    expected = [(r["row"], r["problems"][0]["type"]) for r in map(json.loads, (tmp_path / "rejects.jsonl")
+                                                                   .read_text(encoding="utf-8").splitlines())]
+    assert expected == [(11, "json_invalid"), (41, "json_invalid")]
+    diagnosed = diagnose_dataframe(read_jsonl(spark, [str(source)]), persist=True)
+    try:
+        rows_out = diagnosed.results.count()
+        got = [(r["row"], json.loads(r["problems"])[0]["type"])
+               for r in diagnosed.rejects.toArrow().to_pylist()]
+    finally:
+        diagnosed.unpersist()
+    assert sorted(got) == expected
+    assert rows_out == summary.rows_out == 58

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from payfix.batch.replay import ConservationError, Progress, ReplaySummary, replay
+from payfix.batch.replay import ConservationError, Progress, ReplaySummary, WorkerError, replay
 from payfix.batch.synth import write_reports
 from payfix.engines.base import ENGINE_NAMES
 from payfix.errors import EngineError, RulePackError
@@ -47,6 +47,13 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be > 0")
     return value
 
 
@@ -94,6 +101,10 @@ def add_subcommands(subparsers: Any) -> None:
     rep.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
     rep.add_argument("--chunk-rows", type=_positive, default=10_000, metavar="N", help="rows per part")
     rep.add_argument("--resume", action="store_true", help="continue an interrupted replay in --out")
+    # documented in docs/batch.md (worker supervision); kept out of --help, whose text is the
+    # generated CLI page
+    rep.add_argument("--chunk-deadline", type=_seconds, default=None, metavar="SECONDS",
+                     help=argparse.SUPPRESS)
     rep.add_argument("--max-reject-rate", type=_share, default=1.0, metavar="F",
                      help="exit 1 when rejected/in exceeds this (default 1: never)")
     rep.add_argument("--engine-backend", choices=("local", "spark"), default="local",
@@ -175,7 +186,8 @@ def _replay(args: argparse.Namespace) -> int:
                          workers=args.workers or os.cpu_count() or 1, engine=args.engine,
                          rules=None if args.rules is None else Path(args.rules),
                          chunk_rows=args.chunk_rows, progress=reporter, resume=args.resume,
-                         output_format=args.output_format, baseline=args.baseline_rules)
+                         output_format=args.output_format, baseline=args.baseline_rules,
+                         chunk_deadline=args.chunk_deadline)
     except (FileExistsError, ValueError) as error:
         reporter.close()
         print(f"payfix replay: {error}", file=sys.stderr)
@@ -227,6 +239,6 @@ def run(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(problem.render(), file=sys.stderr)
         return EXIT_INVALID
-    except (EngineError, ConservationError, OSError) as error:
+    except (EngineError, ConservationError, WorkerError, OSError) as error:
         print(f"payfix {args.command}: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_REJECTS

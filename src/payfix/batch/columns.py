@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from payfix import masking
@@ -135,6 +136,8 @@ _MONEY_OBJECTS: tuple[tuple[str, ...], ...] = tuple(
     p[:-1] for p in _PATHS.values() if p[-1] == "value" and p[:-1] != tuple(_MONEY.split(".")))
 _MONEY_PARENTS: frozenset[tuple[str, ...]] = frozenset(_MONEY_OBJECTS)
 _CURRENCY_COLUMN = "attempt_currency"
+# every money value column, the attempt's amount included
+_MONEY_VALUES: frozenset[str] = frozenset(n for n, p in _PATHS.items() if p[-1] == "value")
 
 #: Columns of every result row, in order (see ``docs/batch.md``).
 OUTPUT_COLUMNS: tuple[str, ...] = (
@@ -238,7 +241,19 @@ def _scalar(value: Any) -> Any:
 _ABSENT = object()  # a cell that holds no value
 
 
-def _cell(name: str, value: Any, known: bool, is_json: bool) -> tuple[Any, Problem | None]:
+def _money_float(value: float) -> str:
+    """A float money value as exact decimal text, from its shortest repr (never float arithmetic):
+    a whole number loses its ``.0`` (``1200.0`` -> ``1200``, so whole amounts of a currency without
+    minor units are accepted); any other value keeps its digits (``12.345``), and the report model
+    then refuses more decimal places than the currency has."""
+    text = format(Decimal(repr(value)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _cell(name: str, value: Any, known: bool, is_json: bool,
+          money: bool = False) -> tuple[Any, Problem | None]:
     """One flat cell as the report takes it: ``(_ABSENT, None)`` for no value (``None``, empty
     or blank text, NaN), ``(_ABSENT, problem)`` for a value the mapping cannot take (an unknown
     column, a JSON column that is not JSON), else ``(value, None)``: JSON text parsed, other
@@ -255,11 +270,14 @@ def _cell(name: str, value: Any, known: bool, is_json: bool) -> tuple[Any, Probl
                                 "docs/batch.md for the accepted columns")
     if is_json and isinstance(value, str | bytes):
         try:
-            return json.loads(value), None
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+            return _loads(value), None
+        except (ValueError, RecursionError) as error:  # JSONDecodeError, UnicodeDecodeError too
             where = f" at column {error.colno}" if isinstance(error, json.JSONDecodeError) else ""
-            return _ABSENT, Problem("json_invalid", (name,), f"column is not valid JSON{where}")
+            why = ": a lone surrogate escape is not a character" if str(error) == _LONE_SURROGATE else ""
+            return _ABSENT, Problem("json_invalid", (name,), f"column is not valid JSON{where}{why}")
     if value.__class__ is not str:
+        if money and isinstance(value, float) and math.isfinite(value):
+            return _money_float(value), None
         value = _scalar(value)
     return value, None
 
@@ -292,7 +310,7 @@ def record_to_report(record: Mapping[str, Any]) -> dict[str, Any]:
     nodes: dict[tuple[str, ...], dict[str, Any]] = {(): report}
     problems: list[Problem] = []
     for name, raw in record.items():
-        value, problem = _cell(name, raw, name in _PATHS, name in JSON_COLUMNS)
+        value, problem = _cell(name, raw, name in _PATHS, name in JSON_COLUMNS, name in _MONEY_VALUES)
         if problem is not None:
             problems.append(problem)
         if value is _ABSENT:
@@ -348,6 +366,7 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
         nulls = column.null_count
         if nulls == rows:
             continue
+        column, undecodable = _decodable(column)
         cells: Iterable[tuple[int, Any]]
         if nulls * 2 > rows:
             where = pc.indices_nonzero(column.is_valid())
@@ -373,7 +392,14 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
                     node[leaf] = value
             continue
         for i, raw in cells:
-            value, problem = _cell(name, raw, path is not None, is_json)
+            if undecodable and isinstance(raw, bytes):
+                try:
+                    raw = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    problems.setdefault(i, []).append(Problem(
+                        "utf8_invalid", (name,), f"not valid UTF-8 text in column {name}"))
+                    continue
+            value, problem = _cell(name, raw, path is not None, is_json, name in _MONEY_VALUES)
             if problem is not None:
                 problems.setdefault(i, []).append(problem)
             if value is _ABSENT:
@@ -387,6 +413,35 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
             elif is_money and currencies[i] is not None:
                 node["currency"] = currencies[i]
     return [problems.get(i, report) for i, report in enumerate(reports)]
+
+
+def _decodable(column: Any) -> tuple[Any, bool]:
+    """``(column, False)``, or for a text column holding bytes that are not UTF-8 (Spark passes a
+    line's bytes as they are) ``(the column as binary, True)``, so each cell can be checked."""
+    import pyarrow as pa
+
+    if not _is_text(column.type):
+        return column, False
+    try:
+        column.validate(full=True)
+    except pa.ArrowInvalid:
+        return column.cast(pa.binary()), True
+    return column, False
+
+
+def _texts(column: Any) -> list[Any]:
+    """The column's values; a text cell that is not UTF-8 is ``None``."""
+    column, undecodable = _decodable(column)
+    if not undecodable:
+        return list(column.to_pylist())
+    return [_utf8_or_none(v) for v in column.to_pylist()]
+
+
+def _utf8_or_none(value: bytes | None) -> str | None:
+    try:
+        return None if value is None else value.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _node_at(levels: dict[tuple[str, ...], list[Any]], i: int, head: tuple[str, ...]) -> dict[str, Any]:
@@ -430,15 +485,17 @@ def report_to_record(report: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _problems_json(problems: list[dict[str, Any]]) -> str:
-    return json.dumps(problems, ensure_ascii=False)
+    return _safe_text(json.dumps(problems, ensure_ascii=False))
 
 
 def _short(problem: Problem) -> dict[str, Any]:
-    return {"type": problem.type, "loc": list(problem.loc), "msg": problem.msg}
+    """``{type, loc, msg}`` of ``problem`` (its ``Problem.to_dict()`` without position or input)."""
+    out = Problem(problem.type, problem.loc, problem.msg).to_dict()
+    return {key: out[key] for key in ("type", "loc", "msg")}
 
 
 def _one(kind: str, msg: str, loc: tuple[str | int, ...] = ()) -> list[dict[str, Any]]:
-    return [{"type": kind, "loc": list(loc), "msg": msg}]
+    return [_short(Problem(kind, loc, msg))]
 
 
 def _nested_id(data: Any) -> Any:
@@ -483,11 +540,11 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
     names = list(table.schema.names)
     nested = "report" in names
     if nested:
-        columns = [table.column(names.index("report")).to_pylist()]
+        columns = [_decodable(table.column(names.index("report")))[0].to_pylist()]
         names = ["report"]
     else:
         flat = _flat_reports(table)
-        columns = [flat, table.column("attempt_id").to_pylist() if "attempt_id" in names
+        columns = [flat, _texts(table.column("attempt_id")) if "attempt_id" in names
                    else [None] * table.num_rows]
     done: list[tuple[Any, ...]] = []  # one tuple per result row, in OUTPUT_COLUMNS order
     rej_rows: list[int] = []
@@ -523,7 +580,8 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
                 str(attempt.amount.value), outline.scheme, outline.code))
             continue
         rej_rows.append(row)
-        rej_ids.append(mask_id(raw_id))
+        masked = mask_id(raw_id)
+        rej_ids.append(None if masked is None else _safe_text(masked))
         rej_problems.append(_problems_json(problems))
     schema = output_schema()
     if done:
@@ -535,16 +593,54 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
     return results, rejects
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = ("not valid JSON: a lone surrogate escape (\\ud800 to \\udfff) is not a "
+                   "character; text must be valid Unicode")
+
+
+def _has_surrogate(data: Any) -> bool:
+    """Whether any string in ``data`` (parsed JSON) holds a lone surrogate."""
+    if isinstance(data, str):
+        return _SURROGATE.search(data) is not None
+    if isinstance(data, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_has_surrogate(v) for v in data)
+    return False
+
+
+def _loads(raw: str | bytes) -> Any:
+    """``json.loads``, refusing text whose escapes decode to a lone surrogate (``ValueError``):
+    such a string cannot be written as UTF-8, so it must not reach the output."""
+    data = json.loads(raw)
+    probe = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
+    if _SURROGATE_ESCAPE.search(probe) is not None and _has_surrogate(data):
+        raise ValueError(_LONE_SURROGATE)
+    return data
+
+
+def _safe_text(text: str) -> str:
+    """``text`` unchanged, or with any lone surrogate written as an escape, so it encodes."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _load_json(raw: Any) -> Any:
     """A nested report from JSON text; ``InvalidReportError`` (``json_invalid``) if it is not JSON."""
     if raw is None:
         raise InvalidReportError("report is not valid JSON", [Problem("json_invalid", (), "no report")])
     try:
-        return json.loads(raw)
+        return _loads(raw)
     except UnicodeDecodeError:
         msg = "not valid JSON: cannot decode as UTF-8"
     except json.JSONDecodeError as error:
         msg = f"not valid JSON at column {error.colno}: {error.msg}"
     except RecursionError:
         msg = "JSON nested too deeply"
+    except ValueError as error:  # a lone surrogate
+        msg = str(error)
     raise InvalidReportError("report is not valid JSON", [Problem("json_invalid", (), msg)])

@@ -15,8 +15,8 @@ from typing import Any
 
 from payfix.batch.columns import output_schema
 
-__all__ = ["MANIFEST", "iter_parts", "part_name", "read_manifest", "read_part", "rejects_name",
-           "write_atomic"]
+__all__ = ["MANIFEST", "check_writable", "clear_refused", "iter_parts", "part_name", "read_manifest",
+           "read_part", "rejects_name", "write_atomic"]
 
 MANIFEST = "_manifest.jsonl"
 REJECTS_DIR = "_rejects"
@@ -92,3 +92,40 @@ def write_atomic(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def check_writable(path: Path, *, directory: bool, what: str) -> None:
+    """Refuse (``ValueError``) a ``path`` this run could not write, before anything is written:
+    ``directory``: it is a directory, or can be made in its nearest existing ancestor; else it is
+    not a directory and its nearest existing ancestor is a writable directory. Nothing is left
+    behind (the probe file is removed)."""
+    import tempfile
+
+    if path.exists() and path.is_dir() != directory:
+        kind = "is not a directory" if directory else "is a directory"
+        raise ValueError(f"cannot write {what} {path}: it {kind}")
+    base = path if directory and path.is_dir() else path.parent
+    while not base.exists() and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        raise ValueError(f"cannot write {what} {path}: {base} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=base):
+            pass
+    except OSError as error:
+        raise ValueError(f"cannot write {what} {path}: {error.strerror or error}") from None
+
+
+def clear_refused(out: Path, existed: bool) -> None:
+    """Take back what a refused run wrote in ``out`` (absent or empty before it): remove ``out``,
+    or empty it again, so a corrected rerun can use it."""
+    import shutil
+
+    if not existed:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for child in out.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)

@@ -42,23 +42,23 @@ Example:
 
 from __future__ import annotations
 
-import gc
 import json
-import multiprocessing
 import os
 import pickle
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from payfix.batch.columns import OUTPUT_COLUMNS, diagnose_table, output_schema
+from payfix.batch.columns import OUTPUT_COLUMNS, output_schema
 from payfix.batch.parts import (
     BASELINE_DIR,
     MANIFEST,
     REJECTS_DIR,
+    check_writable,
+    clear_refused,
     count_rows,
     iter_parts,
     part_name,
@@ -67,6 +67,16 @@ from payfix.batch.parts import (
     write_atomic,
 )
 from payfix.batch.sources import Chunk, input_format, read_chunks
+from payfix.batch.workers import (
+    ChunkResult,
+    ChunkTask,
+    Supervisor,
+    WorkerError,
+    init_pool_worker,
+    init_worker,
+    process_chunk,
+    to_ipc,
+)
 
 if TYPE_CHECKING:
     from payfix.pack import RulePack
@@ -77,6 +87,7 @@ __all__ = [
     "ConservationError",
     "Progress",
     "ReplaySummary",
+    "WorkerError",
     "read_output",
     "replay",
 ]
@@ -140,147 +151,6 @@ class Progress:
                 "eta_seconds": None if self.eta_seconds is None else round(self.eta_seconds, 1)}
 
 
-@dataclass(frozen=True, slots=True)
-class _ChunkResult:
-    chunk: int
-    first_row: int
-    rows_in: int
-    rows_out: int
-    rows_rejected: int
-    baseline_out: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Task:
-    out_dir: str
-    chunk: int
-    first_row: int
-    source: str
-    first_record: int
-    table: Any  # pyarrow.Table, or Arrow IPC stream bytes on the way to a worker process
-    records: list[int]
-    lines: list[int] | None
-    bad: list[tuple[int, str]]
-    output_format: str
-
-
-# ---------------------------------------------------------------- worker side
-
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None) -> None:
-    """Build this process's diagnosers from the packs the replay loaded and checked (pickled:
-    a worker reads no rule files and spends no time on YAML)."""
-    from payfix.diagnoser import Diagnoser
-
-    key = (pack, engine, audience, baseline)
-    if _WORKER.get("key") != key:
-        # The output keeps outcomes only: no trace of fired and unfired rules is built.
-        _WORKER["diagnoser"] = Diagnoser(pickle.loads(pack), engine,
-                                         audience=audience, trace=False)  # type: ignore[arg-type]
-        _WORKER["baseline"] = None if baseline is None else Diagnoser(
-            pickle.loads(baseline), engine, audience=audience, trace=False)  # type: ignore[arg-type]
-        _WORKER["key"] = key
-
-
-def _init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None) -> None:
-    """A pool worker's start: its diagnosers, then the garbage collector told to leave them be.
-
-    ``gc.freeze()`` moves everything built so far (the pack, the compiled rules, the models'
-    validators) out of the collector's sight, and a larger first-generation threshold makes the
-    collector run less often; a diagnosis's objects are freed by reference counting, so this
-    only saves the scans (about a tenth of a worker's time). The process is the pool's own."""
-    _init_worker(pack, engine, audience, baseline)
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 50)
-
-
-def _to_ipc(table: Any) -> bytes:
-    import pyarrow as pa
-
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return bytes(sink.getvalue().to_pybytes())
-
-
-def _from_ipc(data: Any) -> Any:
-    import pyarrow as pa
-
-    if isinstance(data, bytes):
-        return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
-    return data
-
-
-def _write_part(table: Any, path: Path, fmt: str) -> None:
-    """Write one output part under a temporary name, fsync, rename into place."""
-    import pyarrow.parquet as pq
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    if fmt == "parquet":
-        pq.write_table(table, tmp, compression="zstd")
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
-    else:
-        with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-            handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in table.to_pylist())
-            handle.flush()
-            os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def _renumber(table: Any, rows: list[int]) -> Any:
-    """``table`` with its ``row`` column (offsets into the chunk's table) mapped to row numbers."""
-    import pyarrow as pa
-
-    if table.num_rows == 0:
-        return table
-    offsets = table.column("row").to_pylist()
-    numbers = pa.array([rows[i] for i in offsets], pa.int64())
-    return table.set_column(0, "row", numbers)
-
-
-def _process_chunk(task: _Task) -> _ChunkResult:
-    """Diagnose one chunk; write its output part, baseline part and rejects part (each atomically)."""
-    table = _from_ipc(task.table)
-    rows = [task.first_row + r - task.first_record for r in task.records]
-    results, rejected = diagnose_table(_WORKER["diagnoser"], table, 0)
-    results = _renumber(results, rows)
-    rejected = _renumber(rejected, rows)
-    lines: list[tuple[int, str]] = []
-    record_of = dict(zip(rows, task.records, strict=True))
-    line_of = dict(zip(rows, task.lines, strict=True)) if task.lines is not None else {}
-    for row, attempt_id, problems in zip(*(rejected.column(c).to_pylist() for c in rejected.column_names),
-                                         strict=True):
-        lines.append((row, _reject_line(row, attempt_id, task.source, record_of[row], line_of.get(row),
-                                        problems)))
-    for record, problems in task.bad:
-        row = task.first_row + record - task.first_record
-        lines.append((row, _reject_line(row, None, task.source, record, None, problems)))
-    lines.sort()
-    out = Path(task.out_dir)
-    _write_part(results, out / part_name(task.chunk, task.output_format), task.output_format)
-    baseline_out = None
-    if _WORKER.get("baseline") is not None:
-        base, _ = diagnose_table(_WORKER["baseline"], table, 0)
-        base = _renumber(base, rows)
-        _write_part(base, out / part_name(task.chunk, task.output_format, BASELINE_DIR), task.output_format)
-        baseline_out = base.num_rows
-    rejects_part = out / rejects_name(task.chunk)
-    write_atomic(rejects_part, "".join(line + "\n" for _, line in lines))
-    return _ChunkResult(task.chunk, task.first_row, len(task.records) + len(task.bad), results.num_rows,
-                        len(lines), baseline_out)
-
-
-def _reject_line(row: int, attempt_id: str | None, source: str, record: int, line: int | None,
-                 problems: str) -> str:
-    head = json.dumps({"row": row, "attempt_id": attempt_id, "source": source, "record": record,
-                       "line": line}, ensure_ascii=False)
-    return f'{head[:-1]}, "problems": {problems}}}'
-
-
 # ---------------------------------------------------------------- main side
 
 
@@ -304,7 +174,7 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
            rules: Path | None = None, chunk_rows: int = 10_000,
            progress: Callable[[Progress], None] | None = None, resume: bool = False,
            audience: str = "agent", output_format: str = "parquet",
-           baseline: Path | str | None = None) -> ReplaySummary:
+           baseline: Path | str | None = None, chunk_deadline: float | None = None) -> ReplaySummary:
     """Diagnose every row of ``inputs``; write parts to ``out`` and rejects to ``rejects``.
 
     Args:
@@ -323,6 +193,9 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
         output_format: ``parquet`` or ``jsonl`` parts.
         baseline: what-if: also diagnose every row under this overlay directory (or
             :data:`BUNDLED`) and compare (``ReplaySummary.whatif``, ``_whatif.json``).
+        chunk_deadline: seconds a worker process may take over one chunk (worker start
+            included) before it is taken for stuck, killed and the chunk retried (``None``: 60 ms
+            a row, at least 600 s). Only with more than one worker.
 
     Raises:
         FileNotFoundError: an input cannot be read.
@@ -330,6 +203,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
         ValueError: an input's format is not supported or it cannot be read as that format, or
             resuming with other inputs or settings than the interrupted run.
         ConservationError: rows in != rows out + rows rejected.
+        WorkerError: a chunk failed twice (its worker died or overran ``chunk_deadline``);
+            committed chunks are kept, resume to complete the run.
     """
     if chunk_rows < 1 or workers < 1:
         raise ValueError("chunk_rows and workers must be >= 1")
@@ -341,11 +216,32 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
             raise FileNotFoundError(f"cannot read input {path}")
         input_format(path)
     out, rejects = Path(out), Path(rejects)
+    check_writable(out, directory=True, what="output directory")
+    check_writable(rejects, directory=False, what="rejects file")
     pack, base = _load(rules), None if baseline is None else _load(baseline)
     job = {"format": _JOB_FORMAT, "inputs": [str(p.resolve()) for p in inputs],
            "sizes": [p.stat().st_size for p in inputs], "chunk_rows": chunk_rows, "engine": engine,
            "audience": audience, "pack_hash": pack.hash, "output_format": output_format,
            "baseline_hash": None if base is None else base.hash}
+    fresh = not out.exists() or not any(out.iterdir())
+    existed = out.exists()
+    try:
+        return _start(inputs, out, rejects, workers, chunk_rows, progress, resume, output_format,
+                      job, (pickle.dumps(pack), engine, audience,
+                            None if base is None else pickle.dumps(base)),
+                      chunk_deadline if chunk_deadline is not None else max(600.0, 0.06 * chunk_rows))
+    except ValueError:
+        # a refused input (not readable as its format) before any chunk was committed: leave
+        # ``out`` as it was, so a corrected rerun is not refused
+        manifest = out / MANIFEST
+        if fresh and (not manifest.exists() or not manifest.stat().st_size):
+            clear_refused(out, existed)
+        raise
+
+
+def _start(inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_rows: int,
+           progress: Callable[[Progress], None] | None, resume: bool, output_format: str,
+           job: dict[str, Any], init: tuple[bytes, str, str, bytes | None], deadline: float) -> ReplaySummary:
     (out / REJECTS_DIR).mkdir(parents=True, exist_ok=True)
     job_path = out / _JOB
     committed: dict[int, dict[str, Any]] = {}
@@ -361,9 +257,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
     write_atomic(job_path, json.dumps(job, indent=1) + "\n")
     # drop a torn tail so the next append starts on a fresh line
     write_atomic(out / MANIFEST, "".join(json.dumps(committed[c]) + "\n" for c in sorted(committed)))
-    return _Run(inputs, out, rejects, workers, chunk_rows, progress, committed, output_format,
-                (pickle.dumps(pack), engine, audience,
-                 None if base is None else pickle.dumps(base))).run()
+    return _Run(inputs, out, rejects, workers, chunk_rows, progress, committed, output_format, init,
+                deadline).run()
 
 
 class _Run:
@@ -371,12 +266,14 @@ class _Run:
 
     def __init__(self, inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_rows: int,
                  progress: Callable[[Progress], None] | None, committed: dict[int, dict[str, Any]],
-                 output_format: str, init: tuple[bytes, str, str, bytes | None]) -> None:
+                 output_format: str, init: tuple[bytes, str, str, bytes | None], deadline: float) -> None:
         self.inputs, self.out, self.rejects = inputs, out, rejects
         self.workers, self.chunk_rows, self.progress = workers, chunk_rows, progress
         self.committed, self.output_format, self.init = committed, output_format, init
         self.sizes = [max(p.stat().st_size, 1) for p in inputs]
         self.start = time.perf_counter()
+        self.deadline = deadline
+        self.read, self.resumed = (0, 0), 0
         self.done_here = 0
         self.fraction_start: float | None = None
         self.totals = [sum(e["rows_out"] for e in committed.values()),
@@ -385,7 +282,7 @@ class _Run:
     def _fraction(self, index: int, within: float) -> float:
         return (sum(self.sizes[:index]) + within * self.sizes[index]) / sum(self.sizes)
 
-    def _commit(self, result: _ChunkResult, manifest: Any, fraction: float) -> None:
+    def _commit(self, result: ChunkResult, manifest: Any, fraction: float) -> None:
         if result.rows_out + result.rows_rejected != result.rows_in:
             raise ConservationError(f"chunk {result.chunk}: {result.rows_in} in, {result.rows_out} "
                                     f"out, {result.rows_rejected} rejected")
@@ -414,48 +311,40 @@ class _Run:
             self.progress(Progress(result.chunk, sum(self.totals), self.totals[0], self.totals[1],
                                    seconds, self.done_here / seconds if seconds else 0.0, fraction, eta))
 
+    def _pieces(self) -> Iterator[tuple[int, int, Path, Chunk, float]]:
+        """``(chunk number, first row, input, chunk, fraction)`` of every chunk still to do;
+        committed chunks are checked against the input and skipped."""
+        chunks = rows_read = 0
+        for index, path in enumerate(self.inputs):
+            for piece in read_chunks(path, self.chunk_rows):
+                number, first_row = chunks, rows_read + 1
+                chunks += 1
+                rows_read += piece.rows
+                self.read = (chunks, rows_read)
+                fraction = self._fraction(index, piece.fraction)
+                if number in self.committed:
+                    entry = self.committed[number]
+                    if entry["rows_in"] != piece.rows or entry["first_row"] != first_row:
+                        raise ValueError(f"cannot resume: chunk {number} differs from the "
+                                         "interrupted run")
+                    self.resumed += 1
+                    self.fraction_start = fraction
+                    continue
+                yield number, first_row, path, piece, fraction
+
     def run(self) -> ReplaySummary:
-        pool: Any = None
-        chunks = resumed = rows_read = 0
         manifest = (self.out / MANIFEST).open("a", encoding="utf-8", newline="\n")
         try:
-            if self.workers > 1:
-                pool = multiprocessing.get_context("spawn").Pool(
-                    self.workers, initializer=_init_pool_worker, initargs=self.init,
-                    maxtasksperchild=_CHUNKS_PER_WORKER)
+            if self.workers == 1:
+                init_worker(*self.init)
+                for number, first_row, path, piece, fraction in self._pieces():
+                    task = self._task(number, first_row, path, piece, ipc=False)
+                    self._commit(process_chunk(task), manifest, fraction)
             else:
-                _init_worker(*self.init)
-            pending: deque[tuple[Any, float]] = deque()
-            for index, path in enumerate(self.inputs):
-                for piece in read_chunks(path, self.chunk_rows):
-                    number, first_row = chunks, rows_read + 1
-                    chunks += 1
-                    rows_read += piece.rows
-                    fraction = self._fraction(index, piece.fraction)
-                    if number in self.committed:
-                        entry = self.committed[number]
-                        if entry["rows_in"] != piece.rows or entry["first_row"] != first_row:
-                            raise ValueError(f"cannot resume: chunk {number} differs from the "
-                                             "interrupted run")
-                        resumed += 1
-                        self.fraction_start = fraction
-                        continue
-                    task = self._task(number, first_row, path, piece, ipc=pool is not None)
-                    if pool is None:
-                        self._commit(_process_chunk(task), manifest, fraction)
-                        continue
-                    pending.append((pool.apply_async(_process_chunk, (task,)), fraction))
-                    while len(pending) >= 2 * self.workers:
-                        done, at = pending.popleft()
-                        self._commit(done.get(), manifest, at)
-            while pending:
-                done, at = pending.popleft()
-                self._commit(done.get(), manifest, at)
+                self._supervised(manifest)
         finally:
             manifest.close()
-            if pool is not None:
-                pool.terminate()
-                pool.join()
+        chunks, rows_read = self.read
         seconds = time.perf_counter() - self.start
         rows_out, rows_rejected = _finish(self.out, self.rejects, self.committed, chunks, rows_read)
         whatif = None
@@ -465,11 +354,39 @@ class _Run:
             whatif = compare(self.out)
             write_atomic(self.out / "_whatif.json", json.dumps(whatif, indent=1, ensure_ascii=False) + "\n")
         return ReplaySummary(rows_read, rows_out, rows_rejected, seconds,
-                             self.done_here / seconds if seconds else 0.0, chunks, resumed, whatif)
+                             self.done_here / seconds if seconds else 0.0, chunks, self.resumed, whatif)
 
-    def _task(self, number: int, first_row: int, path: Path, piece: Chunk, *, ipc: bool) -> _Task:
-        return _Task(str(self.out), number, first_row, str(path), piece.first_record,
-                     _to_ipc(piece.table) if ipc else piece.table, piece.records, piece.lines,
+    def _supervised(self, manifest: Any) -> None:
+        """Chunks to supervised worker processes (:mod:`payfix.batch.workers`), at most two per
+        worker in flight, committed in chunk order."""
+        pool = Supervisor(self.workers, init_pool_worker, self.init, process_chunk, self.deadline,
+                          _CHUNKS_PER_WORKER)
+        order: deque[tuple[int, float]] = deque()
+        pieces = self._pieces()
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and len(order) < 2 * self.workers:
+                    item = next(pieces, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    number, first_row, path, piece, fraction = item
+                    pool.submit(number, self._task(number, first_row, path, piece, ipc=True))
+                    order.append((number, fraction))
+                while order and order[0][0] in pool.results:
+                    number, fraction = order.popleft()
+                    self._commit(pool.results.pop(number), manifest, fraction)
+                if exhausted and not order:
+                    return
+                if len(order) >= 2 * self.workers or exhausted:
+                    pool.wait()
+        finally:
+            pool.close()
+
+    def _task(self, number: int, first_row: int, path: Path, piece: Chunk, *, ipc: bool) -> ChunkTask:
+        return ChunkTask(str(self.out), number, first_row, str(path), piece.first_record,
+                     to_ipc(piece.table) if ipc else piece.table, piece.records, piece.lines,
                      piece.bad, self.output_format)
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FORMATS", "Chunk", "input_format", "read_chunks"]
+__all__ = ["FORMATS", "MAX_LINE_BYTES", "Chunk", "input_format", "read_chunks"]
 
 #: Input formats by file suffix (before any ``.gz`` / ``.zst`` compression suffix).
 FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet",
@@ -34,6 +34,18 @@ FORMATS: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
 _COMPRESSION = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
 _BLOCK_BYTES = 1 << 22
 _CSV_BLOCK_BYTES = 1 << 22
+#: Longest JSON Lines line read: a longer line is a reject (``line_too_long``), skipped to its end
+#: without being held in memory.
+MAX_LINE_BYTES = 1 << 20
+# compressed input is decompressed in pieces this large, so a stream cut off or corrupt part-way
+# gives up everything before the damage
+_PIECE_BYTES = 1 << 16
+
+
+def _problems(kind: str, msg: str, loc: tuple[str, ...] = ()) -> str:
+    from payfix.errors import Problem
+
+    return json.dumps([Problem(kind, loc, msg).to_dict()], ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +114,42 @@ class _Raw:
         self.raw = pa.OSFile(str(path), "rb")
         self.size: int = max(int(self.raw.size()), 1)
         self.stream: Any = self.raw
+        self.compressed = compression is not None
+        self.error: str | None = None
         if compression is not None:
             self.stream = pa.CompressedInputStream(self.raw, compression)
 
     def fraction(self) -> float:
         return min(float(self.raw.tell()) / self.size, 1.0)
+
+    # The file-object interface, for ``pyarrow.PythonFile``.
+    closed = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes. A stream that is cut off or corrupt ends at the last complete line
+        before the damage; ``error`` then says what was wrong (later reads give nothing)."""
+        import pyarrow as pa
+
+        if self.error is not None:
+            return b""
+        size = _BLOCK_BYTES if size is None or size < 0 else size
+        parts: list[bytes] = []
+        got = 0
+        try:
+            while got < size:
+                piece = self.stream.read(min(_PIECE_BYTES, size - got) if self.compressed else size - got)
+                if not piece:
+                    break
+                parts.append(piece)
+                got += len(piece)
+        except (OSError, pa.ArrowException) as error:
+            data = b"".join(parts)
+            self.error = str(error) or type(error).__name__
+            return data[:data.rfind(b"\n") + 1]
+        return b"".join(parts)
 
     def close(self) -> None:
         self.stream.close()
@@ -118,17 +161,31 @@ def _jsonl(path: Path, compression: str | None) -> Iterator[_Segment]:
     import pyarrow as pa
 
     source = _Raw(path, compression)
+    too_long = (f"line is longer than {MAX_LINE_BYTES} bytes (MAX_LINE_BYTES); it is skipped "
+                "unread")
     try:
         record = lineno = 0
         tail = b""
+        skipping = False  # inside a line longer than MAX_LINE_BYTES: drop bytes up to its end
         while True:
-            block = source.stream.read(_BLOCK_BYTES)
-            data = tail + block
+            block = source.read(_BLOCK_BYTES)
+            bad: list[tuple[int, str]] = []
+            if skipping and block:
+                end = block.find(b"\n")
+                if end < 0:
+                    continue
+                block, skipping = block[end + 1:], False
+                lineno += 1
+                record += 1
+                bad.append((record, _problems("line_too_long", f"line {lineno}: {too_long}")))
+            data = tail + block if tail else block
             if not block:
                 pieces, tail = ([data] if data else []), b""
             else:
                 pieces = data.split(b"\n")
                 tail = pieces.pop()
+                if len(tail) > MAX_LINE_BYTES:
+                    tail, skipping = b"", True
             reports: list[bytes] = []
             records: list[int] = []
             lines: list[int] = []
@@ -137,16 +194,29 @@ def _jsonl(path: Path, compression: str | None) -> Iterator[_Segment]:
                 if not raw.strip():
                     continue
                 record += 1
+                if len(raw) > MAX_LINE_BYTES:
+                    bad.append((record, _problems("line_too_long", f"line {lineno}: {too_long}")))
+                    continue
                 reports.append(raw)
                 records.append(record)
                 lines.append(lineno)
-            if reports:
+            done = not block
+            if done and (skipping or source.error is not None):
+                record += 1
+                bad.append((record, _truncated(source.error) if source.error is not None
+                            else _problems("line_too_long", f"line {lineno + 1}: {too_long}")))
+            if reports or bad:
                 table = pa.table({"report": pa.array(reports, pa.binary())})
-                yield _Segment(table, records, lines, [], source.fraction())
-            if not block:
+                yield _Segment(table, records, lines, bad, source.fraction())
+            if done:
                 return
     finally:
         source.close()
+
+
+def _truncated(error: str) -> str:
+    return _problems("input_truncated", f"the input cannot be read past this point ({error}): it "
+                     "is cut off or corrupt; the rest of it is lost")
 
 
 def _csv(path: Path, compression: str | None) -> Iterator[_Segment]:
@@ -156,7 +226,7 @@ def _csv(path: Path, compression: str | None) -> Iterator[_Segment]:
     try:
         probe = _Raw(path, compression)
         try:
-            names = pcsv.open_csv(probe.stream, parse_options=pcsv.ParseOptions(
+            names = pcsv.open_csv(pa.PythonFile(probe, mode="r"), parse_options=pcsv.ParseOptions(
                 newlines_in_values=True, invalid_row_handler=lambda row: "skip")).schema.names
         finally:
             probe.close()
@@ -165,18 +235,18 @@ def _csv(path: Path, compression: str | None) -> Iterator[_Segment]:
     bad: list[tuple[int | None, str]] = []
 
     def invalid(row: Any) -> str:
-        problems = [{"type": "csv_invalid", "loc": [], "msg": f"CSV record has {row.actual_columns} "
-                     f"fields, the header has {row.expected_columns}"}]
-        bad.append((None if row.number is None else row.number - 1, json.dumps(problems)))
+        problems = _problems("csv_invalid", f"CSV record has {row.actual_columns} fields, the header "
+                             f"has {row.expected_columns}")
+        bad.append((None if row.number is None else row.number - 1, problems))
         return "skip"
 
     source = _Raw(path, compression)
     try:
         reader = pcsv.open_csv(
-            source.stream,
+            pa.PythonFile(source, mode="r"),
             read_options=pcsv.ReadOptions(use_threads=False, block_size=_CSV_BLOCK_BYTES),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid),
-            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+            convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.binary()),
                                                 strings_can_be_null=True, quoted_strings_can_be_null=True))
         last = 0  # the last record number given out
         while True:
@@ -208,14 +278,60 @@ def _csv(path: Path, compression: str | None) -> Iterator[_Segment]:
             for problems in unplaced:  # position unknown: after the records placed so far
                 last += 1
                 here.append((last, problems))
+            if batch is None and source.error is not None:
+                last += 1
+                here.append((last, _truncated(source.error)))
             if records or here:
                 table = pa.table({n: pa.array([], pa.string()) for n in names}) if batch is None \
-                    else pa.Table.from_batches([batch])
-                yield _Segment(table, records, None, here, source.fraction())
+                    else _text_columns(pa.Table.from_batches([batch]), records, here)
+                yield _Segment(table, records, None, sorted(here), source.fraction())
             if batch is None:
                 return
     finally:
         source.close()
+
+
+def _text_columns(table: Any, records: list[int], bad: list[tuple[int, str]], *,
+                  binary: bool = True) -> Any:
+    """``table`` with its text columns checked as UTF-8 (``binary``: every column, read as bytes;
+    else the string columns). A row with bytes that are not UTF-8 moves from ``table`` and
+    ``records`` (changed in place) to ``bad`` (``utf8_invalid``, naming the columns)."""
+    import pyarrow as pa
+
+    wrong: dict[int, list[str]] = {}
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if not binary and not pa.types.is_string(column.type):
+            columns.append(column)
+            continue
+        try:
+            columns.append(column.cast(pa.string()) if binary else column)
+            if not binary:
+                column.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            pass
+        raw = (column if binary else column.cast(pa.binary())).to_pylist()
+        for i, value in enumerate(raw):
+            if value is not None:
+                try:
+                    value.decode("utf-8")
+                except UnicodeDecodeError:
+                    wrong.setdefault(i, []).append(name)
+        columns.append(column)
+    if not wrong:
+        return pa.table(dict(zip(table.column_names, columns, strict=True)))
+    keep = [i not in wrong for i in range(table.num_rows)]
+    for i in sorted(wrong):
+        bad.append((records[i], _problems(
+            "utf8_invalid", f"not valid UTF-8 text in column {', '.join(wrong[i])}: the record "
+            "is skipped", (wrong[i][0],))))
+    records[:] = [r for r, k in zip(records, keep, strict=True) if k]
+    table = table.filter(pa.array(keep))
+    if binary:
+        table = pa.table({n: c.cast(pa.string()) for n, c in zip(table.column_names, table.columns,
+                                                                  strict=True)})
+    return table
 
 
 def _parquet(path: Path, block_rows: int) -> Iterator[_Segment]:
@@ -234,7 +350,9 @@ def _parquet(path: Path, block_rows: int) -> Iterator[_Segment]:
         for batch in handle.iter_batches(batch_size=block_rows, use_threads=False):
             records = list(range(record + 1, record + batch.num_rows + 1))
             record += batch.num_rows
-            yield _Segment(pa.Table.from_batches([batch]), records, None, [], record / total)
+            bad: list[tuple[int, str]] = []
+            table = _text_columns(pa.Table.from_batches([batch]), records, bad, binary=False)
+            yield _Segment(table, records, None, bad, record / total)
     finally:
         handle.close()
 
