@@ -5,6 +5,7 @@ masked at the door; key-file rules; --no-auth; Host names; cross-site writes; /d
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -315,3 +316,19 @@ def test_healthz_answers_while_a_diagnosis_is_under_way(state: ServiceState,
     assert probes == [200, 200]
     assert not finished_first, "the probes waited for the diagnosis"
     assert status == 200
+
+
+def test_no_auth_is_named_in_the_logs_and_the_ready_event(caplog: pytest.LogCaptureFixture) -> None:
+    """Serving without keys is logged as a warning when the app is built, and the ready event
+    says how callers are authenticated (``none`` / ``api_key`` with the number of keys)."""
+    caplog.set_level(logging.INFO, logger="payfix")
+    for config, auth, keys in ((ServiceConfig(no_auth=True), "none", 0),
+                               (ServiceConfig(api_keys=(KEY, "second-key-1")), "api_key", 2)):
+        caplog.clear()
+        ServiceState(config, load_pack()).prepare()
+        create_app(config, prepare="none")
+        fields = [getattr(record, "fields", {}) for record in caplog.records]
+        ready = [f for f in fields if f.get("event") == "ready"]
+        assert len(ready) == 1
+        assert (ready[0]["auth"], ready[0]["api_keys"]) == (auth, keys)
+        assert any(f.get("event") == "no_auth" for f in fields) == (auth == "none")
