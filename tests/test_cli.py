@@ -60,7 +60,7 @@ def broken_reports(draw: st.DrawFn) -> bytes:
     return json.dumps(report, default=str).encode()
 
 
-@settings(max_examples=150, deadline=None,
+@settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(payload=broken_reports())
 def test_invalid_input_exits_2_with_field_level_problems(payload: bytes, tmp_path_factory:
