@@ -1,15 +1,16 @@
 """The compiled engine as it was before it generated source: nested closures, one per condition node.
 
 Kept only so ``benchmarks/engines.py`` can show what generating one function per pack bought, measured
-in the same run. Same semantics as :func:`payfix.conditions.evaluate`.
+in the same run. Same semantics as :func:`payfix.rules.conditions.evaluate`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from payfix.conditions import And, Cmp, Condition, In, Not, Or, Present, Scalar
-from payfix.pack import RulePack
+from payfix.rules.conditions import And, Cmp, Condition, In, Not, Or, Present
+from payfix.rules.pack import RulePack
+from payfix.vocab import Scalar
 
 Predicate = Callable[[Mapping[str, Scalar]], bool]
 

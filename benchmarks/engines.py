@@ -41,10 +41,10 @@ from handwritten_rules import fired as handwritten
 
 from payfix import Diagnoser, durable_available
 from payfix.batch.synth import synth_reports
+from payfix.diagnosis.facts import derive_facts
 from payfix.engines import create_engine
-from payfix.facts import derive_facts
-from payfix.intake import parse_report
-from payfix.loader import load_pack
+from payfix.inputs.intake import parse_report
+from payfix.rules.loader import load_pack
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "reports"
@@ -244,7 +244,7 @@ def _profile(name: str, d: Diagnoser, raw_reports: list[dict[str, Any]]) -> None
     for (filename, _line, _func), (_cc, _nc, tottime, _ct, _callers) in raw.items():
         by_module[_module(filename)] = by_module.get(_module(filename), 0.0) + tottime
     total = sum(by_module.values())
-    diagnose = _cumulative(raw, "payfix/diagnoser.py", "diagnose")
+    diagnose = _cumulative(raw, "payfix/diagnosis/diagnoser.py", "diagnose")
     rows = [[label, f"{100 * ct / diagnose:.0f}%"] for label, file, func in _STAGES
             if (ct := _cumulative(raw, file, func)) > 0]
     print(f"### cProfile, engine {name}: cumulative time of the diagnosis steps (agent audience)\n")
@@ -261,17 +261,17 @@ def _profile(name: str, d: Diagnoser, raw_reports: list[dict[str, Any]]) -> None
 
 #: (label, file suffix, function) of the diagnosis steps whose cumulative time is worth knowing.
 _STAGES = [
-    ("validate: intake.parse_report", "payfix/intake.py", "parse_report"),
-    ("enrich: facts.derive_facts", "payfix/facts.py", "derive_facts"),
+    ("validate: intake.parse_report", "payfix/inputs/intake.py", "parse_report"),
+    ("enrich: facts.derive_facts", "payfix/diagnosis/facts.py", "derive_facts"),
     ("evaluate: durable engine", "payfix/engines/durable.py", "evaluate"),
     ("evaluate: compiled engine", "payfix/engines/compiled.py", "evaluate"),
-    ("rank: ranking.rank", "payfix/ranking.py", "rank"),
-    ("escalate: escalation.escalation_reasons", "payfix/escalation.py", "escalation_reasons"),
-    ("hand-off: handoff.build_handoff", "payfix/handoff.py", "build_handoff"),
-    ("present: present.remedy_text", "payfix/present.py", "remedy_text"),
-    ("agent trace: explain.Explainer.explain (every rule that did not fire)", "payfix/explain.py",
+    ("rank: ranking.rank", "payfix/diagnosis/ranking.py", "rank"),
+    ("escalate: escalation.escalation_reasons", "payfix/diagnosis/escalation.py", "escalation_reasons"),
+    ("hand-off: handoff.build_handoff", "payfix/diagnosis/handoff.py", "build_handoff"),
+    ("present: present.remedy_text", "payfix/diagnosis/present.py", "remedy_text"),
+    ("agent trace: explain.Explainer.explain (every rule that did not fire)", "payfix/diagnosis/explain.py",
      "explain"),
-    ("agent trace: facts.facts_view (fired rules' facts)", "payfix/facts.py", "facts_view"),
+    ("agent trace: facts.facts_view (fired rules' facts)", "payfix/diagnosis/facts.py", "facts_view"),
     ("pydantic model construction (BaseModel.__init__)", "pydantic/main.py", "__init__"),
 ]
 
@@ -301,9 +301,9 @@ def _module(filename: str) -> str:
 # --------------------------------------------------------------------------- 4. start-up and memory
 
 _IMPORT = "import time; t = time.perf_counter(); import {mod}; print(time.perf_counter() - t)"
-_LOAD = ("import time; from payfix.loader import load_pack; t = time.perf_counter(); load_pack(); "
+_LOAD = ("import time; from payfix.rules.loader import load_pack; t = time.perf_counter(); load_pack(); "
          "print(time.perf_counter() - t)")
-_BUILD = ("import time; from payfix.loader import load_pack; from payfix.engines import create_engine; "
+_BUILD = ("import time; from payfix.rules.loader import load_pack; from payfix.engines import create_engine; "
           "pack = load_pack(); t = time.perf_counter(); create_engine(pack, {engine!r}); "
           "print(time.perf_counter() - t)")
 _MEMORY = """
@@ -362,6 +362,9 @@ def startup(tries: int) -> None:
     print()
 
 
+_MODEL_MODULES = ("payfix.models.diagnosis", "payfix.models.report", "payfix.diagnosis.payee")
+
+
 def import_breakdown() -> list[tuple[str, float]]:
     """The third-party packages (and payfix's model modules) that ``import payfix`` spends most on."""
     err = subprocess.run([sys.executable, "-X", "importtime", "-c", "import payfix"], capture_output=True,
@@ -372,7 +375,7 @@ def import_breakdown() -> list[tuple[str, float]]:
             continue
         _self, cum, name = line.removeprefix("import time:").split("|")
         module = name.strip()
-        if "." not in module or module in ("payfix.models.diagnosis", "payfix.models.report", "payfix.payee"):
+        if "." not in module or module in _MODEL_MODULES:
             cumulative[module] = max(cumulative.get(module, 0.0), int(cum) / 1e6)
     top = sorted(cumulative.items(), key=lambda kv: -kv[1])
     return [*[kv for kv in top if kv[0] != "payfix"][:8], ("payfix (total)", cumulative.get("payfix", 0.0))]

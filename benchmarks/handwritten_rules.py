@@ -4,7 +4,7 @@ This is what a developer would write without a rule engine: read each fact once,
 ordinary comparisons. It follows the pack's missing-fact semantics (a comparison on a missing fact
 is false, ``!=`` included; ``not`` is plain negation) and is checked against the compiled engine by
 ``tests/test_equivalence.py``, which also fails when the shipped rules change and ``RULES`` (the
-conditions implemented here, as :func:`payfix.conditions.render` writes them) is out of date.
+conditions implemented here, as :func:`payfix.rules.conditions.render` writes them) is out of date.
 """
 
 from __future__ import annotations

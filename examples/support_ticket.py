@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import payfix
-from payfix.present import render_text
+from payfix.diagnosis.present import render_text
 
 
 def ticket(report: bytes, locale: str = "en") -> str:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import settings
 
 from payfix import Diagnoser, durable_available, load_pack
-from payfix.pack import RulePack
+from payfix.rules.pack import RulePack
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "reports"

@@ -8,9 +8,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from payfix.conditions import MAX_SAFE_INT, And, Cmp, Condition, In, Not, Or, Present
-from payfix.facts import FACTS, fact_domain
-from payfix.loader import load_pack
+from payfix.rules.conditions import MAX_SAFE_INT, And, Cmp, Condition, In, Not, Or, Present
+from payfix.rules.loader import load_pack
+from payfix.vocab import FACTS, fact_domain
 
 PACK = load_pack()
 REASONS = PACK.settings.reasons

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from payfix.catalogue import render_catalogue
 from payfix.cli import main
-from payfix.pack import RulePack
+from payfix.rules.catalogue import render_catalogue
+from payfix.rules.pack import RulePack
 
 from .conftest import ROOT
 

@@ -14,10 +14,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 
 from payfix import RulePackError, load_pack
-from payfix.facts import lookup_failure
-from payfix.loader import bundled_rules_dir
+from payfix.knowledge.lookup import lookup_failure
 from payfix.models.report import ProcessorResponse
-from payfix.pack import CodeEntry, RulePack
+from payfix.rules.loader import bundled_rules_dir
+from payfix.rules.pack import CodeEntry, RulePack
 
 CODES_DIR = bundled_rules_dir() / "codes"
 RETRIEVED = "2026-11-25"

@@ -25,11 +25,11 @@ from payfix import (
     lookup_code,
 )
 from payfix.cli import main
-from payfix.codes import BRANDS, _code_facts, _split
-from payfix.facts import derive_facts
-from payfix.intake import parse_report
-from payfix.loader import bundled_rules_dir
-from payfix.pack import RulePack
+from payfix.diagnosis.codes import BRANDS, _code_facts, _split
+from payfix.diagnosis.facts import derive_facts
+from payfix.inputs.intake import parse_report
+from payfix.rules.loader import bundled_rules_dir
+from payfix.rules.pack import RulePack
 
 PACK = load_pack()
 SCHEMES = sorted(PACK.codemaps)

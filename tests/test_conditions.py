@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from payfix.conditions import (
+from payfix.rules.conditions import (
     ConditionSyntaxError,
     evaluate,
     negation_normal_form,
     parse,
     render,
 )
-from payfix.facts import FACTS
-from payfix.witness import witness
+from payfix.rules.witness import witness
+from payfix.vocab import FACTS
 
 from .strategies import conditions, fact_sets
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 
 from payfix import Diagnoser, diagnose
-from payfix import diagnoser as diagnoser_module
 from payfix.batch.synth import synth_reports
 from payfix.cli import main
+from payfix.diagnosis import diagnoser as diagnoser_module
 
 from .conftest import ENGINES, EXAMPLES, ROOT, example
 from .strategies import reports

@@ -16,9 +16,9 @@ from types import ModuleType
 
 import pytest
 
-from payfix.conditions import parse
-from payfix.loader import typecheck
-from payfix.pack import RulePack
+from payfix.rules.conditions import parse
+from payfix.rules.loader import typecheck
+from payfix.rules.pack import RulePack
 from payfix.ruletests import run_rule_tests
 
 from .conftest import ROOT

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 
 from payfix import EngineUnavailableError, durable_available
-from payfix.conditions import evaluate
 from payfix.engines import create_engine
 from payfix.errors import EngineError
-from payfix.pack import RulePack
+from payfix.rules.conditions import evaluate
+from payfix.rules.pack import RulePack
 
 from .strategies import PACK, fact_sets
 

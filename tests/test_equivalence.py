@@ -26,9 +26,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from payfix import durable_available, load_pack
-from payfix.conditions import Scalar, render
 from payfix.engines import compiled
 from payfix.engines.compiled import CompiledEngine
+from payfix.rules.conditions import render
+from payfix.vocab import Scalar
 
 from .guarded.fuzz_random_packs import (
     BROKEN,

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from payfix import Diagnoser, load_pack
-from payfix.present import render_text
+from payfix.diagnosis.present import render_text
 
 from .conftest import example
 

@@ -10,10 +10,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from payfix.conditions import And, Cmp, Not, Or, Present, Scalar, evaluate, first_failure, leaves, render
-from payfix.explain import MEMO_SIZE, Explainer
+from payfix.diagnosis.explain import MEMO_SIZE, Explainer
 from payfix.models.diagnosis import RuleMiss
-from payfix.pack import RulePack
+from payfix.rules.conditions import And, Cmp, Not, Or, Present, evaluate, first_failure, leaves, render
+from payfix.rules.pack import RulePack
+from payfix.vocab import Scalar
 
 from .guarded.fuzz_random_packs import PackSpec, build_pack, fact_sets_for, pack_specs
 from .strategies import PACK, fact_sets

@@ -19,8 +19,8 @@ from stdnum import iban, luhn
 
 from payfix import Diagnoser
 from payfix.cli import main
+from payfix.diagnosis.present import render_text
 from payfix.errors import InvalidReportError
-from payfix.present import render_text
 
 from .conftest import EXAMPLES
 
@@ -238,7 +238,7 @@ def test_planted_identifiers_never_leave_the_service() -> None:
     unknown field named by the identifier (422), singly and in a batch, without the identifier."""
     from fastapi.testclient import TestClient
 
-    from payfix.loader import load_pack
+    from payfix.rules.loader import load_pack
     from payfix.service.app import create_app
     from payfix.service.config import ServiceConfig
     from payfix.service.state import ServiceState

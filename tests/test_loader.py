@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from payfix import RulePackError, load_pack
-from payfix.loader import bundled_rules_dir
+from payfix.rules.loader import bundled_rules_dir
 
 RULESET_HEADER = "ruleset: network\nrules:\n"
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from stdnum import iban, luhn
 
 from payfix import Diagnoser
+from payfix.diagnosis.present import render_text
 from payfix.masking import mask_card, mask_text
-from payfix.present import render_text
 
 from .conftest import example
 

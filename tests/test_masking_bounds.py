@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from payfix import masking
 from payfix.errors import MSG_LIMIT, InvalidReportError, Problem
-from payfix.intake import parse_report
+from payfix.inputs.intake import parse_report
 
 from .conftest import EXAMPLES
 

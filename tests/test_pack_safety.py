@@ -16,14 +16,15 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from payfix import RulePackError, load_pack
-from payfix import payee as payee_mod
-from payfix._yamlsrc import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
 from payfix.cli import main
+from payfix.diagnosis import payee as payee_mod
+from payfix.diagnosis.payee import check_wallet_id
 from payfix.fees import load_fee_schedules
-from payfix.lint import MAX_PATTERN_PATHS, pattern_problem
-from payfix.loader import bundled_rules_dir
-from payfix.payee import MAX_WALLET_ID_LENGTH, check_wallet_id
+from payfix.rules._yamlsrc import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES
+from payfix.rules.lint import MAX_PATTERN_PATHS, pattern_problem
+from payfix.rules.loader import bundled_rules_dir
 from payfix.ruletests import run_rule_tests
+from payfix.vocab import MAX_WALLET_ID_LENGTH
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 BUNDLED = bundled_rules_dir()

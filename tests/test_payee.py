@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payfix.payee import PROBLEMS, VALIDATORS, check_identifier
+from payfix.diagnosis.payee import VALIDATORS, check_identifier
+from payfix.vocab import IDENTIFIER_PROBLEMS
 
 
 @pytest.mark.parametrize(
@@ -39,4 +40,4 @@ def test_validators_accept_valid_and_name_the_problem(kind: str, identifier: str
        st.one_of(st.none(), st.text(max_size=3)))
 def test_junk_never_crashes_any_validator(kind: str, junk: str, country: str | None) -> None:
     """Robustness sweep: any text gives None or a known problem slug, never an exception."""
-    assert check_identifier(kind, junk, country) in (None, *PROBLEMS)
+    assert check_identifier(kind, junk, country) in (None, *IDENTIFIER_PROBLEMS)

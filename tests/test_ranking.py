@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payfix.pack import RulePack
-from payfix.ranking import combine, rank
+from payfix.diagnosis.ranking import combine, rank
+from payfix.rules.pack import RulePack
 
 from .strategies import PACK
 

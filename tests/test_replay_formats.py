@@ -21,7 +21,7 @@ from payfix.batch.cli import run
 from payfix.batch.columns import report_to_record
 from payfix.batch.replay import Progress, read_output, replay
 from payfix.batch.synth import synth_rows, write_reports
-from payfix.intake import parse_report
+from payfix.inputs.intake import parse_report
 
 from .replay_support import batch_parser, read_rejects
 

@@ -318,7 +318,7 @@ def _float_amount_table(amounts: list[float], currency: str) -> Any:
 
 @pytest.fixture(scope="module")
 def agent() -> Any:
-    from payfix.diagnoser import Diagnoser
+    from payfix.diagnosis.diagnoser import Diagnoser
 
     return Diagnoser(engine="compiled", audience="agent")
 

@@ -67,7 +67,7 @@ def test_synthetic_rows_cover_every_breakdown(replayed: dict[str, Any]) -> None:
     """2,000 synthetic rows reach every payment kind, method, currency and code family of the
     bundled pack, many failure reasons and remedies, rows without a processor answer, escalations,
     fee quotes in several currencies, and rejects of at least four problem types."""
-    from payfix.loader import load_pack
+    from payfix.rules.loader import load_pack
 
     summary = replayed["summary"]
     by = summary["by"]

@@ -272,8 +272,8 @@ def exception_tree() -> str:
 
 
 def _catalogue() -> str:
-    from payfix.catalogue import render_catalogue
-    from payfix.loader import load_pack
+    from payfix.rules.catalogue import render_catalogue
+    from payfix.rules.loader import load_pack
 
     return render_catalogue(load_pack())
 

@@ -18,8 +18,8 @@ Example:
 """
 
 from payfix._version import __version__
-from payfix.codes import CodeInfo, list_codes, lookup_code
-from payfix.diagnoser import Diagnoser, Outline, diagnose
+from payfix.diagnosis.codes import CodeInfo, list_codes, lookup_code
+from payfix.diagnosis.diagnoser import Diagnoser, Outline, diagnose
 from payfix.engines import durable_available
 from payfix.errors import (
     CodeLookupError,
@@ -32,10 +32,10 @@ from payfix.errors import (
     UnknownCodeError,
     UnknownSchemeError,
 )
-from payfix.intake import parse_report
-from payfix.loader import load_pack
+from payfix.inputs.intake import parse_report
 from payfix.models import AttemptReport, Diagnosis
-from payfix.pack import RulePack
+from payfix.rules.loader import load_pack
+from payfix.rules.pack import RulePack
 
 __all__ = [
     "AttemptReport",

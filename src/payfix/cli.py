@@ -21,9 +21,9 @@ from typing import Any
 from payfix._version import __version__
 from payfix.batch.cli import add_subcommands as add_batch_subcommands
 from payfix.batch.cli import run as run_batch
-from payfix.catalogue import render_catalogue
-from payfix.codes import BRANDS, CodeInfo, list_codes, lookup_code, render_code_text
-from payfix.diagnoser import Diagnoser
+from payfix.diagnosis.codes import BRANDS, CodeInfo, list_codes, lookup_code, render_code_text
+from payfix.diagnosis.diagnoser import Diagnoser
+from payfix.diagnosis.present import render_text
 from payfix.engines.base import ENGINE_NAMES
 from payfix.errors import (
     CodeLookupError,
@@ -33,13 +33,14 @@ from payfix.errors import (
     RulePackError,
 )
 from payfix.fees import FeeError, Usage, max_sendable, quote
-from payfix.loader import load_pack
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
-from payfix.present import render_text
+from payfix.rules.catalogue import render_catalogue
+from payfix.rules.loader import load_pack
 from payfix.ruletests import problems_of, run_rule_tests
 from payfix.service.cli import add_subcommands as add_service_subcommands
 from payfix.service.cli import run as run_service
+from payfix.vocab import KINDS
 
 __all__ = ["build_parser", "main"]
 
@@ -169,7 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     quote_cmd.add_argument("amount", help="amount, e.g. 120.00")
     quote_cmd.add_argument("currency", help="ISO 4217 code, e.g. EUR")
     quote_cmd.add_argument("--kind", required=True,
-                           choices=("purchase", "p2p_transfer", "bill_payment", "withdrawal", "top_up"))
+                           choices=KINDS)
     quote_cmd.add_argument("--schedule", default=None,
                            help="schedule id (default: the first that prices this kind and currency)")
     quote_cmd.add_argument("--free-transfers-used", type=int, default=0)

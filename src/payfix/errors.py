@@ -183,7 +183,7 @@ class CodeLookupError(PayfixError, LookupError):
     shape, and ``str(error)`` is its message.
 
     Example:
-        >>> from payfix.codes import lookup_code
+        >>> from payfix.diagnosis.codes import lookup_code
         >>> try:
         ...     lookup_code("iso8583", "ZZ9")
         ... except CodeLookupError as error:

@@ -1,7 +1,7 @@
 """Fee engine: quote a payment's fees from a schedule kept as data, and find the most one can send.
 
 Schedules live in ``rules/fees/*.yaml`` (format in ``docs/fees.md``, schema in
-:mod:`payfix._feefiles`). Everything here is exact: money is :class:`~decimal.Decimal` at the
+:mod:`payfix.rules._feefiles`). Everything here is exact: money is :class:`~decimal.Decimal` at the
 edges, integer minor units inside, and percentages are exact fractions (a 3 % FX fee taken out
 of a deducted amount is 3/103 of what is left, which no decimal represents). No float is used.
 
@@ -21,8 +21,10 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from payfix._feefiles import (
-    KINDS,
+from payfix._memo import remember_for
+from payfix.errors import PayfixError
+from payfix.money import MAX_MINOR, minor_unit_exponent
+from payfix.rules._feefiles import (
     ROUNDING_MODES,
     FeeSchedule,
     FreeAllowance,
@@ -30,10 +32,8 @@ from payfix._feefiles import (
     Tier,
     read_fee_files,
 )
-from payfix._memo import remember_for
-from payfix._yamlsrc import bundled_rules_dir
-from payfix.errors import PayfixError
-from payfix.money import MAX_MINOR, minor_unit_exponent
+from payfix.rules._yamlsrc import bundled_rules_dir
+from payfix.vocab import KINDS
 
 __all__ = [
     "KINDS",

@@ -33,11 +33,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from payfix._yamlsrc import Reader, Source, bundled_rules_dir, position, read_files
-from payfix.diagnoser import Diagnoser
+from payfix.diagnosis.diagnoser import Diagnoser
 from payfix.errors import InvalidReportError, Problem, RulePackError
-from payfix.loader import load_pack
-from payfix.pack import RulePack
+from payfix.rules._yamlsrc import Reader, Source, bundled_rules_dir, position, read_files
+from payfix.rules.loader import load_pack
+from payfix.rules.pack import RulePack
 
 __all__ = ["CaseResult", "RuleTestResult", "run_rule_tests"]
 

@@ -4,7 +4,7 @@
 
 Run by ``tests/test_equivalence.py`` in a child process, so a C abort or a hang in durable_rules fails
 that test instead of killing pytest. Each example is a random rule pack (1-3 rule sets of random
-conditions, each rule set inside the engine envelope of :mod:`payfix.lint`) evaluated on both
+conditions, each rule set inside the engine envelope of :mod:`payfix.rules.lint`) evaluated on both
 engines over many fact sets: every rule's witness and its one-step variants (a fact dropped, an
 integer moved by one, a boolean flipped) plus random fact sets drawn from the pack's own constants,
 boundary integers (±(2**53-1), 0, -1) and strings with quotes, backslashes, newlines and non-ASCII
@@ -35,24 +35,23 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from payfix.conditions import (
+from payfix.engines.compiled import CompiledEngine
+from payfix.rules.conditions import (
     MAX_SAFE_INT,
     Cmp,
     In,
     Present,
-    Scalar,
     evaluate,
     fact_names,
     leaves,
     parse,
     render,
 )
-from payfix.engines.compiled import CompiledEngine
-from payfix.facts import FACTS, fact_domain
-from payfix.lint import ENVELOPE, lint_ruleset, passing_nodes
-from payfix.loader import load_pack
-from payfix.pack import Rule, RulePack, RuleSet
-from payfix.witness import witness
+from payfix.rules.lint import ENVELOPE, lint_ruleset, passing_nodes
+from payfix.rules.loader import load_pack
+from payfix.rules.pack import Rule, RulePack, RuleSet
+from payfix.rules.witness import witness
+from payfix.vocab import FACTS, Scalar, fact_domain
 from tests.strategies import conditions
 
 PACK = load_pack()
@@ -283,7 +282,7 @@ Evaluate = Callable[[Mapping[str, Scalar]], frozenset[str]]
 
 
 def reference(pack: RulePack) -> Evaluate:
-    """The reference semantics (:func:`payfix.conditions.evaluate`) as an engine."""
+    """The reference semantics (:func:`payfix.rules.conditions.evaluate`) as an engine."""
     rules = pack.rules
     return lambda facts: frozenset(r.id for r in rules if evaluate(r.condition, facts))
 

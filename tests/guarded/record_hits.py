@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from payfix.conditions import evaluate
 from payfix.engines.base import durable_available
-from payfix.loader import load_pack
+from payfix.rules.conditions import evaluate
+from payfix.rules.loader import load_pack
 from tests.guarded.fuzz_random_packs import random_fact_sets, witness_variants
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "recorded_hits.jsonl"

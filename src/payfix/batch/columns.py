@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from payfix import masking
 from payfix.errors import InvalidReportError, Problem
-from payfix.intake import parse_report
+from payfix.inputs.intake import parse_report
 from payfix.masking import mask_text
 
 if TYPE_CHECKING:
-    from payfix.diagnoser import Diagnoser
+    from payfix.diagnosis.diagnoser import Diagnoser
 
 __all__ = [
     "FLAT_COLUMNS",
@@ -524,7 +524,7 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
 
     Example:
         >>> import pyarrow as pa
-        >>> from payfix.diagnoser import Diagnoser
+        >>> from payfix.diagnosis.diagnoser import Diagnoser
         >>> d = Diagnoser(engine="compiled", audience="agent")
         >>> flat = pa.table({"attempt_id": ["a1", "a2"], "attempt_at": ["2026-03-01T10:00:00Z"] * 2,
         ...                  "attempt_kind": ["purchase", "lunch"], "attempt_amount": ["25.00", "1"],

@@ -79,7 +79,7 @@ from payfix.batch.workers import (
 )
 
 if TYPE_CHECKING:
-    from payfix.pack import RulePack
+    from payfix.rules.pack import RulePack
 
 __all__ = [
     "BUNDLED",
@@ -165,7 +165,7 @@ def read_output(out: str | Path, *, baseline: bool = False) -> Any:
 
 
 def _load(rules: Path | str | None) -> RulePack:
-    from payfix.loader import load_pack
+    from payfix.rules.loader import load_pack
 
     return load_pack(None if rules in (None, BUNDLED) else rules)
 

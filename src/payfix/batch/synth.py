@@ -43,6 +43,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
+from payfix.vocab import KINDS
+
 __all__ = ["CORRUPTIONS", "FLAT_EXTRA", "SynthRow", "synth_reports", "synth_rows", "write_jsonl",
            "write_reports"]
 
@@ -60,7 +62,6 @@ _CURRENCIES = (("EUR", 30), ("USD", 25), ("GBP", 20), ("CNY", 15), ("JPY", 10))
 _COUNTRY = {"EUR": ("DE", "FR", "NL", "ES"), "USD": ("US",), "GBP": ("GB",), "CNY": ("CN",),
             "JPY": ("JP",)}
 _TZ = {"CNY": "+08:00", "JPY": "+09:00"}
-_KINDS = ("purchase", "p2p_transfer", "bill_payment", "withdrawal", "top_up")
 _METHODS = (("wallet_balance", 35), ("debit_card", 25), ("credit_card", 25), ("prepaid_card", 5),
             ("bank_account", 10))
 _BRANDS = ("visa", "mastercard", "amex", "unionpay", "jcb")
@@ -121,7 +122,7 @@ def _dumps(value: Any) -> str:
 @lru_cache(maxsize=1)
 def _codes() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """(scheme, deciding field, sorted codes) for every code map of the bundled pack."""
-    from payfix.loader import load_pack
+    from payfix.rules.loader import load_pack
 
     pack = load_pack()
     return tuple((scheme, cmap.fields[0], tuple(sorted(cmap.codes)))
@@ -206,7 +207,7 @@ def _report(rng: random.Random, seed: int, row: int) -> dict[str, Any]:
     if currency in _TZ:  # the local wall clock of the offset, same instant
         hours = int(_TZ[currency][1:3])
         stamp = (at + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S") + _TZ[currency]
-    kind = rng.choice(_KINDS)
+    kind = rng.choice(KINDS)
     method_type = _weighted(rng, _METHODS)
     amount = _amount(rng, currency)
     method: dict[str, Any] = {"type": method_type}

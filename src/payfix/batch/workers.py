@@ -264,7 +264,7 @@ _WORKER: dict[str, Any] = {}
 def init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None) -> None:
     """Build this process's diagnosers from the packs the replay loaded and checked (pickled:
     a worker reads no rule files and spends no time on YAML)."""
-    from payfix.diagnoser import Diagnoser
+    from payfix.diagnosis.diagnoser import Diagnoser
 
     key = (pack, engine, audience, baseline)
     if _WORKER.get("key") != key:

@@ -6,11 +6,11 @@ import importlib.util
 from collections.abc import Mapping
 from typing import Protocol
 
-from payfix.conditions import Scalar, evaluate
 from payfix.errors import EngineError, EngineUnavailableError
-from payfix.facts import FACTS, fact_domain
-from payfix.pack import RulePack
-from payfix.witness import witness
+from payfix.rules.conditions import evaluate
+from payfix.rules.pack import RulePack
+from payfix.rules.witness import witness
+from payfix.vocab import FACTS, Scalar, fact_domain
 
 __all__ = ["ENGINE_NAMES", "Engine", "create_engine", "durable_available", "self_test"]
 

@@ -3,11 +3,11 @@
 The generated function is plain Python (no ``eval`` of rule text: conditions are parsed first, and
 every name and value is written out with :func:`repr`). Each fact the pack reads more than once is
 looked up once; each distinct condition is tested once, however many rules share it; ``and`` and
-``or`` short-circuit. Semantics are exactly those of :func:`payfix.conditions.evaluate` (missing
+``or`` short-circuit. Semantics are exactly those of :func:`payfix.rules.conditions.evaluate` (missing
 fact: every comparison and membership test false, ``is missing`` true, ``not`` plain negation).
 
 Example:
-    >>> from payfix.conditions import parse
+    >>> from payfix.rules.conditions import parse
     >>> test = compile_condition(parse("device.latency_ms >= 1500 or not device.online"))
     >>> test({"device.latency_ms": 2000}), test({"device.online": True})
     (True, False)
@@ -22,8 +22,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import cast
 
-from payfix.conditions import And, Condition, In, Not, Or, Present, Scalar, leaves, render
-from payfix.pack import RulePack
+from payfix.rules.conditions import And, Condition, In, Not, Or, Present, leaves, render
+from payfix.rules.pack import RulePack
+from payfix.vocab import Scalar
 
 __all__ = ["CompiledEngine", "compile_condition", "condition_source", "pack_source"]
 

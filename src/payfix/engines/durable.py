@@ -26,9 +26,10 @@ from typing import Any
 import durable.engine as durable_engine
 import durable_rules_engine
 
-from payfix.conditions import And, Cmp, Condition, In, Or, Present, Scalar, negation_normal_form
 from payfix.errors import EngineError
-from payfix.pack import RulePack, RuleSet
+from payfix.rules.conditions import And, Cmp, Condition, In, Or, Present, negation_normal_form
+from payfix.rules.pack import RulePack, RuleSet
+from payfix.vocab import Scalar
 
 __all__ = ["DurableEngine", "to_durable"]
 

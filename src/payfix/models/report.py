@@ -43,6 +43,20 @@ from pydantic import (
 
 from payfix.masking import shown
 from payfix.money import MAX_MINOR, from_minor, is_currency, minor_unit_exponent, to_minor
+from payfix.vocab import (
+    AccountStatus,
+    AttemptOutcome,
+    CardBrand,
+    Connection,
+    Credential,
+    FailureStage,
+    Initiator,
+    MethodStatus,
+    MethodType,
+    NameCheck,
+    PayeeType,
+    PaymentKind,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -138,7 +152,7 @@ class Money(_Model):
 class Card(_Model):
     """Card facts. Only masked data: BIN (first 6-8 digits) and last four, never a full PAN."""
 
-    brand: Literal["visa", "mastercard", "amex", "discover", "unionpay", "jcb", "other"] | None = None
+    brand: CardBrand | None = None
     funding: Literal["debit", "credit", "prepaid"] | None = None
     bin: Annotated[str, StringConstraints(pattern=r"^\d{6,8}$")] | None = None
     last4: Annotated[str, StringConstraints(pattern=r"^\d{4}$")] | None = None
@@ -149,20 +163,20 @@ class Card(_Model):
 class PaymentMethod(_Model):
     """How the payer tried to pay, and the credential presented."""
 
-    type: Literal["wallet_balance", "debit_card", "credit_card", "prepaid_card", "bank_account"]
+    type: MethodType
     card: Card | None = None
-    credential: Literal["pan", "network_token", "wallet_token", "bank_credentials"] | None = None
-    status: Literal["active", "suspended", "removed"] | None = None
+    credential: Credential | None = None
+    status: MethodStatus | None = None
 
 
 class Payee(_Model):
     """Who was being paid. ``identifier`` is validated for its ``type`` and masked in every output."""
 
-    type: Literal["merchant", "wallet_user", "bank_account", "card", "phone", "email"]
+    type: PayeeType
     identifier: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     country: CountryCode | None = None
-    name_check: Literal["match", "partial_match", "no_match", "unavailable"] | None = None
+    name_check: NameCheck | None = None
     previous_amounts: Annotated[tuple[Money, ...], Field(max_length=50)] = ()
 
 
@@ -181,11 +195,11 @@ class ProcessorResponse(_Model):
     """The processor's answer: which scheme its codes belong to, the codes, and where it failed."""
 
     scheme: Slug
-    brand: Literal["visa", "mastercard", "amex", "discover", "unionpay", "jcb", "other"] | None = None
+    brand: CardBrand | None = None
     codes: ProcessorCodes = ProcessorCodes()
     message: Annotated[str, StringConstraints(max_length=500)] | None = None
     stage: (
-        Literal["validation", "risk", "authentication", "authorisation", "capture", "network"] | None
+        FailureStage | None
     ) = None
     answered: bool | None = None
 
@@ -226,17 +240,17 @@ class Attempt(_Model):
 
     id: ShortText
     at: AwareDatetime
-    kind: Literal["purchase", "p2p_transfer", "bill_payment", "withdrawal", "top_up"]
+    kind: PaymentKind
     amount: Money
     fee: Money | None = None
     method: PaymentMethod
     payee: Payee | None = None
     processor: ProcessorResponse | None = None
     balance: Balance | None = None
-    initiator: Literal["customer", "merchant"] = "customer"
+    initiator: Initiator = "customer"
     payer_present: bool | None = None
     funds_debited: bool | None = None
-    outcome: Literal["failed", "unknown"] = "failed"
+    outcome: AttemptOutcome = "failed"
     fee_schedule: Slug | None = None
     fee_usage: FeeUsage | None = None
     fx: FxConversion | None = None
@@ -259,7 +273,7 @@ class DeviceContext(_Model):
     """The device and connection the attempt was made from."""
 
     online: bool | None = None
-    connection: Literal["wifi", "cellular", "ethernet", "none", "unknown"] | None = None
+    connection: Connection | None = None
     public_wifi: bool | None = None
     captive_portal: bool | None = None
     network_country: CountryCode | None = None
@@ -280,14 +294,13 @@ class DeviceContext(_Model):
 class Account(_Model):
     """The payer's account."""
 
-    status: Literal["active", "locked", "frozen", "closed"] = "active"
+    status: AccountStatus = "active"
     country: CountryCode | None = None
     kyc_level: Annotated[int, Field(ge=0, le=9)] | None = None
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
     phone: Annotated[str, StringConstraints(max_length=32)] | None = None
     methods: Annotated[
-        tuple[Literal["wallet_balance", "debit_card", "credit_card", "prepaid_card",
-                      "bank_account"], ...],
+        tuple[MethodType, ...],
         Field(max_length=10),
     ] = ()
 
@@ -299,10 +312,10 @@ class PriorAttempt(_Model):
     at: AwareDatetime
     outcome: Literal["failed", "succeeded", "unknown"]
     method_type: (
-        Literal["wallet_balance", "debit_card", "credit_card", "prepaid_card", "bank_account"] | None
+        MethodType | None
     ) = None
-    credential: Literal["pan", "network_token", "wallet_token", "bank_credentials"] | None = None
-    initiator: Literal["customer", "merchant"] = "customer"
+    credential: Credential | None = None
+    initiator: Initiator = "customer"
     scheme: Slug | None = None
     code: ShortText | None = None
 

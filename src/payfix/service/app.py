@@ -39,12 +39,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from payfix._version import __version__
-from payfix.codes import BRANDS, lookup_code
-from payfix.diagnoser import Diagnoser
+from payfix.diagnosis.codes import BRANDS, lookup_code
+from payfix.diagnosis.diagnoser import Diagnoser
 from payfix.errors import CodeLookupError, InvalidReportError, Problem
-from payfix.loader import load_pack
 from payfix.masking import mask_text
 from payfix.models.diagnosis import Audience
+from payfix.rules.loader import load_pack
 from payfix.service.bodies import BodyError, dumps_json, load_body, value_problems
 from payfix.service.config import ServiceConfig
 from payfix.service.guard import KeyRing, scrub_json

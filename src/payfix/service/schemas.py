@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
-from payfix.codes import CodeInfo
+from payfix.diagnosis.codes import CodeInfo
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
 

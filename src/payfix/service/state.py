@@ -21,10 +21,10 @@ import logging
 import threading
 from typing import Any
 
-from payfix.diagnoser import Diagnoser
+from payfix.diagnosis.diagnoser import Diagnoser
 from payfix.errors import PayfixError, Problem, RulePackError
-from payfix.loader import load_pack
-from payfix.pack import RulePack
+from payfix.rules.loader import load_pack
+from payfix.rules.pack import RulePack
 from payfix.ruletests import run_rule_tests
 from payfix.service.config import ServiceConfig
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from payfix.pack import RulePack
+from payfix.rules.pack import RulePack
 from payfix.spark._frames import Diagnosed, diagnose_prepared, map_in_arrow, partition_id
 from payfix.spark._pack import ShippedPack
 

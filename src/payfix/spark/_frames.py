@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from payfix.pack import RulePack
+from payfix.rules.pack import RulePack
 from payfix.spark._pack import ShippedPack
 
 if TYPE_CHECKING:

@@ -1,13 +1,13 @@
 """The rule pack as it travels with a Spark job: loaded and checked on the driver, shipped as bytes.
 
 The driver loads the pack once (bundled pack, optionally with an operator overlay read from the
-driver's disk), checks it, and pickles the loaded :class:`~payfix.pack.RulePack`. The bytes go into
+driver's disk), checks it, and pickles the loaded :class:`~payfix.rules.pack.RulePack`. The bytes go into
 the closure of the batch function, so executors never read a file: each Python worker process
 unpickles the pack and builds its :class:`~payfix.Diagnoser` the first time it sees the pack's
 hash, and reuses it for every later batch and task (Spark reuses Python workers by default).
 
 Example:
-    >>> from payfix.loader import load_pack
+    >>> from payfix.rules.loader import load_pack
     >>> shipped = ShippedPack.load()
     >>> shipped.hash == load_pack().hash
     True
@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from payfix._version import __version__
-from payfix.pack import RulePack
+from payfix.rules.pack import RulePack
 
 if TYPE_CHECKING:
-    from payfix.diagnoser import Diagnoser
+    from payfix.diagnosis.diagnoser import Diagnoser
     from payfix.models.diagnosis import Audience
 
 __all__ = ["ShippedPack"]
@@ -40,7 +40,7 @@ _LOCK = threading.Lock()
 class ShippedPack:
     """A loaded rule pack as bytes, with its hash and the payfix version that pickled it.
 
-    ``data`` is the pickled :class:`~payfix.pack.RulePack` (about 80 kB for the bundled pack).
+    ``data`` is the pickled :class:`~payfix.rules.pack.RulePack` (about 80 kB for the bundled pack).
     Executors must run the same payfix version as the driver; :meth:`diagnoser` says so clearly
     instead of failing inside pickle.
     """
@@ -56,7 +56,7 @@ class ShippedPack:
         Raises:
             RulePackError: the pack has problems (raised on the driver, before any job starts).
         """
-        from payfix.loader import load_pack
+        from payfix.rules.loader import load_pack
 
         loaded = pack if isinstance(pack, RulePack) else load_pack(pack)
         return cls(loaded.hash, __version__, pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL))
@@ -78,7 +78,7 @@ class ShippedPack:
 
     def diagnoser(self, engine: str, audience: Audience) -> Diagnoser:
         """This process's Diagnoser for the pack, engine and audience; built on first use only."""
-        from payfix.diagnoser import Diagnoser
+        from payfix.diagnosis.diagnoser import Diagnoser
 
         key = (self.hash, engine, audience)
         with _LOCK:

@@ -7,8 +7,8 @@ no schedule is consulted unless the report names one, and the stated fee still d
 balance facts.
 
 Example:
-    >>> from payfix.loader import load_pack
-    >>> from payfix.intake import parse_report
+    >>> from payfix.rules.loader import load_pack
+    >>> from payfix.inputs.intake import parse_report
     >>> report = parse_report({"attempt": {"id": "a", "at": "2026-03-01T10:00:00Z",
     ...     "kind": "p2p_transfer", "amount": {"value": "100.00", "currency": "EUR"},
     ...     "method": {"type": "wallet_balance"}, "fee_usage": {"free_transfers_used": 5},
@@ -28,7 +28,7 @@ from payfix.errors import InvalidReportError, Problem
 from payfix.fees import FeeError, FeeQuote, FeeSchedule, Usage, quote_with_max_sendable
 from payfix.masking import shown
 from payfix.models.report import AttemptReport
-from payfix.pack import RulePack
+from payfix.rules.pack import RulePack
 
 __all__ = ["Priced", "price"]
 

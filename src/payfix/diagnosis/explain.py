@@ -1,6 +1,6 @@
 """Why each rule did not fire, compiled once per pack: the agent trace's ``not_fired`` list.
 
-:func:`payfix.conditions.first_failure` is the reference: for a false condition, the first false
+:func:`payfix.rules.conditions.first_failure` is the reference: for a false condition, the first false
 item of an ``and``, the first item of an ``or`` (all were false), the ``not`` itself, or the leaf.
 An :class:`Explainer` writes that walk out as one generated Python function per rule that returns
 the index of the failing node, and renders every node's text once when the pack is compiled, so a
@@ -9,7 +9,7 @@ written from the parsed conditions (names and values through :func:`repr`); the 
 them against ``first_failure`` on random fact sets and random rule packs.
 
 Example:
-    >>> from payfix.loader import load_pack
+    >>> from payfix.rules.loader import load_pack
     >>> explainer = Explainer(load_pack())
     >>> miss = explainer.explain({"device.online": True}, frozenset())[0]
     >>> (miss.rule_id, miss.failed, miss.value)
@@ -21,11 +21,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import cast
 
-from payfix.conditions import And, Condition, Leaf, Not, Or, Scalar, leaves, render
 from payfix.engines.compiled import condition_source
 from payfix.masking import mask_code
 from payfix.models.diagnosis import RuleMiss
-from payfix.pack import Rule, RulePack
+from payfix.rules.conditions import And, Condition, Leaf, Not, Or, leaves, render
+from payfix.rules.pack import Rule, RulePack
+from payfix.vocab import Scalar
 
 __all__ = ["Explainer", "explanation_source"]
 
@@ -51,7 +52,7 @@ def explanation_source(cond: Condition) -> tuple[str, tuple[Leaf | Not, ...]]:
     """Source of ``locate(f)`` for a false ``cond``, and the nodes its results index.
 
     Example:
-        >>> from payfix.conditions import parse
+        >>> from payfix.rules.conditions import parse
         >>> source, nodes = explanation_source(parse("a.x == 1 and (a.y > 2 or not a.z)"))
         >>> print(source, end="")
         def locate(f):

@@ -22,8 +22,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from payfix import _packfiles as pf
-from payfix._yamlsrc import (
+from payfix.errors import Problem, RulePackError
+from payfix.rules import _packfiles as pf
+from payfix.rules._yamlsrc import (
     Reader,
     Source,
     bundled_rules_dir,
@@ -31,7 +32,7 @@ from payfix._yamlsrc import (
     read_files,
     text_position,
 )
-from payfix.conditions import (
+from payfix.rules.conditions import (
     Condition,
     ConditionSyntaxError,
     In,
@@ -40,10 +41,8 @@ from payfix.conditions import (
     leaves,
     parse,
 )
-from payfix.errors import Problem, RulePackError
-from payfix.facts import FACTS, fact_domain
-from payfix.lint import lint_ruleset, pattern_problem
-from payfix.pack import (
+from payfix.rules.lint import lint_ruleset, pattern_problem
+from payfix.rules.pack import (
     Channel,
     CodeEntry,
     CodeMap,
@@ -55,12 +54,18 @@ from payfix.pack import (
     RulePack,
     RuleSet,
 )
-from payfix.payee import MAX_WALLET_ID_LENGTH
-from payfix.present import PLACEHOLDER_RE, PLACEHOLDERS, TEXT_PLACEHOLDERS
-from payfix.witness import witness
+from payfix.rules.witness import witness
+from payfix.vocab import (
+    FACTS,
+    MAX_WALLET_ID_LENGTH,
+    PLACEHOLDER_RE,
+    PLACEHOLDERS,
+    TEXT_PLACEHOLDERS,
+    fact_domain,
+)
 
 if TYPE_CHECKING:
-    from payfix._feefiles import FeeSchedule
+    from payfix.rules._feefiles import FeeSchedule
 
 __all__ = ["bundled_rules_dir", "load_pack"]
 
@@ -192,7 +197,7 @@ class _PackBuilder:
         return out
 
     def fees(self) -> dict[str, FeeSchedule]:
-        from payfix._feefiles import read_fee_sources  # imports this module's helpers
+        from payfix.rules._feefiles import read_fee_sources  # imports this module's helpers
 
         sources = [src for rel, src in sorted(self.files.items()) if rel.startswith("fees/")]
         return read_fee_sources(sources, self.r)

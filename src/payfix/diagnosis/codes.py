@@ -26,14 +26,14 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from payfix.conditions import evaluate
+from payfix.diagnosis.facts import Facts
+from payfix.diagnosis.present import locale_chain, remedy_text, visible_to
+from payfix.diagnosis.ranking import rank
 from payfix.errors import UnknownCodeError, UnknownSchemeError
-from payfix.facts import Facts
-from payfix.loader import load_pack
 from payfix.models.report import ProcessorResponse
-from payfix.pack import CodeEntry, CodeMap, RulePack
-from payfix.present import locale_chain, remedy_text, visible_to
-from payfix.ranking import rank
+from payfix.rules.conditions import evaluate
+from payfix.rules.loader import load_pack
+from payfix.rules.pack import CodeEntry, CodeMap, RulePack
 
 __all__ = [
     "BRANDS",
@@ -164,7 +164,7 @@ def _suggest(code: str, keys: list[str]) -> str:
 
 def _code_facts(codemap: CodeMap, code: str, entry: CodeEntry) -> Facts:
     """The ``failure.*`` facts of a report whose only content is this code in the map's most
-    specific field (:func:`payfix.facts.derive_facts` would give the same for such a report)."""
+    specific field (:func:`payfix.diagnosis.facts.derive_facts` would give the same for such a report)."""
     return {
         "failure.code": code,
         "failure.customer_safe": entry.customer_safe,

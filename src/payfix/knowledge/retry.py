@@ -32,11 +32,11 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 from typing import Any
 
-from payfix.facts import FailureLookup, lookup_failure
+from payfix.knowledge.lookup import FailureLookup, lookup_failure
 from payfix.masking import mask_code
 from payfix.models.diagnosis import RetryAdvice
 from payfix.models.report import AttemptReport
-from payfix.pack import CodeEntry, RulePack
+from payfix.rules.pack import CodeEntry, RulePack
 
 __all__ = ["STRICTNESS", "retry_advice", "retry_fields"]
 

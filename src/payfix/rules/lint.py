@@ -25,8 +25,8 @@ import importlib
 import re
 from typing import Any
 
-from payfix.conditions import And, Condition, Or, leaves, negation_normal_form, render
-from payfix.pack import RuleSet
+from payfix.rules.conditions import And, Condition, Or, leaves, negation_normal_form, render
+from payfix.rules.pack import RuleSet
 
 __all__ = ["ENVELOPE", "MAX_PATTERN_PATHS", "lint_ruleset", "passing_nodes", "pattern_problem"]
 

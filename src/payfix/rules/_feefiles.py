@@ -29,14 +29,14 @@ from pydantic import (
     model_validator,
 )
 
-from payfix._packfiles import SlugId, Text
-from payfix._yamlsrc import Reader, Source, plain, position, read_files
 from payfix.errors import Problem, RulePackError
 from payfix.money import MAX_MINOR, minor_unit_exponent
+from payfix.rules._packfiles import SlugId, Text
+from payfix.rules._yamlsrc import Reader, Source, plain, position, read_files
+from payfix.vocab import PaymentKind
 
 __all__ = [
     "DEFER_CHECKS",
-    "KINDS",
     "ROUNDING_MODES",
     "FeeFile",
     "FeeSchedule",
@@ -47,12 +47,9 @@ __all__ = [
     "schedule_problems",
 ]
 
-Kind = Literal["purchase", "p2p_transfer", "bill_payment", "withdrawal", "top_up"]
 Rounding = Literal[
     "ROUND_HALF_UP", "ROUND_HALF_EVEN", "ROUND_UP", "ROUND_DOWN", "ROUND_CEILING", "ROUND_FLOOR"
 ]
-#: Payment kinds a schedule may name (the report's ``attempt.kind`` vocabulary).
-KINDS: tuple[str, ...] = get_args(Kind)
 #: Rounding modes a schedule may name (the :mod:`decimal` constants of the same name).
 ROUNDING_MODES: tuple[str, ...] = get_args(Rounding)
 #: Validation context that leaves cross-field checks to the caller (the file loader).
@@ -118,7 +115,7 @@ class FeeSchedule(_Model):
 
     id: SlugId
     label: Text
-    kinds: Annotated[tuple[Kind, ...], Field(min_length=1)]
+    kinds: Annotated[tuple[PaymentKind, ...], Field(min_length=1)]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     payer: Literal["on_top", "deducted"]
     rounding: Rounding

@@ -1,7 +1,7 @@
 """A loaded rule pack: settings, rule sets, remedy catalogue and processor-code maps.
 
 These are the in-memory, validated forms of the YAML files under ``rules/`` (see
-``docs/rule-packs.md``); :func:`payfix.loader.load_pack` builds them. Everything here is immutable.
+``docs/rule-packs.md``); :func:`payfix.rules.loader.load_pack` builds them. Everything here is immutable.
 
 Example:
     >>> entry = CodeEntry(reason="insufficient_funds", retry="later", wait_s=86400,
@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from payfix.conditions import Condition
 from payfix.models.diagnosis import PackInfo
+from payfix.rules.conditions import Condition
 
 if TYPE_CHECKING:
-    from payfix._feefiles import FeeSchedule
+    from payfix.rules._feefiles import FeeSchedule
 
 __all__ = [
     "PRIORITIES",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from payfix.pack import Remedy, Rule, RulePack
+from payfix.rules.pack import Remedy, Rule, RulePack
 
 __all__ = ["ScoredRemedy", "combine", "rank"]
 

@@ -49,7 +49,7 @@ def bundled_rules_dir() -> Path:
     packaged = resources.files("payfix") / "_rules"
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "rules"
+    return Path(__file__).resolve().parents[3] / "rules"
 
 
 @dataclass

@@ -1,191 +1,41 @@
 """Enrichment: the flat, typed fact set rules read, derived purely from a report and a rule pack.
 
 Facts are integers (money in minor units, durations, basis points), booleans and short strings. A
-fact that cannot be known from the report is *absent* (see :mod:`payfix.conditions` for what rules
+fact that cannot be known from the report is *absent* (see :mod:`payfix.rules.conditions` for what rules
 make of absent facts). No raw personal data ever becomes a fact: payee identifiers are reduced to
 "valid?" and "what is wrong".
 
+The facts rules may read, with their types and meanings, are :data:`payfix.vocab.FACTS`.
+
 Example:
-    >>> sorted(FACTS)[:3]
-    ['account.status', 'attempt.amount_minor', 'attempt.currency']
+    >>> from payfix.rules.loader import load_pack
+    >>> from payfix.inputs.intake import parse_report
+    >>> from pathlib import Path
+    >>> report = parse_report(Path("examples/reports/network_offline.json").read_text(encoding="utf-8"))
+    >>> derive_facts(report, load_pack())["device.online"]
+    False
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
 
-from payfix.conditions import Scalar
-from payfix.feefacts import Priced, price
-from payfix.models.report import AttemptReport, ProcessorResponse
+from payfix.diagnosis.feefacts import Priced, price
+from payfix.diagnosis.payee import check_identifier
+from payfix.knowledge.lookup import FailureLookup, lookup_failure
+from payfix.models.report import AttemptReport
 from payfix.money import to_minor
-from payfix.pack import CodeEntry, RulePack
-from payfix.payee import PROBLEMS, check_identifier
+from payfix.rules.pack import RulePack
+from payfix.vocab import Scalar
 
-__all__ = ["FACTS", "FactSpec", "Facts", "FailureLookup", "derive_facts", "lookup_failure"]
+__all__ = ["Facts", "derive_facts", "facts_view"]
 
 Facts = dict[str, Scalar]
-
-
-@dataclass(frozen=True, slots=True)
-class FactSpec:
-    """A fact's type (``int``, ``bool`` or ``str``), meaning, and allowed strings (if closed).
-
-    ``domain == ("<reasons>",)`` means the pack's closed vocabulary of failure reasons.
-    """
-
-    type: str
-    doc: str
-    domain: tuple[str, ...] | None = None
-
-
-_KINDS = ("purchase", "p2p_transfer", "bill_payment", "withdrawal", "top_up")
-_METHODS = ("wallet_balance", "debit_card", "credit_card", "prepaid_card", "bank_account")
-_PAYEES = ("merchant", "wallet_user", "bank_account", "card", "phone", "email")
-REASONS_DOMAIN = ("<reasons>",)
-
-#: Every fact a rule may read. Names are stable once released; add, never rename.
-FACTS: dict[str, FactSpec] = {
-    "account.status": FactSpec("str", "payer account status", ("active", "locked", "frozen", "closed")),
-    "attempt.amount_minor": FactSpec("int", "attempted amount in minor units"),
-    "attempt.currency": FactSpec("str", "ISO 4217 code of the amount"),
-    "attempt.funds_debited": FactSpec("bool", "the payer's funds were debited although it failed"),
-    "attempt.high_value": FactSpec("bool", "amount at or above the pack's high_value_minor"),
-    "attempt.initiator": FactSpec("str", "who initiated the payment", ("customer", "merchant")),
-    "attempt.kind": FactSpec("str", "kind of payment", _KINDS),
-    "attempt.outcome": FactSpec("str", "failed, or outcome not known yet", ("failed", "unknown")),
-    "attempt.payer_present": FactSpec("bool", "the payer was present (on-session)"),
-    "balance.applies": FactSpec("bool", "the wallet balance funds this payment"),
-    "balance.available_minor": FactSpec("int", "available balance in minor units (same currency)"),
-    "balance.currency_matches": FactSpec("bool", "balance currency equals the amount currency"),
-    "balance.fee_causes_shortfall": FactSpec(
-        "bool", "the amount alone fits the balance, the amount plus its fee does not"
-    ),
-    "balance.fee_minor": FactSpec(
-        "int", "fee for this attempt (the report's, else the schedule's quote), minor units"
-    ),
-    "balance.max_sendable_minor": FactSpec(
-        "int", "largest amount whose amount plus fee fits the available balance, minor units"
-    ),
-    "balance.over_daily_limit": FactSpec("bool", "amount above what remains of the daily limit"),
-    "balance.over_monthly_limit": FactSpec("bool", "amount above what remains of the monthly limit"),
-    "balance.over_transaction_limit": FactSpec("bool", "amount above the per-payment limit"),
-    "balance.pending_holds_minor": FactSpec("int", "pending holds on the balance, minor units"),
-    "balance.required_minor": FactSpec("int", "amount plus known fee, minor units"),
-    "balance.short_because_of_holds": FactSpec(
-        "bool", "short now, but available plus pending holds would cover it"
-    ),
-    "balance.shortfall_minor": FactSpec("int", "required minus available when positive, else 0"),
-    "device.app_outdated": FactSpec("bool", "app version below the minimum supported"),
-    "device.captive_portal": FactSpec("bool", "Wi-Fi asks for a sign-in page before traffic passes"),
-    "device.clock_skew_s": FactSpec("int", "absolute device clock error in seconds"),
-    "device.country_mismatch": FactSpec(
-        "bool", "the connection appears to come from another country than the account's"
-    ),
-    "device.connection": FactSpec(
-        "str", "connection type", ("wifi", "cellular", "ethernet", "none", "unknown")
-    ),
-    "device.latency_ms": FactSpec("int", "measured round-trip latency in ms"),
-    "device.online": FactSpec("bool", "the device had a network connection"),
-    "device.packet_loss_bp": FactSpec("int", "packet loss in basis points (100 = 1%)"),
-    "device.public_wifi": FactSpec("bool", "connected through public Wi-Fi"),
-    "device.roaming": FactSpec("bool", "mobile data roaming"),
-    "device.rooted": FactSpec("bool", "the device is rooted or jailbroken"),
-    "device.signal_level": FactSpec("int", "signal strength 0 (none) to 4 (full)"),
-    "device.two_factor_enabled": FactSpec("bool", "two-factor authentication is on"),
-    "device.vpn": FactSpec("bool", "a VPN was active"),
-    "failure.answered": FactSpec("bool", "the processor answered before the connection failed"),
-    "failure.code": FactSpec("str", "the processor code that decided the reason"),
-    "failure.customer_safe": FactSpec("bool", "the reason may be shown to the payer"),
-    "failure.escalate": FactSpec("bool", "the code map says this code alone needs a human"),
-    "failure.field": FactSpec(
-        "str",
-        "which processor code field decided",
-        (
-            "decline_code",
-            "advice_code",
-            "network_code",
-            "merchant_advice_code",
-            "sub_code",
-            "response_code",
-        ),
-    ),
-    "failure.fix_by": FactSpec(
-        "str", "who can fix it", ("customer", "issuer", "merchant", "support", "none")
-    ),
-    "failure.known": FactSpec("bool", "the processor code is in the pack's code map"),
-    "failure.reason": FactSpec("str", "unified failure reason", REASONS_DOMAIN),
-    "failure.retry": FactSpec("str", "retry class of the code", ("now", "later", "never")),
-    "failure.scheme": FactSpec("str", "code scheme of the processor answer"),
-    "failure.stage": FactSpec(
-        "str",
-        "where the attempt failed",
-        ("validation", "risk", "authentication", "authorisation", "capture", "network"),
-    ),
-    "history.auth_failures_24h": FactSpec(
-        "int", "earlier tries in the 24 h before that failed authentication or PIN checks"
-    ),
-    "history.failures_24h": FactSpec("int", "earlier failed tries in the 24 h before"),
-    "history.remedies_tried": FactSpec("int", "distinct remedies the payer already tried"),
-    "history.same_code_failures": FactSpec("int", "earlier failed tries with the same code"),
-    "method.card_expired": FactSpec("bool", "card expiry month ended before the attempt"),
-    "method.credential": FactSpec(
-        "str", "credential presented", ("pan", "network_token", "wallet_token", "bank_credentials")
-    ),
-    "method.status": FactSpec("str", "payment method status", ("active", "suspended", "removed")),
-    "method.type": FactSpec("str", "payment method type", _METHODS),
-    "payee.identifier_problem": FactSpec("str", "what is wrong with the identifier", PROBLEMS),
-    "payee.amount_ratio_bp": FactSpec(
-        "int", "amount over the median of earlier payments to this payee, basis points"
-    ),
-    "payee.identifier_valid": FactSpec("bool", "identifier passes its format and checksum"),
-    "payee.is_payer": FactSpec("bool", "the payee identifier is the payer's own e-mail or phone"),
-    "payee.name_check": FactSpec(
-        "str", "recipient name check result", ("match", "partial_match", "no_match", "unavailable")
-    ),
-    "payee.type": FactSpec("str", "kind of payee", _PAYEES),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class FailureLookup:
-    """The code map's verdict on a processor answer, and which field decided it."""
-
-    scheme: str
-    field: str | None
-    code: str | None
-    entry: CodeEntry | None
-
-
-def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLookup:
-    """Pick the most specific code field the pack maps for this scheme.
-
-    The map's ``fields`` give the precedence; a brand-specific entry (``"visa:70"``) wins over the
-    plain code. With no mapped field, the first field that is present decides, as unknown.
-    """
-    codes = processor.codes
-    codemap = pack.codemaps.get(processor.scheme)
-    order = codemap.fields if codemap else tuple(type(codes).model_fields)
-    first_present: tuple[str, str] | None = None
-    for name in order:
-        value = getattr(codes, name, None)
-        if value is None:
-            continue
-        if first_present is None:
-            first_present = (name, value)
-        if codemap is not None:
-            keys = (f"{processor.brand}:{value}", value) if processor.brand else (value,)
-            for key in keys:
-                if key in codemap.codes:
-                    return FailureLookup(processor.scheme, name, value, codemap.codes[key])
-    if first_present is None:
-        return FailureLookup(processor.scheme, None, None, None)
-    return FailureLookup(processor.scheme, first_present[0], first_present[1], None)
 
 
 _AUTH_REASONS = frozenset({"authentication_failed", "incorrect_pin", "pin_tries_exceeded"})
@@ -405,12 +255,6 @@ def derive_facts(report: AttemptReport, pack: RulePack,
     _balance_facts(report, priced, facts)
     _failure_facts(report, pack, facts, found)
     return facts
-
-
-def fact_domain(name: str, pack_reasons: tuple[str, ...]) -> tuple[str, ...] | None:
-    """Allowed string values of fact ``name`` (the pack's reasons for ``failure.reason``)."""
-    spec = FACTS[name]
-    return pack_reasons if spec.domain == REASONS_DOMAIN else spec.domain
 
 
 def facts_view(facts: Mapping[str, Scalar], names: tuple[str, ...]) -> dict[str, Scalar | None]:

@@ -7,8 +7,8 @@ phonenumbers, email-validator), never from hand-written regular expressions. Val
 raise, whatever the input.
 
 A wallet user id has no public format: an operator pack may give one (``wallet_id_pattern``,
-checked at load by :func:`payfix.lint.pattern_problem`); :func:`check_wallet_id` applies it to at
-most :data:`MAX_WALLET_ID_LENGTH` characters.
+checked at load by :func:`payfix.rules.lint.pattern_problem`); :func:`check_wallet_id` applies it to at
+most :data:`payfix.vocab.MAX_WALLET_ID_LENGTH` characters.
 
 Example:
     >>> check_identifier("bank_account", "DE89 3704 0044 0532 0130 00", None) is None
@@ -34,16 +34,13 @@ from stdnum.exceptions import (
     ValidationError,
 )
 
-__all__ = ["MAX_WALLET_ID_LENGTH", "PROBLEMS", "VALIDATORS", "check_identifier", "check_wallet_id"]
+from payfix.vocab import MAX_WALLET_ID_LENGTH
 
-#: Every problem slug a validator may return.
-PROBLEMS = ("checksum", "country", "format", "length", "unknown_number")
+__all__ = ["VALIDATORS", "check_identifier", "check_wallet_id"]
+
 
 Validator = Callable[[str, str | None], str | None]
 
-#: Longest identifier a pack's ``wallet_id_pattern`` is applied to (the report format's cap on
-#: ``payee.identifier``); a pattern's safety is judged for inputs of this length.
-MAX_WALLET_ID_LENGTH = 128
 
 
 def _stdnum_problem(error: ValidationError) -> str:
@@ -145,7 +142,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 def check_wallet_id(pattern: str, identifier: str) -> str | None:
     """A wallet user id against the pack's ``wallet_id_pattern``: ``None`` if it fully matches,
-    ``length`` if longer than :data:`MAX_WALLET_ID_LENGTH` (the pattern is then not run), else
+    ``length`` if longer than :data:`~payfix.vocab.MAX_WALLET_ID_LENGTH` (the pattern is then not run), else
     ``format``.
 
     Example:

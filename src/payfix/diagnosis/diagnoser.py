@@ -25,14 +25,17 @@ from pathlib import Path
 from typing import NamedTuple, cast
 
 from payfix._memo import remember
+from payfix.diagnosis.escalation import Raised, escalation_reasons, plan
+from payfix.diagnosis.explain import Explainer
+from payfix.diagnosis.facts import Facts, derive_facts
+from payfix.diagnosis.feefacts import Priced, price
+from payfix.diagnosis.handoff import handoff_fields
+from payfix.diagnosis.present import locale_chain, method_names, remedy_text, shown_facts, visible_to
+from payfix.diagnosis.ranking import ScoredRemedy, rank
 from payfix.engines.base import Engine, create_engine
-from payfix.escalation import Raised, escalation_reasons, plan
-from payfix.explain import Explainer
-from payfix.facts import Facts, FailureLookup, derive_facts, lookup_failure
-from payfix.feefacts import Priced, price
-from payfix.handoff import handoff_fields
-from payfix.intake import ReportInput, parse_report
-from payfix.loader import load_pack
+from payfix.inputs.intake import ReportInput, parse_report
+from payfix.knowledge.lookup import FailureLookup, lookup_failure
+from payfix.knowledge.retry import retry_fields
 from payfix.masking import mask_code, mask_id
 from payfix.models.diagnosis import (
     Audience,
@@ -43,19 +46,9 @@ from payfix.models.diagnosis import (
 )
 from payfix.models.report import SCHEMA_VERSION, AttemptReport
 from payfix.money import format_minor, from_minor
-from payfix.pack import Rule, RulePack
-from payfix.present import (
-    PLACEHOLDER_RE,
-    PLACEHOLDERS,
-    TEXT_PLACEHOLDERS,
-    locale_chain,
-    method_names,
-    remedy_text,
-    shown_facts,
-    visible_to,
-)
-from payfix.ranking import ScoredRemedy, rank
-from payfix.retry import retry_fields
+from payfix.rules.loader import load_pack
+from payfix.rules.pack import Rule, RulePack
+from payfix.vocab import PLACEHOLDER_RE, PLACEHOLDERS, TEXT_PLACEHOLDERS
 
 __all__ = ["Diagnoser", "Outline", "diagnose"]
 
@@ -64,7 +57,7 @@ class Diagnoser:
     """A rule pack compiled for one engine, ready to diagnose many reports from many threads.
 
     Args:
-        pack: a loaded :class:`~payfix.pack.RulePack`, an overlay directory laid over the bundled
+        pack: a loaded :class:`~payfix.rules.pack.RulePack`, an overlay directory laid over the bundled
             pack, or ``None`` for the bundled pack alone.
         engine: ``"auto"`` (durable_rules where it imports, else compiled), ``"durable"`` or
             ``"compiled"``.

@@ -4,7 +4,7 @@ Used at load time (a rule that can never fire is an error), by the engines' star
 (every rule must fire on its witness), and by tests and fact generators.
 
 Example:
-    >>> from payfix.conditions import parse
+    >>> from payfix.rules.conditions import parse
     >>> witness(parse("device.latency_ms >= 1500 and device.online"), {})
     {'device.latency_ms': 1500, 'device.online': True}
     >>> witness(parse("device.latency_ms > 5 and device.latency_ms < 3"), {}) is None
@@ -16,16 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from payfix.conditions import (
+from payfix.rules.conditions import (
     MAX_SAFE_INT,
     Condition,
     In,
     Leaf,
     Present,
-    Scalar,
     disjunctive_terms,
     negation_normal_form,
 )
+from payfix.vocab import Scalar
 
 __all__ = ["witness"]
 

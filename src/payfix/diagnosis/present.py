@@ -11,18 +11,14 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from payfix.conditions import Scalar
 from payfix.masking import mask_code
 from payfix.models.diagnosis import Audience, Diagnosis
-from payfix.pack import Remedy, RemedyText
+from payfix.rules.pack import Remedy, RemedyText
+from payfix.vocab import PLACEHOLDER_RE, Scalar
 
 __all__ = [
-    "PLACEHOLDERS",
-    "PLACEHOLDER_RE",
-    "TEXT_PLACEHOLDERS",
     "locale_chain",
     "method_names",
     "remedy_text",
@@ -43,17 +39,6 @@ def locale_chain(requested: str | None, available: tuple[str, ...], default: str
     return tuple(dict.fromkeys(chain))
 
 
-#: Figures a remedy text may quote as ``{name}``, and the money fact (minor units) each shows.
-PLACEHOLDERS = {
-    "amount": "attempt.amount_minor",
-    "fee": "balance.fee_minor",
-    "max_sendable": "balance.max_sendable_minor",
-    "required": "balance.required_minor",
-    "shortfall": "balance.shortfall_minor",
-}
-#: Placeholders filled with words rather than amounts.
-TEXT_PLACEHOLDERS = ("alternatives",)
-
 _METHOD_NAMES = {
     "en": {"wallet_balance": "your wallet balance", "debit_card": "a debit card",
            "credit_card": "a credit card", "prepaid_card": "a prepaid card",
@@ -71,9 +56,6 @@ def method_names(types: tuple[str, ...], locale: str) -> str:
     """
     names = _METHOD_NAMES.get(locale, _METHOD_NAMES["en"])
     return ("、" if locale.startswith("zh") else ", ").join(names[t] for t in types)
-
-
-PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 
 
 def remedy_text(remedy: Remedy, chain: tuple[str, ...],

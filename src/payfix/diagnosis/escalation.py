@@ -6,7 +6,7 @@ waiting period come from the pack's escalation policy (``pack.yaml`` ``escalatio
 listed once each, in the order of the rules that raised them.
 
 Example:
-    >>> from payfix.pack import EscalationPolicy
+    >>> from payfix.rules.pack import EscalationPolicy
     >>> plan((Raised("outcome_unknown", "r1", EscalationPolicy("outcome_unknown", "normal", 7200)),))
     ('normal', 7200)
 """
@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from payfix.pack import PRIORITIES, EscalationPolicy, Rule, RulePack
-from payfix.ranking import ScoredRemedy
+from payfix.diagnosis.ranking import ScoredRemedy
+from payfix.rules.pack import PRIORITIES, EscalationPolicy, Rule, RulePack
 
 __all__ = ["NO_CREDIBLE_REMEDY", "Raised", "escalation_reasons", "plan"]
 

@@ -35,6 +35,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Union
 
+from payfix.vocab import Scalar
+
 __all__ = [
     "MAX_SAFE_INT",
     "And",
@@ -55,7 +57,6 @@ __all__ = [
 #: Integers beyond this lose precision in engines that compare through doubles.
 MAX_SAFE_INT = 2**53 - 1
 
-Scalar = int | bool | str
 
 
 @dataclass(frozen=True, slots=True)

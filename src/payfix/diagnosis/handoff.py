@@ -19,7 +19,8 @@ from datetime import UTC, timedelta
 from functools import lru_cache
 
 from payfix._memo import remember
-from payfix.facts import Facts
+from payfix.diagnosis.facts import Facts
+from payfix.diagnosis.present import remedy_text
 from payfix.masking import (
     mask_code,
     mask_email,
@@ -31,8 +32,7 @@ from payfix.masking import (
 )
 from payfix.models.diagnosis import Handoff, RetryAdvice, SupportChannel
 from payfix.models.report import AttemptReport
-from payfix.pack import Channel, Rule, RulePack
-from payfix.present import remedy_text
+from payfix.rules.pack import Channel, Rule, RulePack
 
 __all__ = ["build_handoff", "handoff_fields", "reference_id"]
 

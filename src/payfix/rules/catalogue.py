@@ -1,6 +1,6 @@
 """The rule-pack catalogue: one Markdown page listing everything a pack decides with.
 
-:func:`render_catalogue` turns a loaded :class:`~payfix.pack.RulePack` into Markdown: the pack's
+:func:`render_catalogue` turns a loaded :class:`~payfix.rules.pack.RulePack` into Markdown: the pack's
 identity, every rule (rule set, condition as written, remedy, confidence, escalation, description and
 source ``file:line``), every remedy in every locale of the pack, the escalation policy, every
 processor-code map (scheme, number of entries, fields, sources) and every fee schedule. The output
@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from payfix._feefiles import FeeSchedule
-from payfix.pack import CodeMap, Remedy, Rule, RulePack
+from payfix.rules._feefiles import FeeSchedule
+from payfix.rules.pack import CodeMap, Remedy, Rule, RulePack
 
 __all__ = ["render_catalogue"]
 

@@ -1,0 +1,7 @@
+"""Inputs: what comes in, checked before anything else sees it.
+
+:mod:`payfix.inputs.intake` turns a report given as JSON text, bytes, a mapping or a model into a
+validated :class:`payfix.models.AttemptReport`, or an :class:`payfix.InvalidReportError` listing
+every problem. This layer imports only the foundation (:mod:`payfix.vocab`, :mod:`payfix.errors`,
+:mod:`payfix.masking`, :mod:`payfix.money`) and :mod:`payfix.models`.
+"""

@@ -1,0 +1,191 @@
+"""The words every layer shares: the facts rules may read, the kinds of payments, methods and payees,
+the figures a remedy text may quote, and the limits identifiers are held to.
+
+Everything here is plain data (no I/O, no other payfix module imported), so models, rule packs,
+engines and the diagnosis steps all take their vocabulary from one place.
+
+Example:
+    >>> sorted(FACTS)[:3]
+    ['account.status', 'attempt.amount_minor', 'attempt.currency']
+    >>> KINDS
+    ('purchase', 'p2p_transfer', 'bill_payment', 'withdrawal', 'top_up')
+    >>> fact_domain("attempt.initiator", ())
+    ('customer', 'merchant')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+__all__ = [
+    "FACTS", "IDENTIFIER_PROBLEMS", "KINDS", "MAX_WALLET_ID_LENGTH", "METHOD_TYPES", "PAYEE_TYPES",
+    "PLACEHOLDERS", "PLACEHOLDER_RE", "REASONS_DOMAIN", "TEXT_PLACEHOLDERS", "AccountStatus",
+    "AttemptOutcome", "CardBrand", "Connection", "Credential", "FactSpec", "FailureStage", "Initiator",
+    "MethodStatus", "MethodType", "NameCheck", "PayeeType", "PaymentKind", "Scalar", "fact_domain",
+]
+
+#: A fact's value: money in minor units, durations and basis points are ``int``.
+Scalar = int | bool | str
+
+PaymentKind = Literal["purchase", "p2p_transfer", "bill_payment", "withdrawal", "top_up"]
+MethodType = Literal["wallet_balance", "debit_card", "credit_card", "prepaid_card", "bank_account"]
+PayeeType = Literal["merchant", "wallet_user", "bank_account", "card", "phone", "email"]
+CardBrand = Literal["visa", "mastercard", "amex", "discover", "unionpay", "jcb", "other"]
+Credential = Literal["pan", "network_token", "wallet_token", "bank_credentials"]
+MethodStatus = Literal["active", "suspended", "removed"]
+AccountStatus = Literal["active", "locked", "frozen", "closed"]
+Initiator = Literal["customer", "merchant"]
+AttemptOutcome = Literal["failed", "unknown"]
+Connection = Literal["wifi", "cellular", "ethernet", "none", "unknown"]
+FailureStage = Literal["validation", "risk", "authentication", "authorisation", "capture", "network"]
+NameCheck = Literal["match", "partial_match", "no_match", "unavailable"]
+
+#: Kinds of payment, payment method types and payee types, in the report format's order.
+KINDS: tuple[str, ...] = get_args(PaymentKind)
+METHOD_TYPES: tuple[str, ...] = get_args(MethodType)
+PAYEE_TYPES: tuple[str, ...] = get_args(PayeeType)
+
+#: Every problem slug a payee identifier check may return.
+IDENTIFIER_PROBLEMS = ("checksum", "country", "format", "length", "unknown_number")
+
+#: Longest identifier a pack's ``wallet_id_pattern`` is applied to (the report format's cap on
+#: ``payee.identifier``); a pattern's safety is judged for inputs of this length.
+MAX_WALLET_ID_LENGTH = 128
+
+#: Figures a remedy text may quote as ``{name}``, and the money fact (minor units) each shows.
+PLACEHOLDERS = {
+    "amount": "attempt.amount_minor",
+    "fee": "balance.fee_minor",
+    "max_sendable": "balance.max_sendable_minor",
+    "required": "balance.required_minor",
+    "shortfall": "balance.shortfall_minor",
+}
+#: Placeholders filled with words rather than amounts.
+TEXT_PLACEHOLDERS = ("alternatives",)
+#: A placeholder in a remedy text.
+PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    """A fact's type (``int``, ``bool`` or ``str``), meaning, and allowed strings (if closed).
+
+    ``domain == ("<reasons>",)`` means the pack's closed vocabulary of failure reasons.
+    """
+
+    type: str
+    doc: str
+    domain: tuple[str, ...] | None = None
+
+
+REASONS_DOMAIN = ("<reasons>",)
+
+#: Every fact a rule may read. Names are stable once released; add, never rename.
+FACTS: dict[str, FactSpec] = {
+    "account.status": FactSpec("str", "payer account status", get_args(AccountStatus)),
+    "attempt.amount_minor": FactSpec("int", "attempted amount in minor units"),
+    "attempt.currency": FactSpec("str", "ISO 4217 code of the amount"),
+    "attempt.funds_debited": FactSpec("bool", "the payer's funds were debited although it failed"),
+    "attempt.high_value": FactSpec("bool", "amount at or above the pack's high_value_minor"),
+    "attempt.initiator": FactSpec("str", "who initiated the payment", get_args(Initiator)),
+    "attempt.kind": FactSpec("str", "kind of payment", KINDS),
+    "attempt.outcome": FactSpec("str", "failed, or outcome not known yet", get_args(AttemptOutcome)),
+    "attempt.payer_present": FactSpec("bool", "the payer was present (on-session)"),
+    "balance.applies": FactSpec("bool", "the wallet balance funds this payment"),
+    "balance.available_minor": FactSpec("int", "available balance in minor units (same currency)"),
+    "balance.currency_matches": FactSpec("bool", "balance currency equals the amount currency"),
+    "balance.fee_causes_shortfall": FactSpec(
+        "bool", "the amount alone fits the balance, the amount plus its fee does not"
+    ),
+    "balance.fee_minor": FactSpec(
+        "int", "fee for this attempt (the report's, else the schedule's quote), minor units"
+    ),
+    "balance.max_sendable_minor": FactSpec(
+        "int", "largest amount whose amount plus fee fits the available balance, minor units"
+    ),
+    "balance.over_daily_limit": FactSpec("bool", "amount above what remains of the daily limit"),
+    "balance.over_monthly_limit": FactSpec("bool", "amount above what remains of the monthly limit"),
+    "balance.over_transaction_limit": FactSpec("bool", "amount above the per-payment limit"),
+    "balance.pending_holds_minor": FactSpec("int", "pending holds on the balance, minor units"),
+    "balance.required_minor": FactSpec("int", "amount plus known fee, minor units"),
+    "balance.short_because_of_holds": FactSpec(
+        "bool", "short now, but available plus pending holds would cover it"
+    ),
+    "balance.shortfall_minor": FactSpec("int", "required minus available when positive, else 0"),
+    "device.app_outdated": FactSpec("bool", "app version below the minimum supported"),
+    "device.captive_portal": FactSpec("bool", "Wi-Fi asks for a sign-in page before traffic passes"),
+    "device.clock_skew_s": FactSpec("int", "absolute device clock error in seconds"),
+    "device.country_mismatch": FactSpec(
+        "bool", "the connection appears to come from another country than the account's"
+    ),
+    "device.connection": FactSpec(
+        "str", "connection type", get_args(Connection)
+    ),
+    "device.latency_ms": FactSpec("int", "measured round-trip latency in ms"),
+    "device.online": FactSpec("bool", "the device had a network connection"),
+    "device.packet_loss_bp": FactSpec("int", "packet loss in basis points (100 = 1%)"),
+    "device.public_wifi": FactSpec("bool", "connected through public Wi-Fi"),
+    "device.roaming": FactSpec("bool", "mobile data roaming"),
+    "device.rooted": FactSpec("bool", "the device is rooted or jailbroken"),
+    "device.signal_level": FactSpec("int", "signal strength 0 (none) to 4 (full)"),
+    "device.two_factor_enabled": FactSpec("bool", "two-factor authentication is on"),
+    "device.vpn": FactSpec("bool", "a VPN was active"),
+    "failure.answered": FactSpec("bool", "the processor answered before the connection failed"),
+    "failure.code": FactSpec("str", "the processor code that decided the reason"),
+    "failure.customer_safe": FactSpec("bool", "the reason may be shown to the payer"),
+    "failure.escalate": FactSpec("bool", "the code map says this code alone needs a human"),
+    "failure.field": FactSpec(
+        "str",
+        "which processor code field decided",
+        (
+            "decline_code",
+            "advice_code",
+            "network_code",
+            "merchant_advice_code",
+            "sub_code",
+            "response_code",
+        ),
+    ),
+    "failure.fix_by": FactSpec(
+        "str", "who can fix it", ("customer", "issuer", "merchant", "support", "none")
+    ),
+    "failure.known": FactSpec("bool", "the processor code is in the pack's code map"),
+    "failure.reason": FactSpec("str", "unified failure reason", REASONS_DOMAIN),
+    "failure.retry": FactSpec("str", "retry class of the code", ("now", "later", "never")),
+    "failure.scheme": FactSpec("str", "code scheme of the processor answer"),
+    "failure.stage": FactSpec(
+        "str",
+        "where the attempt failed",
+        get_args(FailureStage),
+    ),
+    "history.auth_failures_24h": FactSpec(
+        "int", "earlier tries in the 24 h before that failed authentication or PIN checks"
+    ),
+    "history.failures_24h": FactSpec("int", "earlier failed tries in the 24 h before"),
+    "history.remedies_tried": FactSpec("int", "distinct remedies the payer already tried"),
+    "history.same_code_failures": FactSpec("int", "earlier failed tries with the same code"),
+    "method.card_expired": FactSpec("bool", "card expiry month ended before the attempt"),
+    "method.credential": FactSpec(
+        "str", "credential presented", get_args(Credential)
+    ),
+    "method.status": FactSpec("str", "payment method status", get_args(MethodStatus)),
+    "method.type": FactSpec("str", "payment method type", METHOD_TYPES),
+    "payee.identifier_problem": FactSpec("str", "what is wrong with the identifier", IDENTIFIER_PROBLEMS),
+    "payee.amount_ratio_bp": FactSpec(
+        "int", "amount over the median of earlier payments to this payee, basis points"
+    ),
+    "payee.identifier_valid": FactSpec("bool", "identifier passes its format and checksum"),
+    "payee.is_payer": FactSpec("bool", "the payee identifier is the payer's own e-mail or phone"),
+    "payee.name_check": FactSpec(
+        "str", "recipient name check result", get_args(NameCheck)
+    ),
+    "payee.type": FactSpec("str", "kind of payee", PAYEE_TYPES),
+}
+
+
+def fact_domain(name: str, pack_reasons: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Allowed string values of fact ``name`` (the pack's reasons for ``failure.reason``)."""
+    spec = FACTS[name]
+    return pack_reasons if spec.domain == REASONS_DOMAIN else spec.domain
