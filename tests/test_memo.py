@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from payfix import Diagnoser, diagnoser, explain
+from payfix import Diagnoser
+from payfix.diagnosis import diagnoser, explain
 
 from .strategies import PACK, reports
 
