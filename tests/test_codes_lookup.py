@@ -31,6 +31,8 @@ from payfix.inputs.intake import parse_report
 from payfix.rules.loader import bundled_rules_dir
 from payfix.rules.pack import RulePack
 
+from .conftest import example
+
 PACK = load_pack()
 SCHEMES = sorted(PACK.codemaps)
 ESCALATING = [(scheme, key) for scheme in SCHEMES
@@ -258,21 +260,19 @@ def test_escalate_when_a_rule_escalates_on_the_code_alone() -> None:
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_facts_are_those_of_a_report_with_only_this_code(scheme: str) -> None:
-    """The failure facts the look-up runs the rules on are exactly the failure.* facts
-    `derive_facts` gives a report carrying only this code, for every entry of every map."""
+def test_facts_are_those_a_diagnosis_derives_for_a_full_report_with_this_code(scheme: str) -> None:
+    """The failure facts the look-up runs the engine on are exactly the failure.* facts a
+    diagnosis derives for a complete report (device, account, card, payee) carrying this code,
+    for every entry of every map: the look-up is the code's own share of a diagnosis."""
     codemap = PACK.codemaps[scheme]
-    for key, entry in codemap.codes.items():
+    full = example("method_expired_card.json")
+    for key in codemap.codes:
         brand, code = _split(key)
-        report = parse_report({
-            "attempt": {"id": "a1", "at": "2026-03-01T10:00:00Z", "kind": "purchase",
-                        "amount": {"value": "1.00", "currency": "EUR"},
-                        "method": {"type": "debit_card"},
-                        "processor": {"scheme": scheme, "brand": brand,
-                                      "codes": {codemap.fields[0]: code}}}})
-        derived = {name: value for name, value in derive_facts(report, PACK, None).items()
-                   if name.startswith("failure.")}
-        assert _code_facts(codemap, code, entry) == derived, key
+        full["attempt"]["processor"] = {"scheme": scheme, "brand": brand,
+                                        "codes": {codemap.fields[0]: code}, "stage": "authorisation"}
+        derived = {name: value for name, value in derive_facts(parse_report(full), PACK).items()
+                   if name.startswith("failure.") and name != "failure.stage"}
+        assert _code_facts(PACK, codemap, brand, code) == derived, key
 
 
 def test_remedy_titles_follow_the_locale(capsys: pytest.CaptureFixture[str]) -> None:

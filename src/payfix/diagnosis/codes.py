@@ -2,10 +2,12 @@
 
 :func:`lookup_code` answers from the rule pack's code maps (``rules/codes/*.yaml``): the unified
 reason, retry class and wait, whether the payer may see the reason, who can fix it, and the map line
-it came from. Its ``remedies`` and ``escalate`` are not copied from anywhere: they are what the
-pack's rules conclude from a report that carries this code and nothing else (the ``failure.*``
-facts below), ranked the way a diagnosis ranks them. A real report adds device, balance, payee and
-history facts, so its diagnosis can say more (or differ): this is the code's own contribution.
+it came from. Its ``remedies`` and ``escalate`` are not copied from anywhere: they go the way a
+diagnosis goes. A minimal report carrying this code (and brand) is enriched by
+:func:`~payfix.diagnosis.facts.derive_facts`, its ``failure.*`` facts are evaluated by the same
+engine a :class:`~payfix.diagnosis.diagnoser.Diagnoser` uses, and the rules that fire are ranked by
+:func:`~payfix.diagnosis.ranking.rank`. A real report adds device, balance, payee and history
+facts, so its diagnosis can say more (or differ): this is the code's own contribution.
 
 Example:
     >>> info = lookup_code("iso8583", "51")
@@ -26,13 +28,12 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
-from payfix.diagnosis.facts import Facts
+from payfix.diagnosis.diagnoser import Diagnoser
+from payfix.diagnosis.facts import Facts, derive_facts
 from payfix.diagnosis.present import locale_chain, remedy_text, visible_to
 from payfix.diagnosis.ranking import rank
 from payfix.errors import UnknownCodeError, UnknownSchemeError
-from payfix.models.report import ProcessorResponse
-from payfix.rules.conditions import evaluate
-from payfix.rules.loader import load_pack
+from payfix.models.report import AttemptReport, ProcessorResponse
 from payfix.rules.pack import CodeEntry, CodeMap, RulePack
 
 __all__ = [
@@ -125,8 +126,14 @@ class CodeInfo(_Out):
 
 
 @lru_cache(maxsize=1)
-def _bundled_pack() -> RulePack:
-    return load_pack()
+def _bundled() -> Diagnoser:
+    return Diagnoser(engine="compiled")
+
+
+def _diagnoser(pack: RulePack | Diagnoser | None) -> Diagnoser:
+    if isinstance(pack, Diagnoser):
+        return pack
+    return _bundled() if pack is None else Diagnoser(pack, "compiled")
 
 
 def _codemap(pack: RulePack, scheme: str) -> CodeMap:
@@ -162,27 +169,30 @@ def _suggest(code: str, keys: list[str]) -> str:
     return " (did you mean " + " or ".join(repr(key) for key in close) + "?)"
 
 
-def _code_facts(codemap: CodeMap, code: str, entry: CodeEntry) -> Facts:
-    """The ``failure.*`` facts of a report whose only content is this code in the map's most
-    specific field (:func:`payfix.diagnosis.facts.derive_facts` would give the same for such a report)."""
-    return {
-        "failure.code": code,
-        "failure.customer_safe": entry.customer_safe,
-        "failure.escalate": entry.escalate,
-        "failure.field": codemap.fields[0],
-        "failure.fix_by": entry.fix_by,
-        "failure.known": True,
-        "failure.reason": entry.reason,
-        "failure.retry": entry.retry,
-        "failure.scheme": codemap.scheme,
-    }
+def _code_facts(pack: RulePack, codemap: CodeMap, brand: str | None, code: str) -> Facts:
+    """The ``failure.*`` facts of a minimal report whose only processor content is this code in
+    the map's most specific field (and the brand of a brand-specific entry), derived as a
+    diagnosis derives them."""
+    report = AttemptReport.model_validate({
+        "schema_version": "1",
+        "attempt": {
+            "id": "code_lookup", "at": "2000-01-01T00:00:00Z", "kind": "purchase",
+            "amount": {"value": "1", "currency": "USD"}, "method": {"type": "debit_card"},
+            "payee": {"type": "merchant"},
+            "processor": {"scheme": codemap.scheme, "brand": brand,
+                          "codes": {codemap.fields[0]: code}},
+        },
+    })
+    facts = derive_facts(report, pack, priced=None)
+    return {name: value for name, value in facts.items() if name.startswith("failure.")}
 
 
-def _info(pack: RulePack, codemap: CodeMap, key: str, entry: CodeEntry, chain: tuple[str, ...]
-          ) -> CodeInfo:
+def _info(diagnoser: Diagnoser, codemap: CodeMap, key: str, entry: CodeEntry,
+          chain: tuple[str, ...]) -> CodeInfo:
+    pack = diagnoser.pack
     brand, code = _split(key)
-    facts = _code_facts(codemap, code, entry)
-    fired = [rule for rule in pack.rules if evaluate(rule.condition, facts)]
+    fired_ids = diagnoser.engine.evaluate(_code_facts(pack, codemap, brand, code))
+    fired = [rule for rule in pack.rules if rule.id in fired_ids]
     escalations = tuple(dict.fromkeys(rule.escalate for rule in fired if rule.escalate is not None))
     remedies = tuple(
         CodeRemedy(id=scored.remedy.id, title=remedy_text(scored.remedy, chain).title,
@@ -200,14 +210,16 @@ def _chain(pack: RulePack, locale: str | None) -> tuple[str, ...]:
     return locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
 
 
-def lookup_code(scheme: str, code: str, *, brand: str | None = None, pack: RulePack | None = None,
-                locale: str | None = None) -> CodeInfo:
+def lookup_code(scheme: str, code: str, *, brand: str | None = None,
+                pack: RulePack | Diagnoser | None = None, locale: str | None = None) -> CodeInfo:
     """What ``code`` of ``scheme`` means, and what the rule pack advises for it.
 
     With ``brand`` (``visa``, ``mastercard`` ...) a ``"brand:code"`` entry wins over the plain one,
     as in a diagnosis; ``brand`` in the answer says whether one did. ``code`` may also be given as
     ``"visa:70"``. Codes match exactly, as in a report (``N7``, not ``n7``). ``pack`` defaults to
-    the bundled pack; ``locale`` picks the remedy titles' language (pack default if ``None``).
+    the bundled pack; a :class:`~payfix.diagnosis.diagnoser.Diagnoser` may be given instead, whose
+    pack and engine then answer (a caller holding one saves building another); ``locale`` picks
+    the remedy titles' language (pack default if ``None``).
 
     Raises:
         UnknownSchemeError: the pack has no code map for ``scheme``; the message lists those it has.
@@ -226,18 +238,19 @@ def lookup_code(scheme: str, code: str, *, brand: str | None = None, pack: RuleP
         ...
         payfix.errors.UnknownCodeError: unknown code 'n7' for scheme 'iso8583' (did you mean 'N7'?)
     """
-    pack = pack if pack is not None else _bundled_pack()
+    diagnoser = _diagnoser(pack)
+    pack = diagnoser.pack
     codemap = _codemap(pack, scheme)
     wanted = brand.strip().lower() if brand else None
     keys = ([f"{wanted}:{code}"] if wanted else []) + [code]
     for key in keys:
         entry = codemap.codes.get(key)
         if entry is not None:
-            return _info(pack, codemap, key, entry, _chain(pack, locale))
+            return _info(diagnoser, codemap, key, entry, _chain(pack, locale))
     raise UnknownCodeError(scheme, code, _suggest(code, list(codemap.codes)))
 
 
-def list_codes(scheme: str | None = None, pack: RulePack | None = None, *,
+def list_codes(scheme: str | None = None, pack: RulePack | Diagnoser | None = None, *,
                locale: str | None = None) -> tuple[CodeInfo, ...]:
     """Every code of ``scheme`` (of every scheme, by scheme name, if ``None``), in map order,
     brand-specific entries included, each answered as :func:`lookup_code` answers it.
@@ -250,11 +263,12 @@ def list_codes(scheme: str | None = None, pack: RulePack | None = None, *,
         >>> len(codes), codes[0].code, codes[0].reason
         (16, '01', 'update_card_details')
     """
-    pack = pack if pack is not None else _bundled_pack()
+    diagnoser = _diagnoser(pack)
+    pack = diagnoser.pack
     codemaps = [_codemap(pack, scheme)] if scheme is not None else [
         pack.codemaps[name] for name in sorted(pack.codemaps)]
     chain = _chain(pack, locale)
-    return tuple(_info(pack, codemap, key, entry, chain)
+    return tuple(_info(diagnoser, codemap, key, entry, chain)
                  for codemap in codemaps for key, entry in codemap.codes.items())
 
 

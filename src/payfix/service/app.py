@@ -224,7 +224,7 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
                                              f"brand must be one of {', '.join(BRANDS)}"))
         try:
             info = lookup_code(scheme, code, brand=brand.lower() if brand else None,
-                               pack=engine.pack, locale=chosen)
+                               pack=engine, locale=chosen)
         except CodeLookupError as error:
             return _problems(404, [error.problem], keep)
         return json_answer(info.model_dump_json())
