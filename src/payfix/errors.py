@@ -8,8 +8,16 @@ The exception tree::
     ├── CodeLookupError (LookupError)      a processor code look-up found nothing; carries a problem
     │   ├── UnknownSchemeError             no code map for the scheme (the message lists the known ones)
     │   └── UnknownCodeError               the scheme's code map has no entry for the code
-    └── EngineError (RuntimeError)         a rule engine failed (raised from the original error)
-        └── EngineUnavailableError         the engine asked for cannot be used here
+    ├── ConditionSyntaxError (ValueError)  a rule condition cannot be parsed (``pos``: where)
+    ├── FeeError (ValueError)              a fee cannot be quoted: bad amount or usage
+    │   ├── ScheduleMismatchError          the schedule does not cover this payment
+    │   └── FeeExceedsAmountError          a fee deducted from the amount is larger than it
+    ├── EngineError (RuntimeError)         a rule engine failed (raised from the original error)
+    │   └── EngineUnavailableError         the engine asked for cannot be used here
+    ├── ConservationError (RuntimeError)   a replay's rows in ≠ rows out + rows rejected
+    ├── WorkerError (RuntimeError)         a replay chunk failed twice, or no worker could start
+    ├── ConfigError (ValueError)           the service cannot start with these settings
+    └── BodyError (ValueError)             an HTTP request body cannot be used; carries problems
 
 Every problem is a :class:`Problem` in the ``{type, loc, msg, ...}`` shape of pydantic-core:
 ``type`` is a stable ``snake_case`` slug that code may key on; ``msg`` is for people and may change.
@@ -34,15 +42,23 @@ from typing import Any
 from payfix.masking import mask_text, shown
 
 __all__ = [
+    "BodyError",
     "CodeLookupError",
+    "ConditionSyntaxError",
+    "ConfigError",
+    "ConservationError",
     "EngineError",
     "EngineUnavailableError",
+    "FeeError",
+    "FeeExceedsAmountError",
     "InvalidReportError",
     "PayfixError",
     "Problem",
     "RulePackError",
+    "ScheduleMismatchError",
     "UnknownCodeError",
     "UnknownSchemeError",
+    "WorkerError",
 ]
 
 
@@ -264,3 +280,47 @@ class EngineUnavailableError(EngineError):
         ...     print(error)
         unknown engine 'nope'; choose one of auto, durable, compiled
     """
+
+
+class ConditionSyntaxError(PayfixError, ValueError):
+    """A rule condition could not be parsed; ``pos`` is the 0-based offset in the condition text.
+    The loader reports it as a :class:`RulePackError` problem with the file, line and column."""
+
+    def __init__(self, msg: str, pos: int) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.pos = pos
+
+
+class FeeError(PayfixError, ValueError):
+    """A fee cannot be quoted: bad amount or usage (base of the fee errors)."""
+
+
+class ScheduleMismatchError(FeeError):
+    """The schedule does not cover this payment: other kind, other currency, or out of its dates."""
+
+
+class FeeExceedsAmountError(FeeError):
+    """The fee is deducted from the amount and is larger than it: the payee would get less than 0."""
+
+
+class ConservationError(PayfixError, RuntimeError):
+    """Rows in did not equal rows out plus rows rejected, or the files disagree with the counts."""
+
+
+class WorkerError(PayfixError, RuntimeError):
+    """A chunk failed twice (its worker died or overran the deadline), or no worker could start.
+
+    Chunks committed before it stay committed: resume the run to complete it."""
+
+
+class ConfigError(PayfixError, ValueError):
+    """The service cannot start with these settings; the message says what to do."""
+
+
+class BodyError(PayfixError, ValueError):
+    """An HTTP request body cannot be used; :attr:`problems` says why."""
+
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__(problems[0].msg if problems else "invalid body")
+        self.problems = problems

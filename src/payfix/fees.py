@@ -22,7 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from payfix._memo import remember_for
-from payfix.errors import PayfixError
+from payfix.errors import FeeError, FeeExceedsAmountError, ScheduleMismatchError
 from payfix.money import MAX_MINOR, minor_unit_exponent
 from payfix.rules._feefiles import (
     ROUNDING_MODES,
@@ -56,18 +56,6 @@ __all__ = [
 ]
 
 _ZERO = Decimal(0)
-
-
-class FeeError(PayfixError, ValueError):
-    """A fee cannot be quoted: bad amount or usage (base of the fee errors)."""
-
-
-class ScheduleMismatchError(FeeError):
-    """The schedule does not cover this payment: other kind, other currency, or out of its dates."""
-
-
-class FeeExceedsAmountError(FeeError):
-    """The fee is deducted from the amount and is larger than it: the payee would get less than 0."""
 
 
 def _decimal(value: object, what: str) -> Decimal:

@@ -15,13 +15,13 @@ brings matplotlib for the report's charts).
 
 from payfix.batch.columns import FLAT_COLUMNS, OUTPUT_COLUMNS, diagnose_table, record_to_report
 from payfix.batch.replay import (
-    ConservationError,
     Progress,
     ReplaySummary,
     read_output,
     replay,
 )
 from payfix.batch.synth import CORRUPTIONS, SynthRow, synth_reports, synth_rows, write_jsonl, write_reports
+from payfix.errors import ConservationError, WorkerError
 
 __all__ = [
     "CORRUPTIONS",
@@ -31,6 +31,7 @@ __all__ = [
     "Progress",
     "ReplaySummary",
     "SynthRow",
+    "WorkerError",
     "diagnose_table",
     "read_output",
     "record_to_report",

@@ -71,12 +71,12 @@ from payfix.batch.workers import (
     ChunkResult,
     ChunkTask,
     Supervisor,
-    WorkerError,
     init_pool_worker,
     init_worker,
     process_chunk,
     to_ipc,
 )
+from payfix.errors import ConservationError, WorkerError
 
 if TYPE_CHECKING:
     from payfix.rules.pack import RulePack
@@ -101,10 +101,6 @@ _JOB = "_job.json"
 _CHUNKS_PER_WORKER = 200
 _JOB_FORMAT = 2
 _OUTPUT_FORMATS = ("parquet", "jsonl")
-
-
-class ConservationError(RuntimeError):
-    """Rows in did not equal rows out plus rows rejected, or the files disagree with the counts."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,20 +39,15 @@ from typing import Any
 
 from payfix.batch.columns import diagnose_table
 from payfix.batch.parts import BASELINE_DIR, part_name, rejects_name, write_atomic
+from payfix.errors import WorkerError
 
-__all__ = ["FAULT_ENV", "ChunkResult", "ChunkTask", "Supervisor", "WorkerError", "init_pool_worker",
+__all__ = ["FAULT_ENV", "ChunkResult", "ChunkTask", "Supervisor", "init_pool_worker",
            "init_worker", "process_chunk", "to_ipc"]
 
 #: Worker-side fault injection (see the module docstring); unset in normal use.
 FAULT_ENV = "PAYFIX_REPLAY_FAULT"
 _TRIES = 2  # the first try and one retry in a fresh worker
 _LOG = logging.getLogger("payfix.batch")
-
-
-class WorkerError(RuntimeError):
-    """A chunk failed twice (its worker died or overran the deadline), or no worker could start.
-
-    Chunks committed before it stay committed: resume the run to complete it."""
 
 
 def _fault() -> tuple[int, str, str] | None:

@@ -35,6 +35,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Union
 
+from payfix.errors import ConditionSyntaxError
 from payfix.vocab import Scalar
 
 __all__ = [
@@ -111,15 +112,6 @@ class Or:
 
 Condition = Union[Cmp, In, Present, Not, And, Or]  # noqa: UP007 - used at runtime in isinstance-free code
 Leaf = Union[Cmp, In, Present]  # noqa: UP007
-
-
-class ConditionSyntaxError(ValueError):
-    """A condition could not be parsed; ``pos`` is the 0-based offset in the condition text."""
-
-    def __init__(self, msg: str, pos: int) -> None:
-        super().__init__(msg)
-        self.msg = msg
-        self.pos = pos
 
 
 # --------------------------------------------------------------------------- lexing

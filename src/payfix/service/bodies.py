@@ -26,20 +26,12 @@ import json
 import math
 from typing import Any
 
-from payfix.errors import Problem
+from payfix.errors import BodyError, Problem
 
 __all__ = ["MAX_DEPTH", "BodyError", "dumps_json", "json_safe", "load_body", "value_problems"]
 
 #: Deepest nesting of arrays and objects accepted in a body (a report needs five).
 MAX_DEPTH = 64
-
-
-class BodyError(ValueError):
-    """The body cannot be used; :attr:`problems` says why."""
-
-    def __init__(self, *problems: Problem) -> None:
-        super().__init__(problems[0].msg if problems else "invalid body")
-        self.problems = problems
 
 
 def load_body(body: bytes, loc: tuple[str | int, ...] = ("body",), *,

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from payfix.errors import ConfigError
+
 __all__ = [
     "CONFIG_ENV",
     "KEYS_ENV",
@@ -43,10 +45,6 @@ CONFIG_ENV = "PAYFIX_SERVICE_CONFIG"
 
 #: Keys shorter than this are refused: a short key is a guessable key.
 MIN_KEY_LENGTH = 8
-
-
-class ConfigError(ValueError):
-    """The service cannot start with these settings; the message says what to do."""
 
 
 @dataclass(frozen=True, slots=True)
