@@ -284,7 +284,7 @@ class EngineUnavailableError(EngineError):
 
 class ConditionSyntaxError(PayfixError, ValueError):
     """A rule condition could not be parsed; ``pos`` is the 0-based offset in the condition text.
-    The loader reports it as a :class:`RulePackError` problem with the file, line and column."""
+    The loader reports it as a ``RulePackError`` problem with the file, line and column."""
 
     def __init__(self, msg: str, pos: int) -> None:
         super().__init__(msg)
@@ -319,7 +319,7 @@ class ConfigError(PayfixError, ValueError):
 
 
 class BodyError(PayfixError, ValueError):
-    """An HTTP request body cannot be used; :attr:`problems` says why."""
+    """An HTTP request body cannot be used; ``problems`` says why."""
 
     def __init__(self, *problems: Problem) -> None:
         super().__init__(problems[0].msg if problems else "invalid body")
