@@ -39,7 +39,7 @@ from payfix.rules._yamlsrc import Reader, Source, bundled_rules_dir, position, r
 from payfix.rules.loader import load_pack
 from payfix.rules.pack import RulePack
 
-__all__ = ["CaseResult", "RuleTestResult", "run_rule_tests"]
+__all__ = ["CaseResult", "PackCase", "RuleTestResult", "read_cases", "run_rule_tests"]
 
 
 class _Case(BaseModel):
@@ -115,12 +115,12 @@ def _merge(base: Any, patch: Any) -> Any:
     return out
 
 
-def _check(case: _Case, diagnoser: Diagnoser, report: dict[str, Any],
+def _check(case: PackCase, diagnoser: Diagnoser,
            known: frozenset[str]) -> tuple[bool | None, tuple[str, ...]]:
     if case.rule not in known:
         return None, (f"unknown rule {case.rule!r}",)
     try:
-        result = diagnoser.diagnose(report, audience="agent")
+        result = diagnoser.diagnose(case.report, audience="agent")
     except InvalidReportError as error:
         return None, tuple(f"invalid report: {p.render()}" for p in error.problems)
     fired = {hit.rule_id for hit in result.fired}
@@ -137,15 +137,36 @@ def _check(case: _Case, diagnoser: Diagnoser, report: dict[str, Any],
     return did_fire, tuple(problems)
 
 
-def run_rule_tests(overlay: str | Path | None = None, *, pack: RulePack | None = None,
-                   engine: str = "compiled") -> RuleTestResult:
-    """Run every case in the pack's ``tests/`` folder (bundled, or ``overlay`` laid over it).
+@dataclass(frozen=True, slots=True)
+class PackCase:
+    """One rule test case, its patch merged into its file's base: ``report`` is ready to diagnose.
+
+    Attributes:
+        where: ``file:line`` of the case.
+        name: the case's name.
+        rule: the rule it is about.
+        report: the report (a fresh dict: the caller may change it).
+        fires: whether ``rule`` should fire.
+        top: the expected top remedy, if the case names one.
+        escalate: the expected escalation flag, if the case names one.
+    """
+
+    where: str
+    name: str
+    rule: str
+    report: dict[str, Any]
+    fires: bool
+    top: str | None = None
+    escalate: bool | None = None
+
+
+def read_cases(overlay: str | Path | None = None) -> tuple[PackCase, ...]:
+    """Every case in the pack's ``tests/`` folder (bundled, or ``overlay`` laid over it: a file of
+    the overlay replaces the bundled file of the same name), in file and case order.
 
     Raises:
         RulePackError: a case file is malformed (all problems listed, with file:line:col).
     """
-    pack = pack if pack is not None else load_pack(overlay)
-    diagnoser = Diagnoser(pack, engine, audience="agent")
     folders: list[tuple[Path, str | None]] = [(bundled_rules_dir(), "rules")]
     if overlay is not None:
         folders.append((Path(overlay), None))
@@ -154,10 +175,7 @@ def run_rule_tests(overlay: str | Path | None = None, *, pack: RulePack | None =
     for folder, label in folders:
         for src in read_files(folder, "tests/*.yaml", label, reader.problems).values():
             files[src.rel.removeprefix("tests/")] = src
-    known = frozenset(rule.id for rule in pack.rules)
-    results: list[CaseResult] = []
-    fired: set[str] = set()
-    not_fired: set[str] = set()
+    cases: list[PackCase] = []
     for src in files.values():
         node = reader.load(src)
         model = reader.model(_CaseFile, node, src) if node is not None else None
@@ -169,12 +187,31 @@ def run_rule_tests(overlay: str | Path | None = None, *, pack: RulePack | None =
                 continue
             at = position(node, ("cases", i))
             where = f"{src.shown}:{at[0] + 1 if at else '?'}"
-            did_fire, problems = _check(case, diagnoser, _merge(model.base, case.patch), known)
-            if not problems and did_fire is not None:
-                (fired if did_fire else not_fired).add(case.rule)
-            results.append(CaseResult(where, case.name, case.rule, case.fires, problems))
+            cases.append(PackCase(where, case.name, case.rule, _merge(model.base, case.patch),
+                                  case.fires, case.top, case.escalate))
     if reader.problems:
         raise RulePackError(f"rule tests have {len(reader.problems)} problem(s)", reader.problems)
+    return tuple(cases)
+
+
+def run_rule_tests(overlay: str | Path | None = None, *, pack: RulePack | None = None,
+                   engine: str = "compiled") -> RuleTestResult:
+    """Run every case in the pack's ``tests/`` folder (bundled, or ``overlay`` laid over it).
+
+    Raises:
+        RulePackError: a case file is malformed (all problems listed, with file:line:col).
+    """
+    pack = pack if pack is not None else load_pack(overlay)
+    diagnoser = Diagnoser(pack, engine, audience="agent")
+    known = frozenset(rule.id for rule in pack.rules)
+    results: list[CaseResult] = []
+    fired: set[str] = set()
+    not_fired: set[str] = set()
+    for case in read_cases(overlay):
+        did_fire, problems = _check(case, diagnoser, known)
+        if not problems and did_fire is not None:
+            (fired if did_fire else not_fired).add(case.rule)
+        results.append(CaseResult(case.where, case.name, case.rule, case.fires, problems))
     return RuleTestResult(tuple(results), tuple(sorted(known)), frozenset(fired),
                           frozenset(not_fired))
 
