@@ -267,7 +267,7 @@ _STAGES = [
     ("evaluate: compiled engine", "payfix/engines/compiled.py", "evaluate"),
     ("rank: ranking.rank", "payfix/diagnosis/ranking.py", "rank"),
     ("escalate: escalation.escalation_reasons", "payfix/diagnosis/escalation.py", "escalation_reasons"),
-    ("hand-off: handoff.build_handoff", "payfix/diagnosis/handoff.py", "build_handoff"),
+    ("hand-off: handoff.handoff_fields", "payfix/diagnosis/handoff.py", "handoff_fields"),
     ("present: present.remedy_text", "payfix/diagnosis/present.py", "remedy_text"),
     ("agent trace: explain.Explainer.explain (every rule that did not fire)", "payfix/diagnosis/explain.py",
      "explain"),

@@ -53,8 +53,8 @@ def test_memos_cleared_at_every_step_change_nothing(batch: list[dict[str, Any]],
         patch.setattr(explain, "MEMO_SIZE", 1)
         tiny = Diagnoser(PACK, engine="compiled")
         answers = [tiny.diagnose(r, audience=audience).to_json() for r in batch]  # type: ignore[arg-type]
-        assert len(tiny._outcomes) <= 1
-        assert len(tiny._worded) <= 1
+        assert len(tiny._memos.outcomes) <= 1
+        assert len(tiny._memos.worded) <= 1
     assert answers == [_fresh(r, audience, "en") for r in batch]
 
 
@@ -84,7 +84,7 @@ def test_locale_chains_stay_bounded_whatever_locales_callers_send() -> None:
         report = json.loads((EXAMPLES / "network_offline.json").read_text(encoding="utf-8"))
         for n in range(20):
             assert tiny.diagnose(report, locale=f"xx-{n}").locale == "en"
-        assert len(tiny._chains) <= 4
+        assert len(tiny._memos.chains) <= 4
 
 
 @_SETTINGS

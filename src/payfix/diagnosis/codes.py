@@ -30,8 +30,9 @@ from pydantic import BaseModel, ConfigDict
 
 from payfix.diagnosis.diagnoser import Diagnoser
 from payfix.diagnosis.facts import Facts, derive_facts
-from payfix.diagnosis.present import locale_chain, remedy_text, visible_to
+from payfix.diagnosis.present import locale_chain, remedy_text
 from payfix.diagnosis.ranking import rank
+from payfix.diagnosis.view import visible_to
 from payfix.errors import UnknownCodeError, UnknownSchemeError
 from payfix.models.report import AttemptReport, ProcessorResponse
 from payfix.rules.pack import CodeEntry, CodeMap, RulePack

@@ -18,8 +18,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple, cast
@@ -30,13 +29,15 @@ from payfix.diagnosis.explain import Explainer
 from payfix.diagnosis.facts import Facts, derive_facts
 from payfix.diagnosis.feefacts import Priced, price
 from payfix.diagnosis.handoff import handoff_fields
-from payfix.diagnosis.present import locale_chain, method_names, remedy_text, shown_facts, visible_to
+from payfix.diagnosis.outline import Outline
+from payfix.diagnosis.present import locale_chain, method_names, remedy_text, shown_facts
 from payfix.diagnosis.ranking import ScoredRemedy, rank
+from payfix.diagnosis.view import View
 from payfix.engines.base import Engine, create_engine
 from payfix.inputs.intake import ReportInput, parse_report
 from payfix.knowledge.lookup import FailureLookup, lookup_failure
 from payfix.knowledge.retry import retry_fields
-from payfix.masking import mask_code, mask_id
+from payfix.masking import mask_id
 from payfix.models.diagnosis import (
     Audience,
     Diagnosis,
@@ -92,13 +93,7 @@ class Diagnoser:
                                      for line in (text.title, *text.steps)
                                      for name in PLACEHOLDER_RE.findall(line)}))
             for remedy in self.pack.remedies.values()}
-        # Bounded memos of pure functions of the fired rules / the wording's inputs: immutable
-        # results shared between diagnoses, which change speed, never an answer (MEMO_SIZE).
-        self._outcomes: dict[frozenset[str], _Outcome] = {}
-        self._worded: dict[tuple[object, ...], RankedRemedy] = {}
-        self._chains: dict[str, tuple[str, ...]] = {}
-        self._shown: dict[tuple[frozenset[str], str, bool], _Shown] = {}
-        self._failures: dict[tuple[object, ...], Failure] = {}
+        self._memos = _Memos()
         self.locale = locale or self.pack.settings.default_locale
         self.audience: Audience = audience
         self.trace = trace
@@ -143,15 +138,13 @@ class Diagnoser:
             True
         """
         parsed, priced, found, facts, fired_ids = self._evaluate(report)
-        audience = audience or self.audience
-        agent = audience == "agent"
-        safe = bool(facts.get("failure.customer_safe", True))
-        shown = self._shown_to(fired_ids, audience, safe)
-        failure = self._failure(found, facts, agent, safe)  # remembered, codes masked once
+        view = View.of(audience or self.audience, facts)
+        shown = self._shown_to(fired_ids, view)
+        failure = self._failure(found, facts, view)  # remembered, codes masked once
         scheme, code, reason = failure.scheme, failure.code, failure.reason
         return Outline(
             attempt_id=mask_id(parsed.attempt.id), remedies=shown.remedies, reason=reason,
-            retry=retry_fields(parsed, self.pack, agent or safe, found)["verdict"],
+            retry=retry_fields(parsed, self.pack, found)["verdict"],
             escalate=bool(shown.codes), escalation_codes=shown.codes,
             fee=None if priced is None else priced.quote.fee, scheme=scheme, code=code,
             engine=self.engine.name)
@@ -166,31 +159,31 @@ class Diagnoser:
                found: FailureLookup | None, fired_ids: frozenset[str], locale: str,
                audience: Audience) -> Diagnosis:
         pack = self.pack
-        fired, _, reasons, priority, after_s = self._outcome(fired_ids)
-        chain = self._chains.get(locale)
+        outcome = self._outcome(fired_ids)
+        chain = self._memos.chains.get(locale)
         if chain is None:
             chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
-            remember(self._chains, locale, chain, MEMO_SIZE)
-        agent = audience == "agent"
+            remember(self._memos.chains, locale, chain, MEMO_SIZE)
+        view = View.of(audience, facts)
         currency = report.attempt.amount.currency
-        safe = bool(facts.get("failure.customer_safe", True))
-        shown = self._shown_to(fired_ids, audience, safe)
-        remedies = [self._worded_remedy(scored, position, chain, agent, facts, currency, report)
-                    for position, scored in enumerate(shown.visible, 1)]
-        retry = retry_fields(report, pack, agent or safe, found)
+        shown = self._shown_to(fired_ids, view)
+        remedies = [self._worded_remedy(scored, position, chain, view.agent, facts, currency,
+                                        report) for position, scored in enumerate(shown.visible, 1)]
+        retry = view.retry(retry_fields(report, pack, found))
         handoff = None
         attempt_id = mask_id(report.attempt.id)
-        if reasons:
-            handoff = handoff_fields(report, facts, fired, priority, after_s, retry["verdict"], pack,
-                                     chain, agent, attempt_id)
-        trace = agent and self.trace
+        fired = outcome.fired
+        if outcome.reasons:
+            handoff = handoff_fields(report, facts, fired, outcome.priority, outcome.after_s,
+                                     retry["verdict"], pack, chain, view, attempt_id)
+        trace = view.sees_trace(self.trace)
         # Sub-models go in as plain fields: one validation builds them all, which costs about a
         # third of building each model on its own (models already built go in as they are); the
         # core validator is called directly (model_validate adds only argument checks).
         return cast(Diagnosis, Diagnosis.__pydantic_validator__.validate_python({
             "schema_version": SCHEMA_VERSION, "attempt_id": attempt_id,
-            "audience": audience, "locale": chain[0], "failure": self._failure(found, facts, agent, safe),
-            "remedies": remedies, "escalate": bool(reasons),
+            "audience": audience, "locale": chain[0], "failure": self._failure(found, facts, view),
+            "remedies": remedies, "escalate": bool(outcome.reasons),
             "escalation_reasons": shown.reasons,
             "retry": retry, "fees": _breakdown(priced, facts), "handoff": handoff,
             "fired": [{"rule_id": r.id, "ruleset": r.ruleset, "remedy": r.remedy,
@@ -203,30 +196,32 @@ class Diagnoser:
         """The fired rules (pack order), their ranked remedies, the escalation reasons and their
         plan (highest priority, shortest wait): a pure function of which rules fired, so it is
         remembered."""
-        outcome = self._outcomes.get(fired_ids)
+        outcome = self._memos.outcomes.get(fired_ids)
         if outcome is None:
             fired = tuple(rule for rule in self._all_rules if rule.id in fired_ids)
             ranked = rank(fired, self.pack)
             reasons = escalation_reasons(fired, ranked, self.pack)
-            outcome = (fired, ranked, reasons, *(plan(reasons) if reasons else ("low", 0)))
-            remember(self._outcomes, fired_ids, outcome, MEMO_SIZE)
+            priority, after_s = plan(reasons) if reasons else ("low", 0)
+            outcome = _Outcome(fired, ranked, reasons, priority, after_s)
+            remember(self._memos.outcomes, fired_ids, outcome, MEMO_SIZE)
         return outcome
 
-    def _shown_to(self, fired_ids: frozenset[str], audience: Audience, safe: bool) -> _Shown:
-        """What ``audience`` sees of the outcome (remedy ids, escalation reasons): a function of
-        which rules fired, the audience and whether the code is customer-safe, so it is remembered."""
-        key = (fired_ids, audience, safe)
-        shown = self._shown.get(key)
+    def _shown_to(self, fired_ids: frozenset[str], view: View) -> _Shown:
+        """What ``view`` shows of the outcome (remedy ids, escalation reasons): a function of
+        which rules fired and the view, so it is remembered."""
+        key = (fired_ids, view)
+        shown = self._memos.shown.get(key)
         if shown is None:
-            _, ranked, reasons, _, _ = self._outcome(fired_ids)
-            agent = audience == "agent"
+            outcome = self._outcome(fired_ids)
             models = tuple(EscalationReason(
-                code=self._escalation_code(r, agent, safe), rule_id=r.rule_id if agent else None,
-                priority=r.policy.priority, after_seconds=r.policy.after_s) for r in reasons)
-            visible = tuple(s for s in ranked if visible_to(s.remedy, audience))
+                code=view.escalation_code(r.code, r.policy.customer_code,
+                                          self._rules.get(r.rule_id or "")),
+                rule_id=r.rule_id if view.agent else None,
+                priority=r.policy.priority, after_seconds=r.policy.after_s) for r in outcome.reasons)
+            visible = tuple(s for s in outcome.ranked if view.sees_remedy(s.remedy))
             shown = _Shown(visible, tuple(s.remedy.id for s in visible), tuple(m.code for m in models),
                            models)
-            remember(self._shown, key, shown, MEMO_SIZE)
+            remember(self._memos.shown, key, shown, MEMO_SIZE)
         return shown
 
     def _worded_remedy(self, scored: ScoredRemedy, position: int, chain: tuple[str, ...], agent: bool,
@@ -239,7 +234,7 @@ class Diagnoser:
                        else facts.get(PLACEHOLDERS[name]) for name in names) if names else ()
         rules = tuple(r.id for r in scored.rules) if agent else ()
         key = (remedy.id, position, scored.score, chain, currency, rules, inputs)
-        worded = self._worded.get(key)
+        worded = self._memos.worded.get(key)
         if worded is None:
             figures: dict[str, str] = {}
             for name, value in zip(names, inputs, strict=True):
@@ -252,107 +247,42 @@ class Diagnoser:
             worded = RankedRemedy(
                 rank=position, id=remedy.id, category=remedy.category, score=scored.score,
                 self_service=remedy.self_service, title=text.title, steps=text.steps, rules=rules)
-            remember(self._worded, key, worded, MEMO_SIZE)
+            remember(self._memos.worded, key, worded, MEMO_SIZE)
         return worded
 
-    def _escalation_code(self, raised: Raised, agent: bool, safe: bool) -> str:
-        """An escalation reason's code as ``agent`` or a customer sees it. A customer sees the
-        policy's ``customer_code`` if set; ``needs_review`` when the reason came from a processor
-        code that is not customer-safe."""
-        if agent:
-            return raised.code
-        if raised.policy.customer_code is not None:
-            return raised.policy.customer_code
-        rule = self._rules.get(raised.rule_id or "")
-        if not safe and rule is not None and any(f.startswith("failure.") for f in rule.facts):
-            return "needs_review"
-        return raised.code
-
-    def _failure(self, found: FailureLookup | None, facts: Facts, agent: bool,
-                 safe: bool) -> Failure:
+    def _failure(self, found: FailureLookup | None, facts: Facts, view: View) -> Failure:
         """The diagnosis's :class:`~payfix.models.diagnosis.Failure`: a function of the code-map
         verdict (the facts' ``failure.*`` come from it alone) and the audience, so it is remembered
         (the code entry by identity: the pack holds it as long as this diagnoser)."""
         key = (None if found is None else (found.scheme, found.field, found.code, id(found.entry)),
-               agent)
-        failure = self._failures.get(key)
+               view)
+        failure = self._memos.failures.get(key)
         if failure is None:
             source = None
-            if agent and found is not None and found.entry is not None:
+            if view.agent and found is not None and found.entry is not None:
                 source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
-            scheme, code, reason = _failure_words(facts, agent, safe)
+            scheme, code, reason = view.failure_words(facts)
             failure = Failure(scheme=scheme, field=_str(facts.get("failure.field")), code=code,
                               reason=reason, known=bool(facts.get("failure.known", False)),
-                              customer_safe=safe, source=source)
-            remember(self._failures, key, failure, MEMO_SIZE)
+                              customer_safe=view.safe, source=source)
+            remember(self._memos.failures, key, failure, MEMO_SIZE)
         return failure
-
-
-@dataclass(frozen=True, slots=True)
-class Outline:
-    """A diagnosis reduced to what a replay writes per row (:meth:`Diagnoser.outline`): the
-    same values as the :class:`~payfix.models.diagnosis.Diagnosis`, for the same audience.
-
-    Attributes:
-        attempt_id: the attempt id, personal data in it masked (:func:`~payfix.masking.mask_id`).
-        remedies: ids of the remedies the audience sees, best first.
-        reason: the failure reason (``declined`` for a customer when the code is not customer-safe).
-        retry: the retry verdict (``now``, ``later``, ``never``, ``hold`` or ``unknown``).
-        escalate: whether a human should take over.
-        escalation_codes: the escalation reasons' codes as the audience sees them.
-        fee: the quoted fee in the attempt's currency, ``None`` without a fee schedule.
-        scheme: the processor's code family, ``None`` without processor codes (masked).
-        code: the processor code (``None`` for a customer when it is not customer-safe; masked).
-        engine: the engine that evaluated the rules.
-
-    Example:
-        >>> Outline.of(Diagnoser(engine="compiled").diagnose({
-        ...     "attempt": {"id": "a5", "at": "2026-03-01T10:00:00Z", "kind": "purchase",
-        ...                 "amount": {"value": "25.00", "currency": "EUR"},
-        ...                 "method": {"type": "wallet_balance"}},
-        ...     "device": {"online": False}})).escalate
-        False
-    """
-
-    attempt_id: str
-    remedies: tuple[str, ...]
-    reason: str
-    retry: str
-    escalate: bool
-    escalation_codes: tuple[str, ...]
-    fee: Decimal | None
-    scheme: str | None
-    code: str | None
-    engine: str
-
-    @classmethod
-    def of(cls, diagnosis: Diagnosis) -> Outline:
-        """The outline of a full diagnosis."""
-        return cls(attempt_id=diagnosis.attempt_id, remedies=tuple(r.id for r in diagnosis.remedies),
-                   reason=diagnosis.failure.reason, retry=diagnosis.retry.verdict,
-                   escalate=diagnosis.escalate,
-                   escalation_codes=tuple(e.code for e in diagnosis.escalation_reasons),
-                   fee=None if diagnosis.fees is None else diagnosis.fees.fee,
-                   scheme=diagnosis.failure.scheme, code=diagnosis.failure.code,
-                   engine=diagnosis.engine)
-
-
-def _failure_words(facts: Facts, agent: bool, safe: bool) -> tuple[str | None, str | None, str]:
-    """The failure's scheme, code and reason as the audience sees them: a customer gets neither
-    the code nor the reason of a code that is not customer-safe."""
-    reason = str(facts.get("failure.reason", "unknown"))
-    if not agent and not safe:
-        reason = "declined"
-    code = facts.get("failure.code") if agent or safe else None
-    scheme = facts.get("failure.scheme")  # both as the report gave them: masked
-    return _str(scheme and mask_code(str(scheme))), _str(code and mask_code(str(code))), reason
-
 
 
 #: Size at which a Diagnoser's memos are cleared (they hold immutable results only).
 MEMO_SIZE = 8192
 
-_Outcome = tuple[tuple[Rule, ...], tuple[ScoredRemedy, ...], tuple[Raised, ...], str, int]
+
+
+class _Outcome(NamedTuple):
+    """What the fired rules decide, whoever reads it: the rules (pack order), their ranked
+    remedies, the escalation reasons and their plan (highest priority, shortest wait)."""
+
+    fired: tuple[Rule, ...]
+    ranked: tuple[ScoredRemedy, ...]
+    reasons: tuple[Raised, ...]
+    priority: str
+    after_s: int
 
 
 class _Shown(NamedTuple):
@@ -363,6 +293,23 @@ class _Shown(NamedTuple):
     remedies: tuple[str, ...]
     codes: tuple[str, ...]
     reasons: tuple[EscalationReason, ...]
+
+
+@dataclass(slots=True)
+class _Memos:
+    """A Diagnoser's memos of pure functions (each cleared whole at :data:`MEMO_SIZE` entries):
+    immutable results shared between diagnoses and threads, which change speed, never an answer."""
+
+    #: fired-rule set → :class:`_Outcome`
+    outcomes: dict[frozenset[str], _Outcome] = field(default_factory=dict)
+    #: a remedy's id, rank, score, locale chain, currency, rule ids and quoted figures → its words
+    worded: dict[tuple[object, ...], RankedRemedy] = field(default_factory=dict)
+    #: requested locale → fallback chain
+    chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: fired-rule set and view → what the view shows of the outcome
+    shown: dict[tuple[frozenset[str], View], _Shown] = field(default_factory=dict)
+    #: code-map verdict and view → the diagnosis's failure
+    failures: dict[tuple[object, ...], Failure] = field(default_factory=dict)
 
 
 def _breakdown(priced: Priced | None, facts: Facts) -> dict[str, object] | None:

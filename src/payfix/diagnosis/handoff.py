@@ -21,6 +21,7 @@ from functools import lru_cache
 from payfix._memo import remember
 from payfix.diagnosis.facts import Facts
 from payfix.diagnosis.present import remedy_text
+from payfix.diagnosis.view import View
 from payfix.masking import (
     mask_code,
     mask_email,
@@ -30,11 +31,11 @@ from payfix.masking import (
     mask_phone,
     mask_text,
 )
-from payfix.models.diagnosis import Handoff, RetryAdvice, SupportChannel
+from payfix.models.diagnosis import SupportChannel
 from payfix.models.report import AttemptReport
 from payfix.rules.pack import Channel, Rule, RulePack
 
-__all__ = ["build_handoff", "handoff_fields", "reference_id"]
+__all__ = ["handoff_fields", "reference_id"]
 
 _TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -182,19 +183,12 @@ def _channels(channels: tuple[Channel, ...]) -> tuple[SupportChannel, ...]:
                  for c in channels)
 
 
-def build_handoff(report: AttemptReport, facts: Facts, fired: Sequence[Rule], priority: str,
-                  after_s: int, retry: RetryAdvice, pack: RulePack, chain: Sequence[str],
-                  agent: bool) -> Handoff:
-    """The hand-off packet for an escalating diagnosis, in the first locale of ``chain`` known."""
-    return Handoff.model_validate(handoff_fields(report, facts, fired, priority, after_s,
-                                                 retry.verdict, pack, chain, agent))
-
-
 def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], priority: str,
                    after_s: int, verdict: str, pack: RulePack, chain: Sequence[str],
-                   agent: bool, masked_id: str | None = None) -> dict[str, object]:
-    """The fields of :func:`build_handoff`'s packet (``verdict``: the retry advice's), for a
-    caller that validates them as part of a larger model (``masked_id``: the attempt id masked by
+                   view: View, masked_id: str | None = None) -> dict[str, object]:
+    """The fields of the :class:`~payfix.models.diagnosis.Handoff` packet for an escalating
+    diagnosis, in the first locale of ``chain`` known (``verdict``: the retry advice's; ``view``:
+    what the audience sees; ``masked_id``: the attempt id masked by
     :func:`~payfix.masking.mask_id`, when the caller has it already)."""
     chain = tuple(chain)
     t = _texts(chain)
@@ -202,7 +196,6 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
     at = attempt.at
     written = at.isoformat()
     reference = reference_id(attempt.id, written, pack.hash)
-    show_reason = agent or bool(facts.get("failure.customer_safe", True))
     tried = []
     for remedy_id in dict.fromkeys(attempt.remedies_tried):
         remedy = pack.remedies.get(remedy_id)
@@ -213,7 +206,7 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
     evidence = [
         f"{rule.id}: {rule.description or rule.when} ["
         + ", ".join(f"{name}={_fact_shown(facts.get(name))}" for name in rule.facts) + "]"
-        for rule in fired] if agent else []
+        for rule in fired] if view.agent else []
     # the time in UTC, written once: the attempt's own text when it is in UTC already
     utc_written = written if written.endswith("+00:00") else at.astimezone(UTC).isoformat()
     when = f"{utc_written[:10]} {utc_written[11:19]}"  # YYYY-MM-DD HH:MM:SS
@@ -223,7 +216,7 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
         "reference": reference, "priority": priority, "when": "after" if after_s else "now",
         "not_before": (at.astimezone(UTC) + timedelta(seconds=after_s)).isoformat() if after_s
         else utc_written,
-        "statement": _statement(report, facts, t, show_reason, verdict, when, amount, method, payee),
+        "statement": _statement(report, facts, t, view.sees_code, verdict, when, amount, method, payee),
         "prepare": _prepare(report, t, reference,
                             mask_id(attempt.id) if masked_id is None else masked_id, when, amount,
                             method, payee), "steps_tried": tried,

@@ -1,8 +1,5 @@
-"""Presentation: locale fallback, audience filtering and plain-text rendering of a diagnosis.
-
-Customers see only customer-audience remedies, a failure reason only when the code is
-customer-safe (``"declined"`` otherwise), escalation codes replaced by the policy's
-``customer_code`` where one is set, and no rule trace or evidence. Agents see everything.
+"""Presentation: locale fallback, remedy wording and plain-text rendering of a diagnosis. What
+each audience sees is decided in :mod:`payfix.diagnosis.view`.
 
 Example:
     >>> locale_chain("zh", ("en", "zh-CN"), "en")
@@ -14,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from payfix.masking import mask_code
-from payfix.models.diagnosis import Audience, Diagnosis
+from payfix.models.diagnosis import Diagnosis
 from payfix.rules.pack import Remedy, RemedyText
 from payfix.vocab import PLACEHOLDER_RE, Scalar
 
@@ -76,11 +73,6 @@ def remedy_text(remedy: Remedy, chain: tuple[str, ...],
     title = fill(text.title) or PLACEHOLDER_RE.sub("", text.title)
     steps = tuple(step for step in map(fill, text.steps) if step is not None)
     return RemedyText(title, steps)
-
-
-def visible_to(remedy: Remedy, audience: Audience) -> bool:
-    """Whether ``audience`` may see ``remedy``."""
-    return audience in remedy.audience
 
 
 def render_text(diagnosis: Diagnosis) -> str:

@@ -34,11 +34,10 @@ from typing import Any
 
 from payfix.knowledge.lookup import FailureLookup, lookup_failure
 from payfix.masking import mask_code
-from payfix.models.diagnosis import RetryAdvice
 from payfix.models.report import AttemptReport
 from payfix.rules.pack import CodeEntry, RulePack
 
-__all__ = ["STRICTNESS", "retry_advice", "retry_fields"]
+__all__ = ["STRICTNESS", "retry_fields"]
 
 STRICTNESS = {"unknown": 0, "now": 1, "later": 2, "never": 3}
 _UPDATE = frozenset({"incorrect_cvc", "invalid_expiry", "expired_card", "update_card_details",
@@ -72,17 +71,12 @@ def _attempts_within(report: AttemptReport, seconds: int) -> int:
                and p.method_type in (None, method))
 
 
-def retry_advice(report: AttemptReport, pack: RulePack, show_code: bool,
-                 found: FailureLookup | None = None) -> RetryAdvice:
-    """The retry advice for ``report``; ``basis`` names codes only when ``show_code`` allows.
-    ``found`` is the code-map verdict when the caller already looked it up."""
-    return RetryAdvice.model_validate(retry_fields(report, pack, show_code, found))
-
-
-def retry_fields(report: AttemptReport, pack: RulePack, show_code: bool,
+def retry_fields(report: AttemptReport, pack: RulePack,
                  found: FailureLookup | None = None) -> dict[str, Any]:
-    """The fields of :func:`retry_advice`'s answer, for a caller that validates them as part of a
-    larger model or needs only the verdict."""
+    """The fields of the :class:`~payfix.models.diagnosis.RetryAdvice` for ``report`` (validated
+    as part of the diagnosis). ``basis`` names the codes it rests on: what of it an audience sees
+    is :class:`payfix.diagnosis.view.View`'s decision. ``found`` is the code-map verdict when the
+    caller already looked it up."""
     attempt = report.attempt
     if attempt.funds_debited or attempt.outcome == "unknown":
         held = "funds_debited" if attempt.funds_debited else "outcome_unknown"
@@ -95,7 +89,7 @@ def retry_fields(report: AttemptReport, pack: RulePack, show_code: bool,
         # an unknown scheme and code are as the report gave them: masked (a mapped one is the pack's)
         basis = (f"{mask_code(found.scheme)}:{mask_code(found.code)}"
                  if found is not None and found.code else None)
-        return {"verdict": "unknown", "wait_seconds": None, "basis": basis if show_code else None,
+        return {"verdict": "unknown", "wait_seconds": None, "basis": basis,
                 "how": None, "not_before": None, "attempts_left": None}
     entry = found.entry
     verdict, wait = entry.retry, entry.wait_s or 0
@@ -143,5 +137,5 @@ def retry_fields(report: AttemptReport, pack: RulePack, show_code: bool,
     if entry.reason in _STEP_UP and attempt.initiator == "merchant":
         how = "bring_payer_on_session"
     return {"verdict": verdict, "wait_seconds": waiting,
-            "basis": ", ".join(bases) if show_code else None, "how": how,
+            "basis": ", ".join(bases), "how": how,
             "not_before": not_before, "attempts_left": left}
