@@ -5,13 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from payfix.rules.conditions import (
-    ConditionSyntaxError,
-    evaluate,
-    negation_normal_form,
-    parse,
-    render,
-)
+from payfix.rules.conditions import ConditionSyntaxError, evaluate, parse
+from payfix.rules.forms import negation_normal_form, render
 from payfix.rules.witness import witness
 from payfix.vocab import FACTS
 

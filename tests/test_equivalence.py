@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from payfix import durable_available, load_pack
 from payfix.engines import compiled
 from payfix.engines.compiled import CompiledEngine
-from payfix.rules.conditions import render
+from payfix.rules.forms import render
 from payfix.vocab import Scalar
 
 from .guarded.fuzz_random_packs import (

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from payfix.diagnosis.explain import MEMO_SIZE, Explainer
 from payfix.models.diagnosis import RuleMiss
-from payfix.rules.conditions import And, Cmp, Not, Or, Present, evaluate, first_failure, leaves, render
+from payfix.rules.conditions import And, Cmp, Not, Or, Present, evaluate, first_failure, leaves
+from payfix.rules.forms import render
 from payfix.rules.pack import RulePack
 from payfix.vocab import Scalar
 

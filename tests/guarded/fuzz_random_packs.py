@@ -36,17 +36,8 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from payfix.engines.compiled import CompiledEngine
-from payfix.rules.conditions import (
-    MAX_SAFE_INT,
-    Cmp,
-    In,
-    Present,
-    evaluate,
-    fact_names,
-    leaves,
-    parse,
-    render,
-)
+from payfix.rules.conditions import MAX_SAFE_INT, Cmp, In, Present, evaluate, fact_names, leaves, parse
+from payfix.rules.forms import render
 from payfix.rules.lint import ENVELOPE, lint_ruleset, passing_nodes
 from payfix.rules.loader import load_pack
 from payfix.rules.pack import Rule, RulePack, RuleSet

@@ -24,7 +24,8 @@ from typing import cast
 from payfix.engines.compiled import condition_source
 from payfix.masking import mask_code
 from payfix.models.diagnosis import RuleMiss
-from payfix.rules.conditions import And, Condition, Leaf, Not, Or, leaves, render
+from payfix.rules.conditions import And, Condition, Leaf, Not, Or, leaves
+from payfix.rules.forms import render
 from payfix.rules.pack import Rule, RulePack
 from payfix.vocab import Scalar
 

@@ -22,7 +22,8 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import cast
 
-from payfix.rules.conditions import And, Condition, In, Not, Or, Present, leaves, render
+from payfix.rules.conditions import And, Condition, In, Not, Or, Present, leaves
+from payfix.rules.forms import render
 from payfix.rules.pack import RulePack
 from payfix.vocab import Scalar
 

@@ -27,7 +27,8 @@ import durable.engine as durable_engine
 import durable_rules_engine
 
 from payfix.errors import EngineError
-from payfix.rules.conditions import And, Cmp, Condition, In, Or, Present, negation_normal_form
+from payfix.rules.conditions import And, Cmp, Condition, In, Or, Present
+from payfix.rules.forms import negation_normal_form
 from payfix.rules.pack import RulePack, RuleSet
 from payfix.vocab import Scalar
 

@@ -25,7 +25,8 @@ import importlib
 import re
 from typing import Any
 
-from payfix.rules.conditions import And, Condition, Or, leaves, negation_normal_form, render
+from payfix.rules.conditions import And, Condition, Or, leaves
+from payfix.rules.forms import negation_normal_form, render
 from payfix.rules.pack import RuleSet
 
 __all__ = ["ENVELOPE", "MAX_PATTERN_PATHS", "lint_ruleset", "passing_nodes", "pattern_problem"]

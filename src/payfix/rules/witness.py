@@ -16,15 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from payfix.rules.conditions import (
-    MAX_SAFE_INT,
-    Condition,
-    In,
-    Leaf,
-    Present,
-    disjunctive_terms,
-    negation_normal_form,
-)
+from payfix.rules.conditions import MAX_SAFE_INT, Condition, In, Leaf, Present
+from payfix.rules.forms import disjunctive_terms, negation_normal_form
 from payfix.vocab import Scalar
 
 __all__ = ["witness"]
