@@ -16,7 +16,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from payfix import PayfixError, RulePackError
-from payfix import fees as fees_module
 from payfix.fees import (
     ROUNDING_MODES,
     FeeError,
@@ -30,6 +29,7 @@ from payfix.fees import (
     quote,
     quote_with_max_sendable,
 )
+from payfix.fees import quoting as fees_module
 
 CURRENCIES = {"EUR": 2, "USD": 2, "JPY": 0, "CNY": 2, "BHD": 3}
 SHIPPED = load_fee_schedules()

@@ -67,7 +67,7 @@ from payfix.vocab import (
 if TYPE_CHECKING:
     from payfix.rules._feefiles import FeeSchedule
 
-__all__ = ["bundled_rules_dir", "load_pack"]
+__all__ = ["bundled_rules_dir", "load_fee_schedules", "load_pack"]
 
 def _collect(base: Path, overlay: Path | None, problems: list[Problem]) -> dict[str, Source]:
     files: dict[str, Source] = {}
@@ -354,3 +354,20 @@ def load_pack(overlay: str | Path | None = None, *, base: str | Path | None = No
         raise RulePackError(f"rule pack has {len(builder.r.problems)} problem(s)", builder.r.problems)
     return RulePack(settings, tuple(rulesets), remedies, codemaps, _hash(files),
                     tuple(files[rel].shown for rel in sorted(files)), fees)
+
+
+def load_fee_schedules(directory: str | Path | None = None) -> dict[str, FeeSchedule]:
+    """Load every ``*.yaml`` fee file in ``directory`` (default: the bundled ``rules/fees``).
+
+    Raises:
+        RulePackError: listing every problem in every file, each with file, line and column.
+
+    Example:
+        >>> sorted(load_fee_schedules())  # doctest: +NORMALIZE_WHITESPACE
+        ['example.cny_bank_withdrawal', 'example.eur_fx_transfer', 'example.eur_instant_transfer',
+         'example.usd_instant_transfer']
+    """
+    from payfix.rules._feefiles import read_fee_files  # imports this module's helpers
+
+    folder = Path(directory) if directory is not None else bundled_rules_dir() / "fees"
+    return read_fee_files(folder, shown=None if directory is not None else "rules/fees")
