@@ -12,16 +12,23 @@ import argparse
 import json
 import sys
 import textwrap
-from collections import Counter
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from payfix._version import __version__
 from payfix.batch.cli import add_subcommands as add_batch_subcommands
 from payfix.batch.cli import run as run_batch
-from payfix.diagnosis.codes import BRANDS, CodeInfo, list_codes, lookup_code, render_code_text
+from payfix.cli_lookup import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_UNEXPECTED,
+    codes_command,
+    emit_problems,
+    fees_quote_command,
+    read_input,
+)
+from payfix.diagnosis.codes import BRANDS
 from payfix.diagnosis.diagnoser import Diagnoser
 from payfix.diagnosis.present import render_text
 from payfix.engines.base import ENGINE_NAMES
@@ -32,7 +39,6 @@ from payfix.errors import (
     Problem,
     RulePackError,
 )
-from payfix.fees import FeeError, Usage, max_sendable, quote
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
 from payfix.rules.catalogue import render_catalogue
@@ -44,7 +50,6 @@ from payfix.vocab import KINDS
 
 __all__ = ["build_parser", "main"]
 
-EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID = 0, 1, 2
 
 _RAW = argparse.RawDescriptionHelpFormatter
 
@@ -210,26 +215,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _emit_problems(problems: Sequence[Problem], fmt: str) -> None:
-    if fmt == "json":
-        print(json.dumps({"problems": [p.to_dict() for p in problems]}, ensure_ascii=False, indent=2))
-    else:
-        for problem in problems:
-            print(problem.render(), file=sys.stderr)
-        print(json.dumps([p.to_dict() for p in problems], ensure_ascii=False), file=sys.stderr)
-
-
-def _read(source: str) -> bytes:
-    if source == "-":
-        return sys.stdin.buffer.read()
-    return Path(source).read_bytes()
-
-
 def _diagnose(args: argparse.Namespace) -> int:
     try:
-        data = _read(args.report)
+        data = read_input(args.report)
     except OSError as error:
-        _emit_problems([Problem("file_unreadable", (), f"cannot read {args.report}: "
+        emit_problems([Problem("file_unreadable", (), f"cannot read {args.report}: "
                                 f"{error.strerror or error}")], args.format)
         return EXIT_INVALID
     diagnoser = Diagnoser(args.rules, args.engine, locale=args.locale, audience=args.audience)
@@ -284,80 +274,6 @@ def _rules_docs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _fees_quote(args: argparse.Namespace) -> int:
-    pack = load_pack(args.rules)
-    try:
-        amount = Decimal(args.amount)
-        used = Decimal(args.free_amount_used)
-        balance = Decimal(args.balance) if args.balance is not None else None
-    except InvalidOperation:
-        raise InvalidReportError("not a decimal amount", [Problem(
-            "decimal_parsing", ("amount",), "amounts are decimals such as 120.00")]) from None
-    candidates = ([args.schedule] if args.schedule else
-                  [sid for sid, s in sorted(pack.fees.items())
-                   if s.currency == args.currency and args.kind in s.kinds and s.fx is None])
-    if not candidates or candidates[0] not in pack.fees:
-        known = ", ".join(sorted(pack.fees)) or "none"
-        raise InvalidReportError("no fee schedule", [Problem(
-            "unknown_fee_schedule", ("schedule",),
-            f"no fee schedule {'named ' + repr(args.schedule) if args.schedule else 'prices'} "
-            f"{args.kind} in {args.currency}; known schedules: {known}")])
-    schedule = pack.fees[candidates[0]]
-    usage = Usage(free_transfers_used=args.free_transfers_used, free_amount_used=used)
-    try:
-        quoted = quote(amount, args.currency, args.kind, schedule, usage)
-        best = (max_sendable(balance, args.currency, args.kind, schedule, usage)
-                if balance is not None else None)
-    except FeeError as error:
-        raise InvalidReportError("cannot quote", [Problem("fee_error", (), str(error))]) from None
-    if args.format == "json":
-        print(json.dumps({
-            "schedule": quoted.schedule, "currency": quoted.currency, "amount": str(quoted.amount),
-            "components": [{"name": c.name, "amount": str(c.amount)} for c in quoted.components],
-            "fee": str(quoted.fee), "debited": str(quoted.debited), "received": str(quoted.received),
-            "max_sendable": str(best) if best is not None else None}, indent=2))
-        return EXIT_OK
-    cur = quoted.currency
-    print(f"schedule  {quoted.schedule}")
-    print(f"amount    {quoted.amount} {cur}")
-    for component in quoted.components:
-        print(f"  {component.name:<14}{component.amount} {cur}")
-    print(f"fee       {quoted.fee} {cur}")
-    print(f"debited   {quoted.debited} {cur}")
-    print(f"received  {quoted.received} {quoted.received_currency}")
-    if best is not None:
-        print(f"max sendable from {balance} {cur}: {best} {cur}")
-    return EXIT_OK
-
-
-def _codes(args: argparse.Namespace) -> int:
-    pack = load_pack(args.rules) if args.rules is not None else None
-    found: tuple[CodeInfo, ...]
-    if args.codes_command == "lookup":
-        found = (lookup_code(args.scheme, args.code, brand=args.brand, pack=pack, locale=args.locale),)
-    else:
-        found = list_codes(args.scheme, pack, locale=args.locale)
-    if args.format == "json":
-        dumped = [info.model_dump(mode="json") for info in found]
-        print(json.dumps(dumped[0] if args.codes_command == "lookup" else dumped,
-                         ensure_ascii=False, indent=2))
-        return EXIT_OK
-    if args.codes_command == "lookup":
-        sys.stdout.write(render_code_text(found[0]))
-        return EXIT_OK
-    counts = Counter(info.scheme for info in found)
-    blocks: list[str] = []
-    scheme = None
-    for info in found:  # the map's sources once per scheme, then one block per code
-        if info.scheme != scheme:
-            scheme = info.scheme
-            blocks.append(f"# {scheme}: {counts[scheme]} entries from {info.source.at.rpartition(':')[0]}\n"
-                          f"# sources: {info.source.text}\n")
-        blocks.append(render_code_text(info, sources=False))
-    sys.stdout.write("\n".join(blocks))
-    return EXIT_OK
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (``payfix`` console script calls ``sys.exit`` on it)."""
     args = build_parser().parse_args(argv)
@@ -366,13 +282,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "diagnose":
             return _diagnose(args)
         if args.command == "codes":
-            return _codes(args)
+            return codes_command(args)
         if args.command == "schema":
             model = Diagnosis if args.which == "diagnosis" else AttemptReport
             print(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False))
             return EXIT_OK
         if args.command == "fees":
-            return _fees_quote(args)
+            return fees_quote_command(args)
         if args.command in ("synth", "replay"):
             return run_batch(args)
         if args.command == "serve":
@@ -383,10 +299,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules_docs(args)
         return _rules_check(args)
     except (InvalidReportError, RulePackError) as error:
-        _emit_problems(error.problems, fmt)
+        emit_problems(error.problems, fmt)
         return EXIT_INVALID
     except CodeLookupError as error:
-        _emit_problems([error.problem], fmt)
+        emit_problems([error.problem], fmt)
         return EXIT_INVALID
     except EngineError as error:
         print(f"payfix: engine error: {error}", file=sys.stderr)
