@@ -22,7 +22,8 @@ import pytest
 
 from payfix.batch import read_output, replay, synth_reports, write_jsonl
 from payfix.batch.cli import add_subcommands
-from payfix.batch.columns import diagnose_table, report_to_record
+from payfix.batch.columns import report_to_record
+from payfix.batch.table import diagnose_table
 from payfix.diagnosis.diagnoser import Diagnoser
 from payfix.rules.loader import load_pack
 from payfix.spark import ShippedPack, diagnose_dataframe, main, read_jsonl, replay_command, session

@@ -13,7 +13,7 @@ pyarrow is needed for tables, files and :func:`replay` (extra ``payfix[batch]``,
 brings matplotlib for the report's charts).
 """
 
-from payfix.batch.columns import FLAT_COLUMNS, OUTPUT_COLUMNS, diagnose_table, record_to_report
+from payfix.batch.columns import FLAT_COLUMNS, record_to_report
 from payfix.batch.replay import (
     Progress,
     ReplaySummary,
@@ -21,6 +21,7 @@ from payfix.batch.replay import (
     replay,
 )
 from payfix.batch.synth import CORRUPTIONS, SynthRow, synth_reports, synth_rows, write_jsonl, write_reports
+from payfix.batch.table import OUTPUT_COLUMNS, diagnose_table
 from payfix.errors import ConservationError, WorkerError
 
 __all__ = [

@@ -1,12 +1,12 @@
-"""Tables of reports in, tables of diagnoses out: the flat column mapping and ``diagnose_table``.
+"""The flat columns: how a row of a CSV, a Parquet file or a Spark DataFrame maps to a nested
+report, and back.
 
-This is the one place where a batch of rows becomes diagnoses; ``payfix replay`` workers and the
-Spark adapter both call :func:`diagnose_table`, so every batch path gives the same rows.
+* :data:`FLAT_COLUMNS` maps each flat column to its place in the nested report;
+  :func:`record_to_report` applies it to one row, :func:`report_to_record` goes the other way,
+  and ``_flat_reports`` turns a whole Arrow table into reports column by column.
+* :func:`mask_id` is how a row's attempt id is written (masked unless a plain id).
 
-* :data:`FLAT_COLUMNS` maps each flat column (CSV, Parquet, a Spark DataFrame) to its place in the
-  nested report; :func:`record_to_report` applies it to one row.
-* :data:`OUTPUT_COLUMNS` / :func:`output_schema` are the columns of every result row.
-* :func:`diagnose_table` diagnoses an Arrow table or record batch, pure: no files, no clock.
+Diagnosing the rows is :mod:`payfix.batch.table`; decoding cells, :mod:`payfix.batch.decode`.
 
 Example:
     >>> record_to_report({"attempt_id": "a1", "attempt_amount": "9.50", "attempt_currency": "EUR",
@@ -18,29 +18,24 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from payfix import masking
+from payfix.batch.decode import (
+    _LONE_SURROGATE,
+    _decodable,
+    _is_text,
+    _loads,
+)
 from payfix.errors import InvalidReportError, Problem
-from payfix.inputs.intake import parse_report
-from payfix.masking import mask_text
-
-if TYPE_CHECKING:
-    from payfix.diagnosis.diagnoser import Diagnoser
 
 __all__ = [
     "FLAT_COLUMNS",
     "JSON_COLUMNS",
-    "OUTPUT_COLUMNS",
-    "REJECT_COLUMNS",
-    "diagnose_table",
     "mask_id",
-    "output_schema",
     "record_to_report",
-    "reject_schema",
     "report_to_record",
 ]
 
@@ -139,71 +134,6 @@ _MONEY_PARENTS: frozenset[tuple[str, ...]] = frozenset(_MONEY_OBJECTS)
 _CURRENCY_COLUMN = "attempt_currency"
 # every money value column, the attempt's amount included
 _MONEY_VALUES: frozenset[str] = frozenset(n for n, p in _PATHS.items() if p[-1] == "value")
-
-#: Columns of every result row, in order (see ``docs/batch.md``).
-OUTPUT_COLUMNS: tuple[str, ...] = (
-    "row",
-    "attempt_id",
-    "top_remedy",
-    "remedies",
-    "failure_reason",
-    "retry_verdict",
-    "escalate",
-    "escalation_codes",
-    "fee_total",
-    "pack_hash",
-    "engine",
-    "kind",
-    "method",
-    "currency",
-    "amount",
-    "code_family",
-    "code",
-)
-
-#: Columns of the rejects table of :func:`diagnose_table`.
-REJECT_COLUMNS: tuple[str, ...] = ("row", "attempt_id", "problems")
-
-def output_schema() -> Any:
-    """The ``pyarrow.Schema`` of result rows (:data:`OUTPUT_COLUMNS`).
-
-    Example:
-        >>> tuple(output_schema().names) == OUTPUT_COLUMNS
-        True
-    """
-    import pyarrow as pa
-
-    return pa.schema([
-        ("row", pa.int64()),
-        ("attempt_id", pa.string()),
-        ("top_remedy", pa.string()),
-        ("remedies", pa.list_(pa.string())),
-        ("failure_reason", pa.string()),
-        ("retry_verdict", pa.string()),
-        ("escalate", pa.bool_()),
-        ("escalation_codes", pa.list_(pa.string())),
-        ("fee_total", pa.string()),
-        ("pack_hash", pa.string()),
-        ("engine", pa.string()),
-        ("kind", pa.string()),
-        ("method", pa.string()),
-        ("currency", pa.string()),
-        ("amount", pa.string()),
-        ("code_family", pa.string()),
-        ("code", pa.string()),
-    ])
-
-
-def reject_schema() -> Any:
-    """The ``pyarrow.Schema`` of the rejects table (:data:`REJECT_COLUMNS`).
-
-    Example:
-        >>> reject_schema().names
-        ['row', 'attempt_id', 'problems']
-    """
-    import pyarrow as pa
-
-    return pa.schema([("row", pa.int64()), ("attempt_id", pa.string()), ("problems", pa.string())])
 
 
 def mask_id(value: Any) -> str | None:
@@ -416,35 +346,6 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
     return [problems.get(i, report) for i, report in enumerate(reports)]
 
 
-def _decodable(column: Any) -> tuple[Any, bool]:
-    """``(column, False)``, or for a text column holding bytes that are not UTF-8 (Spark passes a
-    line's bytes as they are) ``(the column as binary, True)``, so each cell can be checked."""
-    import pyarrow as pa
-
-    if not _is_text(column.type):
-        return column, False
-    try:
-        column.validate(full=True)
-    except pa.ArrowInvalid:
-        return column.cast(pa.binary()), True
-    return column, False
-
-
-def _texts(column: Any) -> list[Any]:
-    """The column's values; a text cell that is not UTF-8 is ``None``."""
-    column, undecodable = _decodable(column)
-    if not undecodable:
-        return list(column.to_pylist())
-    return [_utf8_or_none(v) for v in column.to_pylist()]
-
-
-def _utf8_or_none(value: bytes | None) -> str | None:
-    try:
-        return None if value is None else value.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
 def _node_at(levels: dict[tuple[str, ...], list[Any]], i: int, head: tuple[str, ...]) -> dict[str, Any]:
     """Row ``i``'s new dict at path ``head``, attached to its parent (made first if missing)."""
     parent = levels[head[:-1]][i]
@@ -453,12 +354,6 @@ def _node_at(levels: dict[tuple[str, ...], list[Any]], i: int, head: tuple[str, 
     node: dict[str, Any] = {}
     parent[head[-1]] = levels[head][i] = node
     return node
-
-
-def _is_text(kind: Any) -> bool:
-    import pyarrow as pa
-
-    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
 def report_to_record(report: Mapping[str, Any]) -> dict[str, Any]:
@@ -485,163 +380,3 @@ def report_to_record(report: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _problems_json(problems: list[dict[str, Any]]) -> str:
-    return _safe_text(json.dumps(problems, ensure_ascii=False))
-
-
-def _short(problem: Problem) -> dict[str, Any]:
-    """``{type, loc, msg}`` of ``problem`` (its ``Problem.to_dict()`` without position or input)."""
-    out = Problem(problem.type, problem.loc, problem.msg).to_dict()
-    return {key: out[key] for key in ("type", "loc", "msg")}
-
-
-def _one(kind: str, msg: str, loc: tuple[str | int, ...] = ()) -> list[dict[str, Any]]:
-    return [_short(Problem(kind, loc, msg))]
-
-
-def _nested_id(data: Any) -> Any:
-    if isinstance(data, dict):
-        attempt = data.get("attempt")
-        if isinstance(attempt, dict):
-            return attempt.get("id")
-    return None
-
-
-def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[Any, Any]:
-    """Diagnose every row of an Arrow ``table`` (``pyarrow.Table`` or ``RecordBatch``).
-
-    The input is nested or flat: with a ``report`` column, each row's report is that column's
-    JSON text (other columns are ignored); otherwise the columns are flat columns
-    (:data:`FLAT_COLUMNS`, any other column with a value rejects its row). Rows are numbered
-    ``first_row``, ``first_row + 1``, ... in table order.
-
-    Returns ``(results, rejects)``: ``results`` has exactly :func:`output_schema`, one row per
-    valid input row in row order; ``rejects`` has :func:`reject_schema`, one row per invalid row:
-    its number, its attempt id when readable (masked by :func:`mask_id`), and ``problems``, JSON
-    text of a list of ``{type, loc, msg}`` (no input values echoed). A row whose diagnosis fails
-    unexpectedly is a reject of type ``diagnosis_failed``. Every row is in exactly one of them.
-    Pure: no files, no clock; the same rows and diagnoser always give equal tables.
-
-    Example:
-        >>> import pyarrow as pa
-        >>> from payfix.diagnosis.diagnoser import Diagnoser
-        >>> d = Diagnoser(engine="compiled", audience="agent")
-        >>> flat = pa.table({"attempt_id": ["a1", "a2"], "attempt_at": ["2026-03-01T10:00:00Z"] * 2,
-        ...                  "attempt_kind": ["purchase", "lunch"], "attempt_amount": ["25.00", "1"],
-        ...                  "attempt_currency": ["EUR", "EUR"], "method_type": ["wallet_balance"] * 2,
-        ...                  "device_online": ["false", None]})
-        >>> results, rejects = diagnose_table(d, flat, first_row=101)
-        >>> results.column("row").to_pylist(), results.column("top_remedy").to_pylist()
-        ([101], ['network.reconnect'])
-        >>> rejects.column("row").to_pylist(), json.loads(rejects.column("problems")[0].as_py())[0]["loc"]
-        ([102], ['attempt', 'kind'])
-    """
-    import pyarrow as pa
-
-    names = list(table.schema.names)
-    nested = "report" in names
-    if nested:
-        columns = [_decodable(table.column(names.index("report")))[0].to_pylist()]
-        names = ["report"]
-    else:
-        flat = _flat_reports(table)
-        columns = [flat, _texts(table.column("attempt_id")) if "attempt_id" in names
-                   else [None] * table.num_rows]
-    done: list[tuple[Any, ...]] = []  # one tuple per result row, in OUTPUT_COLUMNS order
-    rej_rows: list[int] = []
-    rej_ids: list[str | None] = []
-    rej_problems: list[str] = []
-    pack_hash = diagnoser.pack.hash
-    for offset, values in enumerate(zip(*columns, strict=True)):
-        row = first_row + offset
-        raw_id: Any = None
-        problems: list[dict[str, Any]]
-        try:
-            if nested:
-                data = _load_json(values[0])
-                raw_id = _nested_id(data)
-            else:
-                data, raw_id = values
-                if isinstance(data, list):
-                    raise InvalidReportError("report is invalid", data)
-            parsed = parse_report(data)
-            outline = diagnoser.outline(parsed)
-        except InvalidReportError as error:
-            problems = [_short(p) for p in error.problems]
-        except Exception as error:  # one bad row must not stop the batch; it is a reject
-            problems = _one("diagnosis_failed", mask_text(f"{type(error).__name__}: {error}"[:500]))
-        else:
-            attempt = parsed.attempt
-            remedies = outline.remedies
-            done.append((
-                row, mask_id(outline.attempt_id), remedies[0] if remedies else None, remedies,
-                outline.reason, outline.retry, outline.escalate, outline.escalation_codes,
-                None if outline.fee is None else str(outline.fee), pack_hash, outline.engine,
-                attempt.kind, attempt.method.type, attempt.amount.currency,
-                str(attempt.amount.value), outline.scheme, outline.code))
-            continue
-        rej_rows.append(row)
-        masked = mask_id(raw_id)
-        rej_ids.append(None if masked is None else _safe_text(masked))
-        rej_problems.append(_problems_json(problems))
-    schema = output_schema()
-    if done:
-        results = pa.table(dict(zip(OUTPUT_COLUMNS, zip(*done, strict=True), strict=True)), schema=schema)
-    else:
-        results = schema.empty_table()
-    rejects = pa.table({"row": rej_rows, "attempt_id": rej_ids, "problems": rej_problems},
-                       schema=reject_schema())
-    return results, rejects
-
-
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_LONE_SURROGATE = ("not valid JSON: a lone surrogate escape (\\ud800 to \\udfff) is not a "
-                   "character; text must be valid Unicode")
-
-
-def _has_surrogate(data: Any) -> bool:
-    """Whether any string in ``data`` (parsed JSON) holds a lone surrogate."""
-    if isinstance(data, str):
-        return _SURROGATE.search(data) is not None
-    if isinstance(data, dict):
-        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in data.items())
-    if isinstance(data, list):
-        return any(_has_surrogate(v) for v in data)
-    return False
-
-
-def _loads(raw: str | bytes) -> Any:
-    """``json.loads``, refusing text whose escapes decode to a lone surrogate (``ValueError``):
-    such a string cannot be written as UTF-8, so it must not reach the output."""
-    data = json.loads(raw)
-    probe = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogatepass")
-    if _SURROGATE_ESCAPE.search(probe) is not None and _has_surrogate(data):
-        raise ValueError(_LONE_SURROGATE)
-    return data
-
-
-def _safe_text(text: str) -> str:
-    """``text`` unchanged, or with any lone surrogate written as an escape, so it encodes."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
-
-
-def _load_json(raw: Any) -> Any:
-    """A nested report from JSON text; ``InvalidReportError`` (``json_invalid``) if it is not JSON."""
-    if raw is None:
-        raise InvalidReportError("report is not valid JSON", [Problem("json_invalid", (), "no report")])
-    try:
-        return _loads(raw)
-    except UnicodeDecodeError:
-        msg = "not valid JSON: cannot decode as UTF-8"
-    except json.JSONDecodeError as error:
-        msg = f"not valid JSON at column {error.colno}: {error.msg}"
-    except RecursionError:
-        msg = "JSON nested too deeply"
-    except ValueError as error:  # a lone surrogate
-        msg = str(error)
-    raise InvalidReportError("report is not valid JSON", [Problem("json_invalid", (), msg)])

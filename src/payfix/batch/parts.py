@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from payfix.batch.columns import output_schema
+from payfix.batch.table import output_schema
 
 __all__ = ["MANIFEST", "check_writable", "clear_refused", "iter_parts", "part_name", "read_manifest",
            "read_part", "rejects_name", "write_atomic"]

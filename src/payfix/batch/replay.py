@@ -7,7 +7,7 @@ inputs in the order given (blank lines are not records). Each input is cut into 
 ``chunk_rows`` records with Arrow (:mod:`payfix.batch.sources`), so memory stays flat in the input
 size. Chunks go to ``workers`` processes (``spawn`` context, one Diagnoser per process; with
 ``workers=1`` this process) as Arrow IPC bytes; each worker diagnoses its chunk with
-:func:`~payfix.batch.columns.diagnose_table` and writes the chunk's part files itself, so only
+:func:`~payfix.batch.table.diagnose_table` and writes the chunk's part files itself, so only
 small counts travel back.
 
 Output, in the directory ``out``:
@@ -52,7 +52,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from payfix.batch.columns import OUTPUT_COLUMNS, output_schema
 from payfix.batch.parts import (
     BASELINE_DIR,
     MANIFEST,
@@ -67,6 +66,7 @@ from payfix.batch.parts import (
     write_atomic,
 )
 from payfix.batch.sources import Chunk, input_format, read_chunks
+from payfix.batch.table import OUTPUT_COLUMNS, output_schema
 from payfix.batch.workers import (
     ChunkResult,
     ChunkTask,

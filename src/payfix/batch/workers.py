@@ -37,8 +37,8 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from payfix.batch.columns import diagnose_table
 from payfix.batch.parts import BASELINE_DIR, part_name, rejects_name, write_atomic
+from payfix.batch.table import diagnose_table
 from payfix.errors import WorkerError
 
 __all__ = ["FAULT_ENV", "ChunkResult", "ChunkTask", "Supervisor", "init_pool_worker",

@@ -5,7 +5,7 @@ function here is called, so ``import payfix.spark`` works without it. See ``docs
 
 * :func:`diagnose_dataframe` diagnoses a DataFrame (a ``report`` JSON column or flat columns) with
   ``mapInArrow``: each Python worker builds its Diagnoser once and diagnoses whole Arrow batches
-  through :func:`payfix.batch.columns.diagnose_table`, the function ``payfix replay`` uses. It
+  through :func:`payfix.batch.table.diagnose_table`, the function ``payfix replay`` uses. It
   returns the results (the columns of ``payfix replay``) and the rejects as two DataFrames.
 * :func:`read_jsonl` reads JSON Lines files numbered exactly as ``payfix replay`` numbers them;
   :func:`diagnose_jsonl` reads and diagnoses them in one Python pass (what the job runs), and

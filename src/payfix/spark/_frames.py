@@ -2,7 +2,7 @@
 
 One pass over the input: each Python worker builds its Diagnoser once (see
 :class:`~payfix.spark.ShippedPack`) and hands whole Arrow batches to
-:func:`payfix.batch.columns.diagnose_table`, the function ``payfix replay`` uses, so a row gives the
+:func:`payfix.batch.table.diagnose_table`, the function ``payfix replay`` uses, so a row gives the
 same result row on Spark as on one machine. The pass yields one combined frame (result columns
 plus ``problems``, null for valid rows) that is split into results and rejects.
 
@@ -44,7 +44,7 @@ DEFAULT_KEEP: tuple[str, ...] = ("source", "record", "line")
 class Diagnosed:
     """What :func:`diagnose_dataframe` returns; unpacks as ``results, rejects = ...``.
 
-    ``results`` has the columns of ``payfix replay`` (:data:`payfix.batch.columns.OUTPUT_COLUMNS`),
+    ``results`` has the columns of ``payfix replay`` (:data:`payfix.batch.table.OUTPUT_COLUMNS`),
     one row per valid input row; ``rejects`` has ``row``, ``attempt_id``, the kept input columns
     and ``problems`` (JSON text of ``[{type, loc, msg}]``). Both are lazy views of ``combined``,
     which is persisted when ``persist=True`` was asked for (then writing both diagnoses once).
@@ -126,7 +126,7 @@ def partition_offsets(df: DataFrame) -> dict[int, tuple[int, int]]:
 def _combined_arrow_schema(keep_fields: Sequence[Any]) -> Any:
     import pyarrow as pa
 
-    from payfix.batch.columns import output_schema
+    from payfix.batch.table import output_schema
 
     return pa.schema([*output_schema(), pa.field("problems", pa.string()), *keep_fields])
 
@@ -139,8 +139,8 @@ def _diagnose_partition(batches: Iterable[Any], *, shipped: ShippedPack, engine:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from payfix.batch.columns import diagnose_table
     from payfix.batch.replay import ConservationError
+    from payfix.batch.table import diagnose_table
 
     diagnoser = shipped.diagnoser(engine, audience)
     part = partition_id()
@@ -255,7 +255,8 @@ def diagnose_prepared(df: DataFrame, pack: ShippedPack | RulePack | str | Path |
     with _quiet_pandas():
         from pyspark.sql.pandas.types import from_arrow_schema
 
-    from payfix.batch.columns import FLAT_COLUMNS, OUTPUT_COLUMNS, output_schema
+    from payfix.batch.columns import FLAT_COLUMNS
+    from payfix.batch.table import OUTPUT_COLUMNS, output_schema
 
     shipped = pack if isinstance(pack, ShippedPack) else ShippedPack.load(pack)
     names = list(df.columns)
