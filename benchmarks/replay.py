@@ -87,7 +87,7 @@ class _Sampler(threading.Thread):
 def _make_input(path: Path, rows: int, data_dir: Path) -> None:
     import pyarrow.parquet as pq
 
-    from payfix.batch.synth import write_reports
+    from payfix.batch.synthfiles import write_reports
 
     if path.exists():
         return

@@ -20,7 +20,8 @@ from payfix.batch import FLAT_COLUMNS, OUTPUT_COLUMNS, diagnose_table, record_to
 from payfix.batch.cli import run
 from payfix.batch.columns import report_to_record
 from payfix.batch.replay import Progress, read_output, replay
-from payfix.batch.synth import synth_rows, write_reports
+from payfix.batch.synth import synth_rows
+from payfix.batch.synthfiles import write_reports
 from payfix.inputs.intake import parse_report
 
 from .replay_support import batch_parser, read_rejects

@@ -17,7 +17,7 @@ pytest.importorskip("matplotlib")
 
 from payfix.batch.replay import read_output, replay
 from payfix.batch.report import DIMENSIONS, render_html, write_report
-from payfix.batch.synth import write_reports
+from payfix.batch.synthfiles import write_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

@@ -147,7 +147,7 @@ def test_parquet_inputs_give_the_replay_rows_and_rejects(spark: Any, tmp_path: P
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from payfix.batch.synth import write_reports
+    from payfix.batch.synthfiles import write_reports
 
     inputs = [tmp_path / "a.parquet", tmp_path / "b.parquet"]
     write_reports(inputs[0], 200, 7, 0.1)

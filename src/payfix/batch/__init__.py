@@ -20,7 +20,8 @@ from payfix.batch.replay import (
     read_output,
     replay,
 )
-from payfix.batch.synth import CORRUPTIONS, SynthRow, synth_reports, synth_rows, write_jsonl, write_reports
+from payfix.batch.synth import CORRUPTIONS, SynthRow, synth_reports, synth_rows
+from payfix.batch.synthfiles import write_jsonl, write_reports
 from payfix.batch.table import OUTPUT_COLUMNS, diagnose_table
 from payfix.errors import ConservationError, WorkerError
 

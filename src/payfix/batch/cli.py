@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from payfix.batch.replay import ConservationError, Progress, ReplaySummary, WorkerError, replay
-from payfix.batch.synth import write_reports
+from payfix.batch.synthfiles import write_reports
 from payfix.engines.base import ENGINE_NAMES
 from payfix.errors import EngineError, RulePackError
 

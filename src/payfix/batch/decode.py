@@ -104,3 +104,51 @@ def _is_text(kind: Any) -> bool:
     import pyarrow as pa
 
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def _problems(kind: str, msg: str, loc: tuple[str, ...] = ()) -> str:
+    """A reject's ``problems`` column: one problem as JSON text."""
+    return json.dumps([Problem(kind, loc, msg).to_dict()], ensure_ascii=False)
+
+
+def _text_columns(table: Any, records: list[int], bad: list[tuple[int, str]], *,
+                  binary: bool = True) -> Any:
+    """``table`` with its text columns checked as UTF-8 (``binary``: every column, read as bytes;
+    else the string columns). A row with bytes that are not UTF-8 moves from ``table`` and
+    ``records`` (changed in place) to ``bad`` (``utf8_invalid``, naming the columns)."""
+    import pyarrow as pa
+
+    wrong: dict[int, list[str]] = {}
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if not binary and not pa.types.is_string(column.type):
+            columns.append(column)
+            continue
+        try:
+            columns.append(column.cast(pa.string()) if binary else column)
+            if not binary:
+                column.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            pass
+        raw = (column if binary else column.cast(pa.binary())).to_pylist()
+        for i, value in enumerate(raw):
+            if value is not None:
+                try:
+                    value.decode("utf-8")
+                except UnicodeDecodeError:
+                    wrong.setdefault(i, []).append(name)
+        columns.append(column)
+    if not wrong:
+        return pa.table(dict(zip(table.column_names, columns, strict=True)))
+    keep = [i not in wrong for i in range(table.num_rows)]
+    for i in sorted(wrong):
+        bad.append((records[i], _problems(
+            "utf8_invalid", f"not valid UTF-8 text in column {', '.join(wrong[i])}: the record "
+            "is skipped", (wrong[i][0],))))
+    records[:] = [r for r, k in zip(records, keep, strict=True) if k]
+    table = table.filter(pa.array(keep))
+    if binary:
+        table = pa.table({n: c.cast(pa.string()) for n, c in zip(table.column_names, table.columns,
+                                                                  strict=True)})
+    return table

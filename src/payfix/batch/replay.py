@@ -29,7 +29,7 @@ the end; :class:`ConservationError` is raised if it does not hold.
 
 Example:
     >>> import tempfile
-    >>> from payfix.batch.synth import write_jsonl
+    >>> from payfix.batch.synthfiles import write_jsonl
     >>> tmp = Path(tempfile.mkdtemp())
     >>> write_jsonl(tmp / "in.jsonl", rows=40, seed=1, corrupt_share=0.1)
     40
@@ -48,7 +48,6 @@ import pickle
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +65,7 @@ from payfix.batch.parts import (
     write_atomic,
 )
 from payfix.batch.sources import Chunk, input_format, read_chunks
+from payfix.batch.summary import Progress, ReplaySummary
 from payfix.batch.table import OUTPUT_COLUMNS, output_schema
 from payfix.batch.workers import (
     ChunkResult,
@@ -101,50 +101,6 @@ _JOB = "_job.json"
 _CHUNKS_PER_WORKER = 200
 _JOB_FORMAT = 2
 _OUTPUT_FORMATS = ("parquet", "jsonl")
-
-
-@dataclass(frozen=True, slots=True)
-class ReplaySummary:
-    """Totals of a replay (committed chunks of earlier runs included when resuming).
-
-    ``seconds`` and ``rows_per_second`` measure this run only: rows diagnosed in this run divided
-    by its wall-clock time. ``whatif`` is the comparison with the baseline pack, if one was given.
-    """
-
-    rows_in: int
-    rows_out: int
-    rows_rejected: int
-    seconds: float
-    rows_per_second: float
-    chunks: int
-    chunks_resumed: int
-    whatif: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """Reported after each committed chunk: totals so far (resumed chunks included).
-
-    ``fraction`` is how far through the inputs (by bytes read, or rows for Parquet) the run is,
-    0..1; ``eta_seconds`` the time left at this run's pace (``None`` until it can be estimated).
-    """
-
-    chunk: int
-    rows_done: int
-    rows_out: int
-    rows_rejected: int
-    seconds: float
-    rows_per_second: float
-    fraction: float = 0.0
-    eta_seconds: float | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form, as printed by ``payfix replay`` when stderr is not a terminal."""
-        return {"event": "chunk_committed", "chunk": self.chunk, "rows_done": self.rows_done,
-                "rows_out": self.rows_out, "rows_rejected": self.rows_rejected,
-                "seconds": round(self.seconds, 3), "rows_per_second": round(self.rows_per_second, 1),
-                "fraction": round(self.fraction, 4),
-                "eta_seconds": None if self.eta_seconds is None else round(self.eta_seconds, 1)}
 
 
 # ---------------------------------------------------------------- main side

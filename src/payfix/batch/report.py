@@ -10,7 +10,7 @@ Example:
     >>> import tempfile
     >>> from pathlib import Path
     >>> from payfix.batch.replay import replay
-    >>> from payfix.batch.synth import write_jsonl
+    >>> from payfix.batch.synthfiles import write_jsonl
     >>> tmp = Path(tempfile.mkdtemp())
     >>> _ = write_jsonl(tmp / "in.jsonl", rows=50, seed=3, corrupt_share=0.1)
     >>> _ = replay([tmp / "in.jsonl"], tmp / "out", tmp / "rej.jsonl", workers=1)

@@ -20,11 +20,12 @@ Example:
 from __future__ import annotations
 
 import bisect
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from payfix.batch.decode import _problems, _text_columns
 
 __all__ = ["FORMATS", "MAX_LINE_BYTES", "Chunk", "input_format", "read_chunks"]
 
@@ -40,12 +41,6 @@ MAX_LINE_BYTES = 1 << 20
 # compressed input is decompressed in pieces this large, so a stream cut off or corrupt part-way
 # gives up everything before the damage
 _PIECE_BYTES = 1 << 16
-
-
-def _problems(kind: str, msg: str, loc: tuple[str, ...] = ()) -> str:
-    from payfix.errors import Problem
-
-    return json.dumps([Problem(kind, loc, msg).to_dict()], ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,49 +284,6 @@ def _csv(path: Path, compression: str | None) -> Iterator[_Segment]:
                 return
     finally:
         source.close()
-
-
-def _text_columns(table: Any, records: list[int], bad: list[tuple[int, str]], *,
-                  binary: bool = True) -> Any:
-    """``table`` with its text columns checked as UTF-8 (``binary``: every column, read as bytes;
-    else the string columns). A row with bytes that are not UTF-8 moves from ``table`` and
-    ``records`` (changed in place) to ``bad`` (``utf8_invalid``, naming the columns)."""
-    import pyarrow as pa
-
-    wrong: dict[int, list[str]] = {}
-    columns = []
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        if not binary and not pa.types.is_string(column.type):
-            columns.append(column)
-            continue
-        try:
-            columns.append(column.cast(pa.string()) if binary else column)
-            if not binary:
-                column.validate(full=True)
-            continue
-        except pa.ArrowInvalid:
-            pass
-        raw = (column if binary else column.cast(pa.binary())).to_pylist()
-        for i, value in enumerate(raw):
-            if value is not None:
-                try:
-                    value.decode("utf-8")
-                except UnicodeDecodeError:
-                    wrong.setdefault(i, []).append(name)
-        columns.append(column)
-    if not wrong:
-        return pa.table(dict(zip(table.column_names, columns, strict=True)))
-    keep = [i not in wrong for i in range(table.num_rows)]
-    for i in sorted(wrong):
-        bad.append((records[i], _problems(
-            "utf8_invalid", f"not valid UTF-8 text in column {', '.join(wrong[i])}: the record "
-            "is skipped", (wrong[i][0],))))
-    records[:] = [r for r, k in zip(records, keep, strict=True) if k]
-    table = table.filter(pa.array(keep))
-    if binary:
-        table = pa.table({n: c.cast(pa.string()) for n, c in zip(table.column_names, table.columns,
-                                                                  strict=True)})
-    return table
 
 
 def _parquet(path: Path, block_rows: int) -> Iterator[_Segment]:
