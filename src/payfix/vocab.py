@@ -22,8 +22,9 @@ from typing import Literal, get_args
 __all__ = [
     "FACTS", "IDENTIFIER_PROBLEMS", "KINDS", "MAX_WALLET_ID_LENGTH", "METHOD_TYPES", "PAYEE_TYPES",
     "PLACEHOLDERS", "PLACEHOLDER_RE", "REASONS_DOMAIN", "TEXT_PLACEHOLDERS", "AccountStatus",
-    "AttemptOutcome", "CardBrand", "Connection", "Credential", "FactSpec", "FailureStage", "Initiator",
-    "MethodStatus", "MethodType", "NameCheck", "PayeeType", "PaymentKind", "Scalar", "fact_domain",
+    "AttemptOutcome", "CardBrand", "CodeField", "Connection", "Credential", "FactSpec", "FailureStage",
+    "Initiator", "MethodStatus", "MethodType", "NameCheck", "PayeeType", "PaymentKind", "Scalar",
+    "fact_domain",
 ]
 
 #: A fact's value: money in minor units, durations and basis points are ``int``.
@@ -41,6 +42,9 @@ AttemptOutcome = Literal["failed", "unknown"]
 Connection = Literal["wifi", "cellular", "ethernet", "none", "unknown"]
 FailureStage = Literal["validation", "risk", "authentication", "authorisation", "capture", "network"]
 NameCheck = Literal["match", "partial_match", "no_match", "unavailable"]
+#: The processor code fields a report may carry (``attempt.processor.codes``).
+CodeField = Literal["decline_code", "advice_code", "network_code", "merchant_advice_code", "sub_code",
+                    "response_code"]
 
 #: Kinds of payment, payment method types and payee types, in the report format's order.
 KINDS: tuple[str, ...] = get_args(PaymentKind)
@@ -139,14 +143,7 @@ FACTS: dict[str, FactSpec] = {
     "failure.field": FactSpec(
         "str",
         "which processor code field decided",
-        (
-            "decline_code",
-            "advice_code",
-            "network_code",
-            "merchant_advice_code",
-            "sub_code",
-            "response_code",
-        ),
+        get_args(CodeField),
     ),
     "failure.fix_by": FactSpec(
         "str", "who can fix it", ("customer", "issuer", "merchant", "support", "none")

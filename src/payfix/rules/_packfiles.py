@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from payfix.vocab import CodeField
+
 SlugId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
 Word = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 Locale = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
@@ -99,17 +101,7 @@ class CodeMapFile(_File):
     source: Text
     retrieved: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
     fields: Annotated[
-        tuple[
-            Literal[
-                "decline_code",
-                "advice_code",
-                "network_code",
-                "merchant_advice_code",
-                "sub_code",
-                "response_code",
-            ],
-            ...,
-        ],
+        tuple[CodeField, ...],
         Field(min_length=1),
     ]
     codes: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], CodeEntryFile]
