@@ -209,7 +209,7 @@ class Diagnoser:
     def _shown_to(self, fired_ids: frozenset[str], view: View) -> _Shown:
         """What ``view`` shows of the outcome (remedy ids, escalation reasons): a function of
         which rules fired and the view, so it is remembered."""
-        key = (fired_ids, view)
+        key = (fired_ids, view.audience, view.safe)
         shown = self._memos.shown.get(key)
         if shown is None:
             outcome = self._outcome(fired_ids)
@@ -255,7 +255,7 @@ class Diagnoser:
         verdict (the facts' ``failure.*`` come from it alone) and the audience, so it is remembered
         (the code entry by identity: the pack holds it as long as this diagnoser)."""
         key = (None if found is None else (found.scheme, found.field, found.code, id(found.entry)),
-               view)
+               view.audience, view.safe)
         failure = self._memos.failures.get(key)
         if failure is None:
             source = None
@@ -307,7 +307,7 @@ class _Memos:
     #: requested locale → fallback chain
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: fired-rule set and view → what the view shows of the outcome
-    shown: dict[tuple[frozenset[str], View], _Shown] = field(default_factory=dict)
+    shown: dict[tuple[frozenset[str], str, bool], _Shown] = field(default_factory=dict)
     #: code-map verdict and view → the diagnosis's failure
     failures: dict[tuple[object, ...], Failure] = field(default_factory=dict)
 

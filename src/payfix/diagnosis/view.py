@@ -58,8 +58,8 @@ class View:
     @classmethod
     def of(cls, audience: Audience, facts: Mapping[str, Scalar]) -> View:
         """The view for ``audience`` of a diagnosis with these facts (a report without a code
-        counts as customer-safe)."""
-        return cls(audience, bool(facts.get("failure.customer_safe", True)))
+        counts as customer-safe); one of four shared, immutable instances."""
+        return _VIEWS[audience, bool(facts.get("failure.customer_safe", True))]
 
     @property
     def agent(self) -> bool:
@@ -106,6 +106,12 @@ class View:
         if self.sees_code or fields["verdict"] == "hold":
             return fields
         return {**fields, "basis": None}
+
+
+#: The four views there are, built once (a View is immutable).
+_VIEWS: dict[tuple[str, bool], View] = {
+    (audience, safe): View(audience, safe)
+    for audience in ("agent", "customer") for safe in (True, False)}
 
 
 def _masked(value: Scalar | None) -> str | None:
