@@ -364,8 +364,8 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
 
 def _reject_line(row: int, attempt_id: str | None, source: str, record: int, line: int | None,
                  problems: str) -> str:
-    head = json.dumps({"row": row, "attempt_id": attempt_id, "source": source, "record": record,
-                       "line": line}, ensure_ascii=False)
-    return f'{head[:-1]}, "problems": {problems}}}'
+    """One line of the rejects file (``problems``: the reject's problems column, JSON text)."""
+    return json.dumps({"row": row, "attempt_id": attempt_id, "source": source, "record": record,
+                       "line": line, "problems": json.loads(problems)}, ensure_ascii=False)
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -71,9 +71,9 @@ class _RefusedError(Exception):
         self.headers = headers
 
 
-def _problems(status: int, problems: Any, keep: tuple[str, ...] = (),
+def _problems(status: int, problems: Iterable[Problem], keep: tuple[str, ...] = (),
               headers: dict[str, str] | None = None) -> Response:
-    items = [p.to_dict() if isinstance(p, Problem) else p for p in problems]
+    items = [p.to_dict() for p in problems]
     return Response(scrub_json(dumps_json({"problems": items}), keep), status, headers,
                     "application/json")
 
@@ -169,13 +169,13 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> Response:
-        return _problems(422, [{"type": str(e.get("type", "invalid")), "loc": list(e.get("loc", ())),
-                                "msg": mask_text(str(e.get("msg", "")))} for e in error.errors()])
+        return _problems(422, [Problem(str(e.get("type", "invalid")), tuple(e.get("loc", ())),
+                                       str(e.get("msg", ""))) for e in error.errors()])
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, error: StarletteHTTPException) -> Response:
         kind = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
-        return _problems(error.status_code, [{"type": kind, "loc": [], "msg": str(error.detail)}],
+        return _problems(error.status_code, [Problem(kind, (), str(error.detail))],
                          headers=dict(error.headers or {}))
 
     auth = [Security(require_key)]

@@ -12,7 +12,7 @@ sent it from another site.
   takes ``application/json``.
 
 Example:
-    >>> host_problem([(b"host", b"evil.example:8080")], ("localhost", "127.0.0.1"))["type"]
+    >>> host_problem([(b"host", b"evil.example:8080")], ("localhost", "127.0.0.1")).type
     'host_not_allowed'
     >>> host_problem([(b"host", b"127.0.0.1:8080")], ("localhost", "127.0.0.1")) is None
     True
@@ -23,8 +23,9 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from urllib.parse import urlsplit
+
+from payfix.errors import Problem
 
 __all__ = ["LOOPBACK_NAMES", "cross_site_problem", "host_problem", "is_loopback", "normal_host"]
 
@@ -67,7 +68,7 @@ def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
 
 
 def host_problem(headers: Iterable[tuple[bytes, bytes]], allowed: tuple[str, ...]
-                 ) -> dict[str, Any] | None:
+                 ) -> Problem | None:
     """The problem with the request's ``Host`` header, or ``None`` (also when ``allowed`` is
     empty: any name)."""
     if not allowed:
@@ -75,13 +76,12 @@ def host_problem(headers: Iterable[tuple[bytes, bytes]], allowed: tuple[str, ...
     host = _header(headers, b"host")
     if host is not None and normal_host(host) in {normal_host(name) for name in allowed}:
         return None
-    return {"type": "host_not_allowed", "loc": ["header", "Host"],
-            "msg": "this service does not answer to that Host name; allowed: "
-                   + ", ".join(allowed)}
+    return Problem("host_not_allowed", ("header", "Host"),
+                   "this service does not answer to that Host name; allowed: " + ", ".join(allowed))
 
 
 def cross_site_problem(method: str, headers: Iterable[tuple[bytes, bytes]]
-                       ) -> tuple[int, dict[str, Any]] | None:
+                       ) -> tuple[int, Problem] | None:
     """``(status, problem)`` when a write comes from another site, or ``None``."""
     if method.upper() in _SAFE_METHODS:
         return None
@@ -94,10 +94,10 @@ def cross_site_problem(method: str, headers: Iterable[tuple[bytes, bytes]]
         parts = urlsplit(origin)
         cross = cross or origin == "null" or parts.netloc.lower() != host.strip().lower()
     if cross:
-        return 403, {"type": "cross_site", "loc": ["header", "Origin"],
-                     "msg": "requests from another site's page are refused"}
+        return 403, Problem("cross_site", ("header", "Origin"),
+                            "requests from another site's page are refused")
     media_type = (_header(headers, b"content-type") or "").split(";", 1)[0].strip().lower()
     if media_type in _SIMPLE_TYPES:
-        return 415, {"type": "unsupported_media_type", "loc": ["header", "Content-Type"],
-                     "msg": "send the body as application/json"}
+        return 415, Problem("unsupported_media_type", ("header", "Content-Type"),
+                            "send the body as application/json")
     return None

@@ -17,11 +17,11 @@ import json
 import logging
 import time
 import uuid
-from typing import Any
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from payfix.errors import Problem
 from payfix.service.doors import cross_site_problem, host_problem
 from payfix.service.logs import ACCESS_LOGGER, access_line
 
@@ -38,15 +38,19 @@ _access = logging.getLogger(ACCESS_LOGGER)
 _errors = logging.getLogger("payfix.service.error")
 
 
-def problems_body(*problems: dict[str, Any]) -> bytes:
+def problems_body(*problems: Problem) -> bytes:
     """``{"problems": [...]}`` as JSON bytes.
 
     Example:
-        >>> problems_body({"type": "too_large", "loc": ["body"], "msg": "too big"})
+        >>> problems_body(Problem("too_large", ("body",), "too big"))
         b'{"problems":[{"type":"too_large","loc":["body"],"msg":"too big"}]}'
     """
-    return json.dumps({"problems": list(problems)}, ensure_ascii=False,
+    return json.dumps({"problems": [p.to_dict() for p in problems]}, ensure_ascii=False,
                       separators=(",", ":")).encode("utf-8")
+
+
+def _too_large(limit: int) -> bytes:
+    return problems_body(Problem("too_large", ("body",), f"request body over the limit of {limit} bytes"))
 
 
 class _BodyTooLargeError(Exception):
@@ -101,8 +105,6 @@ class ServiceMiddleware:
                     raise _BodyTooLargeError
             return message
 
-        too_large = problems_body({"type": "too_large", "loc": ["body"],
-                                   "msg": f"request body over the limit of {limit} bytes"})
         headers = list(scope.get("headers", ()))
         refused = host_problem(headers, self.allowed_hosts)
         door = (400, refused) if refused else cross_site_problem(str(scope.get("method", "")),
@@ -112,12 +114,12 @@ class ServiceMiddleware:
             if door is not None:
                 await reply(door[0], problems_body(door[1]))
             elif declared is not None and declared > limit:
-                await reply(413, too_large)
+                await reply(413, _too_large(limit))
             else:
                 await self.app(scope, receive_limited, send_with_id)
         except _BodyTooLargeError:
             if status == 0:
-                await reply(413, too_large)
+                await reply(413, _too_large(limit))
         except ClientDisconnect:
             status = status or CLIENT_CLOSED  # nobody to answer: the access line says so
         except Exception as error:
@@ -126,9 +128,8 @@ class ServiceMiddleware:
                 "path": _route_path(scope)}})
             if status == 0:
                 try:
-                    await reply(500, problems_body({
-                        "type": "internal_error", "loc": [],
-                        "msg": f"unexpected error; request id {request_id}"}))
+                    await reply(500, problems_body(Problem(
+                        "internal_error", (), f"unexpected error; request id {request_id}")))
                 except OSError:  # the client went away meanwhile
                     status = CLIENT_CLOSED
         finally:
