@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,61 @@ def test_outline_rejects_what_diagnose_rejects(shared: Diagnoser) -> None:
         problems.append([(p.type, p.loc) for p in caught.value.problems])
     assert problems[0] == problems[1]
     assert problems[0]
+
+
+def _diagnose_once(identifier: str, name: str) -> None:
+    """Diagnose, with a Diagnoser of its own, a transfer to ``identifier`` at merchant ``name``
+    whose code needs support (so a hand-off is built); nothing is kept."""
+    report = json.loads((EXAMPLES / "payee_bad_iban.json").read_text(encoding="utf-8"))
+    report["attempt"]["payee"]["identifier"] = identifier
+    escalating = json.loads((EXAMPLES / "escalate_code_requires_support.json").read_text(encoding="utf-8"))
+    escalating["attempt"]["payee"] = {"type": "merchant", "name": name}
+    escalating["attempt"]["processor"]["codes"] = {"decline_code": name}
+    local = Diagnoser(PACK, engine="compiled")
+    for audience in ("agent", "customer"):
+        local.diagnose(json.dumps(report), audience=audience)  # type: ignore[arg-type]
+        local.diagnose(json.dumps(escalating), audience=audience)  # type: ignore[arg-type]
+
+
+#: Module-level caches payfix keeps: each keyed by pack or locale data, never by report content.
+PACK_KEYED_CACHES = [
+    "payfix.batch.synth._codes", "payfix.diagnosis.codes._bundled",
+    "payfix.diagnosis.diagnoser._bundled", "payfix.diagnosis.handoff._channels",
+    "payfix.diagnosis.handoff._texts", "payfix.diagnosis.payee._compiled",
+    "payfix.money.minor_unit_exponent",
+]
+
+
+def _module_state() -> Iterator[tuple[str, object]]:
+    import sys
+
+    for module in [m for n, m in sys.modules.items() if n.startswith("payfix")]:
+        for name, value in vars(module).items():
+            yield f"{module.__name__}.{name}", value
+
+
+def test_no_input_outlives_its_diagnoser_in_a_module_level_memo() -> None:
+    """Payee identifiers, merchant names and processor codes are remembered only by the Diagnoser
+    that met them: once it is gone, no module-level container holds them, and the only
+    module-level caches are keyed by pack or locale data (a cache keyed by report content would
+    keep personal data from one diagnosis into the next)."""
+    import secrets
+
+    identifier = "DE" + "".join(secrets.choice("0123456789") for _ in range(20))
+    name = "Shop" + secrets.token_hex(6)
+    _diagnose_once(identifier, name)
+    holders = []
+    for where, value in _module_state():
+        if isinstance(value, dict):
+            items = [*value.keys(), *value.values()]
+        elif isinstance(value, list | set | tuple | frozenset):
+            items = list(value)
+        else:
+            continue
+        flat = [x for item in items for x in (item if isinstance(item, tuple) else (item,))]
+        if any(isinstance(x, str) and (identifier in x or name in x) for x in flat):
+            holders.append(where)
+    assert not holders
+    cached = {f"{value.__module__}.{value.__qualname__}"  # type: ignore[attr-defined]
+              for _, value in _module_state() if hasattr(value, "cache_info")}
+    assert cached <= set(PACK_KEYED_CACHES), cached - set(PACK_KEYED_CACHES)

@@ -22,8 +22,6 @@ import re
 
 from stdnum import luhn
 
-from payfix._memo import remember
-
 __all__ = [
     "mask_account",
     "mask_card",
@@ -131,22 +129,14 @@ def mask_id(text: str) -> str:
     return _NUMBERISH.sub(_mask_phone_like, text)
 
 
-_CODES: dict[str, str] = {}
-
-
 def mask_code(value: str) -> str:
-    """:func:`mask_id` of a processor code or scheme, remembered (a bounded memo): the same few
-    codes come back in report after report.
+    """:func:`mask_id` of a processor code or scheme, as it appears in a diagnosis.
 
     Example:
         >>> mask_code("05"), mask_code("4111 1111 1111 1111")
         ('05', '************1111')
     """
-    masked = _CODES.get(value)
-    if masked is None:
-        masked = mask_id(value)
-        remember(_CODES, value, masked, 8192)
-    return masked
+    return mask_id(value)
 
 
 def shown(value: str, limit: int = 64) -> str:

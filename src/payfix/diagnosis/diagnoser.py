@@ -26,7 +26,7 @@ from typing import NamedTuple, cast
 from payfix._memo import remember
 from payfix.diagnosis.escalation import Raised, escalation_reasons, plan
 from payfix.diagnosis.explain import Explainer
-from payfix.diagnosis.facts import Facts, derive_facts
+from payfix.diagnosis.facts import Checked, Facts, derive_facts
 from payfix.diagnosis.feefacts import Priced, price
 from payfix.diagnosis.handoff import handoff_fields
 from payfix.diagnosis.outline import Outline
@@ -117,7 +117,7 @@ class Diagnoser:
         priced = price(parsed, self.pack)
         processor = parsed.attempt.processor
         found = lookup_failure(processor, self.pack) if processor is not None else None
-        facts = derive_facts(parsed, self.pack, priced, found)
+        facts = derive_facts(parsed, self.pack, priced, found, self._memos.checked)
         return parsed, priced, found, facts, self.engine.evaluate(facts)
 
     def outline(self, report: ReportInput, *, audience: Audience | None = None) -> Outline:
@@ -310,6 +310,9 @@ class _Memos:
     shown: dict[tuple[frozenset[str], str, bool], _Shown] = field(default_factory=dict)
     #: code-map verdict and view → the diagnosis's failure
     failures: dict[tuple[object, ...], Failure] = field(default_factory=dict)
+    #: payee type, identifier and country → what is wrong with the identifier
+    #: (:data:`~payfix.diagnosis.facts.CHECKED_SIZE` entries)
+    checked: Checked = field(default_factory=dict)
 
 
 def _breakdown(priced: Priced | None, facts: Facts) -> dict[str, object] | None:

@@ -25,6 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from payfix._memo import remember
 from payfix.diagnosis.feefacts import Priced, price
 from payfix.diagnosis.payee import check_identifier
 from payfix.knowledge.lookup import FailureLookup, lookup_failure
@@ -33,7 +34,7 @@ from payfix.money import to_minor
 from payfix.rules.pack import RulePack
 from payfix.vocab import Scalar
 
-__all__ = ["Facts", "derive_facts", "facts_view"]
+__all__ = ["CHECKED_SIZE", "Checked", "Facts", "derive_facts", "facts_view"]
 
 Facts = dict[str, Scalar]
 
@@ -41,14 +42,29 @@ Facts = dict[str, Scalar]
 _AUTH_REASONS = frozenset({"authentication_failed", "incorrect_pin", "pin_tries_exceeded"})
 
 
-def _payee_facts(report: AttemptReport, pack: RulePack, facts: Facts) -> None:
+#: A memo of identifier checks, ``(payee type, identifier, country)`` → problem (see
+#: :func:`derive_facts`).
+Checked = dict[tuple[str, str, str | None], str | None]
+#: Entries at which a :data:`Checked` memo is cleared.
+CHECKED_SIZE = 4096
+
+
+def _payee_facts(report: AttemptReport, pack: RulePack, facts: Facts,
+                 checked: Checked | None) -> None:
     payee = report.attempt.payee
     if payee is None:
         return
     facts["payee.type"] = payee.type
     _copy_present(payee, _PAYEE_COPIED, facts)
     if payee.identifier is not None:
-        problem = check_identifier(payee.type, payee.identifier, payee.country)
+        key = (payee.type, payee.identifier, payee.country)
+        if checked is None:
+            problem = check_identifier(*key)
+        elif key in checked:
+            problem = checked[key]
+        else:
+            problem = check_identifier(*key)
+            remember(checked, key, problem, CHECKED_SIZE)
         pattern = pack.settings.wallet_id_pattern
         if payee.type == "wallet_user" and pattern is not None:
             problem = None if re.fullmatch(pattern, payee.identifier) else "format"
@@ -212,12 +228,15 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts,
 
 def derive_facts(report: AttemptReport, pack: RulePack,
                  priced: Priced | Literal["auto"] | None = "auto",
-                 found: FailureLookup | None = None) -> Facts:
+                 found: FailureLookup | None = None, checked: Checked | None = None) -> Facts:
     """The fact set for ``report`` under ``pack`` (code maps, fee schedules): a pure function
     (compare fact sets as mappings; the keys come in no promised order). ``priced`` is the
     report's fee quote when the caller already has it (``None``: no schedule prices it);
     ``"auto"`` prices the report here. ``found`` is
     ``lookup_failure(report.attempt.processor, pack)`` when the caller already has it.
+    ``checked`` remembers payee identifier checks (an IBAN or phone check costs about 20 µs) for
+    the caller that owns it, such as one :class:`~payfix.Diagnoser`; nothing is remembered
+    between calls without it.
 
     Raises:
         InvalidReportError: the report names a fee schedule the pack cannot use.
@@ -238,7 +257,7 @@ def derive_facts(report: AttemptReport, pack: RulePack,
     card = attempt.method.card
     if card is not None and card.expiry_month is not None and card.expiry_year is not None:
         facts["method.card_expired"] = _card_expired(card.expiry_month, card.expiry_year, attempt.at)
-    _payee_facts(report, pack, facts)
+    _payee_facts(report, pack, facts, checked)
     if report.account is not None:
         facts["account.status"] = report.account.status
     limits = pack.settings.high_value_minor

@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from datetime import UTC, timedelta
 from functools import lru_cache
 
-from payfix._memo import remember
 from payfix.diagnosis.facts import Facts
 from payfix.diagnosis.present import remedy_text
 from payfix.diagnosis.view import View
@@ -104,8 +103,6 @@ def _method(report: AttemptReport, t: dict[str, str]) -> str:
     return t["card"].format(last4=last4) if last4 else t["card_any"]
 
 
-_MERCHANTS: dict[str, str] = {}
-
 
 def _payee(report: AttemptReport) -> str | None:
     payee = report.attempt.payee
@@ -117,12 +114,7 @@ def _payee(report: AttemptReport) -> str | None:
         if payee.type != "merchant":
             return mask_name(payee.name)
         # a merchant's name is a business name: it stays readable, identifiers in it masked
-        # (remembered: the same merchants come back report after report)
-        shown = _MERCHANTS.get(payee.name)
-        if shown is None:
-            shown = mask_text(payee.name)
-            remember(_MERCHANTS, payee.name, shown, 4096)
-        return shown
+        return mask_text(payee.name)
     return None
 
 

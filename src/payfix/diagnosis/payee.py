@@ -120,12 +120,9 @@ VALIDATORS: dict[str, Validator] = {
 }
 
 
-@lru_cache(maxsize=4096)
 def check_identifier(payee_type: str, identifier: str, country: str | None) -> str | None:
     """Validate ``identifier`` for ``payee_type``; ``None`` if valid or the type has no checker.
-
-    Remembered for the last 4,096 distinct identifiers (a pure function; a batch meets the same
-    payees again and again, and an IBAN or phone check costs 15-20 µs)."""
+    Nothing is remembered between calls: identifiers are personal data."""
     validator = VALIDATORS.get(payee_type)
     if validator is None:
         return None
