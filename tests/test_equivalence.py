@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from payfix import durable_available, load_pack
-from payfix.engines import compiled
 from payfix.engines.compiled import CompiledEngine
+from payfix.rules import codegen
 from payfix.rules.forms import render
 from payfix.vocab import Scalar
 
@@ -117,7 +117,7 @@ def _first_disagreement() -> None:
 def test_the_differential_check_catches_a_miscompiled_operator(
         op: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Compile ``op`` as its off-by-one (or opposite) neighbour: the random-pack check must fail."""
-    monkeypatch.setitem(compiled._PY_OPS, op, BROKEN[op])
+    monkeypatch.setitem(codegen._PY_OPS, op, BROKEN[op])
     with pytest.raises(AssertionError, match="mismatch") as caught:
         _first_disagreement()
     assert "compiled=" in str(caught.value)

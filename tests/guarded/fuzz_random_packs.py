@@ -359,10 +359,10 @@ def check_pack(pack: RulePack, engines: Mapping[str, Evaluate], fact_seed: int, 
 
 
 def break_operator(op: str) -> None:
-    """Miscompile ``op`` in the compiled engine from now on (engines built afterwards)."""
-    from payfix.engines import compiled
+    """Miscompile ``op`` in the generated code from now on (engines built afterwards)."""
+    from payfix.rules import codegen
 
-    compiled._PY_OPS[op] = BROKEN[op]
+    codegen._PY_OPS[op] = BROKEN[op]
 
 
 def run(packs: int, facts: int, seed: int, trace: Path | None) -> Stats:

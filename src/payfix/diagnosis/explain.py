@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import cast
 
-from payfix.engines.compiled import condition_source
 from payfix.masking import mask_code
 from payfix.models.diagnosis import RuleMiss
+from payfix.rules.codegen import condition_source
 from payfix.rules.conditions import And, Condition, Leaf, Not, Or, leaves
 from payfix.rules.forms import render
 from payfix.rules.pack import Rule, RulePack

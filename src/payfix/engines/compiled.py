@@ -11,8 +11,6 @@ Example:
     >>> test = compile_condition(parse("device.latency_ms >= 1500 or not device.online"))
     >>> test({"device.latency_ms": 2000}), test({"device.online": True})
     (True, False)
-    >>> print(condition_source(parse('x.a in ["p", "q"] and not x.b < 3')))
-    (f.get('x.a') in {'p', 'q'} and not ((_v := f.get('x.b')) is not None and int(_v) < 3))
 """
 
 from __future__ import annotations
@@ -22,62 +20,16 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import cast
 
-from payfix.rules.conditions import And, Condition, In, Not, Or, Present, leaves
+from payfix.rules.codegen import _expr, _inline, condition_source
+from payfix.rules.conditions import Condition, Present, leaves
 from payfix.rules.forms import render
 from payfix.rules.pack import RulePack
 from payfix.vocab import Scalar
 
-__all__ = ["CompiledEngine", "compile_condition", "condition_source", "pack_source"]
+__all__ = ["CompiledEngine", "compile_condition", "pack_source"]
 
 Predicate = Callable[[Mapping[str, Scalar]], bool]
 Evaluator = Callable[[Mapping[str, Scalar]], frozenset[str]]
-
-#: The Python operator written for each condition operator (ordered ones compare ``int(value)``).
-_PY_OPS = {"==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
-
-_Lookup = Callable[[str], str]
-
-
-def _inline(path: str) -> str:
-    return f"f.get({path!r})"
-
-
-def _expr(cond: Condition, lookup: _Lookup, tmp: list[int]) -> str:
-    """Python source for ``cond``; ``lookup(path)`` is the expression that reads fact ``path``."""
-    if isinstance(cond, And | Or):
-        joiner = " and " if isinstance(cond, And) else " or "
-        return "(" + joiner.join(_expr(item, lookup, tmp) for item in cond.items) + ")"
-    if isinstance(cond, Not):
-        return f"not {_expr(cond.item, lookup, tmp)}"
-    if isinstance(cond, Present):
-        return f"({cond.path!r} {'in' if cond.present else 'not in'} f)"
-    value = lookup(cond.path)
-    if isinstance(cond, In):
-        options = "{" + ", ".join(repr(v) for v in cond.values) + "}"
-        if not cond.negated:
-            return f"{value} in {options}"  # None is never an option: a missing fact is not in it
-        var, read = _bind(value, tmp)
-        return f"({read} is not None and {var} not in {options})"
-    if cond.op == "==":
-        return f"{value} {_PY_OPS['==']} {cond.value!r}"  # None equals no int, bool or str
-    var, read = _bind(value, tmp)
-    if cond.op == "!=":
-        return f"({read} is not None and {var} {_PY_OPS['!=']} {cond.value!r})"
-    return f"({read} is not None and int({var}) {_PY_OPS[cond.op]} {int(cond.value)!r})"
-
-
-def _bind(value: str, tmp: list[int]) -> tuple[str, str]:
-    """(name, first read): a fact read that must be tested for ``None`` and then used again."""
-    if value.isidentifier():  # already a local holding the fact's value
-        return value, value
-    tmp[0] += 1
-    name = "_v" if tmp[0] == 1 else f"_v{tmp[0]}"
-    return name, f"({name} := {value})"
-
-
-def condition_source(cond: Condition) -> str:
-    """The Python expression (over a fact mapping ``f``) that :func:`compile_condition` compiles."""
-    return _expr(cond, _inline, [0])
 
 
 def compile_condition(cond: Condition) -> Predicate:
