@@ -116,3 +116,69 @@ def test_hand_off_states_the_retry_verdict_in_words(locale: str, words: str) -> 
     assert diagnosis.handoff is not None
     assert diagnosis.retry.verdict == "never"
     assert words in diagnosis.handoff.statement
+
+
+def _pack_with_limits(tmp_path: Any, limits: str) -> Any:
+    """The bundled pack with ``retry_limits`` replaced by ``limits`` (YAML text), as an overlay."""
+    from payfix import load_pack
+    from payfix.rules.loader import bundled_rules_dir
+
+    text = (bundled_rules_dir() / "pack.yaml").read_text(encoding="utf-8")
+    head, _, rest = text.partition("retry_limits:\n")
+    tail = rest[rest.index("\n# Closed vocabulary"):]
+    (tmp_path / "pack.yaml").write_text(head + limits + tail, encoding="utf-8")
+    return load_pack(tmp_path)
+
+
+def test_scheme_limits_are_pack_data(tmp_path: Any) -> None:
+    """The Visa budget comes from pack.yaml retry_limits: a pack whose Visa limit counts over
+    one day instead of 30 leaves the 20-day-old attempts uncounted; a pack without the limit
+    counts nothing and forbids nothing."""
+    report = _card_report({"response_code": "51"}, priors=15)
+    assert AGENT.diagnose(report).retry.verdict == "never"
+    one_day = _pack_with_limits(tmp_path, """retry_limits:
+  visa_reattempts_30d:
+    brands: [visa, unknown]
+    never: [visa_1]
+    categories: [visa_2, visa_3, visa_4]
+    window_s: 86400
+    source: a test
+""")
+    retry = Diagnoser(one_day, engine="compiled", audience="agent").diagnose(report).retry
+    assert (retry.verdict, retry.attempts_left) == ("later", 15)
+    none = _pack_with_limits(tmp_path, "retry_limits: {}\n")
+    never_before = _card_report({"response_code": "14"})
+    assert Diagnoser(none, engine="compiled").diagnose(never_before).retry.attempts_left is None
+
+
+def test_a_limit_binds_only_on_the_days_it_is_in_force(tmp_path: Any) -> None:
+    """valid_from / valid_until are compared with the attempt's own day: a limit that starts
+    after the attempt does not count it."""
+    report = _card_report({"response_code": "51"}, priors=15)  # attempted 2026-04-02
+    later = _pack_with_limits(tmp_path, """retry_limits:
+  visa_reattempts_30d:
+    brands: [visa, unknown]
+    categories: [visa_2, visa_3, visa_4]
+    window_s: 2592000
+    valid_from: 2026-04-03
+    source: a test
+""")
+    assert Diagnoser(later, engine="compiled").diagnose(report).retry.verdict == "later"
+
+
+@pytest.mark.parametrize(("limits", "kind"), [
+    ("retry_limits:\n  no_such_threshold:\n    brands: [visa]\n    window_s: 60\n    source: x\n",
+     "unknown_threshold"),
+    ("retry_limits:\n  visa_reattempts_30d:\n    brands: [visa]\n    window_s: 60\n"
+     "    valid_from: 2026-02-01\n    valid_until: 2026-01-01\n    source: x\n", "bad_dates"),
+    ("retry_limits:\n  visa_reattempts_30d:\n    brands: [vissa]\n    window_s: 60\n    source: x\n",
+     "pack.literal_error"),
+])
+def test_bad_retry_limits_are_pack_errors(tmp_path: Any, limits: str, kind: str) -> None:
+    """A limit naming no threshold, with its dates reversed, or an unknown brand is refused by
+    the loader with a typed problem."""
+    from payfix import RulePackError
+
+    with pytest.raises(RulePackError) as caught:
+        _pack_with_limits(tmp_path, limits)
+    assert kind in {p.type for p in caught.value.problems}

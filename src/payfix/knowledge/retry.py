@@ -9,10 +9,11 @@ Built from the code map's verdict for the deciding code, then tightened — neve
 * card-scheme rules bind card payments only (a wallet balance or bank account is not counted
   as the card schemes count); a wallet balance short of funds can be paid again as soon as it is
   topped up, whatever wait the code map gives an issuer's card;
-* Visa decline categories: category 1 never; categories 2-4 share a re-attempt budget per card and
-  merchant over 30 days (``thresholds.visa_reattempts_30d``);
-* Mastercard's excessive-attempts limits per card over 24 hours and 30 days
-  (``thresholds.mastercard_reattempts_24h`` / ``_30d``);
+* the card schemes' re-attempt limits, kept as data in ``pack.yaml`` ``retry_limits`` (each with
+  the brands and code categories it binds, its window, the threshold holding its count, the days
+  it is in force and its source): Visa's category 1 forbids any re-attempt and categories 2-4
+  share a budget over 30 days; Mastercard's excessive-attempts limits count over 24 hours and
+  30 days;
 * budgets are counted over the attempt chain for the same initiator only (customer- and
   merchant-initiated attempts apart) and the same payment method; ``attempts_left`` is the
   smallest remaining budget;
@@ -104,17 +105,18 @@ def retry_fields(report: AttemptReport, pack: RulePack,
         bases.append(f"mastercard_mac:{mac_code}")
     caps: list[tuple[str, int]] = []
     brand = processor.brand if processor is not None else None
-    card = attempt.method.type.endswith("_card")
-    # Visa's categories bind Visa cards (or a card of unknown brand), never a wallet or bank account.
-    visa_rules = card and brand in (None, "visa")
     if attempt.method.type == "wallet_balance" and entry.reason == "insufficient_funds":
         wait = 0  # the payer tops up the wallet; nothing to wait for
-    if visa_rules and entry.category == "visa_1":
-        verdict = "never"
-    elif visa_rules and entry.category is not None and entry.category.startswith("visa_"):
-        caps.append(("visa_reattempts_30d", 30 * 86400))
-    if card and (brand == "mastercard" or found.scheme == "mastercard_mac"):
-        caps += [("mastercard_reattempts_24h", 86400), ("mastercard_reattempts_30d", 30 * 86400)]
+    # The schemes' limits (pack.yaml retry_limits) bind card payments, never a wallet or bank account.
+    if attempt.method.type.endswith("_card"):
+        day = attempt.at.date()
+        for limit in pack.settings.retry_limits:
+            if not limit.binds(brand, found.scheme, day):
+                continue
+            if entry.category is not None and entry.category in limit.never:
+                verdict = "never"
+            elif limit.categories is None or entry.category in limit.categories:
+                caps.append((limit.threshold, limit.window_s))
     left: int | None = None
     for name, window in caps:
         cap = pack.settings.thresholds.get(name)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from payfix.vocab import CodeField
+from payfix.vocab import CardBrand, CodeField
 
 SlugId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
 Word = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
@@ -32,6 +33,17 @@ class EscalationFile(_File):
     description: Text | None = None
 
 
+class RetryLimitFile(_File):
+    brands: Annotated[tuple[CardBrand | Literal["unknown"], ...], Field(min_length=1)]
+    schemes: tuple[Word, ...] = ()
+    never: tuple[Word, ...] = ()
+    categories: tuple[Word, ...] | None = None
+    window_s: Annotated[int, Field(ge=1, le=366 * 86400)]
+    valid_from: date | None = None
+    valid_until: date | None = None
+    source: Text
+
+
 class PackFile(_File):
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -43,6 +55,7 @@ class PackFile(_File):
     categories: Annotated[tuple[Word, ...], Field(min_length=1)]
     reasons: Annotated[tuple[Word, ...], Field(min_length=1)]
     escalations: dict[Word, EscalationFile] = Field(default_factory=dict)
+    retry_limits: dict[Word, RetryLimitFile] = Field(default_factory=dict)
     high_value_minor: dict[Annotated[str, StringConstraints(pattern=r"^([A-Z]{3}|default)$")],
                            Annotated[int, Field(ge=1, le=10**15)]] = Field(default_factory=dict)
     thresholds: dict[Word, Annotated[int, Field(ge=-(2**53 - 1), le=2**53 - 1)]] = Field(

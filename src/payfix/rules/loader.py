@@ -50,6 +50,7 @@ from payfix.rules.pack import (
     PackSettings,
     Remedy,
     RemedyText,
+    RetryLimit,
     Rule,
     RulePack,
     RuleSet,
@@ -144,7 +145,26 @@ class _PackBuilder:
                          for code, e in model.escalations.items()},
             high_value_minor=dict(model.high_value_minor),
             wallet_id_pattern=self._wallet_pattern(model.wallet_id_pattern, node, src),
+            retry_limits=self._retry_limits(model, node, src),
         )
+
+    def _retry_limits(self, model: pf.PackFile, node: Any, src: Source) -> tuple[RetryLimit, ...]:
+        """``retry_limits``: each names a threshold the pack defines; dates in order."""
+        limits = []
+        for name, limit in model.retry_limits.items():
+            at = position(node, ("retry_limits", name))
+            if name not in model.thresholds:
+                self.r.add("unknown_threshold", f"retry limit {name!r} names no entry of thresholds "
+                           "(the count it allows)", src, at)
+                continue
+            if limit.valid_from and limit.valid_until and limit.valid_until < limit.valid_from:
+                self.r.add("bad_dates", f"retry limit {name!r}: valid_until is before valid_from",
+                           src, at)
+                continue
+            limits.append(RetryLimit(name, limit.brands, limit.schemes, limit.never, limit.categories,
+                                     limit.window_s, limit.valid_from, limit.valid_until,
+                                     " ".join(limit.source.split())))
+        return tuple(limits)
 
     def _wallet_pattern(self, pattern: str | None, node: Any, src: Source) -> str | None:
         if pattern is None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from payfix.models.diagnosis import PackInfo
@@ -31,6 +32,7 @@ __all__ = [
     "PackSettings",
     "Remedy",
     "RemedyText",
+    "RetryLimit",
     "Rule",
     "RulePack",
     "RuleSet",
@@ -69,6 +71,40 @@ class RemedyText:
 
     title: str
     steps: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryLimit:
+    """A card scheme's limit on re-attempts of a declined card payment (``pack.yaml``
+    ``retry_limits``), counted over the attempt chain by :mod:`payfix.knowledge.retry`.
+
+    Attributes:
+        threshold: the ``thresholds`` entry holding the count allowed within ``window_s``.
+        brands: card brands it binds (``unknown``: a card whose brand the report does not say).
+        schemes: code schemes whose codes bring it in whatever the brand (``mastercard_mac``).
+        never: code categories that forbid any re-attempt (Visa category 1).
+        categories: code categories it counts (``None``: every code).
+        window_s: the counting window in seconds.
+        valid_from: first day it binds (``None``: always has).
+        valid_until: last day it binds (``None``: still does).
+        source: where it is published.
+    """
+
+    threshold: str
+    brands: tuple[str, ...]
+    schemes: tuple[str, ...]
+    never: tuple[str, ...]
+    categories: tuple[str, ...] | None
+    window_s: int
+    valid_from: date | None
+    valid_until: date | None
+    source: str
+
+    def binds(self, brand: str | None, scheme: str, day: date) -> bool:
+        """Whether it binds a card payment of ``brand`` answered in ``scheme`` on ``day``."""
+        return ((brand or "unknown") in self.brands or scheme in self.schemes) \
+            and (self.valid_from is None or day >= self.valid_from) \
+            and (self.valid_until is None or day <= self.valid_until)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +188,7 @@ class PackSettings:
     escalations: Mapping[str, EscalationPolicy] = field(default_factory=dict)
     high_value_minor: Mapping[str, int] = field(default_factory=dict)
     wallet_id_pattern: str | None = None
+    retry_limits: tuple[RetryLimit, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
