@@ -332,3 +332,20 @@ def test_no_auth_is_named_in_the_logs_and_the_ready_event(caplog: pytest.LogCapt
         assert len(ready) == 1
         assert (ready[0]["auth"], ready[0]["api_keys"]) == (auth, keys)
         assert any(f.get("event") == "no_auth" for f in fields) == (auth == "none")
+
+
+def test_the_last_resort_filter_leaves_hand_off_references_readable() -> None:
+    """A hand-off reference is ten hexadecimal characters and may look like a phone number
+    (PF-4355880C18): the filter leaves it whole wherever the answer quotes it, and still masks a
+    phone number beside it."""
+    from payfix.service.guard import scrub_json
+
+    ref = "PF-4355880C18"
+    answer = json.dumps({"handoff": {"reference": ref,
+                                     "statement": f"Quote reference {ref}; call +44 20 7946 0958.",
+                                     "prepare": [f"Reference: {ref}"]}})
+    scrubbed = json.loads(scrub_json(answer))["handoff"]
+    assert scrubbed["reference"] == ref
+    assert scrubbed["prepare"] == [f"Reference: {ref}"]
+    assert ref in scrubbed["statement"]
+    assert "7946 0958" not in scrubbed["statement"]

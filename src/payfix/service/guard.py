@@ -12,7 +12,8 @@ the document valid JSON. Attempt ids (``attempt_id`` and the same id quoted else
 staff quote them back, and they hold dates such as ``pay_20260314_1``) get card numbers (any run
 of twelve or more digits keeps its last four) and e-mail addresses masked, not shorter digit
 runs; the exact ``keep`` strings (the rule pack's hash, its published support addresses) are
-left as they are. Numbers of twelve or more integer digits become masked strings.
+left as they are, and so are the hand-off's reference (``reference``, and where a statement
+quotes it). Numbers of twelve or more integer digits become masked strings.
 
 Example:
     >>> ring = KeyRing(("correct-horse-1",))
@@ -84,18 +85,19 @@ def scrub_json(text: str, keep: str | Collection[str] = ()) -> str:
     if _LONG_DIGITS.search(text) is None and mask_text(text) == text:
         return text
     data = json.loads(text)
-    ids = kept | _attempt_ids(data)
-    return json.dumps(_scrub(data, kept, ids), ensure_ascii=False, separators=(",", ":"))
+    ids = kept | _strings_under(data, "attempt_id")
+    refs = tuple(_strings_under(data, "reference"))
+    return json.dumps(_scrub(data, kept, ids, refs), ensure_ascii=False, separators=(",", ":"))
 
 
-def _attempt_ids(data: Any) -> frozenset[str]:
-    """The strings held under ``attempt_id`` keys anywhere in ``data`` (walked without recursion)."""
+def _strings_under(data: Any, key: str) -> frozenset[str]:
+    """The strings held under ``key`` anywhere in ``data`` (walked without recursion)."""
     found: set[str] = set()
     stack = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            value = item.get("attempt_id")
+            value = item.get(key)
             if isinstance(value, str):
                 found.add(value)
             stack.extend(item.values())
@@ -104,18 +106,27 @@ def _attempt_ids(data: Any) -> frozenset[str]:
     return frozenset(found)
 
 
-def _scrub(value: Any, kept: frozenset[str], ids: frozenset[str]) -> Any:
+def _masked_around(text: str, refs: tuple[str, ...]) -> str:
+    """``text`` through :func:`payfix.masking.mask_text`, the hand-off references in it left as
+    they are (a reference is ten hexadecimal characters, which may look like a phone number)."""
+    for ref in refs:
+        if ref in text:
+            return ref.join(_masked_around(part, refs) for part in text.split(ref))
+    return mask_text(text)
+
+
+def _scrub(value: Any, kept: frozenset[str], ids: frozenset[str], refs: tuple[str, ...]) -> Any:
     if isinstance(value, str):
         if value in kept:
             return value
         if value not in ids:
-            return mask_text(value)
+            return _masked_around(value, refs)
         value = scrub_card_numbers(value)
         return mask_text(value) if "@" in value else value
     if isinstance(value, dict):
-        return {scrub_card_numbers(k): _scrub(v, kept, ids) for k, v in value.items()}
+        return {scrub_card_numbers(k): _scrub(v, kept, ids, refs) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, kept, ids) for v in value]
+        return [_scrub(v, kept, ids, refs) for v in value]
     if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e11:
         whole = str(abs(int(value))) if value == value and abs(value) != float("inf") else ""
         return scrub_card_numbers(whole) if len(whole) >= 12 else value
