@@ -104,7 +104,8 @@ def add_subcommands(subparsers: Any) -> None:
     # documented in docs/batch.md (worker supervision); kept out of --help, whose text is the
     # generated CLI page
     rep.add_argument("--chunk-deadline", type=_seconds, default=None, metavar="SECONDS",
-                     help=argparse.SUPPRESS)
+                     help="a worker that gives no result for a chunk within this time is replaced "
+                          "and the chunk retried once (default: 60 ms a row, at least 600)")
     rep.add_argument("--max-reject-rate", type=_share, default=1.0, metavar="F",
                      help="exit 1 when rejected/in exceeds this (default 1: never)")
     rep.add_argument("--engine-backend", choices=("local", "spark"), default="local",
