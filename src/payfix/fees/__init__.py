@@ -1,7 +1,7 @@
 """Fee engine: quote a payment's fees from a schedule kept as data, and find the most one can send.
 
-Schedules live in ``rules/fees/*.yaml`` (format in ``docs/fees.md``, schema in
-:mod:`payfix.rules._feefiles`) and are read by the rule-pack loader only
+Schedules live in ``rules/fees/*.yaml`` (format in ``docs/fees.md``, models in
+:mod:`payfix.rules.schedules`) and are read by the rule-pack loader only
 (:func:`load_fee_schedules` is :func:`payfix.rules.loader.load_fee_schedules`); this package is
 arithmetic over loaded schedules: :mod:`~payfix.fees.quoting` (what a payment costs) and
 :mod:`~payfix.fees.sendable` (the most one can send). Everything here is exact: money is
@@ -22,8 +22,8 @@ from __future__ import annotations
 from payfix.errors import FeeError, FeeExceedsAmountError, ScheduleMismatchError
 from payfix.fees.quoting import NO_USAGE, FeeComponent, FeeQuote, Usage, quote
 from payfix.fees.sendable import max_sendable, quote_with_max_sendable
-from payfix.rules._feefiles import ROUNDING_MODES, FeeSchedule, FreeAllowance, FxFee, Tier
 from payfix.rules.loader import load_fee_schedules
+from payfix.rules.schedules import ROUNDING_MODES, FeeSchedule, FreeAllowance, FxFee, Tier
 from payfix.vocab import KINDS
 
 __all__ = [

@@ -12,10 +12,7 @@ from fractions import Fraction
 from payfix._memo import remember_for
 from payfix.errors import FeeError, FeeExceedsAmountError, ScheduleMismatchError
 from payfix.money import MAX_MINOR, minor_unit_exponent
-from payfix.rules._feefiles import (
-    FeeSchedule,
-    Tier,
-)
+from payfix.rules.schedules import FeeSchedule, Tier
 from payfix.vocab import KINDS
 
 __all__ = ["NO_USAGE", "FeeComponent", "FeeQuote", "Usage", "quote"]

@@ -9,9 +9,7 @@ from decimal import Decimal
 
 from payfix.fees.quoting import NO_USAGE, FeeQuote, Usage, _dec, _decimal, _Plan, _plan, _quote
 from payfix.money import MAX_MINOR
-from payfix.rules._feefiles import (
-    FeeSchedule,
-)
+from payfix.rules.schedules import FeeSchedule
 
 __all__ = ["max_sendable", "quote_with_max_sendable"]
 

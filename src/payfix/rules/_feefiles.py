@@ -1,143 +1,29 @@
-"""Fee-schedule files (``rules/fees/*.yaml``): strict schema and reading; the engine is :mod:`payfix.fees`.
-
-Structure is checked by pydantic; the checks that need several fields at once (digits allowed by the
-currency, ``minimum <= maximum``, tier order ...) are in :func:`schedule_problems`, so the loader
-can point at the exact key of each problem. A :class:`FeeSchedule` built in code runs the same
-checks and raises on the first validation with all of them in one message.
-
-Every amount and percentage is exact: a quoted decimal string (``"0.10"``) or an integer. A bare
-YAML ``0.10`` is a binary float and is refused.
+"""Reading fee-schedule files (``rules/fees/*.yaml``) into :class:`~payfix.rules.schedules.FeeSchedule`
+models, every problem with its file, line and column; used by the rule-pack loader only.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
-    StrictInt,
     ValidationError,
-    ValidationInfo,
-    model_validator,
 )
 
 from payfix.errors import Problem, RulePackError
-from payfix.money import MAX_MINOR, minor_unit_exponent
-from payfix.rules._packfiles import SlugId, Text
+from payfix.rules._packfiles import Text
 from payfix.rules._yamlsrc import Reader, Source, plain, position, read_files
-from payfix.vocab import PaymentKind
+from payfix.rules.schedules import (
+    DEFER_CHECKS,
+    FeeSchedule,
+    _Model,
+    schedule_problems,
+)
 
-__all__ = [
-    "DEFER_CHECKS",
-    "ROUNDING_MODES",
-    "FeeFile",
-    "FeeSchedule",
-    "FreeAllowance",
-    "FxFee",
-    "Tier",
-    "read_fee_files",
-    "schedule_problems",
-]
+__all__ = ["FeeFile", "read_fee_files", "read_fee_sources"]
 
-Rounding = Literal[
-    "ROUND_HALF_UP", "ROUND_HALF_EVEN", "ROUND_UP", "ROUND_DOWN", "ROUND_CEILING", "ROUND_FLOOR"
-]
-#: Rounding modes a schedule may name (the :mod:`decimal` constants of the same name).
-ROUNDING_MODES: tuple[str, ...] = get_args(Rounding)
-#: Validation context that leaves cross-field checks to the caller (the file loader).
-DEFER_CHECKS = {"payfix.fees.defer_checks": True}
-
-_DECIMAL = re.compile(r"^\d{1,18}(\.\d{1,18})?$")
-
-
-def _exact(value: Any) -> Any:
-    if isinstance(value, bool | float):
-        raise ValueError(
-            "write decimals as quoted strings, e.g. \"0.10\" (a bare YAML number with a point is a "
-            "binary float and is not exact)"
-        )
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, Decimal) and value.is_finite():
-        return value
-    if isinstance(value, str) and _DECIMAL.match(value):
-        return Decimal(value)
-    raise ValueError("must be a non-negative decimal string such as \"1.75\", or an integer")
-
-
-#: A non-negative exact decimal (money in the schedule's currency, or a threshold).
-Amount = Annotated[Decimal, BeforeValidator(_exact), Field(ge=0)]
-#: A percentage between 0 and 100, exact (``"1.75"`` is 1.75 %).
-Percent = Annotated[Decimal, BeforeValidator(_exact), Field(ge=0, le=100)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Tier(_Model):
-    """One amount band: the chargeable amount up to ``up_to`` (inclusive) pays its own price."""
-
-    up_to: Amount | None = None
-    percent: Percent = Decimal(0)
-    fixed: Amount = Decimal(0)
-
-
-class FreeAllowance(_Model):
-    """What the payer gets without a (base) fee: free transfers a month, a free amount."""
-
-    transfers_per_month: Annotated[StrictInt, Field(ge=0, le=1_000_000)] = 0
-    amount: Amount | None = None
-    amount_period: Literal["monthly", "lifetime"] | None = None
-
-
-class FxFee(_Model):
-    """Fee on a cross-currency payment: ``percent`` of the converted amount plus ``fixed``.
-
-    A spread of *s* % over the given rate costs exactly *s* % of the converted amount, so a spread
-    is written as ``percent``.
-    """
-
-    percent: Percent = Decimal(0)
-    fixed: Amount = Decimal(0)
-
-
-class FeeSchedule(_Model):
-    """One operator's price for some payment kinds in one currency."""
-
-    id: SlugId
-    label: Text
-    kinds: Annotated[tuple[PaymentKind, ...], Field(min_length=1)]
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-    payer: Literal["on_top", "deducted"]
-    rounding: Rounding
-    percent: Percent = Decimal(0)
-    fixed: Amount = Decimal(0)
-    minimum: Amount | None = None
-    maximum: Amount | None = None
-    tiers: tuple[Tier, ...] = ()
-    free: FreeAllowance | None = None
-    fx: FxFee | None = None
-    valid_from: date | None = None
-    valid_until: date | None = None
-    note: Text | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> FeeSchedule:
-        if info.context and info.context.get("payfix.fees.defer_checks"):
-            return self
-        problems = schedule_problems(self)
-        if problems:
-            raise ValueError("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, _, msg in problems))
-        return self
 
 
 class FeeFile(_Model):
@@ -145,85 +31,6 @@ class FeeFile(_Model):
 
     description: Text | None = None
     schedules: Annotated[tuple[Any, ...], Field(min_length=1)]
-
-
-Loc = tuple[str | int, ...]
-
-
-def schedule_problems(s: FeeSchedule) -> list[tuple[Loc, str, str]]:
-    """Cross-field problems of a structurally valid schedule, as ``(loc, type, message)``."""
-    out: list[tuple[Loc, str, str]] = []
-    exponent = minor_unit_exponent(s.currency)
-    if exponent is None:
-        out.append((("currency",), "fees.unknown_currency",
-                    f"{s.currency!r} is not an ISO 4217 currency with a minor unit"))
-    money: list[tuple[Loc, Decimal | None]] = [
-        (("fixed",), s.fixed), (("minimum",), s.minimum), (("maximum",), s.maximum),
-        *((("tiers", i, "up_to"), t.up_to) for i, t in enumerate(s.tiers)),
-        *((("tiers", i, "fixed"), t.fixed) for i, t in enumerate(s.tiers)),
-        (("free", "amount"), s.free.amount if s.free else None),
-        (("fx", "fixed"), s.fx.fixed if s.fx else None),
-    ]
-    for loc, value in money:
-        if value is None or exponent is None:
-            continue
-        scaled = Fraction(value) * 10**exponent
-        if scaled.denominator != 1:
-            out.append((loc, "fees.minor_unit",
-                        f"{value} has more than {exponent} decimal places for {s.currency}"))
-        elif scaled > MAX_MINOR:
-            out.append((loc, "fees.too_large", f"{value} is above the largest amount payfix accepts"))
-    if s.minimum is not None and s.maximum is not None and s.minimum > s.maximum:
-        out.append((("maximum",), "fees.min_above_max",
-                    f"maximum {s.maximum} is below minimum {s.minimum}"))
-    if len(set(s.kinds)) != len(s.kinds):
-        out.append((("kinds",), "fees.duplicate_kind", "a payment kind is listed twice"))
-    if s.tiers:
-        out.extend(_tier_problems(s))
-    if s.free is not None:
-        out.extend(_free_problems(s.free))
-    if s.valid_from and s.valid_until and s.valid_from > s.valid_until:
-        out.append((("valid_until",), "fees.dates", f"valid_until {s.valid_until} is before "
-                    f"valid_from {s.valid_from}"))
-    return out
-
-
-def _tier_problems(s: FeeSchedule) -> list[tuple[Loc, str, str]]:
-    out: list[tuple[Loc, str, str]] = []
-    for key in ("percent", "fixed"):
-        if key in s.model_fields_set:
-            out.append(((key,), "fees.tiers_and_flat", f"{key!r} cannot be used with 'tiers'; "
-                        "give each tier its own percent and fixed"))
-    previous = Decimal(0)
-    last = len(s.tiers) - 1
-    for i, tier in enumerate(s.tiers):
-        if i == last:
-            if tier.up_to is not None:
-                out.append((("tiers", i, "up_to"), "fees.tier_open_end",
-                            "the last tier must have no 'up_to' (it prices every larger amount)"))
-        elif tier.up_to is None:
-            out.append((("tiers", i), "fees.tier_missing_bound",
-                        "every tier but the last needs 'up_to'"))
-        elif tier.up_to <= previous:
-            out.append((("tiers", i, "up_to"), "fees.tier_order",
-                        f"up_to {tier.up_to} must be greater than the previous bound {previous}"))
-        else:
-            previous = tier.up_to
-    return out
-
-
-def _free_problems(free: FreeAllowance) -> list[tuple[Loc, str, str]]:
-    out: list[tuple[Loc, str, str]] = []
-    if free.transfers_per_month == 0 and not free.amount:
-        out.append((("free",), "fees.empty_allowance",
-                    "give 'transfers_per_month' above 0, or a positive 'amount'"))
-    if free.amount is not None and free.amount_period is None:
-        out.append((("free", "amount"), "fees.missing_period",
-                    "'amount' needs 'amount_period': monthly or lifetime"))
-    if free.amount is None and free.amount_period is not None:
-        out.append((("free", "amount_period"), "fees.missing_amount",
-                    "'amount_period' needs 'amount'"))
-    return out
 
 
 def read_fee_files(folder: Path, shown: str | None = None) -> dict[str, FeeSchedule]:

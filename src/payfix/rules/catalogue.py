@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from payfix.rules._feefiles import FeeSchedule
 from payfix.rules.pack import CodeMap, Remedy, Rule, RulePack
+from payfix.rules.schedules import FeeSchedule
 
 __all__ = ["render_catalogue"]
 

@@ -66,7 +66,7 @@ from payfix.vocab import (
 )
 
 if TYPE_CHECKING:
-    from payfix.rules._feefiles import FeeSchedule
+    from payfix.rules.schedules import FeeSchedule
 
 __all__ = ["bundled_rules_dir", "load_fee_schedules", "load_pack"]
 

@@ -21,7 +21,7 @@ from payfix.models.diagnosis import PackInfo
 from payfix.rules.conditions import Condition
 
 if TYPE_CHECKING:
-    from payfix.rules._feefiles import FeeSchedule
+    from payfix.rules.schedules import FeeSchedule
 
 __all__ = [
     "PRIORITIES",
