@@ -23,7 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from payfix._memo import remember_for
 from payfix.errors import InvalidReportError, Problem
 from payfix.fees import FeeError, FeeQuote, FeeSchedule, Usage, quote_with_max_sendable
 from payfix.masking import shown
@@ -55,20 +54,6 @@ def _usage(report: AttemptReport) -> Usage:
     )
 
 
-# (id of a pack's fee mapping, currency, kind, fx) -> (that mapping, its candidate schedules)
-_CANDIDATES: dict[tuple[object, ...], tuple[object, tuple[FeeSchedule, ...]]] = {}
-
-
-def _candidates(pack: RulePack, currency: str, kind: str, fx: bool) -> tuple[FeeSchedule, ...]:
-    """The pack's schedules that may price such an attempt, by name: a pure function of the
-    pack's (immutable) schedules, remembered (bounded) since every report asks it."""
-    fees = pack.fees
-    return remember_for(_CANDIDATES, fees, (currency, kind, fx), lambda: tuple(
-        s for _, s in sorted((name, s) for name, s in fees.items()
-                             if s.currency == currency and kind in s.kinds
-                             and (s.fx is not None) == fx)), 4096)
-
-
 def price(report: AttemptReport, pack: RulePack) -> Priced | None:
     """The quote for ``report`` under the pack's schedules, or ``None`` when none prices it.
 
@@ -90,7 +75,7 @@ def price(report: AttemptReport, pack: RulePack) -> Priced | None:
                 input=attempt.fee_schedule)])
         candidates: tuple[FeeSchedule, ...] = (schedule,)
     else:
-        candidates = _candidates(pack, currency, kind, attempt.fx is not None)
+        candidates = pack.fee_index.get((currency, kind, attempt.fx is not None), ())
         if not candidates:
             return None
     usage = _usage(report)

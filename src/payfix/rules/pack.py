@@ -209,6 +209,19 @@ class RulePack:
     hash: str
     files: tuple[str, ...] = field(default=())
     fees: Mapping[str, FeeSchedule] = field(default_factory=dict)
+    #: ``(currency, kind, priced in another currency)`` → the schedules that may price such an
+    #: attempt, by name: derived from ``fees`` when the pack is built.
+    fee_index: Mapping[tuple[str, str, bool], tuple[FeeSchedule, ...]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        index: dict[tuple[str, str, bool], list[tuple[str, FeeSchedule]]] = {}
+        for name, schedule in self.fees.items():
+            for kind in schedule.kinds:
+                index.setdefault((schedule.currency, kind, schedule.fx is not None), []).append(
+                    (name, schedule))
+        object.__setattr__(self, "fee_index", {
+            key: tuple(s for _, s in sorted(named, key=lambda pair: pair[0]))
+            for key, named in index.items()})
 
     @property
     def info(self) -> PackInfo:
