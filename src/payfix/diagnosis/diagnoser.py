@@ -175,7 +175,8 @@ class Diagnoser:
         fired = outcome.fired
         if outcome.reasons:
             handoff = handoff_fields(report, facts, fired, outcome.priority, outcome.after_s,
-                                     retry["verdict"], pack, chain, view, attempt_id)
+                                     retry["verdict"], pack, chain, view, attempt_id,
+                                     self._memos.merchants)
         trace = view.sees_trace(self.trace)
         # Sub-models go in as plain fields: one validation builds them all, which costs about a
         # third of building each model on its own (models already built go in as they are); the
@@ -313,6 +314,8 @@ class _Memos:
     #: payee type, identifier and country → what is wrong with the identifier
     #: (:data:`~payfix.diagnosis.facts.CHECKED_SIZE` entries)
     checked: Checked = field(default_factory=dict)
+    #: a merchant's name → as the hand-off shows it (identifiers in it masked)
+    merchants: dict[str, str] = field(default_factory=dict)
 
 
 def _breakdown(priced: Priced | None, facts: Facts) -> dict[str, object] | None:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, timedelta
 from functools import lru_cache
 
+from payfix._memo import remember
 from payfix.diagnosis.facts import Facts
 from payfix.diagnosis.present import remedy_text
 from payfix.diagnosis.view import View
@@ -104,7 +105,11 @@ def _method(report: AttemptReport, t: dict[str, str]) -> str:
 
 
 
-def _payee(report: AttemptReport) -> str | None:
+#: Entries at which a caller's memo of merchant names is cleared.
+MERCHANTS_SIZE = 4096
+
+
+def _payee(report: AttemptReport, merchants: dict[str, str] | None) -> str | None:
     payee = report.attempt.payee
     if payee is None:
         return None
@@ -114,7 +119,13 @@ def _payee(report: AttemptReport) -> str | None:
         if payee.type != "merchant":
             return mask_name(payee.name)
         # a merchant's name is a business name: it stays readable, identifiers in it masked
-        return mask_text(payee.name)
+        if merchants is None:
+            return mask_text(payee.name)
+        shown = merchants.get(payee.name)
+        if shown is None:
+            shown = mask_text(payee.name)
+            remember(merchants, payee.name, shown, MERCHANTS_SIZE)
+        return shown
     return None
 
 
@@ -177,11 +188,13 @@ def _channels(channels: tuple[Channel, ...]) -> tuple[SupportChannel, ...]:
 
 def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], priority: str,
                    after_s: int, verdict: str, pack: RulePack, chain: Sequence[str],
-                   view: View, masked_id: str | None = None) -> dict[str, object]:
+                   view: View, masked_id: str | None = None,
+                   merchants: dict[str, str] | None = None) -> dict[str, object]:
     """The fields of the :class:`~payfix.models.diagnosis.Handoff` packet for an escalating
     diagnosis, in the first locale of ``chain`` known (``verdict``: the retry advice's; ``view``:
     what the audience sees; ``masked_id``: the attempt id masked by
-    :func:`~payfix.masking.mask_id`, when the caller has it already)."""
+    :func:`~payfix.masking.mask_id`, when the caller has it already; ``merchants``: a memo of
+    merchant names as shown, kept by the caller that owns it, such as one Diagnoser)."""
     chain = tuple(chain)
     t = _texts(chain)
     attempt = report.attempt
@@ -203,7 +216,7 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
     utc_written = written if written.endswith("+00:00") else at.astimezone(UTC).isoformat()
     when = f"{utc_written[:10]} {utc_written[11:19]}"  # YYYY-MM-DD HH:MM:SS
     amount = f"{attempt.amount.value} {attempt.amount.currency}"
-    method, payee = _method(report, t), _payee(report)
+    method, payee = _method(report, t), _payee(report, merchants)
     return {
         "reference": reference, "priority": priority, "when": "after" if after_s else "now",
         "not_before": (at.astimezone(UTC) + timedelta(seconds=after_s)).isoformat() if after_s
