@@ -18,7 +18,6 @@ Example:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Literal
@@ -27,7 +26,7 @@ from pydantic import BaseModel
 
 from payfix._memo import remember
 from payfix.diagnosis.feefacts import Priced, price
-from payfix.diagnosis.payee import check_identifier
+from payfix.diagnosis.payee import check_identifier, check_wallet_id
 from payfix.knowledge.lookup import FailureLookup, lookup_failure
 from payfix.models.report import AttemptReport
 from payfix.money import to_minor
@@ -58,16 +57,16 @@ def _payee_facts(report: AttemptReport, pack: RulePack, facts: Facts,
     _copy_present(payee, _PAYEE_COPIED, facts)
     if payee.identifier is not None:
         key = (payee.type, payee.identifier, payee.country)
-        if checked is None:
+        pattern = pack.settings.wallet_id_pattern
+        if payee.type == "wallet_user" and pattern is not None:
+            problem = check_wallet_id(pattern, payee.identifier)
+        elif checked is None:
             problem = check_identifier(*key)
         elif key in checked:
             problem = checked[key]
         else:
             problem = check_identifier(*key)
             remember(checked, key, problem, CHECKED_SIZE)
-        pattern = pack.settings.wallet_id_pattern
-        if payee.type == "wallet_user" and pattern is not None:
-            problem = None if re.fullmatch(pattern, payee.identifier) else "format"
         facts["payee.identifier_valid"] = problem is None
         if problem is not None:
             facts["payee.identifier_problem"] = problem
