@@ -293,7 +293,7 @@ def test_healthz_answers_while_a_diagnosis_is_under_way(state: ServiceState,
     entered, release = threading.Event(), threading.Event()
     diagnose_one = app_module._diagnose_one
 
-    def held(*args: Any) -> str:
+    def held(*args: Any) -> tuple[str, str | None]:
         entered.set()
         release.wait(30)
         return diagnose_one(*args)

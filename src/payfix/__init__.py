@@ -25,6 +25,7 @@ from payfix.errors import (
     CodeLookupError,
     EngineError,
     EngineUnavailableError,
+    InvalidPayloadError,
     InvalidReportError,
     PayfixError,
     Problem,
@@ -32,12 +33,14 @@ from payfix.errors import (
     UnknownCodeError,
     UnknownSchemeError,
 )
+from payfix.inputs.adapters import Adapted, adapt
 from payfix.inputs.intake import parse_report
 from payfix.models import AttemptReport, Diagnosis
 from payfix.rules.loader import load_pack
 from payfix.rules.pack import RulePack
 
 __all__ = [
+    "Adapted",
     "AttemptReport",
     "CodeInfo",
     "CodeLookupError",
@@ -45,6 +48,7 @@ __all__ = [
     "Diagnosis",
     "EngineError",
     "EngineUnavailableError",
+    "InvalidPayloadError",
     "InvalidReportError",
     "Outline",
     "PayfixError",
@@ -54,6 +58,7 @@ __all__ = [
     "UnknownCodeError",
     "UnknownSchemeError",
     "__version__",
+    "adapt",
     "diagnose",
     "durable_available",
     "list_codes",

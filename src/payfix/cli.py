@@ -39,6 +39,7 @@ from payfix.errors import (
     Problem,
     RulePackError,
 )
+from payfix.inputs.adapters import SOURCES, Adapted, adapt, source_names
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
 from payfix.rules.catalogue import render_catalogue
@@ -104,8 +105,18 @@ def _parser() -> argparse.ArgumentParser:
             "payfix diagnose examples/reports/network_offline.json --format text",
             "payfix diagnose examples/reports/escalate_funds_debited.json --audience customer "
             "--locale zh-CN --format text",
-            "payfix diagnose examples/reports/balance_short.json --rules examples/custom_pack"))
+            "payfix diagnose examples/reports/balance_short.json --rules examples/custom_pack",
+            "payfix diagnose examples/payloads/stripe_error_insufficient_funds.json --from stripe",
+            "payfix diagnose examples/payloads/paypal_error_instrument_declined.json --from auto "
+            "--context examples/payloads/context.json"))
     diag.add_argument("report", help="report file, or - for standard input")
+    diag.add_argument("--from", dest="source", choices=("auto", *source_names()), default=None,
+                      metavar="SOURCE",
+                      help="the file is a processor's own object: auto (detect, and say what was "
+                      f"detected) or one of {', '.join(source_names())}; see docs/inputs.md")
+    diag.add_argument("--context", default=None, metavar="FILE",
+                      help="with --from: a partial payfix report with what the processor's object "
+                      "does not carry (id, time, amount, device ...)")
     diag.add_argument("--format", choices=("json", "text"), default="json",
                       help="json (default, the full diagnosis) or text (a ticket for people)")
     diag.add_argument("--locale", default=None, help="remedy text locale, e.g. en or zh-CN")
@@ -218,17 +229,40 @@ def _parser() -> argparse.ArgumentParser:
 def _diagnose(args: argparse.Namespace) -> int:
     try:
         data = read_input(args.report)
+        context = read_input(args.context) if args.context is not None else None
     except OSError as error:
-        emit_problems([Problem("file_unreadable", (), f"cannot read {args.report}: "
-                                f"{error.strerror or error}")], args.format)
+        emit_problems([Problem("file_unreadable", (), f"cannot read {error.filename}: "
+                               f"{error.strerror or error}")], args.format)
         return EXIT_INVALID
     diagnoser = Diagnoser(args.rules, args.engine, locale=args.locale, audience=args.audience)
-    diagnosis = diagnoser.diagnose(data)
+    if args.source is not None:
+        adapted = adapt(data, args.source, context=context)
+        _say_read(adapted)
+        diagnosis = diagnoser.diagnose(adapted.report)
+    elif args.context is not None:
+        emit_problems([Problem("context_without_source", ("context",), "--context completes a "
+                               "processor's object: give --from as well")], args.format)
+        return EXIT_INVALID
+    else:
+        diagnosis = diagnoser.diagnose(data)
     if args.format == "json":
         print(json.dumps(json.loads(diagnosis.to_json()), ensure_ascii=False, indent=2))
     else:
         sys.stdout.write(render_text(diagnosis))
     return EXIT_OK
+
+
+def _say_read(adapted: Adapted) -> None:
+    """On standard error: which source and object was read, what was assumed and not placed."""
+    title = SOURCES[adapted.source].TITLE
+    how = "detected" if adapted.detected else "as named"
+    print(f"payfix: read a {title} {adapted.kind.replace('_', ' ')} ({how})", file=sys.stderr)
+    for line in adapted.assumed:
+        print(f"payfix: assumed {line}", file=sys.stderr)
+    if adapted.unplaced:
+        shown = ", ".join(adapted.unplaced[:8]) + (" ..." if len(adapted.unplaced) > 8 else "")
+        print(f"payfix: {len(adapted.unplaced)} value(s) not placed in the report: {shown}",
+              file=sys.stderr)
 
 
 def _rules_check(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ The exception tree::
 
     PayfixError
     ├── InvalidReportError (ValueError)    a report failed validation; carries problems
+    │   └── InvalidPayloadError            a processor's payload cannot be read as its source documents it
     ├── RulePackError (ValueError)         a rule pack failed to load or lint; carries problems
     ├── CodeLookupError (LookupError)      a processor code look-up found nothing; carries a problem
     │   ├── UnknownSchemeError             no code map for the scheme (the message lists the known ones)
@@ -51,6 +52,7 @@ __all__ = [
     "EngineUnavailableError",
     "FeeError",
     "FeeExceedsAmountError",
+    "InvalidPayloadError",
     "InvalidReportError",
     "PayfixError",
     "Problem",
@@ -179,6 +181,13 @@ class InvalidReportError(_ProblemsError, ValueError):
         ...     print([(p.type, ".".join(map(str, p.loc))) for p in error.problems])
         [('missing', 'attempt.kind'), ('missing', 'attempt.amount'), ('missing', 'attempt.method')]
     """
+
+
+class InvalidPayloadError(InvalidReportError):
+    """A processor's payload (a Stripe error, an Adyen notification ...) cannot be read: it is not
+    an object of the source named, no source recognises it, or a value is not of the documented
+    type. ``problems`` locate it in the source's own object: ``loc`` starts with the source's
+    name (``("stripe", "error", "decline_code")``)."""
 
 
 class RulePackError(_ProblemsError, ValueError):

@@ -17,11 +17,11 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from payfix._memo import remember
 from payfix.diagnosis.escalation import Raised, escalation_reasons, plan
@@ -34,12 +34,14 @@ from payfix.diagnosis.present import locale_chain, method_names, remedy_text, sh
 from payfix.diagnosis.ranking import ScoredRemedy, rank
 from payfix.diagnosis.view import View
 from payfix.engines.base import Engine, create_engine
+from payfix.inputs.adapters import adapt
 from payfix.inputs.intake import ReportInput, parse_report
 from payfix.knowledge.lookup import FailureLookup, lookup_failure
 from payfix.knowledge.retry import retry_fields
-from payfix.masking import mask_id
+from payfix.masking import mask_code, mask_id
 from payfix.models.diagnosis import (
     Audience,
+    CodeSeen,
     Diagnosis,
     EscalationReason,
     Failure,
@@ -99,12 +101,22 @@ class Diagnoser:
         self.trace = trace
 
     def diagnose(self, report: ReportInput, *, locale: str | None = None,
-                 audience: Audience | None = None) -> Diagnosis:
+                 audience: Audience | None = None, source: str | None = None,
+                 context: Mapping[str, Any] | str | bytes | None = None) -> Diagnosis:
         """Diagnose one failed attempt (model, mapping or JSON text).
+
+        With ``source`` (``"stripe"``, ``"adyen"`` ... or ``"auto"``) ``report`` is that
+        processor's own object, read by :func:`payfix.inputs.adapters.adapt` and merged with
+        ``context`` (a partial report with what the object does not carry).
 
         Raises:
             InvalidReportError: the report is invalid; ``problems`` lists every field at fault.
+            InvalidPayloadError: the processor's object cannot be read as ``source`` documents it.
         """
+        if source is not None:
+            report = adapt(report, source, context=context).report  # type: ignore[arg-type]
+        elif context is not None:
+            raise TypeError("context completes a processor's object: give source as well")
         parsed, priced, found, facts, fired_ids = self._evaluate(report)
         return self._build(parsed, facts, priced, found, fired_ids, locale or self.locale,
                            audience or self.audience)
@@ -255,17 +267,23 @@ class Diagnoser:
         """The diagnosis's :class:`~payfix.models.diagnosis.Failure`: a function of the code-map
         verdict (the facts' ``failure.*`` come from it alone) and the audience, so it is remembered
         (the code entry by identity: the pack holds it as long as this diagnoser)."""
-        key = (None if found is None else (found.scheme, found.field, found.code, id(found.entry)),
+        key = (None if found is None else (found.scheme, found.field, found.code, id(found.entry),
+                                           found.path, found.evidence),
                view.audience, view.safe)
         failure = self._memos.failures.get(key)
         if failure is None:
-            source = None
-            if view.agent and found is not None and found.entry is not None:
-                source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
+            source = path = None
+            evidence: tuple[CodeSeen, ...] = ()
+            if view.agent and found is not None:
+                if found.entry is not None:
+                    source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
+                path = mask_code(found.path) if found.path is not None else None
+                evidence = view.evidence(found.evidence)
             scheme, code, reason = view.failure_words(facts)
             failure = Failure(scheme=scheme, field=_str(facts.get("failure.field")), code=code,
                               reason=reason, known=bool(facts.get("failure.known", False)),
-                              customer_safe=view.safe, source=source)
+                              customer_safe=view.safe, source=source, path=path,
+                              evidence=evidence)
             remember(self._memos.failures, key, failure, MEMO_SIZE)
         return failure
 
@@ -352,7 +370,8 @@ def _bundled(engine: str) -> Diagnoser:
 
 def diagnose(report: ReportInput, *, pack: RulePack | str | Path | None = None,
              engine: str = "auto", locale: str | None = None,
-             audience: Audience = "customer") -> Diagnosis:
+             audience: Audience = "customer", source: str | None = None,
+             context: Mapping[str, Any] | str | bytes | None = None) -> Diagnosis:
     """Diagnose one report.
 
     With the bundled pack the compiled :class:`Diagnoser` is built once per engine and reused
@@ -370,5 +389,6 @@ def diagnose(report: ReportInput, *, pack: RulePack | str | Path | None = None,
         ('balance.top_up', 'zh-CN')
     """
     diagnoser = _bundled(engine) if pack is None else Diagnoser(pack, engine)
-    return diagnoser.diagnose(report, locale=locale, audience=audience)
+    return diagnoser.diagnose(report, locale=locale, audience=audience, source=source,
+                              context=context)
 

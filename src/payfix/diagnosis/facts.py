@@ -188,10 +188,10 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts,
     processor = report.attempt.processor
     if processor is None:
         return
-    facts["failure.scheme"] = processor.scheme
     _copy_present(processor, _PROCESSOR_COPIED, facts)
     if found is None:
         found = lookup_failure(processor, pack)
+    facts["failure.scheme"] = found.scheme  # a related code of another scheme may have decided
     if found.field is not None:
         facts["failure.field"] = found.field
     if found.code is not None:

@@ -80,11 +80,17 @@ def render_text(diagnosis: Diagnosis) -> str:
     failure = diagnosis.failure
     if failure.code is not None:
         head = f"{failure.reason} ({failure.scheme} {failure.field}={failure.code})"
+        if failure.path is not None:
+            head += f", read from {failure.path}"
     elif failure.scheme is not None:
         head = f"{failure.reason} ({failure.scheme}, no code)"
     else:
         head = "no processor answer"
     lines = [f"Payment {diagnosis.attempt_id}: {head}"]
+    if failure.evidence:
+        lines.append("Other codes: " + ", ".join(
+            f"{seen.scheme} {seen.field}={seen.code} ({seen.reason or 'unmapped'})"
+            for seen in failure.evidence))
     retry = diagnosis.retry
     wait = f" after {retry.wait_seconds} s" if retry.wait_seconds else ""
     how = f" ({retry.how.replace('_', ' ')})" if retry.how and retry.verdict != "never" else ""

@@ -34,8 +34,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from payfix.knowledge.lookup import FailureLookup
 from payfix.masking import mask_code
-from payfix.models.diagnosis import Audience
+from payfix.models.diagnosis import Audience, CodeSeen
 from payfix.rules.pack import Remedy, Rule
 from payfix.vocab import Scalar
 
@@ -88,6 +89,16 @@ class View:
             reason = "declined"
         code = facts.get("failure.code") if self.sees_code else None
         return _masked(facts.get("failure.scheme")), _masked(code), reason
+
+    def evidence(self, found: tuple[FailureLookup, ...]) -> tuple[CodeSeen, ...]:
+        """The answer's codes that did not decide, as agents see them (masked); none for the
+        customer, who sees at most the deciding code."""
+        if not self.agent:
+            return ()
+        return tuple(CodeSeen(scheme=mask_code(f.scheme), field=f.field or "",
+                              code=mask_code(f.code or ""), path=_masked(f.path),
+                              reason=f.entry.reason if f.entry is not None else None)
+                     for f in found)
 
     def escalation_code(self, code: str, customer_code: str | None, rule: Rule | None) -> str:
         """An escalation reason's code as this audience sees it (``rule``: the rule that raised

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from payfix.errors import InvalidReportError, Problem
 from payfix.models.report import AttemptReport
 
-__all__ = ["ReportInput", "parse_report"]
+__all__ = ["ReportInput", "load_json", "parse_report"]
 
 ReportInput = AttemptReport | Mapping[str, Any] | str | bytes
 
@@ -82,6 +82,38 @@ def _surrogate_at(data: Any, loc: tuple[str | int, ...] = ()) -> tuple[str | int
 _SURROGATE_CHAR = re.compile("[\ud800-\udfff]")
 
 
+def load_json(text: str | bytes) -> Any:
+    """Parse JSON text (a report, a processor payload), refusing what payfix never reads: invalid
+    JSON or UTF-8, numbers of thousands of digits, nesting too deep, lone surrogates.
+
+    Raises:
+        InvalidReportError: with one ``json_invalid`` or ``string_unicode`` problem.
+    """
+    try:
+        data = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        where = f" at line {error.lineno}, column {error.colno}" if isinstance(
+            error, json.JSONDecodeError) else ""
+        raise InvalidReportError("report is not valid JSON", [
+            Problem("json_invalid", (), f"not valid JSON{where}: "
+                    f"{getattr(error, 'msg', 'cannot decode as UTF-8')}")]) from None
+    except ValueError:  # int() refuses a literal of more than sys.get_int_max_str_digits()
+        raise InvalidReportError("report is not valid JSON", [
+            Problem("json_invalid", (), "a number in the JSON has too many digits (a report's "
+                    "numbers have at most a few dozen)")]) from None
+    except RecursionError:
+        raise InvalidReportError("report is not valid JSON", [
+            Problem("json_invalid", (), "JSON nested too deeply")]) from None
+    if _has_surrogates(text):
+        loc = _surrogate_at(data)
+        if loc is not None:
+            raise InvalidReportError("report is not valid Unicode text", [Problem(
+                "string_unicode", loc, "a string (or key) holds a lone UTF-16 surrogate such as "
+                "\\ud800; strings must be valid Unicode text (escape a character outside the "
+                "basic plane as a surrogate pair, or write it as UTF-8)")])
+    return data
+
+
 def parse_report(data: ReportInput) -> AttemptReport:
     """Validate ``data`` as an :class:`AttemptReport`.
 
@@ -98,29 +130,7 @@ def parse_report(data: ReportInput) -> AttemptReport:
     if isinstance(data, AttemptReport):
         return data
     if isinstance(data, bytes | str):
-        text = data
-        try:
-            data = json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            where = f" at line {error.lineno}, column {error.colno}" if isinstance(
-                error, json.JSONDecodeError) else ""
-            raise InvalidReportError("report is not valid JSON", [
-                Problem("json_invalid", (), f"not valid JSON{where}: "
-                        f"{getattr(error, 'msg', 'cannot decode as UTF-8')}")]) from None
-        except ValueError:  # int() refuses a literal of more than sys.get_int_max_str_digits()
-            raise InvalidReportError("report is not valid JSON", [
-                Problem("json_invalid", (), "a number in the JSON has too many digits (a report's "
-                        "numbers have at most a few dozen)")]) from None
-        except RecursionError:
-            raise InvalidReportError("report is not valid JSON", [
-                Problem("json_invalid", (), "JSON nested too deeply")]) from None
-        if _has_surrogates(text):
-            loc = _surrogate_at(data)
-            if loc is not None:
-                raise InvalidReportError("report is not valid Unicode text", [Problem(
-                    "string_unicode", loc, "a string (or key) holds a lone UTF-16 surrogate such as "
-                    "\\ud800; strings must be valid Unicode text (escape a character outside the "
-                    "basic plane as a surrogate pair, or write it as UTF-8)")])
+        data = load_json(data)
     if not isinstance(data, Mapping):
         raise InvalidReportError("report must be a JSON object", [
             Problem("model_type", (), f"a report is a JSON object, got {type(data).__name__}")])

@@ -1,5 +1,5 @@
-"""A processor's answer resolved through the rule pack's code maps: which code field decided, and
-the map's entry for it (reason, retry class, who can fix it, customer-safe or not).
+"""A processor's answer resolved through the rule pack's code maps: which code decided, where it was
+read, and the map's entry for it (reason, retry class, who can fix it, customer-safe or not).
 
 Example:
     >>> from payfix.models.report import ProcessorResponse
@@ -15,27 +15,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from payfix.models.report import ProcessorResponse
-from payfix.rules.pack import CodeEntry, RulePack
+from payfix.rules.pack import CodeEntry, CodeMap, RulePack
 
 __all__ = ["FailureLookup", "lookup_failure"]
 
 
 @dataclass(frozen=True, slots=True)
 class FailureLookup:
-    """The code map's verdict on a processor answer, and which field decided it."""
+    """The code map's verdict on a processor answer: the code that decided (its scheme, field and
+    where in the source object it was read), and every other code of the answer as ``evidence``
+    (each a :class:`FailureLookup` of its own, without evidence)."""
 
     scheme: str
     field: str | None
     code: str | None
     entry: CodeEntry | None
+    path: str | None = None
+    evidence: tuple[FailureLookup, ...] = ()
 
 
-def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLookup:
-    """Pick the most specific code field the pack maps for this scheme.
+def _entry(codemap: CodeMap | None, brand: str | None, value: str) -> CodeEntry | None:
+    """A brand-specific entry (``"visa:70"``) before the plain code's."""
+    if codemap is None:
+        return None
+    if brand is not None:
+        entry = codemap.codes.get(f"{brand}:{value}")
+        if entry is not None:
+            return entry
+    return codemap.codes.get(value)
 
-    The map's ``fields`` give the precedence; a brand-specific entry (``"visa:70"``) wins over the
-    plain code. With no mapped field, the first field that is present decides, as unknown.
-    """
+
+def _primary(processor: ProcessorResponse, pack: RulePack) -> FailureLookup:
     codes = processor.codes
     codemap = pack.codemaps.get(processor.scheme)
     order = codemap.fields if codemap else tuple(type(codes).model_fields)
@@ -46,11 +56,66 @@ def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLooku
             continue
         if first_present is None:
             first_present = (name, value)
-        if codemap is not None:
-            keys = (f"{processor.brand}:{value}", value) if processor.brand else (value,)
-            for key in keys:
-                if key in codemap.codes:
-                    return FailureLookup(processor.scheme, name, value, codemap.codes[key])
+        entry = _entry(codemap, processor.brand, value)
+        if entry is not None:
+            return FailureLookup(processor.scheme, name, value, entry, _path(processor, name))
     if first_present is None:
         return FailureLookup(processor.scheme, None, None, None)
-    return FailureLookup(processor.scheme, first_present[0], first_present[1], None)
+    name, value = first_present
+    return FailureLookup(processor.scheme, name, value, None, _path(processor, name))
+
+
+def _located(processor: ProcessorResponse, path: str | None) -> str | None:
+    """``path`` in the source's object, prefixed with the source (``"stripe.error.decline_code"``)."""
+    if path is None or processor.origin is None:
+        return path
+    return f"{processor.origin}.{path}"
+
+
+def _path(processor: ProcessorResponse, name: str) -> str | None:
+    return _located(processor, processor.paths.get(name))  # type: ignore[call-overload]
+
+
+def _specificity(found: FailureLookup, generic: tuple[str, ...]) -> int:
+    """2: a mapped code that names a cause; 1: mapped, but its reason names none; 0: unmapped."""
+    if found.entry is None:
+        return 0
+    return 1 if found.entry.reason in generic else 2
+
+
+def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLookup:
+    """Pick the most specific code of the answer.
+
+    Within the answer's own scheme the map's ``fields`` give the precedence, and a brand-specific
+    entry (``"visa:70"``) wins over the plain code; with no mapped field, the first field present
+    decides, as unknown. Codes of other schemes in the answer (``related``) decide only when they
+    are more specific: mapped where the scheme's own code is not, or naming a cause where its
+    reason is one of the pack's ``generic_reasons``. Every other code present is kept as
+    ``evidence``, the answer's own fields first.
+    """
+    primary = _primary(processor, pack)
+    best = primary
+    related: list[FailureLookup] = []
+    if processor.related:
+        generic = pack.settings.generic_reasons
+        rank = _specificity(primary, generic) if primary.code is not None else -1
+        for item in processor.related:
+            found = FailureLookup(item.scheme, item.field, item.code,
+                                  _entry(pack.codemaps.get(item.scheme), processor.brand, item.code),
+                                  _located(processor, item.path))
+            related.append(found)
+            if _specificity(found, generic) > rank:
+                best, rank = found, _specificity(found, generic)
+    codemap = pack.codemaps.get(processor.scheme)
+    evidence = []
+    fields = codemap.fields if codemap else ()
+    for name in (*fields, *(f for f in type(processor.codes).model_fields if f not in fields)):
+        value = getattr(processor.codes, name, None)
+        if value is not None and not (best is primary and name == primary.field):
+            evidence.append(FailureLookup(processor.scheme, name, value,
+                                          _entry(codemap, processor.brand, value),
+                                          _path(processor, name)))
+    evidence.extend(found for found in related if found is not best)
+    if not evidence:
+        return best
+    return FailureLookup(best.scheme, best.field, best.code, best.entry, best.path, tuple(evidence))

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "Audience",
+    "CodeSeen",
     "Diagnosis",
     "EscalationReason",
     "FactValue",
@@ -141,12 +142,25 @@ class RetryAdvice(_Out):
     attempts_left: int | None = None
 
 
+class CodeSeen(_Out):
+    """A code of the processor's answer that did not decide: its scheme, field, where it was read
+    (``path``) and the reason the pack maps it to (``None``: unmapped)."""
+
+    scheme: str
+    field: str
+    code: str
+    path: str | None
+    reason: str | None
+
+
 class Failure(_Out):
     """The processor's answer reduced to one payfix reason, and which code field decided it.
 
     For the customer audience ``reason`` is ``"declined"`` whenever the code is not customer-safe.
     ``source`` (agents only) is the code-map file and line that decided, so an operator's overlay
-    of a code is visible in every diagnosis it changes.
+    of a code is visible in every diagnosis it changes. ``path`` (agents only) is where the code
+    was read in the processor's own object (``"stripe.error.network_decline_code"``) when an input
+    adapter read it; ``evidence`` (agents only) lists the answer's other codes.
     """
 
     scheme: str | None
@@ -156,6 +170,8 @@ class Failure(_Out):
     known: bool
     customer_safe: bool
     source: str | None = None
+    path: str | None = None
+    evidence: tuple[CodeSeen, ...] = ()
 
 
 class FeeLine(_Out):

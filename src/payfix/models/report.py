@@ -35,6 +35,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -47,6 +48,7 @@ from payfix.vocab import (
     AccountStatus,
     AttemptOutcome,
     CardBrand,
+    CodeField,
     Connection,
     Credential,
     FailureStage,
@@ -75,6 +77,7 @@ __all__ = [
     "PriorAttempt",
     "ProcessorCodes",
     "ProcessorResponse",
+    "RelatedCode",
 ]
 
 #: The report schema version this library writes and reads (it reads every ``1.x``).
@@ -117,11 +120,49 @@ class _Model(BaseModel):
     )
 
 
-class Money(_Model):
-    """An amount in a currency; ``value`` is exact (Decimal) with at most the minor-unit digits."""
+def _not_an_integer(value: object) -> object:
+    """Refuse a JSON integer as a money value: processors send amounts as integers of minor units
+    (Stripe's 2500 is 25.00 USD), so an integer here is ambiguous and is never guessed at."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(
+            f"an integer amount ({shown(str(value), 24)}) is ambiguous: processors send integers "
+            "of minor units (2500 for 25.00 USD); write the amount as a decimal string such as "
+            "'25.00', or give integer minor units as 'minor' instead of 'value'"
+        )
+    return value
 
-    value: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+
+class Money(_Model):
+    """An amount in a currency; ``value`` is exact (Decimal) with at most the minor-unit digits.
+
+    Two forms are accepted: ``{"value": "25.00", "currency": "USD"}`` (a decimal string, or a
+    number with a decimal point) and ``{"minor": 2500, "currency": "USD"}`` (integer minor units
+    by the currency's ISO 4217 exponent). A JSON integer as ``value`` is refused: it is the form
+    processors use for minor units, so reading it either way would be a guess.
+    """
+
+    value: Annotated[Decimal, Field(ge=0, allow_inf_nan=False), BeforeValidator(_not_an_integer)]
     currency: Currency
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_minor_units(cls, data: object) -> object:
+        """``{"minor": 2500, "currency": "USD"}`` as ``{"value": "25.00", ...}``."""
+        if not isinstance(data, dict) or "minor" not in data:
+            return data
+        if "value" in data:
+            raise ValueError("give the amount once: 'value' (a decimal) or 'minor' (integer "
+                             "minor units), not both")
+        minor, currency = data["minor"], data.get("currency")
+        if isinstance(minor, str) and minor.isascii() and minor.isdigit() and len(minor) <= 20:
+            minor = int(minor)
+        if not isinstance(minor, int) or isinstance(minor, bool) or not 0 <= minor <= MAX_MINOR:
+            raise ValueError(f"minor must be a whole number of minor units from 0 to {MAX_MINOR}, "
+                             f"got {shown(str(minor), 24)}")
+        rest = {key: item for key, item in data.items() if key != "minor"}
+        if isinstance(currency, str) and is_currency(currency):
+            return {**rest, "value": from_minor(minor, currency)}
+        return {**rest, "value": str(minor)}  # the currency's own problem is reported
 
     @model_validator(mode="after")
     def _fits_minor_unit(self) -> Money:
@@ -191,12 +232,35 @@ class ProcessorCodes(_Model):
     response_code: ShortText | None = None
 
 
+SourcePath = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class RelatedCode(_Model):
+    """A code of another scheme in the same answer (Stripe's ``network_decline_code`` is an
+    ISO 8583 response code, its ``network_advice_code`` a Mastercard advice code); the most
+    specific code of the answer decides, the others are kept as evidence."""
+
+    scheme: Slug
+    field: CodeField
+    code: ShortText
+    path: SourcePath | None = None
+
+
 class ProcessorResponse(_Model):
-    """The processor's answer: which scheme its codes belong to, the codes, and where it failed."""
+    """The processor's answer: which scheme its codes belong to, the codes, and where it failed.
+
+    ``origin``, ``paths`` and ``related`` say where the codes were read (filled by the input
+    adapters, :mod:`payfix.inputs.adapters`): the source (``"stripe"``), each code field's path
+    in the source's own object (``{"decline_code": "error.decline_code"}``), and codes of other
+    schemes found beside them.
+    """
 
     scheme: Slug
     brand: CardBrand | None = None
     codes: ProcessorCodes = ProcessorCodes()
+    origin: Slug | None = None
+    paths: Annotated[dict[CodeField, SourcePath], Field(max_length=6)] = Field(default_factory=dict)
+    related: Annotated[tuple[RelatedCode, ...], Field(max_length=8)] = ()
     message: Annotated[str, StringConstraints(max_length=500)] | None = None
     stage: (
         FailureStage | None

@@ -54,6 +54,7 @@ class PackFile(_File):
     rulesets: Annotated[tuple[Word, ...], Field(min_length=1)]
     categories: Annotated[tuple[Word, ...], Field(min_length=1)]
     reasons: Annotated[tuple[Word, ...], Field(min_length=1)]
+    generic_reasons: tuple[Word, ...] = ()
     escalations: dict[Word, EscalationFile] = Field(default_factory=dict)
     retry_limits: dict[Word, RetryLimitFile] = Field(default_factory=dict)
     high_value_minor: dict[Annotated[str, StringConstraints(pattern=r"^([A-Z]{3}|default)$")],

@@ -133,6 +133,11 @@ class _PackBuilder:
         if "no_credible_remedy" not in model.escalations:
             self.r.add("missing_escalation", "escalations must define 'no_credible_remedy' (raised "
                        "when no remedy reaches confidence_floor)", src, position(node, ("escalations",)))
+        for name in model.generic_reasons:
+            if name not in model.reasons:
+                self.r.add("unknown_reason", f"generic_reasons names {name!r}, which is not in "
+                           f"reasons{_suggest(name, model.reasons)}", src,
+                           position(node, ("generic_reasons",)))
         if "default" not in model.high_value_minor:
             self.r.add("missing_default", "high_value_minor must define 'default'", src,
                        position(node, ("high_value_minor",)))
@@ -146,6 +151,7 @@ class _PackBuilder:
             high_value_minor=dict(model.high_value_minor),
             wallet_id_pattern=self._wallet_pattern(model.wallet_id_pattern, node, src),
             retry_limits=self._retry_limits(model, node, src),
+            generic_reasons=model.generic_reasons,
         )
 
     def _retry_limits(self, model: pf.PackFile, node: Any, src: Source) -> tuple[RetryLimit, ...]:

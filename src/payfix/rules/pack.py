@@ -189,6 +189,7 @@ class PackSettings:
     high_value_minor: Mapping[str, int] = field(default_factory=dict)
     wallet_id_pattern: str | None = None
     retry_limits: tuple[RetryLimit, ...] = ()
+    generic_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 | route | auth | what |
 |---|---|---|
-| ``POST /v1/diagnose?audience=&locale=`` | key | one report → its diagnosis |
+| ``POST /v1/diagnose?audience=&locale=&from=`` | key | one report (or a processor's object) → diagnosis |
 | ``POST /v1/diagnose:batch?audience=&locale=`` | key | ``{"reports": [...]}`` → results in order |
 | ``GET /v1/codes/{scheme}/{code}?brand=&locale=`` | key | what a processor code means |
 | ``GET /v1/rules`` | key | rule pack id, hash, rule sets, counts, self-test |
@@ -42,6 +42,7 @@ from payfix._version import __version__
 from payfix.diagnosis.codes import BRANDS, lookup_code
 from payfix.diagnosis.diagnoser import Diagnoser
 from payfix.errors import CodeLookupError, InvalidReportError, Problem
+from payfix.inputs.adapters import SOURCES, adapt
 from payfix.masking import mask_text
 from payfix.models.diagnosis import Audience
 from payfix.rules.loader import load_pack
@@ -89,8 +90,13 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _json_body(name: str, description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": ref(name)}}}
+def _json_body(name: str, description: str,
+               headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"description": description,
+                            "content": {"application/json": {"schema": ref(name)}}}
+    if headers:
+        body["headers"] = headers
+    return body
 
 
 def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
@@ -184,19 +190,38 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
     audience_query = Query("customer", description="customer: safe wording, no trace; agent: "
                                                    "reasons, evidence and the rule trace")
 
+    source_query = Query(None, alias="from", json_schema_extra={"enum": ["auto", *SOURCES]},
+                         description="the body is this processor's own object (auto: detect it), "
+                         "or {\"payload\": <object>, \"context\": <partial report>} with what "
+                         "the object does not carry; the Payfix-Source header says what was read")
+
     @app.post("/v1/diagnose", dependencies=auth, summary="Diagnose one report",
-              responses={200: _json_body("Diagnosis", "the diagnosis"), **_ERRORS},
+              responses={200: _json_body("Diagnosis", "the diagnosis", headers={
+                  "Payfix-Source": {"description": "with from=: the source and object read, "
+                                    "e.g. 'stripe; kind=error; detected'",
+                                    "schema": {"type": "string"}}}), **_ERRORS},
               openapi_extra={"requestBody": {"required": True, "content": {
-                  "application/json": {"schema": ref("AttemptReport")}}}})
+                  "application/json": {"schema": {"oneOf": [ref("AttemptReport"), {
+                      "type": "object", "title": "ProcessorPayload",
+                      "description": "with from=: a processor's own object, or "
+                                     "{payload, context}"}]}}}}})
     async def diagnose(request: Request, audience: Audience = audience_query,
-                       locale: str | None = locale_query) -> Response:
+                       locale: str | None = locale_query,
+                       source: str | None = source_query) -> Response:
         engine, chosen = diagnoser(), chosen_locale(locale)
+        if source is not None and source != "auto" and source not in SOURCES:
+            raise _RefusedError(422, Problem("enum", ("query", "from"), "from must be one of "
+                                             f"auto, {', '.join(SOURCES)}", input=source))
         body = await request.body()
         try:  # parsing and diagnosing are CPU work: off the event loop, /healthz keeps answering
-            text = await run_in_threadpool(_diagnose_one, engine, body, audience, chosen)
+            text, read = await run_in_threadpool(_diagnose_one, engine, body, audience, chosen,
+                                                 source)
         except (BodyError, InvalidReportError) as error:
             return _problems(422, error.problems, keep)
-        return json_answer(text)
+        answer = json_answer(text)
+        if read is not None:
+            answer.headers["Payfix-Source"] = read
+        return answer
 
     @app.post("/v1/diagnose:batch", dependencies=auth, summary="Diagnose many reports, in order",
               responses={200: _json_body("BatchResult", "one result per report, in order"),
@@ -256,10 +281,19 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
     return app
 
 
-def _diagnose_one(engine: Diagnoser, body: bytes, audience: Audience, locale: str | None) -> str:
-    """One report's diagnosis as JSON; the body checked here first (see :mod:`.bodies`)."""
+def _diagnose_one(engine: Diagnoser, body: bytes, audience: Audience, locale: str | None,
+                  source: str | None = None) -> tuple[str, str | None]:
+    """One report's diagnosis as JSON, and with ``source`` what was read (the ``Payfix-Source``
+    header); the body checked here first (see :mod:`.bodies`)."""
     report = load_body(body, ())
-    return engine.diagnose(report, audience=audience, locale=locale).to_json()
+    if source is None:
+        return engine.diagnose(report, audience=audience, locale=locale).to_json(), None
+    context = None
+    if isinstance(report, dict) and "payload" in report and set(report) <= {"payload", "context"}:
+        report, context = report["payload"], report.get("context")
+    adapted = adapt(report, source, context=context)
+    read = f"{adapted.source}; kind={adapted.kind}" + ("; detected" if adapted.detected else "")
+    return engine.diagnose(adapted.report, audience=audience, locale=locale).to_json(), read
 
 
 def _batch_reports(body: bytes, limit: int) -> list[Any]:

@@ -1,0 +1,203 @@
+"""Input adapters: a processor's own object (a Stripe error, an Adyen notification, a PayPal error
+body ...) as a payfix report, with where each code was read and what could not be placed.
+
+Every source is a module with the same interface (:mod:`payfix.inputs.adapters.base`); this
+package picks one by name or by detection and merges what it read with the caller's ``context``:
+a partial payfix report with what the processor's object does not carry (a PayPal error body has
+no amount, a Stripe error no device). A field both give must agree; nothing is guessed, and a
+report field the object lacks and the context does not give is a problem that says so.
+
+Example:
+    >>> adapted = adapt({"error": {"type": "card_error", "code": "card_declined",
+    ...                            "decline_code": "insufficient_funds"}}, "stripe",
+    ...                 context={"attempt": {"id": "a1", "at": "2026-03-01T10:00:00Z",
+    ...                          "amount": {"value": "25.00", "currency": "USD"},
+    ...                          "method": {"type": "debit_card"}}})
+    >>> adapted.kind, adapted.report.attempt.processor.codes.decline_code
+    ('error', 'insufficient_funds')
+    >>> adapted.report.attempt.processor.paths
+    {'decline_code': 'error.decline_code'}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from types import ModuleType
+from typing import Any
+
+from payfix.errors import InvalidPayloadError, InvalidReportError, Problem
+from payfix.inputs.adapters import (
+    adyen,
+    alipay,
+    braintree,
+    checkout,
+    hyperswitch,
+    iso8583,
+    paypal,
+    stripe,
+    wechatpay,
+)
+from payfix.inputs.adapters.base import Reading, leaf_paths
+from payfix.inputs.intake import load_json, parse_report
+from payfix.models.report import AttemptReport
+
+__all__ = ["SOURCES", "Adapted", "adapt", "detect", "source_names"]
+
+#: Every source, by name, in detection order (the most distinctive shapes first).
+SOURCES: Mapping[str, ModuleType] = {
+    module.NAME: module
+    for module in (stripe, adyen, paypal, checkout, braintree, hyperswitch, alipay, wechatpay,
+                   iso8583)
+}
+
+
+def source_names() -> tuple[str, ...]:
+    """The names ``adapt`` accepts as ``source`` (``"auto"`` too)."""
+    return tuple(SOURCES)
+
+
+@dataclass(frozen=True, slots=True)
+class Adapted:
+    """A processor's object read as a payfix report.
+
+    Attributes:
+        source: the source's name (``"stripe"``).
+        kind: which of the source's objects it was (``"error"``, ``"charge"`` ...).
+        detected: the source was detected (``source="auto"``), not named.
+        report: the validated report (the context merged in).
+        unplaced: paths of the object's values no report field holds.
+        assumed: report fields set by a documented default, each with why.
+    """
+
+    source: str
+    kind: str
+    detected: bool
+    report: AttemptReport
+    unplaced: tuple[str, ...]
+    assumed: tuple[str, ...]
+
+
+def detect(payload: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(source, kind)`` of the first source that recognises ``payload``, or ``None``."""
+    for name, module in SOURCES.items():
+        kind = module.detect(payload)
+        if kind is not None:
+            return name, kind
+    return None
+
+
+def _accepted() -> str:
+    return "; ".join(f"{name} ({', '.join(module.KINDS)})" for name, module in SOURCES.items())
+
+
+def _as_object(data: Any, what: str, loc: tuple[str, ...]) -> Mapping[str, Any]:
+    if isinstance(data, bytes | str):
+        data = load_json(data)
+    if not isinstance(data, Mapping):
+        raise InvalidPayloadError(f"{what} must be a JSON object", [
+            Problem("model_type", loc, f"{what} is a JSON object, got {type(data).__name__}")])
+    return data
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any], at: tuple[str, ...],
+           problems: list[Problem], title: str) -> None:
+    """Deep-merge the context's ``extra`` into what the payload gave; a leaf both give must agree."""
+    for key, value in extra.items():
+        mine = base.get(key)
+        if key not in base:
+            base[key] = value
+        elif isinstance(mine, dict) and isinstance(value, Mapping):
+            _merge(mine, value, (*at, key), problems, title)
+        elif mine != value and not _same_money(at, key, mine, value):
+            problems.append(Problem(
+                "context_conflict", (*at, key),
+                f"the context gives {json.dumps(value, default=str)[:60]} but the {title} "
+                f"payload gives {json.dumps(mine, default=str)[:60]}; leave it out of the context "
+                "or correct it", input=value))
+
+
+def _same_money(at: tuple[str, ...], key: str, mine: Any, value: Any) -> bool:
+    """``"25.00"`` and ``"25.0"`` are the same amount."""
+    if key != "value" or not isinstance(mine, str) or not isinstance(value, str | int | float):
+        return False
+    try:
+        return Decimal(mine) == Decimal(str(value))
+    except InvalidOperation:
+        return False
+
+
+def adapt(payload: Mapping[str, Any] | str | bytes, source: str = "auto", *,
+          context: Mapping[str, Any] | str | bytes | None = None) -> Adapted:
+    """Read ``payload``, an object of ``source`` (or the one :func:`detect` finds for ``"auto"``),
+    as a payfix report, merged with ``context``.
+
+    Raises:
+        InvalidPayloadError: ``payload`` is not JSON, not an object ``source`` documents, no
+            source recognises it, or a value is not of its documented type (``loc`` in the
+            source's object).
+        InvalidReportError: the report is invalid, e.g. a field the object does not carry and
+            the context does not give (each problem says which).
+    """
+    data = _as_object(payload, "a processor payload", ())
+    detected = source == "auto"
+    if detected:
+        found = detect(data)
+        if found is None:
+            raise InvalidPayloadError("no source recognises the payload", [Problem(
+                "unknown_source", (), f"not an object payfix reads; it reads {_accepted()}; "
+                "name the source if detection fails")])
+        source, kind = found
+    else:
+        module = SOURCES.get(source)
+        if module is None:
+            raise InvalidPayloadError(f"unknown source {source[:40]!r}", [Problem(
+                "unknown_source", ("from",), f"unknown source; accepted: auto, "
+                f"{', '.join(SOURCES)}", input=source)])
+        found_kind = module.detect(data)
+        if found_kind is None:
+            raise InvalidPayloadError(f"not a {module.TITLE} object", [Problem(
+                "source_kind", (source,), f"not a {module.TITLE} object payfix reads (one of: "
+                f"{', '.join(module.KINDS)}); see docs/inputs.md", )])
+        kind = found_kind
+    module = SOURCES[source]
+    reading = Reading(source, data)
+    module.read(reading, kind)
+    reading.fail()
+    report = _report(reading)
+    problems: list[Problem] = []
+    if context is not None:
+        extra = _as_object(context, "the context", ("context",))
+        _merge(report, extra, (), problems, module.TITLE)
+    if problems:
+        raise InvalidReportError("the context disagrees with the payload", problems)
+    try:
+        parsed = parse_report(report)
+    except InvalidReportError as error:
+        raise InvalidReportError(str(error), [_explained(p, module.TITLE, kind)
+                                              for p in error.problems]) from None
+    read = reading.read
+    unplaced = tuple(path for path in leaf_paths(data)
+                     if path not in read and not any(path.startswith(f"{r}.") for r in read))
+    return Adapted(source, kind, detected, parsed, unplaced, tuple(reading.assumed))
+
+
+def _report(r: Reading) -> dict[str, Any]:
+    processor: dict[str, Any] = {"scheme": r.source, **r.processor, "origin": r.source}
+    if r.codes:
+        processor["codes"] = dict(r.codes)
+        processor["paths"] = dict(r.paths)
+    if r.related:
+        processor["related"] = list(r.related)
+        processor.setdefault("paths", {})
+    return {"attempt": {**r.attempt, "processor": processor}}
+
+
+def _explained(problem: Problem, title: str, kind: str) -> Problem:
+    """A missing report field: say that the object lacks it and where to give it."""
+    if problem.type != "missing":
+        return problem
+    return Problem("missing", problem.loc, f"Field required: a {title} {kind.replace('_', ' ')} "
+                   "does not carry it; give it in the context (a partial payfix report)")

@@ -1,0 +1,280 @@
+"""The shared interface of the input adapters, and the reader each one uses.
+
+An adapter is a module with ``NAME`` (``"stripe"``), ``TITLE``, ``KINDS`` (the objects of the
+source it reads, e.g. ``("error", "payment_intent", "charge")``), ``detect(payload)`` (the kind
+of object ``payload`` is, or ``None``) and ``read(reading, kind)``, which fills a :class:`Reading`:
+the report fields the object documents, and the processor's codes with the path each was read
+from. What the object does not hold (a PayPal error body has no amount) comes from the caller's
+``context``; nothing is guessed: an integer amount is converted by the source's documented
+exponent for its currency, never read as a decimal.
+
+Every problem is an :class:`~payfix.errors.InvalidPayloadError` whose ``loc`` starts with the
+source's name and follows the source's own object (``("stripe", "error", "decline_code")``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from payfix.errors import InvalidPayloadError, Problem
+from payfix.masking import shown
+from payfix.money import MAX_MINOR, from_minor, minor_unit_exponent
+
+__all__ = ["BRANDS", "Reading", "leaf_paths"]
+
+#: Card brand names as processors spell them, to payfix's brands (others: ``"other"``).
+BRANDS: Mapping[str, str] = {
+    "visa": "visa", "mastercard": "mastercard", "mc": "mastercard", "master": "mastercard",
+    "maestro": "mastercard", "amex": "amex", "american express": "amex",
+    "americanexpress": "amex", "discover": "discover", "unionpay": "unionpay", "cup": "unionpay",
+    "china unionpay": "unionpay", "jcb": "jcb", "diners": "other", "diners club": "other",
+    "dinersclub": "other", "cartes_bancaires": "other", "cartebancaire": "other",
+    "eftpos_au": "other", "interac": "other", "elo": "other", "hipercard": "other",
+    "rupay": "other",
+}
+
+_MAX_LEAVES = 2000  # a payload's values listed as unplaced at most (the rest are counted)
+
+
+def leaf_paths(value: Any, prefix: str = "", out: list[str] | None = None) -> list[str]:
+    """Dotted paths of the scalar values in ``value`` (list items as ``[i]``), at most 2,000."""
+    out = [] if out is None else out
+    if len(out) >= _MAX_LEAVES:
+        return out
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            leaf_paths(item, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            leaf_paths(item, f"{prefix}[{i}]", out)
+    elif value is not None and value != "":
+        out.append(prefix)
+    return out
+
+
+class Reading:
+    """One adapter's pass over one payload: what it read, where, and what it placed.
+
+    ``attempt`` holds the report's attempt fields as the payload gives them (payfix's wire
+    format); ``processor`` the processor answer; ``read`` the payload paths consumed (everything
+    else is reported as unplaced); ``assumed`` the report fields set by a documented default
+    rather than read (each ``"attempt.kind=purchase"``-style).
+    """
+
+    def __init__(self, source: str, payload: Mapping[str, Any]) -> None:
+        self.source = source
+        self.payload = payload
+        self.attempt: dict[str, Any] = {}
+        self.processor: dict[str, Any] = {}
+        self.codes: dict[str, str] = {}
+        self.paths: dict[str, str] = {}
+        self.related: list[dict[str, str]] = []
+        self.read: set[str] = set()
+        self.assumed: list[str] = []
+        self.problems: list[Problem] = []
+
+    # -- reading values -------------------------------------------------------------------
+    def _loc(self, path: str) -> tuple[str | int, ...]:
+        return (self.source, *_steps(path)) if path else (self.source,)
+
+    def raw(self, path: str) -> Any:
+        """The value at ``path`` (``"a.b[0].c"``; ``None`` when a step is missing or of another
+        kind)."""
+        node: Any = self.payload
+        for step in _steps(path):
+            if isinstance(step, int):
+                node = node[step] if isinstance(node, list) and step < len(node) else None
+            elif isinstance(node, Mapping):
+                node = node.get(step)
+            else:
+                return None
+        return node
+
+    def problem(self, path: str, type_: str, msg: str, value: Any = None) -> None:
+        """Record a problem at ``path`` of the payload."""
+        self.problems.append(Problem(type_, self._loc(path), msg, input=value))
+
+    def obj(self, path: str) -> Mapping[str, Any] | None:
+        """The object at ``path``, or ``None``; anything else there is a problem."""
+        value = self.raw(path)
+        if value is None or isinstance(value, Mapping):
+            return value
+        self.problem(path, "source_type", f"expected an object, got {_kind(value)}", value)
+        self.read.add(path)
+        return None
+
+    def text(self, path: str, *, numbers: bool = True) -> str | None:
+        """The text at ``path`` (a number is taken as its digits when ``numbers``), marked read;
+        empty text is absent; anything else is a problem."""
+        value = self.raw(path)
+        if value is None:
+            return None
+        self.read.add(path)
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        if numbers and isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        self.problem(path, "source_type", f"expected text, got {_kind(value)}", value)
+        return None
+
+    def flag(self, path: str) -> bool | None:
+        """A JSON boolean (or ``"true"``/``"false"`` text, as notifications send it)."""
+        value = self.raw(path)
+        if value is None:
+            return None
+        self.read.add(path)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        self.problem(path, "source_type", f"expected true or false, got {_kind(value)}", value)
+        return None
+
+    def integer(self, path: str) -> int | None:
+        """A whole number (JSON integer, or digits as text) at ``path``."""
+        value = self.raw(path)
+        if value is None:
+            return None
+        self.read.add(path)
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value.strip()) if len(value.strip()) <= 20 else value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        self.problem(path, "source_type", f"expected a whole number, got {_kind(value)}", value)
+        return None
+
+    # -- placing values in the report -----------------------------------------------------
+    def currency(self, path: str) -> str | None:
+        """An ISO 4217 code at ``path`` (processors write ``"usd"`` too)."""
+        code = self.text(path, numbers=False)
+        if code is None:
+            return None
+        if minor_unit_exponent(code.upper()) is None:
+            self.problem(path, "currency", "not an ISO 4217 currency code with a minor unit, "
+                         "such as 'USD', 'EUR', 'JPY'", code)
+            return None
+        return code.upper()
+
+    def minor_amount(self, path: str, currency: str | None,
+                     exponents: Mapping[str, int] | None = None) -> dict[str, str] | None:
+        """An integer amount of minor units at ``path`` as payfix money: converted by the
+        source's documented exponent for ``currency`` (``exponents``, where the source departs
+        from ISO 4217), else ISO 4217's."""
+        minor = self.integer(path)
+        if minor is None or currency is None:
+            return None
+        if not 0 <= minor <= MAX_MINOR:
+            self.problem(path, "amount", f"an amount from 0 to {MAX_MINOR} minor units", minor)
+            return None
+        exponent = (exponents or {}).get(currency)
+        iso = minor_unit_exponent(currency)
+        assert iso is not None  # currency() checked it
+        if exponent is None or exponent == iso:
+            return {"value": str(from_minor(minor, currency)), "currency": currency}
+        value = Decimal(minor).scaleb(-exponent)
+        if value != value.quantize(Decimal(1).scaleb(-iso)):
+            self.problem(path, "amount", f"{minor} in the source's {exponent}-decimal {currency} "
+                         f"has more than ISO 4217's {iso} decimal places", minor)
+            return None
+        return {"value": str(value.quantize(Decimal(1).scaleb(-iso))), "currency": currency}
+
+    def decimal_amount(self, path: str, currency: str | None) -> dict[str, str] | None:
+        """A decimal amount (``"10.00"``, the major unit) at ``path`` as payfix money."""
+        value = self.raw(path)
+        if value is None or currency is None:
+            if value is not None:
+                self.read.add(path)
+            return None
+        self.read.add(path)
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.problem(path, "source_type", f"expected a decimal amount, got {_kind(value)}",
+                         value)
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problem(path, "amount", "expected a finite decimal amount", value)
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            self.problem(path, "amount", "expected a decimal amount such as '10.00'", value)
+            return None
+        if not number.is_finite():
+            self.problem(path, "amount", "expected a finite decimal amount", value)
+            return None
+        return {"value": str(value).strip() if isinstance(value, str) else format(number, "f"),
+                "currency": currency}
+
+    def unix_time(self, path: str) -> str | None:
+        """Seconds since the epoch at ``path`` as an ISO 8601 UTC time."""
+        seconds = self.integer(path)
+        if seconds is None:
+            return None
+        if not 0 <= seconds <= 4_102_444_800:  # 2100-01-01
+            self.problem(path, "time", "expected seconds since 1970-01-01 UTC", seconds)
+            return None
+        return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+    def iso_time(self, path: str) -> str | None:
+        """An ISO 8601 time with its UTC offset at ``path`` (checked by the report model)."""
+        return self.text(path, numbers=False)
+
+    def code(self, field: str, path: str, value: str | None = None) -> None:
+        """Place the code at ``path`` (or ``value`` read from it) as this answer's ``field``."""
+        value = self.text(path) if value is None else value
+        if value is not None and field not in self.codes:
+            self.codes[field] = value
+            self.paths[field] = path
+
+    def relate(self, scheme: str, field: str, path: str) -> None:
+        """Keep the code at ``path`` as a code of another ``scheme`` (its ``field`` there)."""
+        value = self.text(path)
+        if value is not None:
+            self.related.append({"scheme": scheme, "field": field, "code": value, "path": path})
+
+    def brand(self, path: str) -> None:
+        """The card brand at ``path``, as payfix names it."""
+        name = self.text(path, numbers=False)
+        if name is not None and name.lower() != "unknown":
+            self.processor.setdefault("brand", BRANDS.get(name.lower(), "other"))
+
+    def assume(self, field: str, value: Any, why: str) -> None:
+        """Set attempt ``field`` to a documented default, and say so."""
+        if field not in self.attempt:
+            self.attempt[field] = value
+            self.assumed.append(f"attempt.{field}={value} ({why})")
+
+    def fail(self) -> None:
+        """Raise the problems found, if any."""
+        if self.problems:
+            raise InvalidPayloadError(f"the {self.source} payload cannot be read",
+                                      self.problems)
+
+
+_STEP = re.compile(r"([^.\[]+)|\[(\d+)\]")
+
+
+def _steps(path: str) -> tuple[str | int, ...]:
+    """``"a.b[0].c"`` as ``("a", "b", 0, "c")``."""
+    return tuple(int(index) if index else name for name, index in _STEP.findall(path))
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return f"text {shown(value, 24)!r}"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

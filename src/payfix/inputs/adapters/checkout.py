@@ -1,0 +1,83 @@
+"""Checkout.com: a payment response or ``GET /payments/{id}`` details with ``approved`` false
+(``status`` ``Declined``), and a ``payment_declined`` webhook (``{"type", "data"}``).
+
+Codes, as Checkout.com documents them (https://www.checkout.com/docs/resources/codes/api-response-codes,
+https://www.checkout.com/docs/resources/codes/recommendation-codes): the five-digit
+``response_code`` is a code of the ``checkout`` map (``20xxx`` soft, ``30xxx`` hard, ``40xxx``
+risk); ``processing.partner_response_code`` is the network's raw ``iso8583`` code and
+``processing.partner_merchant_advice_code`` a Mastercard advice code (``mastercard_mac``).
+Amounts are integers of minor units; times ISO 8601 UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from payfix.inputs.adapters.base import Reading
+
+NAME = "checkout"
+TITLE = "Checkout.com"
+KINDS = ("payment", "webhook")
+_CARD = {"credit": "credit_card", "debit": "debit_card", "prepaid": "prepaid_card",
+         "charge": "credit_card", "deferred debit": "debit_card"}
+
+
+def detect(payload: Mapping[str, Any]) -> str | None:
+    """``"payment"`` or ``"webhook"``; ``None`` for no Checkout.com object."""
+    if "response_code" in payload and ("response_summary" in payload or "approved" in payload):
+        return "payment"
+    data = payload.get("data")
+    if isinstance(payload.get("type"), str) and isinstance(data, Mapping) \
+            and "response_code" in data and str(payload["type"]).startswith("payment_"):
+        return "webhook"
+    return None
+
+
+def read(r: Reading, kind: str) -> None:
+    """Fill ``r`` from a Checkout.com object of ``kind``."""
+    at = ""
+    if kind == "webhook":
+        at = "data."
+        r.text("type", numbers=False)
+        r.text("id", numbers=False)
+        r.iso_time("created_on")
+    ident = r.text(at + "id", numbers=False)
+    if ident is not None:
+        r.attempt["id"] = ident
+    when = r.iso_time(at + "processed_on")
+    if when is not None:
+        r.attempt["at"] = when
+    currency = r.currency(at + "currency")
+    amount = r.minor_amount(at + "amount", currency)
+    if amount is not None:
+        r.attempt["amount"] = amount
+    r.flag(at + "approved")
+    r.text(at + "status", numbers=False)
+    r.code("response_code", at + "response_code")
+    summary = r.text(at + "response_summary", numbers=False)
+    if summary is not None:
+        r.processor["message"] = summary[:500]
+    r.relate("iso8583", "response_code", at + "processing.partner_response_code")
+    r.relate("mastercard_mac", "merchant_advice_code",
+             at + "processing.partner_merchant_advice_code")
+    r.code("advice_code", at + "processing.recommendation_code")
+    source = at + "source."
+    if r.obj(at + "source") is not None:
+        r.brand(source + "scheme")
+        card: dict[str, Any] = {}
+        if r.processor.get("brand") is not None:
+            card["brand"] = r.processor["brand"]
+        last4 = r.text(source + "last4")
+        if last4 is not None:
+            card["last4"] = last4
+        month, year = r.integer(source + "expiry_month"), r.integer(source + "expiry_year")
+        if month is not None and year is not None:
+            card["expiry_month"], card["expiry_year"] = month, year
+        method: dict[str, Any] = {"card": card}
+        kind_ = r.text(source + "card_type", numbers=False)
+        if kind_ is not None and kind_.lower() in _CARD:
+            method["type"] = _CARD[kind_.lower()]
+        r.attempt.setdefault("method", method)
+    r.assume("kind", "purchase",
+             "a Checkout.com payment is a purchase unless the context says otherwise")

@@ -1,0 +1,77 @@
+"""Hyperswitch: a payments API response (``POST /payments``, ``GET /payments/{id}``) with
+``status`` ``failed``.
+
+Codes, as Hyperswitch documents them (https://api-reference.hyperswitch.io/v1/payments,
+https://docs.hyperswitch.io/explore-hyperswitch/payment-orchestration/smart-router/error-codes):
+``unified_code`` (``UE_xxxx``, the same for every connector) is a code of the ``hyperswitch``
+map, with ``unified_message``; ``error_code`` is the connector's own code, kept as a code of the
+connector's scheme (a ``stripe`` connector's ``error_code`` is a Stripe code). Amounts are
+integers of minor units; ``created`` is ISO 8601.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from payfix.inputs.adapters.base import Reading
+
+NAME = "hyperswitch"
+TITLE = "Hyperswitch"
+KINDS = ("payment",)
+_CARD = {"credit": "credit_card", "debit": "debit_card", "prepaid": "prepaid_card"}
+
+
+def detect(payload: Mapping[str, Any]) -> str | None:
+    """``"payment"``; ``None`` for no Hyperswitch object."""
+    if "payment_id" in payload and ("error_code" in payload or "unified_code" in payload
+                                    or ("status" in payload and "connector" in payload)):
+        return "payment"
+    return None
+
+
+def read(r: Reading, kind: str) -> None:
+    """Fill ``r`` from a Hyperswitch payment."""
+    ident = r.text("payment_id", numbers=False)
+    if ident is not None:
+        r.attempt["id"] = ident
+    when = r.iso_time("created")
+    if when is not None:
+        r.attempt["at"] = when if re.search(r"(Z|[+-]\d\d:?\d\d)$", when) else f"{when}Z"
+    currency = r.currency("currency")
+    amount = r.minor_amount("amount", currency)
+    if amount is not None:
+        r.attempt["amount"] = amount
+    r.text("status", numbers=False)
+    r.code("decline_code", "unified_code")
+    message = r.text("unified_message", numbers=False) or r.text("error_message", numbers=False)
+    if message is not None:
+        r.processor["message"] = message[:500]
+    r.text("error_message", numbers=False)
+    connector = r.text("connector", numbers=False)
+    if connector is not None and re.fullmatch(r"[a-z0-9_]{1,40}", connector):
+        r.relate(connector, "decline_code", "error_code")
+    else:
+        r.text("error_code")
+    card = r.obj("payment_method_data.card")
+    if card is not None:
+        r.brand("payment_method_data.card.card_network")
+        details: dict[str, Any] = {}
+        if r.processor.get("brand") is not None:
+            details["brand"] = r.processor["brand"]
+        last4 = r.text("payment_method_data.card.last4")
+        if last4 is not None:
+            details["last4"] = last4
+        month = r.integer("payment_method_data.card.card_exp_month")
+        year = r.integer("payment_method_data.card.card_exp_year")
+        if month is not None and year is not None and 1 <= month <= 12:
+            details["expiry_month"], details["expiry_year"] = month, year
+        method: dict[str, Any] = {"card": details}
+        funding = r.text("payment_method_data.card.card_type", numbers=False)
+        if funding is not None and funding.lower() in _CARD:
+            method["type"] = _CARD[funding.lower()]
+        r.attempt.setdefault("method", method)
+    r.text("payment_method", numbers=False)
+    r.assume("kind", "purchase",
+             "a Hyperswitch payment is a purchase unless the context says otherwise")

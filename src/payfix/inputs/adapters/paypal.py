@@ -1,0 +1,111 @@
+"""PayPal: an Orders v2 (or Payments v2) error body, ``{"name", "message", "debug_id",
+"details": [{"issue", "description"}], "links"}``, and an order whose capture was declined
+(``purchase_units[].payments.captures[].status`` ``DECLINED`` with its ``processor_response``).
+
+Codes, as PayPal documents them (https://developer.paypal.com/api/rest/responses/,
+https://developer.paypal.com/docs/api/orders/v2/#errors,
+https://developer.paypal.com/api/handle-payment-failures): the first ``details[].issue`` is a
+code of the ``paypal`` map (the others are kept as evidence); a declined capture's
+``processor_response.response_code`` (PayPal's processor code, e.g. ``"5120"``) is its response
+code. Amounts are decimal strings (``"100.00"``) with ``currency_code``. The ``debug_id`` is the
+reference PayPal support asks for; it becomes the attempt's id when the context gives none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from payfix.inputs.adapters.base import Reading
+
+NAME = "paypal"
+TITLE = "PayPal"
+KINDS = ("error", "order")
+
+
+def detect(payload: Mapping[str, Any]) -> str | None:
+    """``"error"`` or ``"order"``; ``None`` for no PayPal object."""
+    if "debug_id" in payload and "name" in payload and ("details" in payload
+                                                       or "message" in payload):
+        return "error"
+    units = payload.get("purchase_units")
+    if isinstance(units, list) and "intent" in payload and "status" in payload:
+        return "order"
+    return None
+
+
+def read(r: Reading, kind: str) -> None:
+    """Fill ``r`` from a PayPal object of ``kind``."""
+    if kind == "error":
+        _error(r)
+    else:
+        _order(r)
+
+
+def _error(r: Reading) -> None:
+    r.text("name", numbers=False)
+    debug = r.text("debug_id", numbers=False)
+    if debug is not None:
+        r.attempt["id"] = debug
+    message = r.text("message", numbers=False)
+    details = r.raw("details")
+    if details is not None and not isinstance(details, list):
+        r.problem("details", "source_type", "expected a list of {issue, description}")
+        return
+    for i, _ in enumerate(details or ()):
+        issue = r.text(f"details[{i}].issue", numbers=False)
+        description = r.text(f"details[{i}].description", numbers=False)
+        r.text(f"details[{i}].field", numbers=False)
+        r.text(f"details[{i}].location", numbers=False)
+        r.text(f"details[{i}].value", numbers=False)
+        if issue is None:
+            continue
+        if "decline_code" not in r.codes:
+            r.code("decline_code", f"details[{i}].issue", issue)
+            if description is not None:
+                message = description
+        else:
+            r.related.append({"scheme": NAME, "field": "decline_code", "code": issue,
+                              "path": f"details[{i}].issue"})
+    if message is not None:
+        r.processor["message"] = message[:500]
+    r.read.add("links")
+
+
+def _order(r: Reading) -> None:
+    r.text("status", numbers=False)
+    r.text("intent", numbers=False)
+    ident = r.text("id", numbers=False)
+    if ident is not None:
+        r.attempt["id"] = ident
+    when = r.iso_time("create_time")
+    if when is not None:
+        r.attempt["at"] = when
+    units = r.raw("purchase_units")
+    for u, _ in enumerate(units if isinstance(units, list) else ()):
+        captures = r.raw(f"purchase_units[{u}].payments.captures")
+        for c, _ in enumerate(captures if isinstance(captures, list) else ()):
+            at = f"purchase_units[{u}].payments.captures[{c}]."
+            if r.text(at + "status", numbers=False) != "DECLINED" or "decline_code" in r.codes:
+                continue
+            currency = r.currency(at + "amount.currency_code")
+            amount = r.decimal_amount(at + "amount.value", currency)
+            if amount is not None:
+                r.attempt["amount"] = amount
+            r.code("response_code", at + "processor_response.response_code")
+            r.text(at + "processor_response.avs_code")
+            r.text(at + "processor_response.cvv_code")
+            r.relate("mastercard_mac", "merchant_advice_code",
+                     at + "processor_response.payment_advice_code")
+            when = r.iso_time(at + "create_time")
+            if when is not None:
+                r.attempt["at"] = when
+            ident = r.text(at + "id", numbers=False)
+            if ident is not None:
+                r.attempt["id"] = ident
+    if "amount" not in r.attempt:
+        currency = r.currency("purchase_units[0].amount.currency_code")
+        amount = r.decimal_amount("purchase_units[0].amount.value", currency)
+        if amount is not None:
+            r.attempt["amount"] = amount
+    r.assume("kind", "purchase", "a PayPal order is a purchase unless the context says otherwise")
