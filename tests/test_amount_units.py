@@ -29,7 +29,8 @@ def test_an_integer_value_is_refused_with_the_forms_accepted() -> None:
         parse_report(_report({"value": 2500, "currency": "USD"}))
     problem = info.value.problems[0]
     assert problem.loc == ("attempt", "amount", "value")
-    assert "'25.00'" in problem.msg and "'minor'" in problem.msg
+    assert "'25.00'" in problem.msg
+    assert "'minor'" in problem.msg
 
 
 @given(st.sampled_from(CURRENCIES), st.integers(min_value=0, max_value=MAX_MINOR))

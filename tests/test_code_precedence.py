@@ -42,7 +42,8 @@ def test_the_customer_sees_neither_paths_nor_evidence() -> None:
     """Codes the customer must not see never reach them through the evidence list."""
     failure = Diagnoser(load_pack(), "compiled").diagnose(
         _report(STRIPE_WITH_NETWORK), audience="customer").failure
-    assert failure.path is None and failure.evidence == ()
+    assert failure.path is None
+    assert failure.evidence == ()
 
 
 @pytest.mark.parametrize(("stripe_code", "network_code", "decides"), [

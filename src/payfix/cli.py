@@ -114,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
                       metavar="SOURCE",
                       help="the file is a processor's own object: auto (detect, and say what was "
                       f"detected) or one of {', '.join(source_names())}; see docs/inputs.md")
+    diag.add_argument("--strict", action="store_true",
+                      help="refuse a report whose deciding code is of a scheme the rule pack has "
+                      "no code map for (exit 2) instead of answering with a warning")
     diag.add_argument("--context", default=None, metavar="FILE",
                       help="with --from: a partial payfix report with what the processor's object "
                       "does not carry (id, time, amount, device ...)")
@@ -234,7 +237,8 @@ def _diagnose(args: argparse.Namespace) -> int:
         emit_problems([Problem("file_unreadable", (), f"cannot read {error.filename}: "
                                f"{error.strerror or error}")], args.format)
         return EXIT_INVALID
-    diagnoser = Diagnoser(args.rules, args.engine, locale=args.locale, audience=args.audience)
+    diagnoser = Diagnoser(args.rules, args.engine, locale=args.locale, audience=args.audience,
+                          strict=args.strict)
     if args.source is not None:
         adapted = adapt(data, args.source, context=context)
         _say_read(adapted)

@@ -187,7 +187,16 @@ class InvalidPayloadError(InvalidReportError):
     """A processor's payload (a Stripe error, an Adyen notification ...) cannot be read: it is not
     an object of the source named, no source recognises it, or a value is not of the documented
     type. ``problems`` locate it in the source's own object: ``loc`` starts with the source's
-    name (``("stripe", "error", "decline_code")``)."""
+    name (``("stripe", "error", "decline_code")``).
+
+    Example:
+        >>> from payfix import adapt
+        >>> try:
+        ...     adapt({"error": {"type": "card_error", "decline_code": ["x"]}}, "stripe")
+        ... except InvalidPayloadError as error:
+        ...     print(error.problems[0].render())
+        stripe.error.decline_code: expected text, got a list [source_type]
+    """
 
 
 class RulePackError(_ProblemsError, ValueError):

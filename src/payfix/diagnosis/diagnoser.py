@@ -34,6 +34,7 @@ from payfix.diagnosis.present import locale_chain, method_names, remedy_text, sh
 from payfix.diagnosis.ranking import ScoredRemedy, rank
 from payfix.diagnosis.view import View
 from payfix.engines.base import Engine, create_engine
+from payfix.errors import InvalidReportError, Problem
 from payfix.inputs.adapters import adapt
 from payfix.inputs.intake import ReportInput, parse_report
 from payfix.knowledge.lookup import FailureLookup, lookup_failure
@@ -69,6 +70,10 @@ class Diagnoser:
         trace: whether agent diagnoses carry the trace (``fired`` with the facts each rule read,
             ``not_fired`` with the condition that failed); ``False`` leaves both empty, for bulk
             work that keeps only the outcome (batch replay, Spark), at a fifth less time per report.
+        strict: refuse a report whose deciding code is of a scheme the pack has no code map for
+            (an :class:`~payfix.InvalidReportError` with an ``unknown_scheme`` problem); without
+            it the diagnosis goes on with ``failure.known`` false and says so in
+            ``failure.warnings`` (agents).
 
     Example:
         >>> d = Diagnoser(engine="compiled", audience="agent")
@@ -82,7 +87,8 @@ class Diagnoser:
     """
 
     def __init__(self, pack: RulePack | str | Path | None = None, engine: str = "auto", *,
-                 locale: str | None = None, audience: Audience = "customer", trace: bool = True) -> None:
+                 locale: str | None = None, audience: Audience = "customer", trace: bool = True,
+                 strict: bool = False) -> None:
         self.pack: RulePack = pack if isinstance(pack, RulePack) else load_pack(pack)
         self.engine: Engine = create_engine(self.pack, engine)
         self._all_rules = self.pack.rules
@@ -99,6 +105,7 @@ class Diagnoser:
         self.locale = locale or self.pack.settings.default_locale
         self.audience: Audience = audience
         self.trace = trace
+        self.strict = strict
 
     def diagnose(self, report: ReportInput, *, locale: str | None = None,
                  audience: Audience | None = None, source: str | None = None,
@@ -129,6 +136,11 @@ class Diagnoser:
         priced = price(parsed, self.pack)
         processor = parsed.attempt.processor
         found = lookup_failure(processor, self.pack) if processor is not None else None
+        if self.strict and found is not None and found.scheme not in self.pack.codemaps:
+            raise InvalidReportError("no code map for the processor's scheme", [Problem(
+                "unknown_scheme", ("attempt", "processor", "scheme"),
+                f"the rule pack has no code map for this scheme; it maps "
+                f"{', '.join(sorted(self.pack.codemaps))}", input=found.scheme)])
         facts = derive_facts(parsed, self.pack, priced, found, self._memos.checked)
         return parsed, priced, found, facts, self.engine.evaluate(facts)
 
@@ -274,18 +286,30 @@ class Diagnoser:
         if failure is None:
             source = path = None
             evidence: tuple[CodeSeen, ...] = ()
+            warnings: tuple[str, ...] = ()
             if view.agent and found is not None:
                 if found.entry is not None:
                     source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
                 path = mask_code(found.path) if found.path is not None else None
                 evidence = view.evidence(found.evidence)
+                warnings = self._unmapped(found)
             scheme, code, reason = view.failure_words(facts)
             failure = Failure(scheme=scheme, field=_str(facts.get("failure.field")), code=code,
                               reason=reason, known=bool(facts.get("failure.known", False)),
                               customer_safe=view.safe, source=source, path=path,
-                              evidence=evidence)
+                              evidence=evidence, warnings=warnings)
             remember(self._memos.failures, key, failure, MEMO_SIZE)
         return failure
+
+
+    def _unmapped(self, found: FailureLookup) -> tuple[str, ...]:
+        """A warning for each scheme of the answer the pack has no code map for."""
+        codemaps = self.pack.codemaps
+        schemes = dict.fromkeys(s for s in (found.scheme, *(e.scheme for e in found.evidence))
+                                if s not in codemaps)
+        return tuple(f"no code map for scheme {mask_code(scheme)!r}: its codes are not "
+                     f"interpreted (the pack maps {', '.join(sorted(codemaps))})"
+                     for scheme in schemes)
 
 
 #: Size at which a Diagnoser's memos are cleared (they hold immutable results only).

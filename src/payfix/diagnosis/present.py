@@ -87,6 +87,7 @@ def render_text(diagnosis: Diagnosis) -> str:
     else:
         head = "no processor answer"
     lines = [f"Payment {diagnosis.attempt_id}: {head}"]
+    lines += [f"Warning: {warning}" for warning in failure.warnings]
     if failure.evidence:
         lines.append("Other codes: " + ", ".join(
             f"{seen.scheme} {seen.field}={seen.code} ({seen.reason or 'unmapped'})"

@@ -160,7 +160,8 @@ class Failure(_Out):
     ``source`` (agents only) is the code-map file and line that decided, so an operator's overlay
     of a code is visible in every diagnosis it changes. ``path`` (agents only) is where the code
     was read in the processor's own object (``"stripe.error.network_decline_code"``) when an input
-    adapter read it; ``evidence`` (agents only) lists the answer's other codes.
+    adapter read it; ``evidence`` (agents only) lists the answer's other codes; ``warnings``
+    (agents only) names each scheme of the answer the pack has no code map for.
     """
 
     scheme: str | None
@@ -172,6 +173,7 @@ class Failure(_Out):
     source: str | None = None
     path: str | None = None
     evidence: tuple[CodeSeen, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 class FeeLine(_Out):

@@ -70,6 +70,14 @@ class Adapted:
         report: the validated report (the context merged in).
         unplaced: paths of the object's values no report field holds.
         assumed: report fields set by a documented default, each with why.
+
+    Example:
+        >>> adapted = adapt({"code": "NOT_ENOUGH", "message": "用户余额不足"}, "auto",
+        ...                 context={"attempt": {"id": "o1", "at": "2026-03-01T10:00:00+08:00",
+        ...                          "kind": "purchase", "amount": {"value": "30.00", "currency": "CNY"},
+        ...                          "method": {"type": "wallet_balance"}}})
+        >>> adapted.source, adapted.kind, adapted.detected, adapted.unplaced
+        ('wechatpay', 'v3_error', True, ())
     """
 
     source: str
@@ -119,6 +127,18 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any], at: tuple[str, ...],
                 "or correct it", input=value))
 
 
+def _prefer_context(report: dict[str, Any], context: Mapping[str, Any], source: str) -> None:
+    """The wallet's own attempt id and time win over the processor's: they name the same
+    attempt from two sides. The processor's id is kept as ``metadata["<source>_id"]``."""
+    attempt, given = report["attempt"], context.get("attempt")
+    if not isinstance(given, Mapping):
+        return
+    if "id" in given and "id" in attempt and given["id"] != attempt["id"]:
+        report.setdefault("metadata", {})[f"{source}_id"] = attempt.pop("id")
+    if "at" in given:
+        attempt.pop("at", None)
+
+
 def _same_money(at: tuple[str, ...], key: str, mine: Any, value: Any) -> bool:
     """``"25.00"`` and ``"25.0"`` are the same amount."""
     if key != "value" or not isinstance(mine, str) or not isinstance(value, str | int | float):
@@ -139,7 +159,18 @@ def adapt(payload: Mapping[str, Any] | str | bytes, source: str = "auto", *,
             source recognises it, or a value is not of its documented type (``loc`` in the
             source's object).
         InvalidReportError: the report is invalid, e.g. a field the object does not carry and
-            the context does not give (each problem says which).
+            the context does not give (each problem says which), or the context and the object
+            disagree (``context_conflict``). The wallet's own attempt id and time, given in the
+            context, win over the processor's; the processor's id is kept as
+            ``metadata["<source>_id"]``.
+
+    Example:
+        >>> adapt({"name": "UNPROCESSABLE_ENTITY", "debug_id": "b2c7",
+        ...        "details": [{"issue": "INSTRUMENT_DECLINED"}]}, "paypal",
+        ...       context={"attempt": {"id": "w-17", "at": "2026-03-01T10:00:00Z",
+        ...                "amount": {"value": "12.00", "currency": "EUR"},
+        ...                "method": {"type": "credit_card"}}}).report.metadata
+        {'paypal_id': 'b2c7'}
     """
     data = _as_object(payload, "a processor payload", ())
     detected = source == "auto"
@@ -170,13 +201,14 @@ def adapt(payload: Mapping[str, Any] | str | bytes, source: str = "auto", *,
     problems: list[Problem] = []
     if context is not None:
         extra = _as_object(context, "the context", ("context",))
+        _prefer_context(report, extra, source)
         _merge(report, extra, (), problems, module.TITLE)
     if problems:
         raise InvalidReportError("the context disagrees with the payload", problems)
     try:
         parsed = parse_report(report)
     except InvalidReportError as error:
-        raise InvalidReportError(str(error), [_explained(p, module.TITLE, kind)
+        raise InvalidReportError("report is invalid", [_explained(p, module.TITLE, kind)
                                               for p in error.problems]) from None
     read = reading.read
     unplaced = tuple(path for path in leaf_paths(data)

@@ -40,6 +40,7 @@ def read(r: Reading, kind: str) -> None:
         _error(r)
     else:
         _order(r)
+    r.assume("kind", "purchase", "a PayPal order is a purchase unless the context says otherwise")
 
 
 def _error(r: Reading) -> None:
@@ -108,4 +109,3 @@ def _order(r: Reading) -> None:
         amount = r.decimal_amount("purchase_units[0].amount.value", currency)
         if amount is not None:
             r.attempt["amount"] = amount
-    r.assume("kind", "purchase", "a PayPal order is a purchase unless the context says otherwise")
