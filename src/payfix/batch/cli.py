@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
@@ -25,8 +26,12 @@ from typing import Any, TextIO
 
 from payfix.batch.replay import ConservationError, Progress, ReplaySummary, WorkerError, replay
 from payfix.batch.synthfiles import write_reports
+from payfix.batch.table import RowReader
 from payfix.engines.base import ENGINE_NAMES
-from payfix.errors import EngineError, RulePackError
+from payfix.errors import EngineError, InvalidReportError, Problem, RulePackError
+from payfix.inputs.adapters import source_names
+from payfix.inputs.columnmap import BUNDLED_MAPS, ColumnMap, load_column_map
+from payfix.inputs.intake import load_json
 
 __all__ = ["COMMANDS", "add_subcommands", "progress_line", "run"]
 
@@ -97,6 +102,17 @@ def add_subcommands(subparsers: Any) -> None:
     rep.add_argument("--baseline-rules", default=None, metavar="DIR",
                      help="what-if: also diagnose under this pack directory ('bundled': the bundled "
                           "pack) and report the changes")
+    rep.add_argument("--from", dest="source", default=None, metavar="SOURCE",
+                     choices=(*source_names(), *BUNDLED_MAPS),
+                     help="rows are not payfix reports: JSON Lines of a processor's objects "
+                     f"({', '.join(source_names())}), or a dashboard export read through a bundled "
+                     f"column map ({', '.join(BUNDLED_MAPS)}); see docs/inputs.md")
+    rep.add_argument("--column-map", default=None, metavar="FILE",
+                     help="a CSV/Parquet file's own columns, read through this YAML column map "
+                     "(which column fills which report field, with units)")
+    rep.add_argument("--context", default=None, metavar="FILE",
+                     help="with --from SOURCE: a partial payfix report merged into every row "
+                     "(what the processor's objects do not carry)")
     rep.add_argument("--engine", choices=ENGINE_NAMES, default="compiled")
     rep.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
     rep.add_argument("--chunk-rows", type=_positive, default=10_000, metavar="N", help="rows per part")
@@ -181,6 +197,15 @@ def _replay(args: argparse.Namespace) -> int:
         except OSError as error:
             print(f"payfix replay: cannot read input {name}: {error.strerror}", file=sys.stderr)
             return EXIT_INVALID
+    try:
+        reader = row_reader(args.source, args.column_map, args.context)
+    except (InvalidReportError, OSError) as error:
+        problems = getattr(error, "problems", ())
+        detail = "; ".join(p.render() for p in problems) or str(error)
+        print(f"payfix replay: {detail}", file=sys.stderr)
+        return EXIT_INVALID
+    if reader is not None and reader.column_map is not None:
+        _say_unused(reader.column_map, [Path(p) for p in args.inputs])
     reporter = _Reporter(sys.stderr)
     try:
         summary = replay([Path(p) for p in args.inputs], Path(args.out), Path(args.rejects),
@@ -188,7 +213,7 @@ def _replay(args: argparse.Namespace) -> int:
                          rules=None if args.rules is None else Path(args.rules),
                          chunk_rows=args.chunk_rows, progress=reporter, resume=args.resume,
                          output_format=args.output_format, baseline=args.baseline_rules,
-                         chunk_deadline=args.chunk_deadline)
+                         chunk_deadline=args.chunk_deadline, reader=reader)
     except (FileExistsError, ValueError) as error:
         reporter.close()
         print(f"payfix replay: {error}", file=sys.stderr)
@@ -214,6 +239,46 @@ def _replay(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_REJECTS
     return EXIT_OK
+
+
+def row_reader(source: str | None, column_map: str | None,
+               context: str | None) -> RowReader | None:
+    """How ``--from``, ``--column-map`` and ``--context`` say rows are read (``None``: rows are
+    payfix reports).
+
+    Raises:
+        InvalidReportError: the options do not go together, or the map or context is invalid.
+        OSError: the context file cannot be read.
+    """
+    if column_map is not None and source is not None:
+        raise InvalidReportError("--from and --column-map together", [Problem(
+            "options", ("column_map",), "give --from or --column-map, not both")])
+    if context is not None and (source is None or source in BUNDLED_MAPS):
+        raise InvalidReportError("--context without --from SOURCE", [Problem(
+            "options", ("context",), "--context completes a processor's objects: give --from "
+            f"one of {', '.join(source_names())}")])
+    if column_map is not None or source in BUNDLED_MAPS:
+        return RowReader(column_map=load_column_map(column_map or str(source)))
+    if source is None:
+        return None
+    data = None if context is None else load_json(Path(context).read_bytes())
+    if data is not None and not isinstance(data, dict):
+        raise InvalidReportError("context is not an object", [Problem(
+            "model_type", ("context",), "the context is a JSON object (a partial payfix report)")])
+    return RowReader(source=source, context=data)
+
+
+def _say_unused(cmap: ColumnMap, inputs: list[Path]) -> None:
+    """On standard error: the header columns of CSV inputs the column map does not read."""
+    for path in inputs:
+        if path.suffix.lower() != ".csv":
+            continue
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            header = next(csv.reader(handle), [])
+        unused = cmap.unused(header)
+        if unused:
+            print(f"payfix replay: {path.name}: {len(unused)} column(s) not read: "
+                  f"{', '.join(unused[:12])}{' ...' if len(unused) > 12 else ''}", file=sys.stderr)
 
 
 def _print_whatif(summary: ReplaySummary) -> None:

@@ -42,6 +42,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -66,7 +67,7 @@ from payfix.batch.parts import (
 )
 from payfix.batch.sources import Chunk, input_format, read_chunks
 from payfix.batch.summary import Progress, ReplaySummary
-from payfix.batch.table import OUTPUT_COLUMNS, output_schema
+from payfix.batch.table import OUTPUT_COLUMNS, RowReader, output_schema
 from payfix.batch.workers import (
     ChunkResult,
     ChunkTask,
@@ -126,7 +127,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
            rules: Path | None = None, chunk_rows: int = 10_000,
            progress: Callable[[Progress], None] | None = None, resume: bool = False,
            audience: str = "agent", output_format: str = "parquet",
-           baseline: Path | str | None = None, chunk_deadline: float | None = None) -> ReplaySummary:
+           baseline: Path | str | None = None, chunk_deadline: float | None = None,
+           reader: RowReader | None = None) -> ReplaySummary:
     """Diagnose every row of ``inputs``; write parts to ``out`` and rejects to ``rejects``.
 
     Args:
@@ -148,6 +150,9 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
         chunk_deadline: seconds a worker process may take over one chunk (worker start
             included) before it is taken for stuck, killed and the chunk retried (``None``: 60 ms
             a row, at least 600 s). Only with more than one worker.
+        reader: rows that are not payfix reports: JSON Lines of a processor's objects
+            (``RowReader(source="stripe")``) or a CSV/Parquet file's own columns
+            (``RowReader(column_map=...)``).
 
     Raises:
         FileNotFoundError: an input cannot be read.
@@ -174,13 +179,15 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
     job = {"format": _JOB_FORMAT, "inputs": [str(p.resolve()) for p in inputs],
            "sizes": [p.stat().st_size for p in inputs], "chunk_rows": chunk_rows, "engine": engine,
            "audience": audience, "pack_hash": pack.hash, "output_format": output_format,
-           "baseline_hash": None if base is None else base.hash}
+           "baseline_hash": None if base is None else base.hash,
+           "reader": None if reader is None else _reader_key(reader)}
     fresh = not out.exists() or not any(out.iterdir())
     existed = out.exists()
     try:
         return _start(inputs, out, rejects, workers, chunk_rows, progress, resume, output_format,
                       job, (pickle.dumps(pack), engine, audience,
-                            None if base is None else pickle.dumps(base)),
+                            None if base is None else pickle.dumps(base),
+                            None if reader is None else pickle.dumps(reader)),
                       chunk_deadline if chunk_deadline is not None else max(600.0, 0.06 * chunk_rows))
     except ValueError:
         # a refused input (not readable as its format) before any chunk was committed: leave
@@ -191,9 +198,19 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
         raise
 
 
+def _reader_key(reader: RowReader) -> dict[str, Any]:
+    """What a resumed run must read rows with, as the job file records it."""
+    cmap = reader.column_map
+    return {"source": reader.source,
+            "context": json.dumps(reader.context, sort_keys=True, default=str)
+            if reader.context is not None else None,
+            "column_map": None if cmap is None else hashlib.sha256(
+                repr((cmap.rules, cmap.constants)).encode("utf-8")).hexdigest()}
+
+
 def _start(inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_rows: int,
            progress: Callable[[Progress], None] | None, resume: bool, output_format: str,
-           job: dict[str, Any], init: tuple[bytes, str, str, bytes | None], deadline: float) -> ReplaySummary:
+           job: dict[str, Any], init: tuple[bytes, str, str, bytes | None, bytes | None], deadline: float) -> ReplaySummary:
     (out / REJECTS_DIR).mkdir(parents=True, exist_ok=True)
     job_path = out / _JOB
     committed: dict[int, dict[str, Any]] = {}
@@ -218,7 +235,7 @@ class _Run:
 
     def __init__(self, inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_rows: int,
                  progress: Callable[[Progress], None] | None, committed: dict[int, dict[str, Any]],
-                 output_format: str, init: tuple[bytes, str, str, bytes | None], deadline: float) -> None:
+                 output_format: str, init: tuple[bytes, str, str, bytes | None, bytes | None], deadline: float) -> None:
         self.inputs, self.out, self.rejects = inputs, out, rejects
         self.workers, self.chunk_rows, self.progress = workers, chunk_rows, progress
         self.committed, self.output_format, self.init = committed, output_format, init

@@ -9,6 +9,8 @@ Spark adapter both call :func:`diagnose_table`, so every batch path gives the sa
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from payfix.batch.columns import _flat_reports, mask_id
@@ -19,13 +21,27 @@ from payfix.batch.decode import (
     _texts,
 )
 from payfix.errors import InvalidReportError, Problem
+from payfix.inputs.adapters import adapt
+from payfix.inputs.columnmap import ColumnMap
 from payfix.inputs.intake import parse_report
 from payfix.masking import mask_text
 
 if TYPE_CHECKING:
     from payfix.diagnosis.diagnoser import Diagnoser
 
-__all__ = ["OUTPUT_COLUMNS", "REJECT_COLUMNS", "diagnose_table", "output_schema", "reject_schema"]
+__all__ = ["OUTPUT_COLUMNS", "REJECT_COLUMNS", "RowReader", "diagnose_table", "output_schema",
+           "reject_schema"]
+
+
+@dataclass(frozen=True, slots=True)
+class RowReader:
+    """How rows that are not payfix reports are read: ``source``, a processor's object per
+    JSON row (:func:`payfix.inputs.adapters.adapt`, completed by ``context``), or
+    ``column_map``, a file's own columns (:class:`payfix.inputs.columnmap.ColumnMap`)."""
+
+    source: str | None = None
+    context: Mapping[str, Any] | None = None
+    column_map: ColumnMap | None = None
 
 
 #: Columns of every result row, in order (see ``docs/batch.md``).
@@ -110,6 +126,27 @@ def _one(kind: str, msg: str, loc: tuple[str | int, ...] = ()) -> list[dict[str,
     return [_short(Problem(kind, loc, msg))]
 
 
+def _mapped_reports(cmap: ColumnMap, table: Any) -> list[Any]:
+    """Each row of ``table`` through the column map: a report mapping, or its problems."""
+    out: list[Any] = []
+    for row in table.to_pylist():
+        bad = []
+        for column, value in row.items():
+            if isinstance(value, bytes):
+                try:
+                    row[column] = value.decode("utf-8")
+                except UnicodeDecodeError:
+                    bad.append(Problem("string_unicode", (column,), "not UTF-8 text"))
+        if bad:
+            out.append(bad)
+            continue
+        try:
+            out.append(cmap.report(row))
+        except InvalidReportError as error:
+            out.append(list(error.problems))
+    return out
+
+
 def _nested_id(data: Any) -> Any:
     if isinstance(data, dict):
         attempt = data.get("attempt")
@@ -118,13 +155,16 @@ def _nested_id(data: Any) -> Any:
     return None
 
 
-def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[Any, Any]:
+def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
+                   reader: RowReader | None = None) -> tuple[Any, Any]:
     """Diagnose every row of an Arrow ``table`` (``pyarrow.Table`` or ``RecordBatch``).
 
     The input is nested or flat: with a ``report`` column, each row's report is that column's
     JSON text (other columns are ignored); otherwise the columns are flat columns
-    (:data:`FLAT_COLUMNS`, any other column with a value rejects its row). Rows are numbered
-    ``first_row``, ``first_row + 1``, ... in table order.
+    (:data:`FLAT_COLUMNS`, any other column with a value rejects its row). With a ``reader``,
+    a ``report`` column holds a processor's object (``reader.source``), or the columns are the
+    file's own, read through ``reader.column_map``. Rows are numbered ``first_row``,
+    ``first_row + 1``, ... in table order.
 
     Returns ``(results, rejects)``: ``results`` has exactly :func:`output_schema`, one row per
     valid input row in row order; ``rejects`` has :func:`reject_schema`, one row per invalid row:
@@ -151,7 +191,12 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
 
     names = list(table.schema.names)
     nested = "report" in names
-    if nested:
+    source = reader.source if reader is not None else None
+    mapped = reader.column_map if reader is not None else None
+    if mapped is not None:
+        nested = False
+        columns = [_mapped_reports(mapped, table), [None] * table.num_rows]
+    elif nested:
         columns = [_decodable(table.column(names.index("report")))[0].to_pylist()]
         names = ["report"]
     else:
@@ -171,6 +216,9 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int) -> tuple[An
             if nested:
                 data = _load_json(values[0])
                 raw_id = _nested_id(data)
+                if source is not None:
+                    data = adapt(data, source, context=reader.context if reader else None).report
+                    raw_id = data.attempt.id
             else:
                 data, raw_id = values
                 if isinstance(data, list):

@@ -256,11 +256,14 @@ class ChunkTask:
 _WORKER: dict[str, Any] = {}
 
 
-def init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None) -> None:
+def init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None,
+                reader: bytes | None = None) -> None:
     """Build this process's diagnosers from the packs the replay loaded and checked (pickled:
-    a worker reads no rule files and spends no time on YAML)."""
+    a worker reads no rule files and spends no time on YAML), and its row reader (how rows that
+    are not payfix reports are read, :class:`~payfix.batch.table.RowReader`)."""
     from payfix.diagnosis.diagnoser import Diagnoser
 
+    _WORKER["reader"] = None if reader is None else pickle.loads(reader)
     key = (pack, engine, audience, baseline)
     if _WORKER.get("key") != key:
         # The output keeps outcomes only: no trace of fired and unfired rules is built.
@@ -271,14 +274,15 @@ def init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None)
         _WORKER["key"] = key
 
 
-def init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None) -> None:
+def init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None,
+                     reader: bytes | None = None) -> None:
     """A pool worker's start: its diagnosers, then the garbage collector told to leave them be.
 
     ``gc.freeze()`` moves everything built so far (the pack, the compiled rules, the models'
     validators) out of the collector's sight, and a larger first-generation threshold makes the
     collector run less often; a diagnosis's objects are freed by reference counting, so this
     only saves the scans (about a tenth of a worker's time). The process is the pool's own."""
-    init_worker(pack, engine, audience, baseline)
+    init_worker(pack, engine, audience, baseline, reader)
     gc.freeze()
     gc.set_threshold(20_000, 20, 50)
 
@@ -334,7 +338,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     """Diagnose one chunk; write its output part, baseline part and rejects part (each atomically)."""
     table = _from_ipc(task.table)
     rows = [task.first_row + r - task.first_record for r in task.records]
-    results, rejected = diagnose_table(_WORKER["diagnoser"], table, 0)
+    results, rejected = diagnose_table(_WORKER["diagnoser"], table, 0, _WORKER.get("reader"))
     results = _renumber(results, rows)
     rejected = _renumber(rejected, rows)
     lines: list[tuple[int, str]] = []
@@ -352,7 +356,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     _write_part(results, out / part_name(task.chunk, task.output_format), task.output_format)
     baseline_out = None
     if _WORKER.get("baseline") is not None:
-        base, _ = diagnose_table(_WORKER["baseline"], table, 0)
+        base, _ = diagnose_table(_WORKER["baseline"], table, 0, _WORKER.get("reader"))
         base = _renumber(base, rows)
         _write_part(base, out / part_name(task.chunk, task.output_format, BASELINE_DIR), task.output_format)
         baseline_out = base.num_rows

@@ -1,0 +1,277 @@
+"""Column maps: how the columns of someone else's CSV or Parquet file become a payfix report.
+
+A column map is a YAML file (``payfix replay --column-map FILE``, or a bundled one by name:
+``--from stripe-export``) that says, for each column used, which report field it fills, and for
+money and times the unit, so nothing is guessed::
+
+    name: my-ledger
+    columns:
+      txn_id: attempt.id
+      created: {to: attempt.at, time: utc}          # naive times are UTC (also: unix, iso)
+      amount_cents: {to: attempt.amount, unit: minor}   # integers of minor units (or: major)
+      currency: {to: attempt.amount.currency, case: upper}
+      funding: [{to: attempt.method.type, values: {credit: credit_card, debit: debit_card}},
+                {to: attempt.method.card.funding}]
+      decline: attempt.processor.codes.decline_code
+    set:                                             # the same value on every row
+      attempt.kind: purchase
+      attempt.processor.scheme: stripe
+
+A money field (``attempt.amount``, ``attempt.fee``, ``attempt.balance.available`` ...) takes its
+currency from its own ``.currency`` column if mapped, else the attempt's. Columns the map does not
+name are not read (:meth:`ColumnMap.unused` lists them). A value a rule cannot convert is a
+problem of its row, located by column.
+
+Example:
+    >>> cmap = ColumnMap.parse({"columns": {"id": "attempt.id",
+    ...     "cents": {"to": "attempt.amount", "unit": "minor"}, "cur": "attempt.amount.currency"},
+    ...     "set": {"attempt.kind": "purchase", "attempt.method.type": "debit_card",
+    ...             "attempt.at": "2026-03-01T10:00:00Z"}})
+    >>> cmap.report({"id": "t1", "cents": "2500", "cur": "JPY"})["attempt"]["amount"]
+    {'value': '2500', 'currency': 'JPY'}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import AliasEvent
+
+from payfix.errors import InvalidReportError, Problem
+from payfix.masking import shown
+from payfix.models.report import AttemptReport, Money
+from payfix.money import MAX_MINOR, from_minor, minor_unit_exponent
+
+__all__ = ["BUNDLED_MAPS", "ColumnMap", "ColumnRule", "load_column_map"]
+
+_MAX_MAP_CHARS = 256 * 1024
+
+#: Column maps shipped with payfix, by the name ``--from`` takes.
+BUNDLED_MAPS = ("stripe-export",)
+
+Path_ = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_0-9]+)*$", max_length=120)]
+
+
+class ColumnRule(BaseModel):
+    """Where one column goes: ``to`` a report field; ``unit`` for money (``major``: decimal text,
+    ``minor``: integers of the currency's smallest unit); ``time`` for times (``iso``: ISO 8601
+    with an offset, ``utc``: a naive time in UTC, ``unix``: seconds since the epoch); ``case``;
+    ``values`` to translate values (others are kept as they are)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    to: Path_
+    unit: Literal["major", "minor"] | None = None
+    time: Literal["iso", "utc", "unix"] | None = None
+    case: Literal["upper", "lower"] | None = None
+    values: dict[str, str] = Field(default_factory=dict)
+
+
+class _MapFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    source: str | None = None
+    columns: dict[str, Path_ | ColumnRule | list[Path_ | ColumnRule]]
+    set: dict[Path_, str | int | bool] = Field(default_factory=dict)
+
+
+def _model_at(path: tuple[str, ...]) -> tuple[type[BaseModel] | None, bool]:
+    """The model a report path ends in (``None`` for a scalar), and whether the path exists."""
+    model: Any = AttemptReport
+    for step in path:
+        fields = getattr(model, "model_fields", None)
+        if fields is None or step not in fields:
+            return None, False
+        annotation = fields[step].annotation
+        model = next((a for a in getattr(annotation, "__args__", (annotation,))
+                      if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return model, True
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMap:
+    """A parsed column map: its rules by column and its constants by path."""
+
+    name: str | None
+    rules: tuple[tuple[str, ColumnRule], ...]
+    constants: tuple[tuple[tuple[str, ...], Any], ...]
+
+    @classmethod
+    def parse(cls, data: Any, where: str = "column map") -> ColumnMap:
+        """Check a column map's content (parsed YAML).
+
+        Raises:
+            InvalidReportError: the map is not as documented (each problem names the key).
+        """
+        try:
+            model = _MapFile.model_validate(data)
+        except ValidationError as error:
+            raise InvalidReportError(f"{where} is invalid", [
+                Problem(e["type"], tuple(e["loc"]), str(e["msg"]))
+                for e in error.errors(include_url=False)]) from None
+        rules: list[tuple[str, ColumnRule]] = []
+        problems: list[Problem] = []
+        for column, given in model.columns.items():
+            for rule in given if isinstance(given, list) else [given]:
+                rule = ColumnRule(to=rule) if isinstance(rule, str) else rule
+                target, exists = _model_at(tuple(rule.to.split(".")))
+                if not exists:
+                    problems.append(Problem("unknown_field", ("columns", column), f"{rule.to!r} "
+                                            "is not a report field; see `payfix schema`"))
+                elif target is Money and rule.unit is None:
+                    problems.append(Problem("unit_missing", ("columns", column), f"{rule.to} is "
+                                            "money: say its unit, major (25.00) or minor (2500)"))
+                elif target is not None and target is not Money:
+                    problems.append(Problem("not_a_value", ("columns", column), f"{rule.to} is "
+                                            "an object; map a column to one of its fields"))
+                rules.append((column, rule))
+        for path in model.set:
+            if not _model_at(tuple(path.split(".")))[1]:
+                problems.append(Problem("unknown_field", ("set", path),
+                                        "not a report field; see `payfix schema`"))
+        if problems:
+            raise InvalidReportError(f"{where} is invalid", problems)
+        constants = tuple((tuple(path.split(".")), value) for path, value in model.set.items())
+        return cls(model.name, tuple(rules), constants)
+
+    def unused(self, columns: list[str]) -> list[str]:
+        """The ``columns`` of a file the map does not read."""
+        used = {column for column, _ in self.rules}
+        return [column for column in columns if column not in used]
+
+    def report(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """One row (column -> value) as a report mapping, ready for validation.
+
+        Raises:
+            InvalidReportError: a value cannot be converted (``loc``: the column).
+        """
+        report: dict[str, Any] = {}
+        for path, value in self.constants:
+            _put(report, path, value)
+        problems: list[Problem] = []
+        money: list[tuple[str, tuple[str, ...], str, Any]] = []
+        for column, rule in self.rules:
+            value = row.get(column)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                continue
+            if isinstance(value, float) and value != value:  # NaN: an empty Parquet cell
+                continue
+            path = tuple(rule.to.split("."))
+            try:
+                if rule.unit is not None:
+                    money.append((column, path, rule.unit, value))
+                    continue
+                _put(report, path, _convert(value, rule))
+            except ValueError as error:
+                problems.append(Problem("column_value", (column,), str(error), input=value))
+        for column, path, unit, value in money:  # after the currencies are placed
+            try:
+                _put(report, path, _money(report, path, unit, value))
+            except ValueError as error:
+                problems.append(Problem("column_value", (column,), str(error), input=value))
+        if problems:
+            raise InvalidReportError("row is invalid", problems)
+        return report
+
+
+def _put(report: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node = report
+    for step in path[:-1]:
+        node = node.setdefault(step, {})
+    if isinstance(value, dict) and isinstance(node.get(path[-1]), dict):
+        node[path[-1]].update(value)
+    else:
+        node[path[-1]] = value
+
+
+def _convert(value: Any, rule: ColumnRule) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        if rule.case is not None:
+            value = value.upper() if rule.case == "upper" else value.lower()
+        value = rule.values.get(value, value)
+    if rule.time == "unix":
+        seconds = int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+        if seconds is None or seconds > 4_102_444_800:
+            raise ValueError("expected seconds since 1970-01-01 UTC")
+        return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+    if rule.time == "utc":
+        if isinstance(value, datetime):
+            return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+        text = str(value).replace(" ", "T", 1)
+        if re.search(r"(Z|[+-]\d\d:?\d\d)$", text):
+            raise ValueError("a time with an offset in a column mapped as time: utc; use iso")
+        return f"{text}Z"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _money(report: dict[str, Any], path: tuple[str, ...], unit: str, value: Any) -> dict[str, Any]:
+    node: Any = report
+    for step in path:
+        node = node.get(step, {}) if isinstance(node, dict) else {}
+    currency = node.get("currency") if isinstance(node, dict) else None
+    if currency is None:
+        amount = report.get("attempt", {}).get("amount", {})
+        currency = amount.get("currency") if isinstance(amount, dict) else None
+    if not isinstance(currency, str) or minor_unit_exponent(currency) is None:
+        raise ValueError("no ISO 4217 currency for this amount (map a currency column, e.g. "
+                         "to attempt.amount.currency)")
+    text = str(value).strip()
+    if unit == "minor":
+        if isinstance(value, bool) or not (isinstance(value, int) or text.isdigit()):
+            raise ValueError("expected a whole number of minor units (2500 for 25.00 USD)")
+        minor = int(text)
+        if minor > MAX_MINOR:
+            raise ValueError(f"above the largest accepted amount, {MAX_MINOR} minor units")
+        return {"value": str(from_minor(minor, currency)), "currency": currency}
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"expected a decimal amount such as 25.00, got {shown(text, 24)!r}") \
+            from None
+    return {"value": text, "currency": currency}
+
+
+def load_column_map(name_or_path: str | Path) -> ColumnMap:
+    """A bundled column map by name (:data:`BUNDLED_MAPS`) or a YAML file's.
+
+    Raises:
+        InvalidReportError: the file cannot be read or is not a column map.
+    """
+    if str(name_or_path) in BUNDLED_MAPS:
+        text = resources.files("payfix.inputs").joinpath(f"maps/{name_or_path}.yaml").read_text(
+            encoding="utf-8")
+        where = f"bundled column map {name_or_path}"
+    else:
+        try:
+            text = Path(name_or_path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise InvalidReportError("column map unreadable", [Problem(
+                "file_unreadable", (), f"cannot read {name_or_path}: {error}")]) from None
+        where = f"column map {name_or_path}"
+    if len(text) > _MAX_MAP_CHARS:
+        raise InvalidReportError(f"{where} is too large", [Problem(
+            "too_large", (), f"a column map has at most {_MAX_MAP_CHARS} characters")])
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        if any(isinstance(event, AliasEvent) for event in yaml.parse(text)):
+            raise InvalidReportError(f"{where} uses an alias", [Problem(
+                "yaml_alias", (), "YAML aliases (*name) are not accepted in a column map")])
+        data = yaml.load(text)
+    except YAMLError as error:
+        raise InvalidReportError(f"{where} is not YAML", [Problem(
+            "yaml_invalid", (), f"not YAML: {str(error)[:200]}")]) from None
+    return ColumnMap.parse(data, where)
