@@ -198,6 +198,11 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
         raise
 
 
+#: What each worker is started with: pickled pack, engine, audience, pickled baseline pack and
+#: pickled row reader (see :func:`payfix.batch.workers.init_worker`).
+_Init = tuple[bytes, str, str, bytes | None, bytes | None]
+
+
 def _reader_key(reader: RowReader) -> dict[str, Any]:
     """What a resumed run must read rows with, as the job file records it."""
     cmap = reader.column_map
@@ -210,7 +215,7 @@ def _reader_key(reader: RowReader) -> dict[str, Any]:
 
 def _start(inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_rows: int,
            progress: Callable[[Progress], None] | None, resume: bool, output_format: str,
-           job: dict[str, Any], init: tuple[bytes, str, str, bytes | None, bytes | None], deadline: float) -> ReplaySummary:
+           job: dict[str, Any], init: _Init, deadline: float) -> ReplaySummary:
     (out / REJECTS_DIR).mkdir(parents=True, exist_ok=True)
     job_path = out / _JOB
     committed: dict[int, dict[str, Any]] = {}
@@ -235,7 +240,7 @@ class _Run:
 
     def __init__(self, inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_rows: int,
                  progress: Callable[[Progress], None] | None, committed: dict[int, dict[str, Any]],
-                 output_format: str, init: tuple[bytes, str, str, bytes | None, bytes | None], deadline: float) -> None:
+                 output_format: str, init: _Init, deadline: float) -> None:
         self.inputs, self.out, self.rejects = inputs, out, rejects
         self.workers, self.chunk_rows, self.progress = workers, chunk_rows, progress
         self.committed, self.output_format, self.init = committed, output_format, init
