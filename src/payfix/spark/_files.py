@@ -29,6 +29,7 @@ from payfix.spark._pack import ShippedPack
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from payfix.batch.table import RowReader
     from payfix.models.diagnosis import Audience
 
 __all__ = ["diagnose_jsonl", "read_jsonl"]
@@ -129,7 +130,8 @@ def read_jsonl_counted(spark: SparkSession, paths: Sequence[str | Path]) -> tupl
 
 def diagnose_jsonl(spark: SparkSession, paths: Sequence[str | Path],
                    pack: ShippedPack | RulePack | str | Path | None = None, *, engine: str = "compiled",
-                   audience: Audience = "agent", persist: bool = False) -> tuple[Diagnosed, int]:
+                   audience: Audience = "agent", persist: bool = False,
+                   reader: RowReader | None = None) -> tuple[Diagnosed, int]:
     """``diagnose_dataframe(read_jsonl(spark, paths), pack, ...)`` in one Python pass, and the
     number of rows read: numbering and diagnosis run in the same worker, one Arrow round trip.
 
@@ -141,7 +143,7 @@ def diagnose_jsonl(spark: SparkSession, paths: Sequence[str | Path],
     raw, numbering, rows = _counted(spark, paths)
     numbered = map_in_arrow(raw, numbering, _SCHEMA)
     diagnosed = diagnose_prepared(numbered, pack, engine=engine, audience=audience, persist=persist,
-                                  before=(raw, numbering))
+                                  before=(raw, numbering), reader=reader)
     return diagnosed, rows
 
 

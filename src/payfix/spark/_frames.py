@@ -32,6 +32,7 @@ from payfix.spark._pack import ShippedPack
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
+    from payfix.batch.table import RowReader
     from payfix.models.diagnosis import Audience
 
 __all__ = ["Diagnosed", "diagnose_dataframe"]
@@ -134,7 +135,8 @@ def _combined_arrow_schema(keep_fields: Sequence[Any]) -> Any:
 def _diagnose_partition(batches: Iterable[Any], *, shipped: ShippedPack, engine: str,
                         audience: Audience, inputs: tuple[str, ...], row: str | None,
                         keep: tuple[str, ...],
-                        offsets: Mapping[int, tuple[int, int]] | None) -> Iterator[Any]:
+                        offsets: Mapping[int, tuple[int, int]] | None,
+                        reader: RowReader | None = None) -> Iterator[Any]:
     """The batch function run on the executors: one combined output batch per input batch."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -165,7 +167,7 @@ def _diagnose_partition(batches: Iterable[Any], *, shipped: ShippedPack, engine:
         if inputs == ("report",) and pa.types.is_string(arrays[0].type):
             arrays = [arrays[0].cast(pa.binary())]  # undecodable text becomes a reject, not a crash
         source = pa.RecordBatch.from_arrays(arrays, names=list(inputs))
-        results, rejects = diagnose_table(diagnoser, source, 1)
+        results, rejects = diagnose_table(diagnoser, source, 1, reader)
         if results.num_rows + rejects.num_rows != count:
             raise ConservationError(f"partition {part}: {count} rows in, {results.num_rows} out, "
                                     f"{rejects.num_rows} rejected")
@@ -200,7 +202,8 @@ def _diagnose_partition(batches: Iterable[Any], *, shipped: ShippedPack, engine:
 def diagnose_dataframe(df: DataFrame, pack: ShippedPack | RulePack | str | Path | None = None,
                        columns: Mapping[str, str] | None = None, *, engine: str = "compiled",
                        audience: Audience = "agent", row: str = "row",
-                       keep: Sequence[str] | None = None, persist: bool = False) -> Diagnosed:
+                       keep: Sequence[str] | None = None, persist: bool = False,
+                       reader: RowReader | None = None) -> Diagnosed:
     """Diagnose every row of ``df`` on the executors; same result rows as ``payfix replay``.
 
     Args:
@@ -220,6 +223,9 @@ def diagnose_dataframe(df: DataFrame, pack: ShippedPack | RulePack | str | Path 
             ``line`` where present).
         persist: persist the combined frame, so writing both results and rejects diagnoses once
             (release it with :meth:`Diagnosed.unpersist`).
+        reader: rows that are not payfix reports: a ``report`` column of a processor's objects
+            (``RowReader(source=...)``) or the frame's own columns through a column map
+            (``RowReader(column_map=...)``), as ``payfix replay --from`` / ``--column-map``.
 
     Raises:
         ValueError: ``df`` has neither a ``report`` column nor any flat column, or a kept column is
@@ -234,7 +240,7 @@ def diagnose_dataframe(df: DataFrame, pack: ShippedPack | RulePack | str | Path 
     if columns:
         df = df.withColumnsRenamed(dict(columns))
     return diagnose_prepared(df, pack, engine=engine, audience=audience, row=row, keep=keep,
-                             persist=persist)
+                             persist=persist, reader=reader)
 
 
 def _chained(batches: Iterable[Any], *, first: Callable[[Iterable[Any]], Iterator[Any]],
@@ -246,7 +252,7 @@ def diagnose_prepared(df: DataFrame, pack: ShippedPack | RulePack | str | Path |
                       audience: Audience, row: str = "row", keep: Sequence[str] | None = None,
                       persist: bool = False,
                       before: tuple[DataFrame, Callable[[Iterable[Any]], Iterator[Any]]] | None = None,
-                      ) -> Diagnosed:
+                      reader: RowReader | None = None) -> Diagnosed:
     """:func:`diagnose_dataframe` after renaming. With ``before=(raw, func)``, ``df`` only gives the
     schema: the pass runs on ``raw`` with ``func`` applied to its batches first, in the same Python
     worker (``df`` must be ``raw.mapInArrow(func, ...)``), saving one Arrow round trip."""
@@ -268,8 +274,11 @@ def diagnose_prepared(df: DataFrame, pack: ShippedPack | RulePack | str | Path |
     if clash:
         raise ValueError(f"kept columns must not be named like output columns: {', '.join(clash)}")
     has_row = row in names
-    if "report" in names:
-        inputs: tuple[str, ...] = ("report",)
+    if reader is not None and reader.column_map is not None:
+        inputs: tuple[str, ...] = tuple(n for n in names if n not in kept
+                                        and not (has_row and n == row))
+    elif "report" in names:
+        inputs = ("report",)
     else:
         # every other column is a flat column: one that is not in FLAT_COLUMNS and has a value
         # rejects its row (extra_forbidden), as in payfix replay
@@ -286,7 +295,8 @@ def diagnose_prepared(df: DataFrame, pack: ShippedPack | RulePack | str | Path |
                                StructField("problems", StringType()),
                                *(frame.schema[k] for k in kept)])
     func = functools.partial(_diagnose_partition, shipped=shipped, engine=engine, audience=audience,
-                             inputs=inputs, row=row if has_row else None, keep=kept, offsets=offsets)
+                             inputs=inputs, row=row if has_row else None, keep=kept, offsets=offsets,
+                             reader=reader)
     if before is None:
         combined = map_in_arrow(frame, func, spark_schema)
     else:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from payfix.engines.base import ENGINE_NAMES
-from payfix.errors import RulePackError
+from payfix.errors import InvalidReportError, RulePackError
 from payfix.spark._files import diagnose_jsonl
 from payfix.spark._frames import map_in_arrow
 from payfix.spark._pack import ShippedPack
@@ -123,6 +123,13 @@ def parser() -> argparse.ArgumentParser:
                    help="input split size (spark.sql.files.maxPartitionBytes), for more parallelism")
     p.add_argument("--max-reject-rate", type=_share, default=1.0, metavar="F",
                    help="exit 1 when rejected/in exceeds this (default 1: never)")
+    p.add_argument("--from", dest="source", default=None, metavar="SOURCE",
+                   help="rows are a processor's objects (JSON Lines) or a file's own columns "
+                   "read through a bundled column map, as payfix replay --from")
+    p.add_argument("--column-map", default=None, metavar="FILE",
+                   help="Parquet columns read through this YAML column map")
+    p.add_argument("--context", default=None, metavar="FILE",
+                   help="with --from SOURCE: a partial report merged into every row")
     return p
 
 
@@ -145,6 +152,15 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
         if local is not None and local.exists():
             print(f"payfix spark: {name} already exists; use a new directory", file=sys.stderr)
             return EXIT_INVALID
+    from payfix.batch.cli import row_reader
+
+    try:
+        reader = row_reader(getattr(args, "source", None), getattr(args, "column_map", None),
+                            getattr(args, "context", None))
+    except (InvalidReportError, OSError) as error:
+        detail = "; ".join(p.render() for p in getattr(error, "problems", ())) or str(error)
+        print(f"payfix spark: {detail}", file=sys.stderr)
+        return EXIT_INVALID
     try:
         shipped = ShippedPack.load(None if args.rules is None else Path(args.rules))
     except RulePackError as error:
@@ -157,7 +173,8 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
     start = time.perf_counter()
     read = diagnose_parquet if formats == {"parquet"} else diagnose_jsonl
     try:
-        diagnosed, rows_in = read(spark, args.inputs, shipped, engine=args.engine, persist=True)
+        diagnosed, rows_in = read(spark, args.inputs, shipped, engine=args.engine, persist=True,
+                                  reader=reader)
     except ValueError as error:  # an input that is not one file
         print(f"payfix spark: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -214,7 +231,10 @@ def replay_command(args: argparse.Namespace, spark: SparkSession | None = None) 
     job = argparse.Namespace(inputs=list(args.inputs), out=args.out, rejects=args.rejects,
                              rules=getattr(args, "rules", None), engine=getattr(args, "engine", "compiled"),
                              master=getattr(args, "spark_master", None), partition_mb=None,
-                             max_reject_rate=getattr(args, "max_reject_rate", 1.0))
+                             max_reject_rate=getattr(args, "max_reject_rate", 1.0),
+                             source=getattr(args, "source", None),
+                             column_map=getattr(args, "column_map", None),
+                             context=getattr(args, "context", None))
     return run(job, spark)
 
 

@@ -22,6 +22,7 @@ from payfix.spark._pack import ShippedPack
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from payfix.batch.table import RowReader
     from payfix.models.diagnosis import Audience
 
 __all__ = ["diagnose_parquet"]
@@ -60,7 +61,8 @@ def _number(batches: Iterable[Any], *, starts: Mapping[int, tuple[int, int, int]
 
 def diagnose_parquet(spark: SparkSession, paths: Sequence[str | Path],
                      pack: ShippedPack | RulePack | str | Path | None = None, *, engine: str = "compiled",
-                     audience: Audience = "agent", persist: bool = False) -> tuple[Diagnosed, int]:
+                     audience: Audience = "agent", persist: bool = False,
+                   reader: RowReader | None = None) -> tuple[Diagnosed, int]:
     """Diagnose Parquet files of flat columns (or a ``report`` column) numbered as ``payfix
     replay`` numbers them, in one Python pass; returns the diagnosis and the rows read.
 
@@ -106,5 +108,5 @@ def diagnose_parquet(spark: SparkSession, paths: Sequence[str | Path],
                          *(field for field in raw.schema.fields if field.name != _INPUT)])
     numbered = map_in_arrow(raw, numbering, schema)
     diagnosed = diagnose_prepared(numbered, pack, engine=engine, audience=audience, persist=persist,
-                                  before=(raw, numbering))
+                                  before=(raw, numbering), reader=reader)
     return diagnosed, row
