@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from payfix.inputs.adapters import source_names
+
 pytest.importorskip("fastapi", reason="the service tests need payfix[service]")
 pytest.importorskip("schemathesis")
 
@@ -64,12 +66,16 @@ def _components(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_openapi_request_body_is_the_report_json_schema() -> None:
-    """The body of POST /v1/diagnose is the AttemptReport JSON Schema (`payfix schema`), and its
-    200 answer the Diagnosis schema (`payfix schema diagnosis`), definition for definition."""
+    """The body of POST /v1/diagnose is the AttemptReport JSON Schema (`payfix schema`), or with
+    from= a processor's own object, and its 200 answer the Diagnosis schema (`payfix schema
+    diagnosis`), definition for definition; the from= values are the adapters' sources."""
     document = APP.openapi()
     operation = document["paths"]["/v1/diagnose"]["post"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]
-    assert body == {"$ref": "#/components/schemas/AttemptReport"}
+    assert body["oneOf"][0] == {"$ref": "#/components/schemas/AttemptReport"}
+    assert body["oneOf"][1]["title"] == "ProcessorPayload"
+    source = next(p for p in operation["parameters"] if p["name"] == "from")
+    assert source["schema"]["enum"] == ["auto", *source_names()]
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": "#/components/schemas/Diagnosis"}
     schemas = document["components"]["schemas"]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -132,6 +132,16 @@ def _not_an_integer(value: object) -> object:
     return value
 
 
+def _money_schema(schema: dict[str, Any]) -> None:
+    """The JSON Schema of :class:`Money` with its second form, integer ``minor`` units."""
+    schema["properties"]["minor"] = {
+        "type": "integer", "minimum": 0, "maximum": MAX_MINOR, "title": "Minor",
+        "description": "the amount in integer minor units of the currency (its ISO 4217 "
+                       "exponent); given instead of value"}
+    schema["required"] = ["currency"]
+    schema["oneOf"] = [{"required": ["value"]}, {"required": ["minor"]}]
+
+
 class Money(_Model):
     """An amount in a currency; ``value`` is exact (Decimal) with at most the minor-unit digits.
 
@@ -140,6 +150,8 @@ class Money(_Model):
     by the currency's ISO 4217 exponent). A JSON integer as ``value`` is refused: it is the form
     processors use for minor units, so reading it either way would be a guess.
     """
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: _money_schema(schema))
 
     value: Annotated[Decimal, Field(ge=0, allow_inf_nan=False), BeforeValidator(_not_an_integer)]
     currency: Currency

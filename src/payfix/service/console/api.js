@@ -53,7 +53,12 @@ function problemsOf(status, data) {
 }
 
 /** Sends one request; resolves to the parsed JSON body, rejects with an ApiError. */
-export async function request(path, { method = "GET", body, key = keyStore.get() } = {}) {
+export async function request(path, options = {}) {
+  return (await requestWithHeaders(path, options)).data;
+}
+
+/** As `request`, resolving to `{data, headers}` (the response's headers). */
+export async function requestWithHeaders(path, { method = "GET", body, key = keyStore.get() } = {}) {
   const headers = { Accept: "application/json" };
   if (key) headers["X-API-Key"] = key;
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -77,7 +82,7 @@ export async function request(path, { method = "GET", body, key = keyStore.get()
     data = null;
   }
   if (!response.ok) throw new ApiError(response.status, problemsOf(response.status, data));
-  return data;
+  return { data, headers: response.headers };
 }
 
 /** Checks a key against the service (any authenticated read will do: the rule list). */
@@ -85,10 +90,14 @@ export function checkKey(key) {
   return request("/v1/rules", { key });
 }
 
-/** POST /v1/diagnose for one audience and locale; `reportText` is sent exactly as given. */
-export function diagnose(reportText, audience, locale) {
+/** POST /v1/diagnose for one audience and locale; `reportText` is sent exactly as given. With
+ *  `source` (a processor's name, or "auto") it is that processor's payload. Resolves to
+ *  `{diagnosis, read}`: `read` is the Payfix-Source header (what the service read), or null. */
+export async function diagnose(reportText, audience, locale, source = "") {
   const query = new URLSearchParams({ audience, locale });
-  return request(`/v1/diagnose?${query}`, { method: "POST", body: reportText });
+  if (source) query.set("from", source);
+  const answer = await requestWithHeaders(`/v1/diagnose?${query}`, { method: "POST", body: reportText });
+  return { diagnosis: answer.data, read: answer.headers.get("Payfix-Source") };
 }
 
 /** GET /v1/codes/{scheme}/{code}. */

@@ -130,10 +130,12 @@ async function run(last) {
   clearPasteProblems();
   clearProblems($("#fields-form"));
   try {
-    const [agent, customer] = await Promise.all([
-      diagnose(last.text, "agent", state.locale),
-      diagnose(last.text, "customer", state.locale),
+    const [answer, other] = await Promise.all([
+      diagnose(last.text, "agent", state.locale, last.from),
+      diagnose(last.text, "customer", state.locale, last.from),
     ]);
+    const agent = answer.diagnosis;
+    const customer = other.diagnosis;
     if (seq !== state.seq) return;
     state.last = last;
     renderAgent($("#panel-agent"), agent, state.locale, last.parsed);
@@ -141,6 +143,7 @@ async function run(last) {
     // The status line is seen from both tabs, so it names and counts no remedy (an agent remedy
     // can give away a reason the customer must not see).
     say("done", { id: agent.attempt_id, esc: t(state.locale, agent.escalate ? "yes" : "no") });
+    if (answer.read) $("#status").textContent = readFrom(answer.read) + $("#status").textContent;
   } catch (err) {
     if (seq !== state.seq) return;
     handleError(err, last.source);
@@ -173,6 +176,7 @@ function handleError(err, source) {
 function onPasteSubmit(event) {
   event.preventDefault();
   const text = $("#report-json").value;
+  const from = $("#report-source").value;
   let parsed;
   try {
     parsed = JSON.parse(text);
@@ -187,7 +191,19 @@ function onPasteSubmit(event) {
     say("invalidReport");
     return;
   }
-  run({ text, parsed, source: "paste" });
+  run({ text, parsed: from ? null : parsed, source: "paste", from });
+}
+
+/** "stripe; kind=error; detected" as the status line says it: "Read a Stripe error (detected). " */
+function readFrom(header) {
+  const [name, ...rest] = header.split(";").map((part) => part.trim());
+  const option = $(`#report-source option[value="${CSS.escape(name)}"]`);
+  const kind = (rest.find((part) => part.startsWith("kind=")) || "kind=payload").slice(5);
+  return t(state.locale, "readFrom", {
+    source: option ? option.textContent : name,
+    kind: kind.replaceAll("_", " "),
+    how: rest.includes("detected") ? t(state.locale, "detected") : "",
+  });
 }
 
 function onFormSubmit(event) {
