@@ -286,3 +286,49 @@ def test_undecodable_lines_are_rejects_on_spark_as_in_replay(spark: Any, tmp_pat
         diagnosed.unpersist()
     assert sorted(got) == expected
     assert rows_out == summary.rows_out == 58
+
+
+LEDGER_MAP = """\
+columns:
+  txn: attempt.id
+  when: {to: attempt.at, time: utc}
+  cents: {to: attempt.amount, unit: minor}
+  cur: {to: attempt.amount.currency, case: upper}
+  reason: attempt.processor.codes.decline_code
+set:
+  attempt.kind: purchase
+  attempt.method.type: credit_card
+  attempt.processor.scheme: stripe
+"""
+
+
+def test_a_column_mapped_parquet_gives_the_replay_rows_on_spark(
+        spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--column-map reads a Parquet file's own columns on Spark exactly as payfix replay reads
+    them: the same result rows (minor units converted by each row's currency) and rejects."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "ledger.yaml").write_text(LEDGER_MAP, encoding="utf-8")
+    rows = 120
+    pq.write_table(pa.table({
+        "txn": [f"t{i}" for i in range(rows)],
+        "when": [f"2026-03-01 10:{i % 60:02d}:00" for i in range(rows)],
+        "cents": [str(100 + i) if i % 10 else "12.5" for i in range(rows)],
+        "cur": ["usd", "jpy", "bhd"] * (rows // 3),
+        "reason": ["insufficient_funds", "expired_card", None, "do_not_honor"] * (rows // 4),
+        "note": ["x"] * rows}), tmp_path / "ledger.parquet")
+    args = ["--column-map", str(tmp_path / "ledger.yaml")]
+    from payfix.batch.cli import row_reader
+
+    replay([tmp_path / "ledger.parquet"], tmp_path / "replay", tmp_path / "replay_rejects.jsonl",
+           workers=1, chunk_rows=50, reader=row_reader(None, str(tmp_path / "ledger.yaml"), None))
+    out, rejects = tmp_path / "out", tmp_path / "rejects"
+    assert main([str(tmp_path / "ledger.parquet"), "--out", str(out), "--rejects", str(rejects),
+                 *args], spark) == 0
+    assert f"rows in: {rows}, out: {rows - rows // 10}, rejected: {rows // 10}" in \
+        capsys.readouterr().out
+    table = pa.concat_tables([pq.read_table(p) for p in _parts(out, "part-*.parquet")])
+    assert table.to_pylist() == read_output(tmp_path / "replay").to_pylist()
+    lines = [line for p in _parts(rejects, "part-*") for line in p.read_text(encoding="utf-8").splitlines()]
+    assert lines == (tmp_path / "replay_rejects.jsonl").read_text(encoding="utf-8").splitlines()
