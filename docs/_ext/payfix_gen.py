@@ -11,11 +11,13 @@ Pages:
 - ``docs/cli.md`` - every ``payfix`` command's ``--help``, walked from :func:`payfix.cli.build_parser`;
 - ``docs/wire-format.md`` - the report and diagnosis JSON Schemas as tables;
 - ``docs/exceptions.md`` - the exception tree, drawn from the classes in :mod:`payfix.errors`;
-- ``docs/catalogue.md`` - the bundled rule pack (``payfix rules docs``).
+- ``docs/catalogue.md`` - the bundled rule pack (``payfix rules docs``);
+- ``docs/sources.md`` - each processor source with its documented payloads
+  (``tests/data/payloads/``) and the diagnosis payfix gives them.
 
 Example:
     >>> sorted(PAGES)
-    ['catalogue.md', 'cli.md', 'exceptions.md', 'wire-format.md']
+    ['catalogue.md', 'cli.md', 'exceptions.md', 'sources.md', 'wire-format.md']
     >>> cli_reference().splitlines()[0]
     '# Command-line reference'
 """
@@ -34,7 +36,8 @@ DOCS = Path(__file__).resolve().parents[1]
 REFRESH = "python docs/_ext/payfix_gen.py"
 WIDTH = 100
 
-__all__ = ["DOCS", "PAGES", "REFRESH", "cli_reference", "exception_tree", "main", "wire_format"]
+__all__ = ["DOCS", "PAGES", "REFRESH", "cli_reference", "exception_tree", "main", "sources_page",
+           "wire_format"]
 
 
 def _header(source: str) -> str:
@@ -278,12 +281,69 @@ def _catalogue() -> str:
     return render_catalogue(load_pack())
 
 
+def _fenced(kind: str, text: str) -> list[str]:
+    return [f"```{kind}", text.rstrip("\n"), "```", ""]
+
+
+def sources_page() -> str:
+    """``docs/sources.md``: per source, what it reads, then each documented payload in
+    ``tests/data/payloads/<source>/`` with where its shape comes from, the command, what was read
+    and the diagnosis's failure, retry advice and first remedy (agent audience)."""
+    from payfix import Diagnoser, InvalidReportError, adapt
+    from payfix.inputs.adapters import SOURCES
+
+    payloads = DOCS.parent / "tests" / "data" / "payloads"
+    diagnoser = Diagnoser(engine="compiled", audience="agent")
+    wallet = {"id": "w-2026-0117", "at": "2026-03-01T10:00:00Z", "kind": "purchase",
+              "amount": {"value": "25.00", "currency": "USD"}, "method": {"type": "credit_card"}}
+    lines = [_header("payfix.inputs.adapters and tests/data/payloads"), "# Sources, by example", "",
+             "Each source payfix reads ([Processor payloads](inputs.md)), with payloads shaped exactly "
+             "as the processor documents them (the test suite's fixtures, each citing its source) "
+             "and what payfix answers (agent audience). Where the object lacks an attempt field, "
+             "the example gives it as the context: "
+             f"`{json.dumps(wallet)}` (only the fields the object lacks).", ""]
+    for name, module in SOURCES.items():
+        lines += [f"## {module.TITLE} (`--from {name}`)", "",
+                  _rst_to_md((module.__doc__ or "").split("\n\n")[0]), ""]
+        for path in sorted((payloads / name).glob("*.json")):
+            fixture = json.loads(path.read_text(encoding="utf-8"))
+            payload = fixture["payload"]
+            context = None
+            try:
+                adapt(payload, name)
+            except InvalidReportError as error:
+                missing = {str(p.loc[1]) for p in error.problems if p.type == "missing"}
+                context = {"attempt": {k: v for k, v in wallet.items() if k in missing}}
+            adapted = adapt(payload, name, context=context)
+            diagnosis = diagnoser.diagnose(adapted.report)
+            failure = diagnosis.failure
+            command = f"payfix diagnose {path.name} --from {name}"
+            if context is not None:
+                command += " --context context.json"
+            lines += [f"### {fixture['what']}", "", f"Source: <{fixture['source']}>"
+                      if fixture["source"].startswith("https://") else f"Source: {fixture['source']}",
+                      ""]
+            lines += _fenced("json", json.dumps(payload, indent=2, ensure_ascii=False))
+            lines += _fenced("console", f"$ {command}")
+            read = f"Read a {module.TITLE} {adapted.kind.replace('_', ' ')}"
+            if adapted.assumed:
+                read += "; assumed " + "; ".join(adapted.assumed)
+            lines += [read + ".", ""]
+            top = diagnosis.remedies[0].title if diagnosis.remedies else "none"
+            lines += _fenced("json", json.dumps(failure.model_dump(mode="json"), indent=2,
+                                                ensure_ascii=False))
+            lines += [f"Retry: **{diagnosis.retry.verdict}**; escalate: "
+                      f"**{'yes' if diagnosis.escalate else 'no'}**; first remedy: {top}.", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
 #: Each generated page (file name under ``docs/``) and the function that writes it.
 PAGES: dict[str, Callable[[], str]] = {
     "cli.md": cli_reference,
     "wire-format.md": wire_format,
     "exceptions.md": exception_tree,
     "catalogue.md": _catalogue,
+    "sources.md": sources_page,
 }
 
 
@@ -297,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         wrote .../wire-format.md
         wrote .../exceptions.md
         wrote .../catalogue.md
+        wrote .../sources.md
         0
     """
     out = Path(argv[0]) if argv else DOCS
