@@ -21,7 +21,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from payfix.inputs.adapters.base import Reading
+from payfix.inputs.adapters.base import Reading, one_of
 
 NAME = "adyen"
 TITLE = "Adyen"
@@ -40,7 +40,7 @@ _FUNDING = {"CREDIT": "credit_card", "DEBIT": "debit_card", "PREPAID": "prepaid_
 
 def detect(payload: Mapping[str, Any]) -> str | None:
     """``"payment_response"`` or ``"notification"``; ``None`` for no Adyen object."""
-    if payload.get("resultCode") in _RESULTS and ("pspReference" in payload
+    if one_of(payload.get("resultCode"), _RESULTS) and ("pspReference" in payload
                                                   or "refusalReason" in payload):
         return "payment_response"
     items = payload.get("notificationItems")

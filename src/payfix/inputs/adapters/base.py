@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,7 +25,7 @@ from payfix.errors import InvalidPayloadError, Problem
 from payfix.masking import shown
 from payfix.money import MAX_MINOR, from_minor, minor_unit_exponent
 
-__all__ = ["BRANDS", "Reading", "leaf_paths"]
+__all__ = ["BRANDS", "Reading", "leaf_paths", "one_of"]
 
 #: Card brand names as processors spell them, to payfix's brands (others: ``"other"``).
 BRANDS: Mapping[str, str] = {
@@ -39,6 +39,12 @@ BRANDS: Mapping[str, str] = {
 }
 
 _MAX_LEAVES = 2000  # a payload's values listed as unplaced at most (the rest are counted)
+
+
+def one_of(value: Any, options: Collection[str]) -> bool:
+    """``value`` is text and one of ``options`` (safe for any JSON value: a list or an object is
+    not hashable, so a plain ``in`` on a set would raise)."""
+    return isinstance(value, str) and value in options
 
 
 def leaf_paths(value: Any, prefix: str = "", out: list[str] | None = None) -> list[str]:

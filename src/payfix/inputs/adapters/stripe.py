@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from payfix.inputs.adapters.base import Reading
+from payfix.inputs.adapters.base import Reading, one_of
 
 NAME = "stripe"
 TITLE = "Stripe"
@@ -43,13 +43,13 @@ def detect(payload: Mapping[str, Any]) -> str | None:
     """``"error"``, ``"payment_intent"``, ``"charge"`` or ``"event"``; ``None`` for no Stripe
     object."""
     error = payload.get("error")
-    if isinstance(error, Mapping) and error.get("type") in _ERROR_TYPES:
+    if isinstance(error, Mapping) and one_of(error.get("type"), _ERROR_TYPES):
         return "error"
-    if payload.get("type") in _ERROR_TYPES and ("code" in payload or "decline_code" in payload
+    if one_of(payload.get("type"), _ERROR_TYPES) and ("code" in payload or "decline_code" in payload
                                                 or "message" in payload):
         return "error"
     kind = payload.get("object")
-    if kind in ("payment_intent", "charge"):
+    if one_of(kind, ("payment_intent", "charge")):
         return str(kind)
     data = payload.get("data")
     if kind == "event" and isinstance(data, Mapping) and isinstance(data.get("object"), Mapping):
