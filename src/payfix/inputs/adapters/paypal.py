@@ -5,7 +5,8 @@
 Codes, as PayPal documents them (https://developer.paypal.com/api/rest/responses/,
 https://developer.paypal.com/docs/api/orders/v2/#errors,
 https://developer.paypal.com/api/handle-payment-failures): the first ``details[].issue`` is a
-code of the ``paypal`` map (the others are kept as evidence); a declined capture's
+code of the ``paypal`` map (the others are kept as evidence), and an error ``name`` that is not
+a container of issues (``INTERNAL_SERVER_ERROR``) is one itself; a declined capture's
 ``processor_response.response_code`` (PayPal's processor code, e.g. ``"5120"``) is its response
 code. Amounts are decimal strings (``"100.00"``) with ``currency_code``. The ``debug_id`` is the
 reference PayPal support asks for; it becomes the attempt's id when the context gives none.
@@ -21,6 +22,8 @@ from payfix.inputs.adapters.base import Reading
 NAME = "paypal"
 TITLE = "PayPal"
 KINDS = ("error", "order")
+#: Error names that only contain issues (``details[].issue`` says which); any other name is one.
+_CONTAINERS = frozenset({"UNPROCESSABLE_ENTITY", "INVALID_REQUEST", "VALIDATION_ERROR"})
 
 
 def detect(payload: Mapping[str, Any]) -> str | None:
@@ -68,9 +71,11 @@ def _error(r: Reading) -> None:
         else:
             r.related.append({"scheme": NAME, "field": "decline_code", "code": issue,
                               "path": f"details[{i}].issue"})
+    name = r.raw("name")
+    if "decline_code" not in r.codes and isinstance(name, str) and name not in _CONTAINERS:
+        r.code("decline_code", "name", name)  # e.g. INTERNAL_SERVER_ERROR: the name is the issue
     if message is not None:
         r.processor["message"] = message[:500]
-    r.read.add("links")
 
 
 def _order(r: Reading) -> None:
