@@ -68,9 +68,12 @@ def read(r: Reading, kind: str) -> None:
         card: dict[str, Any] = {}
         if r.processor.get("brand") is not None:
             card["brand"] = r.processor["brand"]
-        last4 = r.text(source + "last4")
+        last4 = r.text(source + "last4") or r.text(source + "last_4")  # webhooks: last_4
         if last4 is not None:
             card["last4"] = last4
+        bin_ = r.text(source + "bin")
+        if bin_ is not None and bin_.isdigit() and 6 <= len(bin_) <= 8:
+            card["bin"] = bin_
         month, year = r.integer(source + "expiry_month"), r.integer(source + "expiry_year")
         if month is not None and year is not None:
             card["expiry_month"], card["expiry_year"] = month, year
