@@ -209,6 +209,10 @@ STRIPE: dict[str, Row] = {
     "restricted_card": ("restricted_card", "never", False),
     "security_violation": ("security_violation", "never", False),
     "testmode_decline": ("merchant_error", "never", True),
+    # Radar: a charge's outcome.reason when Radar blocked it or sent it to review
+    "highest_risk_level": ("suspected_fraud", "never", False),
+    "rule": ("suspected_fraud", "never", False),
+    "elevated_risk_level": ("suspected_fraud", "never", False),
 }
 
 ALIPAY: dict[str, Row] = {
@@ -537,12 +541,14 @@ def test_unknown_outcomes_are_queried_before_anyone_retries_or_escalates(pack: R
 
 
 def test_stripe_hides_fraud_loss_and_theft_from_the_payer(pack: RulePack) -> None:
-    """Stripe's four do-not-reveal codes, plus pickup_card, restricted_card and security_violation
-    (conservative), are the only Stripe codes not safe to show the payer."""
+    """Stripe's four do-not-reveal codes, pickup_card, restricted_card and security_violation
+    (conservative) and Radar's blocks and reviews are the only Stripe codes not safe to show the
+    payer."""
     codes = pack.codemaps["stripe"].codes
     assert {key for key, entry in codes.items() if not entry.customer_safe} == {
         "fraudulent", "lost_card", "stolen_card", "merchant_blacklist", "pickup_card",
-        "restricted_card", "security_violation"}
+        "restricted_card", "security_violation", "highest_risk_level", "rule",
+        "elevated_risk_level"}
 
 
 def test_fraud_and_compliance_reasons_are_never_shown_to_the_payer(pack: RulePack) -> None:

@@ -103,9 +103,6 @@ def _parser() -> argparse.ArgumentParser:
                     "payfix schema; bundled example reports: examples/reports/."),
         epilog=_examples(
             "payfix diagnose examples/reports/network_offline.json --format text",
-            "payfix diagnose examples/reports/escalate_funds_debited.json --audience customer "
-            "--locale zh-CN --format text",
-            "payfix diagnose examples/reports/balance_short.json --rules examples/custom_pack",
             "payfix diagnose examples/payloads/stripe_error_insufficient_funds.json --from stripe",
             "payfix diagnose examples/payloads/paypal_error_instrument_declined.json --from auto "
             "--context examples/payloads/context.json"))

@@ -245,6 +245,22 @@ class Reading:
         if value is not None:
             self.related.append({"scheme": scheme, "field": field, "code": value, "path": path})
 
+    def expiry(self, month_path: str, year_path: str, card: dict[str, Any]) -> None:
+        """A card's expiry month and year into ``card`` (a two-digit year ``25`` is 2025, as
+        card expiry years are written); a month outside 1-12 is a problem."""
+        month, year = self.integer(month_path), self.integer(year_path)
+        if month is None or year is None:
+            return
+        if not 1 <= month <= 12:
+            self.problem(month_path, "expiry", "a card's expiry month is 1 to 12", month)
+            return
+        if 0 <= year < 100:
+            year += 2000
+        if not 2000 <= year <= 2100:
+            self.problem(year_path, "expiry", "a card's expiry year, such as 2030 or 30", year)
+            return
+        card["expiry_month"], card["expiry_year"] = month, year
+
     def brand(self, path: str) -> None:
         """The card brand at ``path``, as payfix names it."""
         name = self.text(path, numbers=False)

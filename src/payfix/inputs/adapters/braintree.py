@@ -65,9 +65,7 @@ def read(r: Reading, kind: str) -> None:
         last4 = r.text(card + "last_4")
         if last4 is not None:
             details["last4"] = last4
-        month, year = r.integer(card + "expiration_month"), r.integer(card + "expiration_year")
-        if month is not None and year is not None:
-            details["expiry_month"], details["expiry_year"] = month, year
+        r.expiry(card + "expiration_month", card + "expiration_year", details)
         method: dict[str, Any] = {"card": details}
         debit, prepaid = r.text(card + "debit"), r.text(card + "prepaid")
         if prepaid == "Yes":

@@ -74,9 +74,7 @@ def read(r: Reading, kind: str) -> None:
         bin_ = r.text(source + "bin")
         if bin_ is not None and bin_.isdigit() and 6 <= len(bin_) <= 8:
             card["bin"] = bin_
-        month, year = r.integer(source + "expiry_month"), r.integer(source + "expiry_year")
-        if month is not None and year is not None:
-            card["expiry_month"], card["expiry_year"] = month, year
+        r.expiry(source + "expiry_month", source + "expiry_year", card)
         method: dict[str, Any] = {"card": card}
         kind_ = r.text(source + "card_type", numbers=False)
         if kind_ is not None and kind_.lower() in _CARD:

@@ -63,10 +63,7 @@ def read(r: Reading, kind: str) -> None:
         last4 = r.text("payment_method_data.card.last4")
         if last4 is not None:
             details["last4"] = last4
-        month = r.integer("payment_method_data.card.card_exp_month")
-        year = r.integer("payment_method_data.card.card_exp_year")
-        if month is not None and year is not None and 1 <= month <= 12:
-            details["expiry_month"], details["expiry_year"] = month, year
+        r.expiry("payment_method_data.card.card_exp_month", "payment_method_data.card.card_exp_year", details)
         method: dict[str, Any] = {"card": details}
         funding = r.text("payment_method_data.card.card_type", numbers=False)
         if funding is not None and funding.lower() in _CARD:

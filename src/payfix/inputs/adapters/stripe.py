@@ -198,9 +198,7 @@ def _card(r: Reading, path: str, method_type: str | None) -> None:
     last4 = r.text(path + ".last4")
     if last4 is not None:
         details["last4"] = last4
-    month, year = r.integer(path + ".exp_month"), r.integer(path + ".exp_year")
-    if month is not None and year is not None:
-        details["expiry_month"], details["expiry_year"] = month, year
+    r.expiry(path + ".exp_month", path + ".exp_year", details)
     method: dict[str, Any] = {"card": details}
     if funding in _FUNDING:
         method["type"] = _FUNDING[funding]
