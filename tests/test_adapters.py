@@ -300,7 +300,9 @@ def test_the_service_reads_a_payload_with_from(source: str) -> None:
         expected = diagnoser().diagnose(payload, source=source, context=context,
                                         audience="agent")
         # the service masks every long digit run it sends (a 12-digit retrieval reference too)
-        assert response.json() == json.loads(scrub_json(expected.to_json()))
+        pack = diagnoser().pack
+        keep = (pack.hash, *(channel.address for channel in pack.settings.channels))
+        assert response.json() == json.loads(scrub_json(expected.to_json(), keep))
         refused = client.post("/v1/diagnose", params={"from": "nowhere"}, content=b"{}",
                               headers={"X-API-Key": "adapter-test-key"})
         assert refused.status_code == 422
