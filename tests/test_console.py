@@ -534,3 +534,24 @@ def test_the_key_reaches_no_url_when_the_scripts_do_not_load(browser: Any, base_
         expect(pg.get_by_role("button", name="Use key")).to_be_disabled()
     finally:
         context.close()
+
+
+def test_a_pasted_processor_payload_is_read_and_the_page_says_which_source(page: Any) -> None:
+    """A Stripe error body pasted with "Read it as: a processor's payload (detect which)" is
+    diagnosed as the library diagnoses it; the status line names the source it detected and the
+    agent tab shows where the deciding code was read and the answer's other codes."""
+    payload = (ROOT / "examples" / "payloads" / "stripe_error_insufficient_funds.json").read_text(
+        encoding="utf-8")
+    want = _diagnoser("agent", "en").diagnose(payload, source="stripe")
+    enter_key(page)
+    page.get_by_label("Report (JSON)").fill(payload)
+    page.get_by_label("Read it as").select_option("auto")
+    page.locator("#paste-form").get_by_role("button", name="Diagnose").click()
+    expect(page.locator("#status")).to_contain_text("Read a Stripe error (detected).")
+    expect(page.locator("#status")).to_contain_text("ready")
+    agent = page.locator("#panel-agent")
+    assert want.failure.path is not None
+    expect(agent.locator(".failure-path")).to_have_text(want.failure.path)
+    expect(agent.locator(".evidence-codes li")).to_have_count(len(want.failure.evidence))
+    expect(agent.locator(".remedy").first).to_have_attribute("data-remedy", want.remedies[0].id)
+    shot(page, "payload-stripe")

@@ -104,9 +104,8 @@ def add_subcommands(subparsers: Any) -> None:
                           "pack) and report the changes")
     rep.add_argument("--from", dest="source", default=None, metavar="SOURCE",
                      choices=(*source_names(), *BUNDLED_MAPS),
-                     help="rows are not payfix reports: JSON Lines of a processor's objects "
-                     f"({', '.join(source_names())}), or a dashboard export read through a bundled "
-                     f"column map ({', '.join(BUNDLED_MAPS)}); see docs/inputs.md")
+                     help="rows are not payfix reports but JSON Lines of a processor's objects "
+                     f"({', '.join(source_names())}); see docs/inputs.md")
     rep.add_argument("--column-map", default=None, metavar="FILE",
                      help="a CSV/Parquet file's own columns, read through this YAML column map "
                      "(which column fills which report field, with units)")

@@ -1,7 +1,7 @@
 """Column maps: how the columns of someone else's CSV or Parquet file become a payfix report.
 
-A column map is a YAML file (``payfix replay --column-map FILE``, or a bundled one by name:
-``--from stripe-export``) that says, for each column used, which report field it fills, and for
+A column map is a YAML file (``payfix replay --column-map FILE``, or one bundled with payfix by
+name, :data:`BUNDLED_MAPS`) that says, for each column used, which report field it fills, and for
 money and times the unit, so nothing is guessed::
 
     name: my-ledger
@@ -56,8 +56,9 @@ __all__ = ["BUNDLED_MAPS", "ColumnMap", "ColumnRule", "load_column_map"]
 
 _MAX_MAP_CHARS = 256 * 1024
 
-#: Column maps shipped with payfix, by the name ``--from`` takes.
-BUNDLED_MAPS = ("stripe-export",)
+#: Column maps shipped with payfix (``src/payfix/inputs/maps/<name>.yaml``), by the name
+#: ``--from`` takes. None yet: a dashboard export's map ships once its columns are documented.
+BUNDLED_MAPS: tuple[str, ...] = ()
 
 Path_ = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_0-9]+)*$", max_length=120)]
 
