@@ -76,10 +76,16 @@ def main() -> None:
         payload_json = json.dumps(payload)  # both ways start from JSON text, as the doors do
         adapted = []
         plain = []
+        def from_payload(text: str = payload_json, name: str = source,
+                         extra: dict[str, Any] | None = context) -> object:
+            return diagnoser.diagnose(text, source=name, context=extra)
+
+        def from_report(text: str = report_json) -> object:
+            return diagnoser.diagnose(text)
+
         for _ in range(args.rounds):  # interleaved: both ways see the same machine state
-            adapted.append(_rate(lambda: diagnoser.diagnose(payload_json, source=source,
-                                                            context=context), args.repeat))
-            plain.append(_rate(lambda: diagnoser.diagnose(report_json), args.repeat))
+            adapted.append(_rate(from_payload, args.repeat))
+            plain.append(_rate(from_report, args.repeat))
         best_adapted, best_plain = max(adapted), max(plain)
         by_source.setdefault(source, []).append((best_adapted, best_plain))
         print(f"{source:12} {name:48} adapter {best_adapted:8.0f}/s  plain {best_plain:8.0f}/s  "

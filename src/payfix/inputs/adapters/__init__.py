@@ -84,8 +84,18 @@ class Adapted:
     kind: str
     detected: bool
     report: AttemptReport
-    unplaced: tuple[str, ...]
     assumed: tuple[str, ...]
+    _payload: dict[str, Any]
+    _read: frozenset[str]
+
+    @property
+    def unplaced(self) -> tuple[str, ...]:
+        """Paths of the object's values no report field holds (computed when asked: a caller
+        that only diagnoses never pays for it)."""
+        read = self._read
+        prefixes = tuple(f"{path}." for path in read)
+        return tuple(path for path in leaf_paths(self._payload)
+                     if path not in read and not path.startswith(prefixes))
 
 
 def detect(payload: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -101,13 +111,24 @@ def _accepted() -> str:
     return "; ".join(f"{name} ({', '.join(module.KINDS)})" for name, module in SOURCES.items())
 
 
-def _as_object(data: Any, what: str, loc: tuple[str, ...]) -> Mapping[str, Any]:
+def _as_object(data: Any, what: str, loc: tuple[str, ...]) -> dict[str, Any]:
+    """``data`` as the plain JSON object the readers walk (JSON text parsed; another mapping, with
+    the mappings and sequences inside it, copied into dicts and lists)."""
     if isinstance(data, bytes | str):
         data = load_json(data)
     if not isinstance(data, Mapping):
         raise InvalidPayloadError(f"{what} must be a JSON object", [
             Problem("model_type", loc, f"{what} is a JSON object, got {type(data).__name__}")])
-    return data
+    plain: dict[str, Any] = data if type(data) is dict else _plain(data)
+    return plain
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any], at: tuple[str, ...],
@@ -210,10 +231,8 @@ def adapt(payload: Mapping[str, Any] | str | bytes, source: str = "auto", *,
     except InvalidReportError as error:
         raise InvalidReportError("report is invalid", [_explained(p, module.TITLE, kind)
                                               for p in error.problems]) from None
-    read = reading.read
-    unplaced = tuple(path for path in leaf_paths(data)
-                     if path not in read and not any(path.startswith(f"{r}.") for r in read))
-    return Adapted(source, kind, detected, parsed, unplaced, tuple(reading.assumed))
+    return Adapted(source, kind, detected, parsed, tuple(reading.assumed), data,
+                   frozenset(reading.read))
 
 
 def _report(r: Reading) -> dict[str, Any]:

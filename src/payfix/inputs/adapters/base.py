@@ -38,6 +38,7 @@ BRANDS: Mapping[str, str] = {
     "rupay": "other",
 }
 
+_UNSEEN = object()
 _MAX_LEAVES = 2000  # a payload's values listed as unplaced at most (the rest are counted)
 
 
@@ -52,7 +53,7 @@ def leaf_paths(value: Any, prefix: str = "", out: list[str] | None = None) -> li
     out = [] if out is None else out
     if len(out) >= _MAX_LEAVES:
         return out
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         for key, item in value.items():
             leaf_paths(item, f"{prefix}.{key}" if prefix else str(key), out)
     elif isinstance(value, list):
@@ -72,7 +73,7 @@ class Reading:
     rather than read (each ``"attempt.kind=purchase"``-style).
     """
 
-    def __init__(self, source: str, payload: Mapping[str, Any]) -> None:
+    def __init__(self, source: str, payload: dict[str, Any]) -> None:
         self.source = source
         self.payload = payload
         self.attempt: dict[str, Any] = {}
@@ -83,6 +84,7 @@ class Reading:
         self.read: set[str] = set()
         self.assumed: list[str] = []
         self.problems: list[Problem] = []
+        self._objects: dict[str, Any] = {}  # dotted path -> the value there (objects on paths)
 
     # -- reading values -------------------------------------------------------------------
     def _loc(self, path: str) -> tuple[str | int, ...]:
@@ -91,15 +93,23 @@ class Reading:
     def raw(self, path: str) -> Any:
         """The value at ``path`` (``"a.b[0].c"``; ``None`` when a step is missing or of another
         kind)."""
-        node: Any = self.payload
-        for step in _steps(path):
-            if isinstance(step, int):
-                node = node[step] if isinstance(node, list) and step < len(node) else None
-            elif isinstance(node, Mapping):
-                node = node.get(step)
-            else:
-                return None
-        return node
+        if "[" in path:
+            node: Any = self.payload
+            for step in _steps(path):
+                if isinstance(step, int):
+                    node = node[step] if isinstance(node, list) and step < len(node) else None
+                elif isinstance(node, dict):
+                    node = node.get(step)
+                else:
+                    return None
+            return node
+        parent, _, leaf = path.rpartition(".")
+        if not parent:
+            return self.payload.get(path)
+        holder = self._objects.get(parent, _UNSEEN)
+        if holder is _UNSEEN:  # each object on a path is looked up once per reading
+            holder = self._objects[parent] = self.raw(parent)
+        return holder.get(leaf) if isinstance(holder, dict) else None
 
     def problem(self, path: str, type_: str, msg: str, value: Any = None) -> None:
         """Record a problem at ``path`` of the payload."""
@@ -108,7 +118,7 @@ class Reading:
     def obj(self, path: str) -> Mapping[str, Any] | None:
         """The object at ``path``, or ``None``; anything else there is a problem."""
         value = self.raw(path)
-        if value is None or isinstance(value, Mapping):
+        if value is None or isinstance(value, dict):
             return value
         self.problem(path, "source_type", f"expected an object, got {_kind(value)}", value)
         self.read.add(path)
