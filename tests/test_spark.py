@@ -332,3 +332,28 @@ def test_a_column_mapped_parquet_gives_the_replay_rows_on_spark(
     assert table.to_pylist() == read_output(tmp_path / "replay").to_pylist()
     lines = [line for p in _parts(rejects, "part-*") for line in p.read_text(encoding="utf-8").splitlines()]
     assert lines == (tmp_path / "replay_rejects.jsonl").read_text(encoding="utf-8").splitlines()
+
+
+def test_processor_objects_replay_on_spark_as_in_replay(
+        spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--from stripe reads JSON Lines of Stripe's documented objects on Spark exactly as payfix
+    replay reads them: the same result rows, and a line that is no Stripe object is a reject."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from payfix.batch.table import RowReader
+
+    payloads = [json.loads(p.read_text(encoding="utf-8"))["payload"]
+                for p in sorted((ROOT / "tests" / "data" / "payloads" / "stripe").glob("*.json"))]
+    lines = [json.dumps(p) for p in payloads] + ['{"hello": "world"}']
+    (tmp_path / "stripe.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    context = {"attempt": {"at": "2026-03-01T10:00:00Z"}}
+    (tmp_path / "context.json").write_text(json.dumps(context), encoding="utf-8")
+    replay([tmp_path / "stripe.jsonl"], tmp_path / "replay", tmp_path / "replay_rejects.jsonl",
+           workers=1, reader=RowReader(source="stripe", context=context))
+    out, rejects = tmp_path / "out", tmp_path / "rejects"
+    assert main([str(tmp_path / "stripe.jsonl"), "--out", str(out), "--rejects", str(rejects),
+                 "--from", "stripe", "--context", str(tmp_path / "context.json")], spark) == 0
+    assert f"rows in: {len(lines)}, out: {len(payloads)}, rejected: 1" in capsys.readouterr().out
+    table = pa.concat_tables([pq.read_table(p) for p in _parts(out, "part-*.parquet")])
+    assert table.to_pylist() == read_output(tmp_path / "replay").to_pylist()
