@@ -27,8 +27,9 @@ Example:
     ...     "cents": {"to": "attempt.amount", "unit": "minor"}, "cur": "attempt.amount.currency"},
     ...     "set": {"attempt.kind": "purchase", "attempt.method.type": "debit_card",
     ...             "attempt.at": "2026-03-01T10:00:00Z"}})
-    >>> cmap.report({"id": "t1", "cents": "2500", "cur": "JPY"})["attempt"]["amount"]
-    {'value': '2500', 'currency': 'JPY'}
+    >>> amount = cmap.report({"id": "t1", "cents": "2500", "cur": "JPY"})["attempt"]["amount"]
+    >>> amount["value"], amount["currency"]
+    ('2500', 'JPY')
 """
 
 from __future__ import annotations
