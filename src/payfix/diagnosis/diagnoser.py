@@ -34,15 +34,13 @@ from payfix.diagnosis.present import locale_chain, method_names, remedy_text, sh
 from payfix.diagnosis.ranking import ScoredRemedy, rank
 from payfix.diagnosis.view import View
 from payfix.engines.base import Engine, create_engine
-from payfix.errors import InvalidReportError, Problem
 from payfix.inputs.adapters import adapt
 from payfix.inputs.intake import ReportInput, parse_report
-from payfix.knowledge.lookup import FailureLookup, lookup_failure
+from payfix.knowledge.lookup import FailureLookup, lookup_failure, require_code_map
 from payfix.knowledge.retry import retry_fields
-from payfix.masking import mask_code, mask_id
+from payfix.masking import mask_id
 from payfix.models.diagnosis import (
     Audience,
-    CodeSeen,
     Diagnosis,
     EscalationReason,
     Failure,
@@ -136,11 +134,8 @@ class Diagnoser:
         priced = price(parsed, self.pack)
         processor = parsed.attempt.processor
         found = lookup_failure(processor, self.pack) if processor is not None else None
-        if self.strict and found is not None and found.scheme not in self.pack.codemaps:
-            raise InvalidReportError("no code map for the processor's scheme", [Problem(
-                "unknown_scheme", ("attempt", "processor", "scheme"),
-                f"the rule pack has no code map for this scheme; it maps "
-                f"{', '.join(sorted(self.pack.codemaps))}", input=found.scheme)])
+        if self.strict and found is not None:
+            require_code_map(found, self.pack)
         facts = derive_facts(parsed, self.pack, priced, found, self._memos.checked)
         return parsed, priced, found, facts, self.engine.evaluate(facts)
 
@@ -284,15 +279,7 @@ class Diagnoser:
                view.audience, view.safe)
         failure = self._memos.failures.get(key)
         if failure is None:
-            source = path = None
-            evidence: tuple[CodeSeen, ...] = ()
-            warnings: tuple[str, ...] = ()
-            if view.agent and found is not None:
-                if found.entry is not None:
-                    source = f"{self.pack.codemaps[found.scheme].file}:{found.entry.line}"
-                path = mask_code(found.path) if found.path is not None else None
-                evidence = view.evidence(found.evidence)
-                warnings = self._unmapped(found)
+            source, path, evidence, warnings = view.failure_trace(found, self.pack)
             scheme, code, reason = view.failure_words(facts)
             failure = Failure(scheme=scheme, field=_str(facts.get("failure.field")), code=code,
                               reason=reason, known=bool(facts.get("failure.known", False)),
@@ -301,15 +288,6 @@ class Diagnoser:
             remember(self._memos.failures, key, failure, MEMO_SIZE)
         return failure
 
-
-    def _unmapped(self, found: FailureLookup) -> tuple[str, ...]:
-        """A warning for each scheme of the answer the pack has no code map for."""
-        codemaps = self.pack.codemaps
-        schemes = dict.fromkeys(s for s in (found.scheme, *(e.scheme for e in found.evidence))
-                                if s not in codemaps)
-        return tuple(f"no code map for scheme {mask_code(scheme)!r}: its codes are not "
-                     f"interpreted (the pack maps {', '.join(sorted(codemaps))})"
-                     for scheme in schemes)
 
 
 #: Size at which a Diagnoser's memos are cleared (they hold immutable results only).

@@ -34,10 +34,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from payfix.knowledge.lookup import FailureLookup
+from payfix.knowledge.lookup import FailureLookup, unmapped_schemes
 from payfix.masking import mask_code
 from payfix.models.diagnosis import Audience, CodeSeen
-from payfix.rules.pack import Remedy, Rule
+from payfix.rules.pack import Remedy, Rule, RulePack
 from payfix.vocab import Scalar
 
 __all__ = ["View", "visible_to"]
@@ -90,15 +90,25 @@ class View:
         code = facts.get("failure.code") if self.sees_code else None
         return _masked(facts.get("failure.scheme")), _masked(code), reason
 
-    def evidence(self, found: tuple[FailureLookup, ...]) -> tuple[CodeSeen, ...]:
-        """The answer's codes that did not decide, as agents see them (masked); none for the
-        customer, who sees at most the deciding code."""
-        if not self.agent:
-            return ()
-        return tuple(CodeSeen(scheme=mask_code(f.scheme), field=f.field or "",
-                              code=mask_code(f.code or ""), path=_masked(f.path),
-                              reason=f.entry.reason if f.entry is not None else None)
-                     for f in found)
+    def failure_trace(self, found: FailureLookup | None, pack: RulePack) -> tuple[
+            str | None, str | None, tuple[CodeSeen, ...], tuple[str, ...]]:
+        """Where the deciding code came from, as agents see it (customers see none of it): the
+        code-map file and line, the path it was read at in the processor's object, the answer's
+        other codes, and a warning for each of its schemes without a code map."""
+        if not self.agent or found is None:
+            return None, None, (), ()
+        source = None
+        if found.entry is not None:
+            source = f"{pack.codemaps[found.scheme].file}:{found.entry.line}"
+        evidence = tuple(CodeSeen(scheme=mask_code(f.scheme), field=f.field or "",
+                                  code=mask_code(f.code or ""), path=_masked(f.path),
+                                  reason=f.entry.reason if f.entry is not None else None)
+                         for f in found.evidence)
+        mapped = ", ".join(sorted(pack.codemaps))
+        warnings = tuple(f"no code map for scheme {mask_code(scheme)!r}: its codes are not "
+                         f"interpreted (the pack maps {mapped})"
+                         for scheme in unmapped_schemes(found, pack))
+        return source, _masked(found.path), evidence, warnings
 
     def escalation_code(self, code: str, customer_code: str | None, rule: Rule | None) -> str:
         """An escalation reason's code as this audience sees it (``rule``: the rule that raised

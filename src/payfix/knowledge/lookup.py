@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from payfix.errors import InvalidReportError, Problem
 from payfix.models.report import ProcessorResponse
 from payfix.rules.pack import CodeEntry, CodeMap, RulePack
 
-__all__ = ["FailureLookup", "lookup_failure"]
+__all__ = ["FailureLookup", "lookup_failure", "require_code_map", "unmapped_schemes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +120,23 @@ def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLooku
     if not evidence:
         return best
     return FailureLookup(best.scheme, best.field, best.code, best.entry, best.path, tuple(evidence))
+
+
+def unmapped_schemes(found: FailureLookup, pack: RulePack) -> tuple[str, ...]:
+    """The schemes of the answer (the deciding code's first, then the evidence's) the pack has
+    no code map for, each once."""
+    schemes = (found.scheme, *(seen.scheme for seen in found.evidence))
+    return tuple(dict.fromkeys(s for s in schemes if s not in pack.codemaps))
+
+
+def require_code_map(found: FailureLookup, pack: RulePack) -> None:
+    """Refuse an answer whose deciding code is of a scheme the pack has no code map for.
+
+    Raises:
+        InvalidReportError: with one ``unknown_scheme`` problem listing the schemes mapped.
+    """
+    if found.scheme not in pack.codemaps:
+        raise InvalidReportError("no code map for the processor's scheme", [Problem(
+            "unknown_scheme", ("attempt", "processor", "scheme"),
+            f"the rule pack has no code map for this scheme; it maps "
+            f"{', '.join(sorted(pack.codemaps))}", input=found.scheme)])

@@ -34,7 +34,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -43,15 +42,15 @@ from pydantic import (
 )
 
 from payfix.masking import shown
+from payfix.models._base import ShortText, Slug, _Model
+from payfix.models.processor import ProcessorCodes, ProcessorResponse, RelatedCode
 from payfix.money import MAX_MINOR, from_minor, is_currency, minor_unit_exponent, to_minor
 from payfix.vocab import (
     AccountStatus,
     AttemptOutcome,
     CardBrand,
-    CodeField,
     Connection,
     Credential,
-    FailureStage,
     Initiator,
     MethodStatus,
     MethodType,
@@ -106,18 +105,7 @@ def _check_schema_version(value: str) -> str:
 Currency = Annotated[
     str, StringConstraints(min_length=3, max_length=3), AfterValidator(_check_currency)
 ]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:\-]{1,64}$")]
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        str_strip_whitespace=True,
-        allow_inf_nan=False,
-    )
 
 
 def _not_an_integer(value: object) -> object:
@@ -231,53 +219,6 @@ class Payee(_Model):
     country: CountryCode | None = None
     name_check: NameCheck | None = None
     previous_amounts: Annotated[tuple[Money, ...], Field(max_length=50)] = ()
-
-
-class ProcessorCodes(_Model):
-    """Every code field the processor sent, as sent (strings; the code map decides which wins)."""
-
-    decline_code: ShortText | None = None
-    advice_code: ShortText | None = None
-    network_code: ShortText | None = None
-    merchant_advice_code: ShortText | None = None
-    sub_code: ShortText | None = None
-    response_code: ShortText | None = None
-
-
-SourcePath = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-
-
-class RelatedCode(_Model):
-    """A code of another scheme in the same answer (Stripe's ``network_decline_code`` is an
-    ISO 8583 response code, its ``network_advice_code`` a Mastercard advice code); the most
-    specific code of the answer decides, the others are kept as evidence."""
-
-    scheme: Slug
-    field: CodeField
-    code: ShortText
-    path: SourcePath | None = None
-
-
-class ProcessorResponse(_Model):
-    """The processor's answer: which scheme its codes belong to, the codes, and where it failed.
-
-    ``origin``, ``paths`` and ``related`` say where the codes were read (filled by the input
-    adapters, :mod:`payfix.inputs.adapters`): the source (``"stripe"``), each code field's path
-    in the source's own object (``{"decline_code": "error.decline_code"}``), and codes of other
-    schemes found beside them.
-    """
-
-    scheme: Slug
-    brand: CardBrand | None = None
-    codes: ProcessorCodes = ProcessorCodes()
-    origin: Slug | None = None
-    paths: Annotated[dict[CodeField, SourcePath], Field(max_length=6)] = Field(default_factory=dict)
-    related: Annotated[tuple[RelatedCode, ...], Field(max_length=8)] = ()
-    message: Annotated[str, StringConstraints(max_length=500)] | None = None
-    stage: (
-        FailureStage | None
-    ) = None
-    answered: bool | None = None
 
 
 class Limits(_Model):
