@@ -58,18 +58,12 @@ def read(r: Reading, kind: str) -> None:
     if kind == "notification" and "notificationItems" in r.payload:
         at = "notificationItems[0].NotificationRequestItem."
         r.read.add("live")
-    ident = r.text(at + "pspReference", numbers=False)
-    if ident is not None:
-        r.attempt["id"] = ident
-    currency = r.currency(at + "amount.currency")
-    amount = r.minor_amount(at + "amount.value", currency, EXPONENTS)
-    if amount is not None:
-        r.attempt["amount"] = amount
+    r.put("id", r.text(at + "pspReference", numbers=False))
+    r.put("amount", r.minor_amount(at + "amount.value", r.currency(at + "amount.currency"),
+                                   EXPONENTS))
     if kind == "notification":
         r.text(at + "eventCode", numbers=False)
-        when = r.iso_time(at + "eventDate")
-        if when is not None:
-            r.attempt["at"] = when
+        r.put("at", r.iso_time(at + "eventDate"))
         r.flag(at + "success")
         reason = r.text(at + "reason", numbers=False)
         if reason is not None:

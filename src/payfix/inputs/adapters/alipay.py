@@ -49,11 +49,7 @@ def read(r: Reading, kind: str) -> None:
     message = r.text(at + "sub_msg", numbers=False)
     if message is not None:
         r.processor["message"] = message[:500]
-    ident = r.text(at + "trade_no", numbers=False) or r.text(at + "out_trade_no", numbers=False)
+    r.put("id", r.text(at + "trade_no", numbers=False) or r.text(at + "out_trade_no", numbers=False))
     r.text(at + "out_trade_no", numbers=False)
-    if ident is not None:
-        r.attempt["id"] = ident
-    amount = r.decimal_amount(at + "total_amount", "CNY")
-    if amount is not None:
-        r.attempt["amount"] = amount
+    r.put("amount", r.decimal_amount(at + "total_amount", "CNY"))
     r.assume("kind", "purchase", "an Alipay trade is a purchase unless the context says otherwise")

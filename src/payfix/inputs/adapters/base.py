@@ -271,6 +271,32 @@ class Reading:
             return
         card["expiry_month"], card["expiry_year"] = month, year
 
+    def put(self, field: str, value: Any) -> None:
+        """Attempt ``field`` is ``value`` when the object gave one."""
+        if value is not None:
+            self.attempt[field] = value
+
+    def card(self, brand: str, last4: str, month: str, year: str) -> dict[str, Any]:
+        """The card details at those paths: brand (as payfix names it, also the answer's
+        brand), last four digits and expiry."""
+        self.brand(brand)
+        details: dict[str, Any] = {}
+        if self.processor.get("brand") is not None:
+            details["brand"] = self.processor["brand"]
+        digits = self.text(last4)
+        if digits is not None:
+            details["last4"] = digits
+        self.expiry(month, year, details)
+        return details
+
+    def method(self, card: dict[str, Any], method_type: str | None) -> None:
+        """The payment method, a card of ``method_type`` (``None``: the object does not say),
+        unless one is already placed."""
+        method: dict[str, Any] = {"card": card}
+        if method_type is not None:
+            method["type"] = method_type
+        self.attempt.setdefault("method", method)
+
     def brand(self, path: str) -> None:
         """The card brand at ``path``, as payfix names it."""
         name = self.text(path, numbers=False)

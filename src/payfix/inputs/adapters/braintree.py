@@ -35,16 +35,9 @@ def detect(payload: Mapping[str, Any]) -> str | None:
 def read(r: Reading, kind: str) -> None:
     """Fill ``r`` from a Braintree transaction."""
     at = "transaction." if isinstance(r.raw("transaction"), Mapping) else ""
-    ident = r.text(at + "id", numbers=False)
-    if ident is not None:
-        r.attempt["id"] = ident
-    when = r.iso_time(at + "created_at")
-    if when is not None:
-        r.attempt["at"] = when
-    currency = r.currency(at + "currency_iso_code")
-    amount = r.decimal_amount(at + "amount", currency)
-    if amount is not None:
-        r.attempt["amount"] = amount
+    r.put("id", r.text(at + "id", numbers=False))
+    r.put("at", r.iso_time(at + "created_at"))
+    r.put("amount", r.decimal_amount(at + "amount", r.currency(at + "currency_iso_code")))
     r.text(at + "status", numbers=False)
     r.text(at + "processor_response_type", numbers=False)
     r.code("response_code", at + "processor_response_code")
@@ -58,22 +51,11 @@ def read(r: Reading, kind: str) -> None:
     r.text(at + "gateway_rejection_reason", numbers=False)
     card = at + "credit_card."
     if r.obj(at + "credit_card") is not None:
-        r.brand(card + "card_type")
-        details: dict[str, Any] = {}
-        if r.processor.get("brand") is not None:
-            details["brand"] = r.processor["brand"]
-        last4 = r.text(card + "last_4")
-        if last4 is not None:
-            details["last4"] = last4
-        r.expiry(card + "expiration_month", card + "expiration_year", details)
-        method: dict[str, Any] = {"card": details}
+        details = r.card(card + "card_type", card + "last_4", card + "expiration_month",
+                         card + "expiration_year")
         debit, prepaid = r.text(card + "debit"), r.text(card + "prepaid")
-        if prepaid == "Yes":
-            method["type"] = "prepaid_card"
-        elif debit == "Yes":
-            method["type"] = "debit_card"
-        elif debit == "No" and prepaid == "No":
-            method["type"] = "credit_card"
-        r.attempt.setdefault("method", method)
+        method_type = ("prepaid_card" if prepaid == "Yes" else "debit_card" if debit == "Yes"
+                       else "credit_card" if debit == prepaid == "No" else None)
+        r.method(details, method_type)
     r.assume("kind", "purchase",
              "a Braintree transaction is a purchase unless the context says otherwise")

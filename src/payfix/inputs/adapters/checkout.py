@@ -42,16 +42,9 @@ def read(r: Reading, kind: str) -> None:
         r.text("type", numbers=False)
         r.text("id", numbers=False)
         r.iso_time("created_on")
-    ident = r.text(at + "id", numbers=False)
-    if ident is not None:
-        r.attempt["id"] = ident
-    when = r.iso_time(at + "processed_on")
-    if when is not None:
-        r.attempt["at"] = when
-    currency = r.currency(at + "currency")
-    amount = r.minor_amount(at + "amount", currency)
-    if amount is not None:
-        r.attempt["amount"] = amount
+    r.put("id", r.text(at + "id", numbers=False))
+    r.put("at", r.iso_time(at + "processed_on"))
+    r.put("amount", r.minor_amount(at + "amount", r.currency(at + "currency")))
     r.flag(at + "approved")
     r.text(at + "status", numbers=False)
     r.code("response_code", at + "response_code")
@@ -64,21 +57,12 @@ def read(r: Reading, kind: str) -> None:
     r.code("advice_code", at + "processing.recommendation_code")
     source = at + "source."
     if r.obj(at + "source") is not None:
-        r.brand(source + "scheme")
-        card: dict[str, Any] = {}
-        if r.processor.get("brand") is not None:
-            card["brand"] = r.processor["brand"]
-        last4 = r.text(source + "last4") or r.text(source + "last_4")  # webhooks: last_4
-        if last4 is not None:
-            card["last4"] = last4
+        last4 = source + ("last4" if r.raw(source + "last4") is not None else "last_4")  # webhooks
+        card = r.card(source + "scheme", last4, source + "expiry_month", source + "expiry_year")
         bin_ = r.text(source + "bin")
         if bin_ is not None and bin_.isdigit() and 6 <= len(bin_) <= 8:
             card["bin"] = bin_
-        r.expiry(source + "expiry_month", source + "expiry_year", card)
-        method: dict[str, Any] = {"card": card}
         kind_ = r.text(source + "card_type", numbers=False)
-        if kind_ is not None and kind_.lower() in _CARD:
-            method["type"] = _CARD[kind_.lower()]
-        r.attempt.setdefault("method", method)
+        r.method(card, _CARD.get(kind_.lower()) if kind_ is not None else None)
     r.assume("kind", "purchase",
              "a Checkout.com payment is a purchase unless the context says otherwise")

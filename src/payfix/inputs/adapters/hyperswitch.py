@@ -33,16 +33,11 @@ def detect(payload: Mapping[str, Any]) -> str | None:
 
 def read(r: Reading, kind: str) -> None:
     """Fill ``r`` from a Hyperswitch payment."""
-    ident = r.text("payment_id", numbers=False)
-    if ident is not None:
-        r.attempt["id"] = ident
+    r.put("id", r.text("payment_id", numbers=False))
     when = r.iso_time("created")
     if when is not None:
         r.attempt["at"] = when if re.search(r"(Z|[+-]\d\d:?\d\d)$", when) else f"{when}Z"
-    currency = r.currency("currency")
-    amount = r.minor_amount("amount", currency)
-    if amount is not None:
-        r.attempt["amount"] = amount
+    r.put("amount", r.minor_amount("amount", r.currency("currency")))
     r.text("status", numbers=False)
     r.code("decline_code", "unified_code")
     message = r.text("unified_message", numbers=False) or r.text("error_message", numbers=False)
@@ -54,21 +49,12 @@ def read(r: Reading, kind: str) -> None:
         r.relate(connector, "decline_code", "error_code")
     else:
         r.text("error_code")
-    card = r.obj("payment_method_data.card")
-    if card is not None:
-        r.brand("payment_method_data.card.card_network")
-        details: dict[str, Any] = {}
-        if r.processor.get("brand") is not None:
-            details["brand"] = r.processor["brand"]
-        last4 = r.text("payment_method_data.card.last4")
-        if last4 is not None:
-            details["last4"] = last4
-        r.expiry("payment_method_data.card.card_exp_month", "payment_method_data.card.card_exp_year", details)
-        method: dict[str, Any] = {"card": details}
-        funding = r.text("payment_method_data.card.card_type", numbers=False)
-        if funding is not None and funding.lower() in _CARD:
-            method["type"] = _CARD[funding.lower()]
-        r.attempt.setdefault("method", method)
+    if r.obj("payment_method_data.card") is not None:
+        at = "payment_method_data.card."
+        details = r.card(at + "card_network", at + "last4", at + "card_exp_month",
+                         at + "card_exp_year")
+        funding = r.text(at + "card_type", numbers=False)
+        r.method(details, _CARD.get(funding.lower()) if funding is not None else None)
     r.text("payment_method", numbers=False)
     r.assume("kind", "purchase",
              "a Hyperswitch payment is a purchase unless the context says otherwise")

@@ -33,6 +33,4 @@ def read(r: Reading, kind: str) -> None:
     for key in ("0", "t", "mti"):
         r.text(key)
     r.code("response_code", "39")
-    ident = r.text("37", numbers=False) or r.text("11")  # retrieval reference, trace number
-    if ident is not None:
-        r.attempt["id"] = ident
+    r.put("id", r.text("37", numbers=False) or r.text("11"))  # retrieval reference, trace number

@@ -48,9 +48,7 @@ def read(r: Reading, kind: str) -> None:
 
 def _error(r: Reading) -> None:
     r.text("name", numbers=False)
-    debug = r.text("debug_id", numbers=False)
-    if debug is not None:
-        r.attempt["id"] = debug
+    r.put("id", r.text("debug_id", numbers=False))
     message = r.text("message", numbers=False)
     details = r.raw("details")
     if details is not None and not isinstance(details, list):
@@ -81,36 +79,24 @@ def _error(r: Reading) -> None:
 def _order(r: Reading) -> None:
     r.text("status", numbers=False)
     r.text("intent", numbers=False)
-    ident = r.text("id", numbers=False)
-    if ident is not None:
-        r.attempt["id"] = ident
-    when = r.iso_time("create_time")
-    if when is not None:
-        r.attempt["at"] = when
+    r.put("id", r.text("id", numbers=False))
+    r.put("at", r.iso_time("create_time"))
     units = r.raw("purchase_units")
     for u, _ in enumerate(units if isinstance(units, list) else ()):
         captures = r.raw(f"purchase_units[{u}].payments.captures")
         for c, _ in enumerate(captures if isinstance(captures, list) else ()):
             at = f"purchase_units[{u}].payments.captures[{c}]."
-            if r.text(at + "status", numbers=False) != "DECLINED" or "decline_code" in r.codes:
+            if r.text(at + "status", numbers=False) != "DECLINED" or "response_code" in r.codes:
                 continue
             currency = r.currency(at + "amount.currency_code")
-            amount = r.decimal_amount(at + "amount.value", currency)
-            if amount is not None:
-                r.attempt["amount"] = amount
+            r.put("amount", r.decimal_amount(at + "amount.value", currency))
             r.code("response_code", at + "processor_response.response_code")
             r.text(at + "processor_response.avs_code")
             r.text(at + "processor_response.cvv_code")
             r.relate("mastercard_mac", "merchant_advice_code",
                      at + "processor_response.payment_advice_code")
-            when = r.iso_time(at + "create_time")
-            if when is not None:
-                r.attempt["at"] = when
-            ident = r.text(at + "id", numbers=False)
-            if ident is not None:
-                r.attempt["id"] = ident
+            r.put("at", r.iso_time(at + "create_time"))
+            r.put("id", r.text(at + "id", numbers=False))
     if "amount" not in r.attempt:
         currency = r.currency("purchase_units[0].amount.currency_code")
-        amount = r.decimal_amount("purchase_units[0].amount.value", currency)
-        if amount is not None:
-            r.attempt["amount"] = amount
+        r.put("amount", r.decimal_amount("purchase_units[0].amount.value", currency))

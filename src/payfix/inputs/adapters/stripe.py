@@ -102,16 +102,9 @@ def _read(r: Reading, kind: str, at: str) -> None:
 
 def _payment(r: Reading, at: str) -> None:
     """id, created, amount and currency of a PaymentIntent or Charge."""
-    ident = r.text(at + "id", numbers=False)
-    if ident is not None:
-        r.attempt["id"] = ident
-    created = r.unix_time(at + "created")
-    if created is not None:
-        r.attempt["at"] = created
-    currency = r.currency(at + "currency")
-    amount = r.minor_amount(at + "amount", currency, EXPONENTS)
-    if amount is not None:
-        r.attempt["amount"] = amount
+    r.put("id", r.text(at + "id", numbers=False))
+    r.put("at", r.unix_time(at + "created"))
+    r.put("amount", r.minor_amount(at + "amount", r.currency(at + "currency"), EXPONENTS))
 
 
 def _error_code(r: Reading, path: str) -> str | None:
@@ -188,18 +181,8 @@ def _card(r: Reading, path: str, method_type: str | None) -> None:
     card = r.obj(path)
     if card is None:
         return
-    r.brand(path + ".brand")
-    details: dict[str, Any] = {}
+    details = r.card(path + ".brand", path + ".last4", path + ".exp_month", path + ".exp_year")
     funding = r.text(path + ".funding", numbers=False)
-    if r.processor.get("brand") is not None:
-        details["brand"] = r.processor["brand"]
     if funding in ("credit", "debit", "prepaid"):
         details["funding"] = funding
-    last4 = r.text(path + ".last4")
-    if last4 is not None:
-        details["last4"] = last4
-    r.expiry(path + ".exp_month", path + ".exp_year", details)
-    method: dict[str, Any] = {"card": details}
-    if funding in _FUNDING:
-        method["type"] = _FUNDING[funding]
-    r.attempt.setdefault("method", method)
+    r.method(details, _FUNDING.get(funding) if funding is not None else None)

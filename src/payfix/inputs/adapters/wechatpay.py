@@ -54,12 +54,8 @@ def read(r: Reading, kind: str) -> None:
     description = r.text("err_code_des", numbers=False)
     if description is not None or message is not None:
         r.processor["message"] = (description or message or "")[:500]
-    ident = r.text("transaction_id", numbers=False) or r.text("out_trade_no", numbers=False)
+    r.put("id", r.text("transaction_id", numbers=False) or r.text("out_trade_no", numbers=False))
     r.text("out_trade_no", numbers=False)
-    if ident is not None:
-        r.attempt["id"] = ident
     currency = r.currency("fee_type") or ("CNY" if r.raw("fee_type") is None else None)
-    amount = r.minor_amount("total_fee", currency)
-    if amount is not None:
-        r.attempt["amount"] = amount
+    r.put("amount", r.minor_amount("total_fee", currency))
     r.assume("kind", "purchase", "a WeChat Pay order is a purchase unless the context says otherwise")
