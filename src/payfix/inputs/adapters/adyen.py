@@ -65,17 +65,13 @@ def read(r: Reading, kind: str) -> None:
         r.text(at + "eventCode", numbers=False)
         r.put("at", r.iso_time(at + "eventDate"))
         r.flag(at + "success")
-        reason = r.text(at + "reason", numbers=False)
-        if reason is not None:
-            r.processor["message"] = reason[:500]
+        r.message(at + "reason")
         r.text(at + "merchantReference", numbers=False)
         r.brand(at + "paymentMethod")
     else:
         r.text(at + "resultCode", numbers=False)
         r.code("decline_code", at + "refusalReasonCode")
-        reason = r.text(at + "refusalReason", numbers=False)
-        if reason is not None:
-            r.processor["message"] = reason[:500]
+        r.message(at + "refusalReason")
         r.text(at + "merchantReference", numbers=False)
         method = r.obj(at + "paymentMethod")
         if method is not None:

@@ -46,9 +46,7 @@ def read(r: Reading, kind: str) -> None:
     r.code("response_code", at + "code")
     r.text(at + "msg", numbers=False)
     r.code("sub_code", at + "sub_code")
-    message = r.text(at + "sub_msg", numbers=False)
-    if message is not None:
-        r.processor["message"] = message[:500]
+    r.message(at + "sub_msg")
     r.put("id", r.text(at + "trade_no", numbers=False) or r.text(at + "out_trade_no", numbers=False))
     r.text(at + "out_trade_no", numbers=False)
     r.put("amount", r.decimal_amount(at + "total_amount", "CNY"))

@@ -271,6 +271,12 @@ class Reading:
             return
         card["expiry_month"], card["expiry_year"] = month, year
 
+    def message(self, path: str) -> None:
+        """The processor's message at ``path`` (at most 500 characters), unless one is placed."""
+        text = self.text(path, numbers=False)
+        if text is not None:
+            self.processor.setdefault("message", text[:500])
+
     def put(self, field: str, value: Any) -> None:
         """Attempt ``field`` is ``value`` when the object gave one."""
         if value is not None:

@@ -41,9 +41,7 @@ def read(r: Reading, kind: str) -> None:
     r.text(at + "status", numbers=False)
     r.text(at + "processor_response_type", numbers=False)
     r.code("response_code", at + "processor_response_code")
-    text = r.text(at + "processor_response_text", numbers=False)
-    if text is not None:
-        r.processor["message"] = text[:500]
+    r.message(at + "processor_response_text")
     r.relate("iso8583", "response_code", at + "network_response_code")
     r.text(at + "network_response_text", numbers=False)
     r.relate("mastercard_mac", "merchant_advice_code", at + "merchant_advice_code")

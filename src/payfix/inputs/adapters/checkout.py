@@ -48,9 +48,7 @@ def read(r: Reading, kind: str) -> None:
     r.flag(at + "approved")
     r.text(at + "status", numbers=False)
     r.code("response_code", at + "response_code")
-    summary = r.text(at + "response_summary", numbers=False)
-    if summary is not None:
-        r.processor["message"] = summary[:500]
+    r.message(at + "response_summary")
     r.relate("iso8583", "response_code", at + "processing.partner_response_code")
     r.relate("mastercard_mac", "merchant_advice_code",
              at + "processing.partner_merchant_advice_code")

@@ -118,9 +118,7 @@ def _error(r: Reading, at: str) -> None:
     r.code("decline_code", at + "code", _error_code(r, at + "code"))
     r.code("advice_code", at + "advice_code")
     _network(r, at)
-    message = r.text(at + "message", numbers=False)
-    if message is not None:
-        r.processor.setdefault("message", message[:500])
+    r.message(at + "message")
     intent = r.obj(at + "payment_intent")
     if intent is not None:
         _payment(r, at + "payment_intent.")
@@ -157,9 +155,7 @@ def _outcome(r: Reading, at: str) -> None:
         r.processor.setdefault("stage", "authorisation")
     if status is not None:
         r.processor.setdefault("answered", status != "not_sent_to_network")
-    seller = r.text(at + "outcome.seller_message", numbers=False)
-    if seller is not None:
-        r.processor.setdefault("message", seller[:500])
+    r.message(at + "outcome.seller_message")
     r.text(at + "outcome.risk_level", numbers=False)
     r.integer(at + "outcome.risk_score")
 

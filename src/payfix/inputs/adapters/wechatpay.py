@@ -40,9 +40,7 @@ def read(r: Reading, kind: str) -> None:
     """Fill ``r`` from a WeChat Pay answer of ``kind``."""
     if kind == "v3_error":
         r.code("decline_code", "code")
-        message = r.text("message", numbers=False)
-        if message is not None:
-            r.processor["message"] = message[:500]
+        r.message("message")
         r.read.add("detail")
         return
     r.text("return_code", numbers=False)
