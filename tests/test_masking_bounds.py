@@ -218,3 +218,41 @@ def test_masking_patterns_have_a_linear_shape() -> None:
     patterns = [value for value in vars(masking).values() if isinstance(value, re.Pattern)]
     assert len(patterns) >= 6
     assert [fault for pattern in patterns for fault in _shape_faults(pattern)] == []
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON, ascii_only=st.booleans())
+def test_json_is_read_as_the_standard_library_reads_it(value: Any, ascii_only: bool) -> None:
+    """payfix reads JSON text (reports and processor payloads) with a faster parser; whatever the
+    value (big integers, floats at the edge of precision, any Unicode, escaped or not), it reads
+    exactly what the standard library reads, from str and from bytes."""
+    from payfix.inputs.intake import load_json
+
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    assert load_json(text) == json.loads(text)
+    assert load_json(text.encode("utf-8")) == json.loads(text)
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ('{"attempt": ', "line 1, column 13"),
+    ('{"a": 1,}', "line 1, column 9"),
+    ('{"a": tru}', "line 1, column 7"),
+    ("[" * 5000 + "]" * 5000, "nested too deeply"),
+])
+def test_invalid_json_names_where_it_breaks(text: str, where: str) -> None:
+    """Invalid JSON is one ``json_invalid`` problem that says where the text breaks (line and
+    column as the standard library counts them) or what is wrong, never a parser's traceback."""
+    from payfix.inputs.intake import load_json
+
+    with pytest.raises(InvalidReportError) as caught:
+        load_json(text)
+    (problem,) = caught.value.problems
+    assert problem.type == "json_invalid"
+    assert where in problem.msg

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from payfix.errors import InvalidReportError, Problem
 from payfix.models.report import AttemptReport
@@ -89,8 +90,25 @@ def load_json(text: str | bytes) -> Any:
     Raises:
         InvalidReportError: with one ``json_invalid`` or ``string_unicode`` problem.
     """
+    try:  # the Rust parser first; anything it refuses is parsed again below for the message
+        data = from_json(text)
+    except (ValueError, UnicodeError):
+        data = _load_json_exactly(text)
+    if _has_surrogates(text):
+        loc = _surrogate_at(data)
+        if loc is not None:
+            raise InvalidReportError("report is not valid Unicode text", [Problem(
+                "string_unicode", loc, "a string (or key) holds a lone UTF-16 surrogate such as "
+                "\\ud800; strings must be valid Unicode text (escape a character outside the "
+                "basic plane as a surrogate pair, or write it as UTF-8)")])
+    return data
+
+
+def _load_json_exactly(text: str | bytes) -> Any:
+    """The standard library's parse of what the Rust parser refused: its verdict is the one
+    payfix reports (line and column of invalid JSON; a lone surrogate it accepts, to be located)."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         where = f" at line {error.lineno}, column {error.colno}" if isinstance(
             error, json.JSONDecodeError) else ""
@@ -104,14 +122,6 @@ def load_json(text: str | bytes) -> Any:
     except RecursionError:
         raise InvalidReportError("report is not valid JSON", [
             Problem("json_invalid", (), "JSON nested too deeply")]) from None
-    if _has_surrogates(text):
-        loc = _surrogate_at(data)
-        if loc is not None:
-            raise InvalidReportError("report is not valid Unicode text", [Problem(
-                "string_unicode", loc, "a string (or key) holds a lone UTF-16 surrogate such as "
-                "\\ud800; strings must be valid Unicode text (escape a character outside the "
-                "basic plane as a surrogate pair, or write it as UTF-8)")])
-    return data
 
 
 def parse_report(data: ReportInput) -> AttemptReport:

@@ -140,7 +140,7 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any], at: tuple[str, ...],
             base[key] = value
         elif isinstance(mine, dict) and isinstance(value, Mapping):
             _merge(mine, value, (*at, key), problems, title)
-        elif mine != value and not _same_money(at, key, mine, value):
+        elif mine != value and not _same_money(key, mine, value):
             problems.append(Problem(
                 "context_conflict", (*at, key),
                 f"the context gives {json.dumps(value, default=str)[:60]} but the {title} "
@@ -160,7 +160,7 @@ def _prefer_context(report: dict[str, Any], context: Mapping[str, Any], source: 
         attempt.pop("at", None)
 
 
-def _same_money(at: tuple[str, ...], key: str, mine: Any, value: Any) -> bool:
+def _same_money(key: str, mine: Any, value: Any) -> bool:
     """``"25.00"`` and ``"25.0"`` are the same amount."""
     if key != "value" or not isinstance(mine, str) or not isinstance(value, str | int | float):
         return False
