@@ -21,6 +21,9 @@ from payfix.rules.pack import CodeEntry, RulePack
 
 CODES_DIR = bundled_rules_dir() / "codes"
 RETRIEVED = "2026-11-25"
+#: Maps read later than the first six families, with the day each was read.
+RETRIEVED_ON: dict[str, str] = {"adyen": "2026-12-05", "braintree": "2026-12-05",
+                                "checkout": "2026-12-05"}
 MAX_WAIT_S = 90 * 86400
 
 # (reason, retry class, customer_safe) for each code key of a map.
@@ -336,6 +339,151 @@ PAYPAL: dict[str, Row] = {
 }
 
 
+# Adyen refusalReasonCode (docs.adyen.com/development-resources/refusal-reasons).
+ADYEN: dict[str, Row] = {
+    "2": ("generic_decline", "later", True),
+    "3": ("generic_decline", "later", True),
+    "27": ("generic_decline", "later", True),
+    "4": ("processing_error", "later", True),
+    "9": ("issuer_unavailable", "later", True),
+    "19": ("processing_error", "later", True),
+    "6": ("expired_card", "never", True),
+    "7": ("invalid_amount", "never", True),
+    "8": ("invalid_card_number", "never", True),
+    "10": ("card_not_supported", "never", True),
+    "11": ("authentication_failed", "now", True),
+    "12": ("insufficient_funds", "later", True),
+    "17": ("incorrect_pin", "now", True),
+    "18": ("pin_tries_exceeded", "never", True),
+    "21": ("merchant_error", "never", True),
+    "23": ("transaction_not_permitted", "never", True),
+    "24": ("incorrect_cvc", "now", True),
+    "26": ("stop_recurring", "never", True),
+    "28": ("limit_exceeded", "later", True),
+    "29": ("limit_exceeded", "later", True),
+    "32": ("address_mismatch", "now", True),
+    "33": ("authentication_required", "now", True),
+    "34": ("invalid_account", "never", True),
+    "35": ("invalid_account", "never", True),
+    "36": ("authentication_required", "now", True),
+    "37": ("authentication_required", "now", True),
+    "38": ("authentication_required", "now", True),
+    "39": ("authentication_failed", "now", True),
+    "41": ("authentication_required", "now", True),
+    "42": ("authentication_failed", "now", True),
+    "43": ("authentication_required", "now", True),
+    "46": ("retry_budget_exhausted", "never", True),
+    "5": ("restricted_card", "never", False),
+    "14": ("suspected_fraud", "never", False),
+    "20": ("suspected_fraud", "never", False),
+    "22": ("suspected_fraud", "never", False),
+    "25": ("restricted_card", "never", False),
+    "31": ("suspected_fraud", "never", False),
+}
+
+# Braintree processor_response_code (Braintree authorization responses; soft -> later, hard -> never,
+# or now where only what the payer typed must be corrected).
+BRAINTREE: dict[str, Row] = {
+    "2000": ("do_not_honor", "later", True),
+    "2038": ("generic_decline", "later", True),
+    "2046": ("generic_decline", "later", True),
+    "2011": ("generic_decline", "never", True),
+    "2020": ("generic_decline", "never", True),
+    "2041": ("generic_decline", "never", True),
+    "2043": ("generic_decline", "never", True),
+    "2044": ("generic_decline", "never", True),
+    "2074": ("generic_decline", "never", True),
+    "2001": ("insufficient_funds", "later", True),
+    "2002": ("limit_exceeded", "later", True),
+    "2003": ("limit_exceeded", "later", True),
+    "2057": ("transaction_not_permitted", "later", True),
+    "2004": ("expired_card", "never", True),
+    "2005": ("invalid_card_number", "never", True),
+    "2008": ("invalid_card_number", "never", True),
+    "2009": ("invalid_card_number", "never", True),
+    "2051": ("invalid_card_number", "never", True),
+    "2006": ("invalid_expiry", "now", True),
+    "2010": ("incorrect_cvc", "now", True),
+    "2059": ("address_mismatch", "now", True),
+    "2060": ("address_mismatch", "now", True),
+    "2099": ("authentication_required", "now", True),
+    "2007": ("invalid_account", "never", True),
+    "2015": ("transaction_not_permitted", "never", True),
+    "2019": ("transaction_not_permitted", "never", True),
+    "2032": ("transaction_not_permitted", "never", True),
+    "2076": ("transaction_not_permitted", "never", True),
+    "2022": ("update_card_details", "never", True),
+    "2023": ("card_not_supported", "never", True),
+    "2024": ("card_not_supported", "never", True),
+    "2029": ("card_not_supported", "never", True),
+    "2017": ("stop_recurring", "never", True),
+    "2018": ("stop_recurring", "never", True),
+    "2048": ("invalid_amount", "never", True),
+    "2016": ("duplicate_transaction", "never", True),
+    "2033": ("processing_error", "later", True),
+    "2034": ("processing_error", "later", True),
+    "3000": ("issuer_unavailable", "later", True),
+    "2025": ("merchant_error", "never", True),
+    "2026": ("merchant_error", "never", True),
+    "2027": ("merchant_error", "never", True),
+    "2028": ("merchant_error", "never", True),
+    "2030": ("merchant_error", "never", True),
+    "2040": ("merchant_error", "never", True),
+    "2042": ("merchant_error", "never", True),
+    "2045": ("merchant_error", "never", True),
+    "2064": ("currency_not_supported", "never", True),
+    "2075": ("account_frozen", "never", True),
+    "2077": ("suspected_fraud", "never", False),
+    "2012": ("lost_or_stolen", "never", False),
+    "2013": ("lost_or_stolen", "never", False),
+    "2053": ("lost_or_stolen", "never", False),
+    "2014": ("suspected_fraud", "never", False),
+    "2021": ("security_violation", "never", False),
+    "2047": ("pickup_card", "never", False),
+}
+
+# Checkout.com response_code (20xxx soft, 30xxx hard, 40xxx risk) and recommendation codes.
+CHECKOUT: dict[str, Row] = {
+    "20005": ("do_not_honor", "later", True),
+    "20001": ("generic_decline", "later", True),
+    "20002": ("generic_decline", "later", True),
+    "20021": ("generic_decline", "later", True),
+    "20099": ("generic_decline", "later", True),
+    "20012": ("transaction_not_permitted", "never", True),
+    "20057": ("transaction_not_permitted", "never", True),
+    "20013": ("invalid_amount", "never", True),
+    "20014": ("invalid_card_number", "never", True),
+    "20019": ("try_again_later", "later", True),
+    "20051": ("insufficient_funds", "later", True),
+    "20054": ("expired_card", "never", True),
+    "20055": ("incorrect_pin", "now", True),
+    "20061": ("limit_exceeded", "later", True),
+    "20065": ("limit_exceeded", "later", True),
+    "20068": ("issuer_unavailable", "later", True),
+    "20091": ("issuer_unavailable", "later", True),
+    "20075": ("pin_tries_exceeded", "never", True),
+    "20096": ("processing_error", "later", True),
+    "200N7": ("incorrect_cvc", "now", True),
+    "200R1": ("stop_recurring", "never", True),
+    "200R3": ("stop_recurring", "never", True),
+    "20150": ("authentication_failed", "never", True),
+    "20151": ("authentication_failed", "now", True),
+    "20154": ("authentication_required", "now", True),
+    "20059": ("suspected_fraud", "never", False),
+    "20062": ("restricted_card", "never", False),
+    "20063": ("security_violation", "never", False),
+    "30004": ("pickup_card", "never", False),
+    "30007": ("pickup_card", "never", False),
+    "30041": ("lost_or_stolen", "never", False),
+    "30043": ("lost_or_stolen", "never", False),
+    "30046": ("account_closed", "never", True),
+    "40101": ("suspected_fraud", "never", False),
+    "01": ("update_card_details", "now", True),
+    "02": ("try_again_later", "later", True),
+    "03": ("generic_decline", "never", True),
+}
+
+
 # scheme -> (expected rows, the report field a plain lookup uses)
 FAMILIES: dict[str, tuple[dict[str, Row], str]] = {
     "iso8583": (ISO8583, "response_code"),
@@ -344,6 +492,9 @@ FAMILIES: dict[str, tuple[dict[str, Row], str]] = {
     "alipay": (ALIPAY, "sub_code"),
     "wechatpay": (WECHATPAY, "decline_code"),
     "paypal": (PAYPAL, "decline_code"),
+    "adyen": (ADYEN, "decline_code"),
+    "braintree": (BRAINTREE, "response_code"),
+    "checkout": (CHECKOUT, "response_code"),
 }
 CASES = [(scheme, key, row) for scheme, (table, _) in FAMILIES.items() for key, row in table.items()]
 
@@ -366,6 +517,9 @@ ESCALATE: dict[str, set[str]] = {
     "alipay": {"ACQ.BUYER_ENABLE_STATUS_FORBID"},
     "wechatpay": {"TRADE_ERROR"},
     "paypal": {"PAYER_ACCOUNT_RESTRICTED", "PAYER_ACCOUNT_LOCKED_OR_CLOSED", "COMPLIANCE_VIOLATION"},
+    "adyen": set(),
+    "braintree": set(),
+    "checkout": set(),
 }
 
 MAC_WAIT_S = {"24": 3600, "25": 86400, "26": 2 * 86400, "27": 4 * 86400, "28": 6 * 86400,
@@ -599,11 +753,12 @@ def test_every_file_names_its_sources_and_the_date_read(pack: RulePack, path: Pa
             break
         header.append(line)
     assert header, f"{path.name} has no header comment"
-    assert RETRIEVED in "\n".join(header)
+    retrieved = RETRIEVED_ON.get(path.stem, RETRIEVED)
+    assert retrieved in "\n".join(header)
     assert "https://" in "\n".join(header)
     raw = _raw(path)
     assert isinstance(raw, dict)
-    assert str(raw["retrieved"]) == RETRIEVED
+    assert str(raw["retrieved"]) == retrieved
     assert raw["scheme"] == path.stem
     source = pack.codemaps[path.stem].source
     assert source.strip()

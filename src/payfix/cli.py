@@ -200,7 +200,8 @@ def _parser() -> argparse.ArgumentParser:
 
     codes = sub.add_parser("codes", help="what processor codes mean, and what payfix advises",
                            formatter_class=_RAW,
-                           epilog=_examples("payfix codes lookup iso8583 51", "payfix codes list stripe"))
+                           epilog=_examples("payfix codes lookup iso8583 51", "payfix codes list stripe",
+                                            "payfix codes coverage"))
     codes_sub = codes.add_subparsers(dest="codes_command", required=True)
     lookup = codes_sub.add_parser(
         "lookup", help="look up one code of one scheme", formatter_class=_RAW,
@@ -219,6 +220,16 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_examples("payfix codes list", "payfix codes list iso8583",
                          "payfix codes list alipay --format json"))
     listing.add_argument("scheme", nargs="?", default=None, help="code scheme (default: all)")
+    coverage = codes_sub.add_parser(
+        "coverage", help="how many codes each family maps, and from which sources",
+        formatter_class=_RAW,
+        description=_wrap("Per code family of the pack: the codes mapped (brand-specific ones "
+                          "among them), how many of each retry class, how many the payer never "
+                          "sees, and the documents the map follows; then the processors payfix "
+                          "reads without a code map of their own."),
+        epilog=_examples("payfix codes coverage", "payfix codes coverage --format json"))
+    coverage.add_argument("--format", choices=("json", "text"), default="text")
+    coverage.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
     for command in (lookup, listing):
         command.add_argument("--format", choices=("json", "text"), default="text")
         command.add_argument("--locale", default=None, help="remedy title locale, e.g. en or zh-CN")

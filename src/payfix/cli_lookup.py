@@ -12,13 +12,20 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from payfix.diagnosis.codes import CodeInfo, list_codes, lookup_code, render_code_text
+from payfix.diagnosis.codes import (
+    CodeInfo,
+    code_coverage,
+    list_codes,
+    lookup_code,
+    render_code_text,
+)
 from payfix.errors import (
     InvalidReportError,
     Problem,
 )
 from payfix.fees import FeeError, Usage, max_sendable, quote
 from payfix.rules.loader import load_pack
+from payfix.rules.pack import RulePack
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_UNEXPECTED", "codes_command", "emit_problems",
            "fees_quote_command", "read_input"]
@@ -90,6 +97,8 @@ def fees_quote_command(args: argparse.Namespace) -> int:
 
 def codes_command(args: argparse.Namespace) -> int:
     pack = load_pack(args.rules) if args.rules is not None else None
+    if args.codes_command == "coverage":
+        return _coverage(pack, args.format)
     found: tuple[CodeInfo, ...]
     if args.codes_command == "lookup":
         found = (lookup_code(args.scheme, args.code, brand=args.brand, pack=pack, locale=args.locale),)
@@ -113,4 +122,33 @@ def codes_command(args: argparse.Namespace) -> int:
                           f"# sources: {info.source.text}\n")
         blocks.append(render_code_text(info, sources=False))
     sys.stdout.write("\n".join(blocks))
+    return EXIT_OK
+
+
+def _coverage(pack: RulePack | None, fmt: str) -> int:
+    """``payfix codes coverage``: per family, the codes mapped and the sources; then the sources
+    payfix reads objects of (``--from``) whose own codes have no map."""
+    from payfix.inputs.adapters import SOURCES
+
+    families = code_coverage(pack)
+    mapped = {family.scheme for family in families}
+    unmapped = [name for name in SOURCES if name not in mapped]
+    if fmt == "json":
+        print(json.dumps({"families": [f.model_dump(mode="json") for f in families],
+                          "read_without_map": unmapped}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    width = max(len(f.scheme) for f in families)
+    lines = [f"{'family':{width}}  codes  brand  now  later  never  hidden  file"]
+    for f in families:
+        lines.append(f"{f.scheme:{width}}  {f.codes:5}  {f.brand_entries:5}  {f.retry['now']:3}  "
+                     f"{f.retry['later']:5}  {f.retry['never']:5}  {f.hidden:6}  {f.file}")
+    lines.append(f"{'total':{width}}  {sum(f.codes for f in families):5}")
+    lines.append("")
+    for f in families:
+        lines.append(f"{f.scheme}: {f.sources}")
+    if unmapped:
+        lines.append("")
+        lines.append("read with --from but without a code map of their own (codes of other "
+                     f"schemes inside them are still read): {', '.join(unmapped)}")
+    print("\n".join(lines))
     return EXIT_OK

@@ -154,9 +154,9 @@ def _processor(rng: random.Random, method: str, currency: str, brand: str | None
     elif brand == "mastercard":
         candidates = ["mastercard_mac", "iso8583", "stripe"]
     elif method in ("debit_card", "credit_card", "prepaid_card"):
-        candidates = ["iso8583", "stripe", "paypal"]
+        candidates = ["iso8583", "stripe", "paypal", "adyen", "checkout", "braintree"]
     else:
-        candidates = ["iso8583", "stripe", "paypal", "alipay", "wechatpay"]
+        candidates = ["iso8583", "stripe", "paypal", "alipay", "wechatpay", "adyen", "braintree"]
     scheme = rng.choice([c for c in candidates if c in maps] or sorted(maps))
     field, codes = maps[scheme]
     out: dict[str, Any] = {"scheme": scheme, "codes": {field: rng.choice(codes)}}

@@ -42,6 +42,8 @@ __all__ = [
     "CodeInfo",
     "CodeRemedy",
     "CodeSource",
+    "FamilyCoverage",
+    "code_coverage",
     "list_codes",
     "lookup_code",
     "render_code_text",
@@ -124,6 +126,52 @@ class CodeInfo(_Out):
     locale: str
     note: str | None
     source: CodeSource
+
+
+class FamilyCoverage(_Out):
+    """How much of one code family the pack maps, and from which documents.
+
+    Attributes:
+        scheme: the family (``adyen``, ``iso8583`` ...).
+        file: the map file.
+        fields: the report code fields the map answers, most specific first.
+        codes: entries in the map (brand-specific ones included).
+        brand_entries: of those, ``"brand:code"`` entries.
+        retry: entries per retry class (``now``, ``later``, ``never``).
+        hidden: entries whose reason the payer never sees (``customer_safe: false``).
+        sources: the map's own ``source`` (the documents it follows, with their addresses).
+    """
+
+    scheme: str
+    file: str
+    fields: tuple[str, ...]
+    codes: int
+    brand_entries: int
+    retry: dict[RetryClass, int]
+    hidden: int
+    sources: str
+
+
+def code_coverage(pack: RulePack | Diagnoser | None = None) -> tuple[FamilyCoverage, ...]:
+    """Per code family of the pack, by scheme name: how many codes are mapped and from which
+    sources.
+
+    Example:
+        >>> [(f.scheme, f.codes) for f in code_coverage()][:2]
+        [('adyen', 38), ('alipay', 50)]
+    """
+    pack = _diagnoser(pack).pack
+    out = []
+    for scheme in sorted(pack.codemaps):
+        codemap = pack.codemaps[scheme]
+        entries = codemap.codes.values()
+        out.append(FamilyCoverage(
+            scheme=scheme, file=codemap.file, fields=codemap.fields, codes=len(codemap.codes),
+            brand_entries=sum(1 for key in codemap.codes if _split(key)[0] is not None),
+            retry={cls: sum(1 for e in entries if e.retry == cls) for cls in _RETRY.values()},
+            hidden=sum(1 for e in entries if not e.customer_safe),
+            sources=" ".join(codemap.source.split())))
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)

@@ -19,7 +19,6 @@ import re
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
 from payfix.errors import InvalidPayloadError, Problem
@@ -93,17 +92,28 @@ class Reading:
 
     def raw(self, path: str) -> Any:
         """The value at ``path`` (``"a.b[0].c"``; ``None`` when a step is missing or of another
-        kind)."""
-        parent, last = _split(path)
-        if parent is None:
-            holder: Any = self.payload
-        else:
-            holder = self._objects.get(parent, _UNSEEN)
-            if holder is _UNSEEN:  # each object on a path is looked up once per reading
-                holder = self._objects[parent] = self.raw(parent)
-        if isinstance(last, int):
-            return holder[last] if isinstance(holder, list) and last < len(holder) else None
-        return holder.get(last) if isinstance(holder, dict) else None
+        kind). Each object on a path is looked up once per reading."""
+        if path and path[-1] == "]":  # a list item: "a.b[0]"
+            head, _, index = path[:-1].rpartition("[")
+            items = self._holder(head)
+            step = int(index)
+            return items[step] if isinstance(items, list) and step < len(items) else None
+        parent, _, leaf = path.rpartition(".")
+        if not parent:
+            return self.payload.get(leaf)
+        holder = self._objects.get(parent, _UNSEEN)
+        if holder is _UNSEEN:
+            holder = self._objects[parent] = self.raw(parent)
+        return holder.get(leaf) if isinstance(holder, dict) else None
+
+    def _holder(self, path: str) -> Any:
+        """The value at ``path`` ("" is the payload itself), remembered for this reading."""
+        if not path:
+            return self.payload
+        holder = self._objects.get(path, _UNSEEN)
+        if holder is _UNSEEN:
+            holder = self._objects[path] = self.raw(path)
+        return holder
 
     def problem(self, path: str, type_: str, msg: str, value: Any = None) -> None:
         """Record a problem at ``path`` of the payload."""
@@ -322,18 +332,6 @@ _STEP = re.compile(r"([^.\[]+)|\[(\d+)\]")
 def _steps(path: str) -> tuple[str | int, ...]:
     """``"a.b[0].c"`` as ``("a", "b", 0, "c")``."""
     return tuple(int(index) if index else name for name, index in _STEP.findall(path))
-
-
-@lru_cache(maxsize=4096)  # adapters read a few hundred distinct paths
-def _split(path: str) -> tuple[str | None, str | int]:
-    """``"a.b[0].c"`` as ``("a.b[0]", "c")``, ``"a.b[0]"`` as ``("a.b", 0)``, ``"a"`` as
-    ``(None, "a")``: the path of the object holding the value and the value's step in it. A pure
-    function of the text."""
-    if path.endswith("]"):
-        head, _, index = path[:-1].rpartition("[")
-        return head, int(index)
-    head, _, leaf = path.rpartition(".")
-    return head or None, leaf
 
 
 def _kind(value: Any) -> str:
