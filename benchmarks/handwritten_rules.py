@@ -92,6 +92,19 @@ RULES = {
     "security.high_value_processing_error": 'attempt.high_value == true and failure.reason in '
                                             '["processing_error", "issuer_unavailable", "outcome_unknown", '
                                             '"try_again_later"]',
+    "network.fallback_check_connection": 'attempt.outcome == "failed" and not attempt.funds_debited == true '
+                                         'and device.online is missing and (failure.stage is missing or '
+                                         'failure.stage == "network")',
+    "balance.fallback_check_balance": 'attempt.outcome == "failed" and not attempt.funds_debited == true '
+                                      'and balance.applies == true and balance.available_minor is missing',
+    "payee.fallback_check_details": 'attempt.outcome == "failed" and not attempt.funds_debited == true '
+                                    'and attempt.kind in ["p2p_transfer", "withdrawal", "bill_payment"] '
+                                    'and not payee.identifier_valid == false',
+    "method.fallback_other_method": 'attempt.outcome == "failed" and not attempt.funds_debited == true',
+    "method.fallback_contact_support": 'attempt.outcome == "failed" and not attempt.funds_debited == true',
+    "method.hidden_decline_safe_step": 'failure.reason in ["suspected_fraud", "lost_or_stolen", '
+                                       '"pickup_card", "security_violation"] and not '
+                                       'attempt.funds_debited == true',
 }
 
 
@@ -252,4 +265,20 @@ def fired(f: Mapping[str, Scalar]) -> frozenset[str]:
     if get("attempt.high_value") is True and reason in ("processing_error", "issuer_unavailable",
                                                          "outcome_unknown", "try_again_later"):
         hit("security.high_value_processing_error")
+
+    # fallbacks (the checklist; settled after evaluation) and the hidden-decline safe step
+    debited = get("attempt.funds_debited") is True
+    if outcome == "failed" and not debited:
+        if online is None and (stage is None or stage == "network"):
+            hit("network.fallback_check_connection")
+        if applies is True and get("balance.available_minor") is None:
+            hit("balance.fallback_check_balance")
+        if kind in ("p2p_transfer", "withdrawal", "bill_payment") and \
+                get("payee.identifier_valid") is not False:
+            hit("payee.fallback_check_details")
+        hit("method.fallback_other_method")
+        hit("method.fallback_contact_support")
+    if reason in ("suspected_fraud", "lost_or_stolen", "pickup_card", "security_violation") \
+            and not debited:
+        hit("method.hidden_decline_safe_step")
     return frozenset(hits)

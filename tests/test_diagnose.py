@@ -37,6 +37,8 @@ EXPECTED_FIRST = {
                                                    {"failure.reason": "stop_recurring"}),
     "security_account_frozen.json": ("security.account_restricted", "security.account_frozen",
                                      {"account.status": "frozen", "failure.reason": None}),
+    "unknown_code_checklist.json": ("method.use_another", "method.fallback_other_method",
+                                    {"attempt.outcome": "failed", "attempt.funds_debited": None}),
 }
 
 
@@ -71,13 +73,15 @@ def test_escalation_names_the_rules_that_demand_it(diagnoser: Diagnoser) -> None
         ("account_frozen", "security.account_frozen"), ("funds_debited", "security.funds_debited")]
 
 
-def test_nothing_credible_escalates(diagnoser: Diagnoser) -> None:
-    """With no remedy above the confidence floor, a human is asked to look."""
+def test_nothing_that_explains_the_failure_gets_the_checklist(diagnoser: Diagnoser) -> None:
+    """The offline example with the device back online: nothing explains the failure, so the
+    fallback checklist answers (the balance was reported, a purchase has no payee details to
+    check): pay another way, then contact support; no human is needed for that alone."""
     report = example("network_offline.json")
     report["device"] = {"online": True}
     result = diagnoser.diagnose(report)
-    assert result.remedies == ()
-    assert [r.code for r in result.escalation_reasons] == ["no_credible_remedy"]
+    assert [remedy.id for remedy in result.remedies] == ["method.use_another", "support.contact"]
+    assert result.escalation_reasons == ()
 
 
 def test_customer_never_sees_a_fraud_reason() -> None:

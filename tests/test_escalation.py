@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from payfix import Diagnoser, load_pack
 from payfix.diagnosis.present import render_text
+from payfix.rules.loader import bundled_rules_dir
 
 from .conftest import example
 
@@ -70,8 +73,6 @@ TRIGGERS = [
      _set(("attempt", "amount"), {"value": "42.00", "currency": "USD"})),
     ("escalate_code_requires_support.json", "code_requires_support", "normal", 0,
      _code("alipay", "sub_code", "ACQ.BUYER_BALANCE_NOT_ENOUGH")),
-    ("escalate_no_credible_remedy.json", "no_credible_remedy", "low", 0,
-     _code("iso8583", "response_code", "54")),
 ]
 
 
@@ -196,7 +197,6 @@ TOP = {
     "escalate_funds_debited.json": "support.contact",
     "escalate_high_value.json": "support.contact",
     "escalate_merchant_fault.json": "method.use_another",
-    "escalate_no_credible_remedy.json": None,
     "escalate_outcome_unknown.json": "network.check_status_first",
     "escalate_repeated_failure.json": "support.contact",
     "escalate_suspected_fraud.json": "security.review_risk_hold",
@@ -208,3 +208,36 @@ def test_escalation_examples_rank_the_expected_remedy_first(diagnoser: Diagnoser
     """Each escalation example's first remedy is the one an agent would start with."""
     remedies = diagnoser.diagnose(example(name)).remedies
     assert (remedies[0].id if remedies else None) == TOP[name]
+
+
+def _without_fallbacks(tmp_path: Path) -> Path:
+    """An overlay of the bundled rule sets with their fallback rules removed."""
+    yaml = YAML(typ="rt")
+    for name in ("network", "balance", "payee", "method"):
+        data = yaml.load((bundled_rules_dir() / f"{name}.yaml").read_text(encoding="utf-8"))
+        data["rules"] = [rule for rule in data["rules"] if not rule.get("fallback")]
+        with (tmp_path / f"{name}.yaml").open("w", encoding="utf-8") as out:
+            yaml.dump(data, out)
+    return tmp_path
+
+
+def test_an_unknown_code_gets_the_checklist_not_a_human(diagnoser: Diagnoser) -> None:
+    """A code no map knows (ISO 8583 Q9) is answered with the checklist: no escalation, no
+    hand-off; the policy's no_credible_remedy is for a pack whose rules leave nothing credible."""
+    result = diagnoser.diagnose(example("unknown_code_checklist.json"))
+    assert not result.escalate
+    assert result.handoff is None
+    assert [remedy.id for remedy in result.remedies] == ["method.use_another", "support.contact"]
+
+
+def test_no_credible_remedy_still_escalates_a_pack_without_fallbacks(tmp_path: Path) -> None:
+    """Without fallback rules, the same unknown code leaves no remedy and escalates with the
+    policy's no_credible_remedy (low priority, now); a code that names its cause does not."""
+    diagnoser = Diagnoser(_without_fallbacks(tmp_path), engine="compiled", audience="agent")
+    report = example("unknown_code_checklist.json")
+    result = diagnoser.diagnose(report)
+    assert not result.remedies
+    (reason,) = result.escalation_reasons
+    assert (reason.code, reason.priority, reason.after_seconds) == ("no_credible_remedy", "low", 0)
+    report["attempt"]["processor"]["codes"] = {"response_code": "54"}
+    assert not diagnoser.diagnose(report).escalate

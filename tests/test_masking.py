@@ -98,7 +98,7 @@ def test_customer_output_never_shows_a_hidden_reason(code: str, locale: str) -> 
 
 @settings(max_examples=30, deadline=None)
 @given(name=st.sampled_from(["escalate_funds_debited.json", "escalate_high_value.json",
-                             "escalate_no_credible_remedy.json"]),
+                             "escalate_repeated_failure.json"]),
        metadata=st.dictionaries(st.sampled_from(["channel", "phone", "support"]),
                                 st.text(max_size=20), max_size=3))
 def test_channels_are_always_the_packs_own(name: str, metadata: dict[str, str]) -> None:

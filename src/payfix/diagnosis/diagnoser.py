@@ -31,7 +31,7 @@ from payfix.diagnosis.feefacts import Priced, price
 from payfix.diagnosis.handoff import handoff_fields
 from payfix.diagnosis.outline import Outline
 from payfix.diagnosis.present import locale_chain, method_names, remedy_text, shown_facts
-from payfix.diagnosis.ranking import ScoredRemedy, rank
+from payfix.diagnosis.ranking import ScoredRemedy, rank, settle
 from payfix.diagnosis.view import View
 from payfix.engines.base import Engine, create_engine
 from payfix.inputs.adapters import adapt
@@ -209,7 +209,8 @@ class Diagnoser:
             "fired": [{"rule_id": r.id, "ruleset": r.ruleset, "remedy": r.remedy,
                        "confidence": r.confidence, "escalate": r.escalate,
                        "facts": shown_facts(facts, r.facts)} for r in fired] if trace else (),
-            "not_fired": self._explainer.explain(facts, fired_ids) if trace else (),
+            "not_fired": self._explainer.explain(facts, outcome.kept, fired_ids - outcome.kept)
+            if trace else (),
             "pack": self._info, "engine": self.engine.name}))
 
     def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
@@ -218,11 +219,12 @@ class Diagnoser:
         remembered."""
         outcome = self._memos.outcomes.get(fired_ids)
         if outcome is None:
-            fired = tuple(rule for rule in self._all_rules if rule.id in fired_ids)
+            kept = settle(fired_ids, self._rules, self.pack)  # fallbacks only if nothing else
+            fired = tuple(rule for rule in self._all_rules if rule.id in kept)
             ranked = rank(fired, self.pack)
             reasons = escalation_reasons(fired, ranked, self.pack)
             priority, after_s = plan(reasons) if reasons else ("low", 0)
-            outcome = _Outcome(fired, ranked, reasons, priority, after_s)
+            outcome = _Outcome(fired, ranked, reasons, priority, after_s, kept)
             remember(self._memos.outcomes, fired_ids, outcome, MEMO_SIZE)
         return outcome
 
@@ -296,14 +298,16 @@ MEMO_SIZE = 8192
 
 
 class _Outcome(NamedTuple):
-    """What the fired rules decide, whoever reads it: the rules (pack order), their ranked
-    remedies, the escalation reasons and their plan (highest priority, shortest wait)."""
+    """What the fired rules decide, whoever reads it: the rules that count (pack order; fallback
+    rules only when nothing else is credible), their ranked remedies, the escalation reasons and
+    their plan (highest priority, shortest wait)."""
 
     fired: tuple[Rule, ...]
     ranked: tuple[ScoredRemedy, ...]
     reasons: tuple[Raised, ...]
     priority: str
     after_s: int
+    kept: frozenset[str]  # the ids of ``fired``: what the engine fired, fallbacks settled
 
 
 class _Shown(NamedTuple):

@@ -74,6 +74,9 @@ def _compile(source: str, name: str) -> _Locate:
     return cast(_Locate, namespace["locate"])
 
 
+#: What a fallback rule whose condition held, but did not count, is explained by.
+SET_ASIDE = "fallback: another rule that fired reached the confidence floor"
+
 #: Most explanations repeat (a missing fact, a flag, a category), so the frozen :class:`RuleMiss`
 #: models are kept and shared; the memo is cleared when it reaches this size.
 MEMO_SIZE = 8192
@@ -93,15 +96,22 @@ class Explainer:
             self._rules.append((rule, _compile(source, f"<payfix explain {rule.id}>"), texts))
         self._memo: dict[tuple[str, int, type, Scalar | None], RuleMiss] = {}
 
-    def explain(self, facts: Mapping[str, Scalar], fired: frozenset[str]) -> tuple[RuleMiss, ...]:
+    def explain(self, facts: Mapping[str, Scalar], fired: frozenset[str],
+                set_aside: frozenset[str] = frozenset()) -> tuple[RuleMiss, ...]:
         """One :class:`RuleMiss` per rule of the pack not in ``fired``, in pack order.
 
-        Every rule not in ``fired`` must be false for ``facts`` (what every engine guarantees).
+        Every rule not in ``fired`` or ``set_aside`` must be false for ``facts`` (what every
+        engine guarantees); ``set_aside`` holds fallback rules whose condition held but did not
+        count, because another rule that fired reached the confidence floor.
         """
         memo = self._memo
         misses: list[RuleMiss] = []
         for rule, locate, texts in self._rules:
             if rule.id in fired:
+                continue
+            if rule.id in set_aside:
+                misses.append(RuleMiss(rule_id=rule.id, ruleset=rule.ruleset, failed=SET_ASIDE,
+                                       fact="", value=None))
                 continue
             node = locate(facts)
             text, path = texts[node]

@@ -12,12 +12,12 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from payfix.rules.pack import Remedy, Rule, RulePack
 
-__all__ = ["ScoredRemedy", "combine", "rank"]
+__all__ = ["ScoredRemedy", "combine", "rank", "settle"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +52,30 @@ def rank(fired: Iterable[Rule], pack: RulePack) -> tuple[ScoredRemedy, ...]:
     scored.sort(key=lambda s: (-s.score, categories.get(s.remedy.category, len(categories)),
                                s.remedy.order, s.remedy.id))
     return tuple(scored)
+
+
+def settle(fired_ids: frozenset[str], rules: Mapping[str, Rule], pack: RulePack) -> frozenset[str]:
+    """The fired rules that count: every rule that fired, except fallback rules (``fallback:
+    true``) when the others already lead to a remedy at or above the pack's confidence floor. A
+    fallback is the checklist for a failure nothing else explains (a code no map knows, no code
+    at all); beside an explanation it would only add noise. ``rules`` maps ids to rules.
+
+    Example:
+        >>> from payfix import load_pack
+        >>> pack = load_pack()
+        >>> rules = {rule.id: rule for rule in pack.rules}
+        >>> checklist = frozenset({"method.fallback_other_method", "method.fallback_contact_support"})
+        >>> sorted(settle(checklist | {"network.offline"}, rules, pack))
+        ['network.offline']
+        >>> settle(checklist, rules, pack) == checklist
+        True
+    """
+    fallbacks = [rule_id for rule_id in fired_ids if rules[rule_id].fallback]
+    if not fallbacks:
+        return fired_ids
+    others = [rule for rule_id, rule in rules.items() if rule_id in fired_ids and not rule.fallback]
+    floor = pack.settings.confidence_floor * 100
+    if any(scored.score >= floor for scored in rank(others, pack)):
+        return fired_ids.difference(fallbacks)
+    return fired_ids
+

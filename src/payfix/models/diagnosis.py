@@ -55,7 +55,9 @@ class RuleHit(_Out):
 
 
 class RuleMiss(_Out):
-    """A rule that did not fire, and the first condition that failed with the value it saw."""
+    """A rule that did not fire, and the first condition that failed with the value it saw (a
+    fallback rule whose condition held but did not count: ``failed`` says so, ``fact`` is
+    empty)."""
 
     rule_id: str
     ruleset: str

@@ -72,6 +72,7 @@ class RuleEntry(_File):
     remedy: SlugId
     confidence: Annotated[int, Field(ge=1, le=100)]
     escalate: Word | None = None
+    fallback: bool = False
     description: Text | None = None
 
 

@@ -85,6 +85,8 @@ def _rule(rule: Rule) -> list[str]:
         f"- when: {_code(' '.join(rule.when.split()))}",
         f"- remedy: {_code(rule.remedy)}, confidence {rule.confidence}%",
         f"- escalate: {_code(rule.escalate) if rule.escalate else 'no'}",
+        *(["- fallback: counts only when no other rule that fired reaches the confidence floor"]
+          if rule.fallback else []),
         f"- facts read: {', '.join(_code(fact) for fact in rule.facts)}",
         f"- source: {_code(f'{rule.file}:{rule.line}')}",
         "",

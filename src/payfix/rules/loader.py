@@ -327,8 +327,15 @@ class _PackBuilder:
                        "contradicts itself", src, position(node, (*loc, "when")))
             return None
         line = here[0] + 1 if here else 0
+        if entry.fallback and entry.escalate is not None:
+            self.r.add("fallback_escalates", f"rule {entry.id!r} is a fallback and escalates: a "
+                       "fallback offers the checklist when nothing explains the failure; "
+                       "escalation belongs to the rules that explain it",
+                       src, position(node, (*loc, "escalate")))
+            return None
         return Rule(entry.id, ruleset, entry.when, cond, entry.remedy, entry.confidence,
-                    entry.escalate, fact_names(cond), src.shown, line, entry.description)
+                    entry.escalate, fact_names(cond), src.shown, line, entry.description,
+                    entry.fallback)
 
 
 def _hash(files: Mapping[str, Source]) -> str:

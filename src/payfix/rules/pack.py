@@ -135,6 +135,9 @@ class Rule:
     file: str
     line: int
     description: str | None = None
+    #: A fallback rule counts only when no other rule that fired reaches the confidence floor
+    #: (:func:`payfix.diagnosis.ranking.settle`): the checklist for a failure nothing explains.
+    fallback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
