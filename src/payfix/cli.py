@@ -43,7 +43,7 @@ from payfix.inputs.adapters import SOURCES, Adapted, adapt, source_names
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
 from payfix.rules.catalogue import render_catalogue
-from payfix.rules.loader import load_pack
+from payfix.rules.loader import load_pack, placeholder_channels
 from payfix.ruletests import problems_of, run_rule_tests
 from payfix.service.cli import add_subcommands as add_service_subcommands
 from payfix.service.cli import run as run_service
@@ -280,9 +280,10 @@ def _say_read(adapted: Adapted) -> None:
 def _rules_check(args: argparse.Namespace) -> int:
     pack = load_pack(args.dir)
     counts = {rs.name: len(rs.rules) for rs in pack.rulesets}
+    warnings = placeholder_channels(pack)
     summary: dict[str, Any] = {"ok": True, "name": pack.settings.name, "version": pack.settings.version,
                                "hash": pack.hash, "rules": counts, "remedies": len(pack.remedies),
-                               "code_maps": sorted(pack.codemaps)}
+                               "code_maps": sorted(pack.codemaps), "warnings": list(warnings)}
     if args.format == "json":
         print(json.dumps(summary, indent=2))
     else:
@@ -290,6 +291,8 @@ def _rules_check(args: argparse.Namespace) -> int:
         print(f"rule pack {pack.settings.name} {pack.settings.version} ok: {total} rules in "
               f"{len(counts)} rule sets, {len(pack.remedies)} remedies, code maps "
               f"{', '.join(sorted(pack.codemaps))}; {pack.hash}")
+        for line in warnings:
+            print(f"warning: {line}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -265,7 +265,8 @@ def lookup_code(scheme: str, code: str, *, brand: str | None = None,
 
     With ``brand`` (``visa``, ``mastercard`` ...) a ``"brand:code"`` entry wins over the plain one,
     as in a diagnosis; ``brand`` in the answer says whether one did. ``code`` may also be given as
-    ``"visa:70"``. Codes match exactly, as in a report (``N7``, not ``n7``). ``pack`` defaults to
+    ``"visa:70"``. Codes are matched as the scheme writes them (the map's ``code_form``: an ISO
+    8583 ``5`` is ``05``, ``n7`` is ``N7``), as in a diagnosis. ``pack`` defaults to
     the bundled pack; a :class:`~payfix.diagnosis.diagnoser.Diagnoser` may be given instead, whose
     pack and engine then answer (a caller holding one saves building another); ``locale`` picks
     the remedy titles' language (pack default if ``None``).
@@ -282,16 +283,21 @@ def lookup_code(scheme: str, code: str, *, brand: str | None = None,
         ('visa', 'authentication_required', 'now')
         >>> lookup_code("iso8583", "70", brand="amex").brand is None  # no amex entry: plain answers
         True
-        >>> lookup_code("iso8583", "n7")
+        >>> lookup_code("iso8583", "5").code, lookup_code("iso8583", "n7").code  # as networks write them
+        ('05', 'N7')
+        >>> lookup_code("stripe", "do_not_honour")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        payfix.errors.UnknownCodeError: unknown code 'n7' for scheme 'iso8583' (did you mean 'N7'?)
+        payfix.errors.UnknownCodeError: unknown code 'do_not_honour' ... (did you mean 'do_not_honor'?)
     """
     diagnoser = _diagnoser(pack)
     pack = diagnoser.pack
     codemap = _codemap(pack, scheme)
+    prefix, plain = _split(code)
+    plain = codemap.normalise(plain)  # as the scheme writes it: ISO 8583 5 is 05, n7 is N7
+    written = f"{prefix}:{plain}" if prefix else plain
     wanted = brand.strip().lower() if brand else None
-    keys = ([f"{wanted}:{code}"] if wanted else []) + [code]
+    keys = ([f"{wanted}:{written}"] if wanted else []) + [written]
     for key in keys:
         entry = codemap.codes.get(key)
         if entry is not None:

@@ -36,9 +36,11 @@ class FailureLookup:
 
 
 def _entry(codemap: CodeMap | None, brand: str | None, value: str) -> CodeEntry | None:
-    """A brand-specific entry (``"visa:70"``) before the plain code's."""
+    """A brand-specific entry (``"visa:70"``) before the plain code's; the code as the scheme
+    writes it (an ISO 8583 ``5`` is ``05``)."""
     if codemap is None:
         return None
+    value = codemap.normalise(value)
     if brand is not None:
         entry = codemap.codes.get(f"{brand}:{value}")
         if entry is not None:

@@ -111,8 +111,14 @@ class CodeEntryFile(_File):
     note: Text | None = None
 
 
+class CodeFormFile(_File):
+    width: Annotated[int, Field(ge=1, le=8)] | None = None
+    case: Literal["upper"] | None = None
+
+
 class CodeMapFile(_File):
     scheme: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    code_form: CodeFormFile | None = None
     source: Text
     retrieved: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
     fields: Annotated[

@@ -22,6 +22,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ruamel.yaml import YAML
+
 from payfix.errors import Problem, RulePackError
 from payfix.rules import _packfiles as pf
 from payfix.rules._yamlsrc import (
@@ -68,7 +70,7 @@ from payfix.vocab import (
 if TYPE_CHECKING:
     from payfix.rules.schedules import FeeSchedule
 
-__all__ = ["bundled_rules_dir", "load_fee_schedules", "load_pack"]
+__all__ = ["bundled_rules_dir", "load_fee_schedules", "load_pack", "placeholder_channels"]
 
 def _collect(base: Path, overlay: Path | None, problems: list[Problem]) -> dict[str, Source]:
     files: dict[str, Source] = {}
@@ -252,8 +254,23 @@ class _PackBuilder:
                 codes[code] = CodeEntry(entry.reason, entry.retry, entry.wait_s,
                                         entry.customer_safe, entry.fix_by, line, entry.note,
                                         entry.category, entry.escalate)
-            out[model.scheme] = CodeMap(model.scheme, model.source, model.fields, codes, src.shown)
+            form = model.code_form
+            out[model.scheme] = CodeMap(model.scheme, model.source, model.fields, codes, src.shown,
+                                        form.width if form else None,
+                                        bool(form and form.case == "upper"))
         return out
+
+    def unlisted(self, settings: PackSettings) -> None:
+        """A rule-set file at the top of the pack that pack.yaml does not list would be ignored
+        without a word, its rules (and any error in them) never seen: that is a problem."""
+        listed = {f"{name}.yaml" for name in settings.rulesets} | {"pack.yaml", "remedies.yaml"}
+        for rel, src in sorted(self.files.items()):
+            if "/" not in rel and rel not in listed:
+                self.r.problems.append(Problem(
+                    "pack.unlisted_ruleset", ("rulesets",),
+                    f"{rel} is not listed in pack.yaml rulesets, so its rules would never be "
+                    f"evaluated; add {rel.removesuffix('.yaml')!r} to rulesets, or remove the file",
+                    src.shown))
 
     def ruleset(self, name: str, settings: PackSettings, remedies: Mapping[str, Remedy],
                 seen: dict[str, str]) -> RuleSet | None:
@@ -383,6 +400,7 @@ def load_pack(overlay: str | Path | None = None, *, base: str | Path | None = No
             ruleset = builder.ruleset(name, settings, remedies, seen)
             if ruleset is not None:
                 rulesets.append(ruleset)
+        builder.unlisted(settings)
     if builder.r.problems or settings is None:
         raise RulePackError(f"rule pack has {len(builder.r.problems)} problem(s)", builder.r.problems)
     return RulePack(settings, tuple(rulesets), remedies, codemaps, _hash(files),
@@ -404,3 +422,32 @@ def load_fee_schedules(directory: str | Path | None = None) -> dict[str, FeeSche
 
     folder = Path(directory) if directory is not None else bundled_rules_dir() / "fees"
     return read_fee_files(folder, shown=None if directory is not None else "rules/fees")
+
+
+#: Telephone numbers reserved for fiction (NANP 555-0100 to 555-0199): never a real channel.
+_FICTIONAL_PHONE = re.compile(r"555[\s.-]*01\d\d\s*$")
+
+
+def placeholder_channels(pack: RulePack) -> tuple[str, ...]:
+    """One warning per support channel of ``pack`` that is still a placeholder: the bundled pack's
+    example address (``pack.yaml`` ships examples to replace), or a telephone number reserved for
+    fiction. Every hand-off names these channels to customers, so an operator sets its own.
+
+    Example:
+        >>> [line.split(":")[0] for line in placeholder_channels(load_pack())]
+        ['channel in_app_chat', 'channel phone']
+    """
+    bundled = YAML(typ="safe").load((bundled_rules_dir() / "pack.yaml").read_text(encoding="utf-8"))
+    examples = {(c.get("kind"), c.get("address")) for c in bundled.get("channels", ())}
+    out = []
+    for channel in pack.settings.channels:
+        if (channel.kind, channel.address) in examples:
+            why = "is the bundled example"
+        elif channel.kind == "phone" and _FICTIONAL_PHONE.search(channel.address):
+            why = "is a number reserved for fiction (555-0100 to 555-0199)"
+        else:
+            continue
+        out.append(f"channel {channel.id}: address {channel.address!r} {why}; every hand-off "
+                   "names it to customers: set your own in pack.yaml channels")
+    return tuple(out)
+

@@ -56,13 +56,33 @@ class CodeEntry:
 
 @dataclass(frozen=True, slots=True)
 class CodeMap:
-    """One scheme's codes; ``fields`` is the precedence of report code fields (most specific first)."""
+    """One scheme's codes; ``fields`` is the precedence of report code fields (most specific first).
+
+    ``width`` and ``upper`` say how the scheme writes its codes (the map's ``code_form``): a code
+    of digits shorter than ``width`` is left-padded with zeros, and letters are upper case, so an
+    ISO 8583 ``5`` is ``05`` and ``n7`` is ``N7``, as the networks define them. A code longer
+    than ``width`` is matched as it is.
+    """
 
     scheme: str
     source: str
     fields: tuple[str, ...]
     codes: Mapping[str, CodeEntry]
     file: str
+    width: int | None = None
+    upper: bool = False
+
+    def normalise(self, code: str) -> str:
+        """``code`` as this scheme writes it (surrounding spaces dropped); a code longer than
+        ``width`` is not of the scheme's form and is left as it is."""
+        code = code.strip()
+        if self.width is not None and len(code) > self.width:
+            return code
+        if self.upper:
+            code = code.upper()
+        if self.width is not None and code.isdigit() and len(code) < self.width:
+            code = code.zfill(self.width)
+        return code
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ from payfix.errors import CodeLookupError, InvalidReportError, Problem
 from payfix.inputs.adapters import SOURCES, adapt
 from payfix.masking import mask_text
 from payfix.models.diagnosis import Audience
-from payfix.rules.loader import load_pack
+from payfix.rules.loader import load_pack, placeholder_channels
 from payfix.service.bodies import BodyError, dumps_json, load_body, value_problems
 from payfix.service.config import ServiceConfig
 from payfix.service.guard import KeyRing, scrub_json
@@ -125,6 +125,8 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
     if config.no_auth:
         _log.warning("serving without API keys (no_auth): every caller is trusted", extra={
             "fields": {"event": "no_auth", "auth": "none"}})
+    for line in placeholder_channels(pack):
+        _log.warning(line, extra={"fields": {"event": "placeholder_channel"}})
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
