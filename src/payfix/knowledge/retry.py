@@ -4,8 +4,13 @@ Built from the code map's verdict for the deciding code, then tightened — neve
 
 * a payment whose funds were debited or whose outcome is unknown is on ``hold`` (paying again risks
   paying twice);
-* a Mastercard Merchant Advice Code sent beside the response (``codes.merchant_advice_code``, read
-  through the ``mastercard_mac`` map) — 03 and 21 forbid any retry, 24-30 set the wait;
+* advice codes sent beside the decline — the processor's own advice field (Stripe's
+  ``advice_code``, Checkout.com's recommendation code) and Mastercard's Merchant Advice Code (its
+  own field, or Stripe's ``network_advice_code`` and Adyen's ``merchantAdviceCode`` read as
+  ``mastercard_mac`` codes): when the deciding code names no cause (its reason is one of the
+  pack's ``generic_reasons``) the first advice **decides** the retry (it may loosen it: Stripe
+  documents the advice code as the retry instruction) and is listed first in ``basis``; otherwise,
+  and for later advice, it only tightens (MAC 03 and 21 forbid any retry, 24-30 set the wait);
 * card-scheme rules bind card payments only (a wallet balance or bank account is not counted
   as the card schemes count); a wallet balance short of funds can be paid again as soon as it is
   topped up, whatever wait the code map gives an issuer's card;
@@ -35,6 +40,7 @@ from typing import Any
 
 from payfix.knowledge.lookup import FailureLookup, lookup_failure
 from payfix.masking import mask_code
+from payfix.models.processor import ProcessorResponse
 from payfix.models.report import AttemptReport
 from payfix.rules.pack import CodeEntry, RulePack
 
@@ -58,6 +64,33 @@ def _how(entry: CodeEntry, verdict: str, initiator: str) -> str:
     if entry.reason in ("outcome_unknown", "payment_in_progress", "duplicate_transaction"):
         return "query_first"
     return "same_method"
+
+
+def _advice(processor: ProcessorResponse | None, found: FailureLookup,
+            pack: RulePack) -> list[tuple[str, CodeEntry]]:
+    """The advice codes beside the deciding code, most specific first, each as ``(basis label,
+    map entry)``: the processor's own advice field (Stripe's ``advice_code``, Checkout.com's
+    recommendation code), then Mastercard's Merchant Advice Code (its own field, or a code of
+    the ``mastercard_mac`` scheme in ``related``: Stripe's ``network_advice_code``, Adyen's
+    ``merchantAdviceCode``). A code that itself decided is not advice."""
+    if processor is None:
+        return []
+    out: list[tuple[str, CodeEntry]] = []
+    own = pack.codemaps.get(processor.scheme)
+    advice = processor.codes.advice_code
+    if (own is not None and advice is not None and "advice_code" in own.fields
+            and not (found.scheme == processor.scheme and found.field == "advice_code")):
+        entry = own.codes.get(own.normalise(advice))
+        if entry is not None:
+            out.append((f"{processor.scheme}:{advice}", entry))
+    macs = pack.codemaps.get("mastercard_mac")
+    if macs is not None and found.scheme != "mastercard_mac":
+        mac_code = processor.codes.merchant_advice_code or next(
+            (item.code for item in processor.related if item.scheme == "mastercard_mac"), None)
+        entry = macs.codes.get(macs.normalise(mac_code)) if mac_code is not None else None
+        if entry is not None:
+            out.append((f"mastercard_mac:{mac_code}", entry))
+    return out
 
 
 def _attempts_within(report: AttemptReport, seconds: int) -> int:
@@ -95,14 +128,17 @@ def retry_fields(report: AttemptReport, pack: RulePack,
     entry = found.entry
     verdict, wait = entry.retry, entry.wait_s or 0
     bases = [f"{found.scheme}:{found.code}"]
-    mac_code = processor.codes.merchant_advice_code if processor is not None else None
-    macs = pack.codemaps.get("mastercard_mac")
-    mac = macs.codes.get(mac_code) if macs is not None and mac_code is not None else None
-    if mac is not None and found.field != "merchant_advice_code":
-        if STRICTNESS[mac.retry] > STRICTNESS[verdict]:
-            verdict = mac.retry
-        wait = max(wait, mac.wait_s or 0)
-        bases.append(f"mastercard_mac:{mac_code}")
+    generic = entry.reason in pack.settings.generic_reasons
+    decider = entry  # the entry whose retry class the verdict starts from (its ``how``)
+    for label, advice in _advice(processor, found, pack):
+        if generic:  # the advice decides the retry of a decline that names no cause
+            verdict, wait, decider, generic = advice.retry, advice.wait_s or 0, advice, False
+            bases.insert(0, label)
+            continue
+        if STRICTNESS[advice.retry] > STRICTNESS[verdict]:
+            verdict = advice.retry
+        wait = max(wait, advice.wait_s or 0)
+        bases.append(label)
     caps: list[tuple[str, int]] = []
     brand = processor.brand if processor is not None else None
     if attempt.method.type == "wallet_balance" and entry.reason == "insufficient_funds":
@@ -135,7 +171,7 @@ def retry_fields(report: AttemptReport, pack: RulePack,
     waiting = wait if verdict == "later" else None
     not_before = ((attempt.at + timedelta(seconds=wait)).astimezone(UTC).isoformat()
                   if waiting else None)
-    how = _how(entry, verdict, attempt.initiator)
+    how = _how(decider, verdict, attempt.initiator)
     if entry.reason in _STEP_UP and attempt.initiator == "merchant":
         how = "bring_payer_on_session"
     return {"verdict": verdict, "wait_seconds": waiting,
