@@ -14,7 +14,8 @@ from ruamel.yaml import YAML
 
 from payfix import Diagnoser, RulePackError, load_pack
 from payfix.diagnosis.codes import lookup_code
-from payfix.rules.loader import bundled_rules_dir, placeholder_channels
+from payfix.rules.channels import placeholder_channels
+from payfix.rules.loader import bundled_rules_dir
 
 from .conftest import example
 

@@ -43,7 +43,8 @@ from payfix.inputs.adapters import SOURCES, Adapted, adapt, source_names
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
 from payfix.rules.catalogue import render_catalogue
-from payfix.rules.loader import load_pack, placeholder_channels
+from payfix.rules.channels import placeholder_channels
+from payfix.rules.loader import load_pack
 from payfix.ruletests import problems_of, run_rule_tests
 from payfix.service.cli import add_subcommands as add_service_subcommands
 from payfix.service.cli import run as run_service

@@ -22,10 +22,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml import YAML
-
 from payfix.errors import Problem, RulePackError
 from payfix.rules import _packfiles as pf
+from payfix.rules._codefiles import read_code_maps
 from payfix.rules._yamlsrc import (
     Reader,
     Source,
@@ -46,7 +45,6 @@ from payfix.rules.conditions import (
 from payfix.rules.lint import lint_ruleset, pattern_problem
 from payfix.rules.pack import (
     Channel,
-    CodeEntry,
     CodeMap,
     EscalationPolicy,
     PackSettings,
@@ -70,7 +68,7 @@ from payfix.vocab import (
 if TYPE_CHECKING:
     from payfix.rules.schedules import FeeSchedule
 
-__all__ = ["bundled_rules_dir", "load_fee_schedules", "load_pack", "placeholder_channels"]
+__all__ = ["bundled_rules_dir", "load_fee_schedules", "load_pack"]
 
 def _collect(base: Path, overlay: Path | None, problems: list[Problem]) -> dict[str, Source]:
     files: dict[str, Source] = {}
@@ -231,34 +229,8 @@ class _PackBuilder:
         return read_fee_sources(sources, self.r)
 
     def codemaps(self, settings: PackSettings) -> dict[str, CodeMap]:
-        out: dict[str, CodeMap] = {}
-        for rel, src in sorted(self.files.items()):
-            if not rel.startswith("codes/"):
-                continue
-            node = self.r.load(src)
-            model = self.r.model(pf.CodeMapFile, node, src) if node is not None else None
-            if model is None:
-                continue
-            if model.scheme in out:
-                self.r.add("duplicate_scheme", f"scheme {model.scheme!r} is mapped in two files",
-                           src, position(node, ("scheme",)))
-            codes: dict[str, CodeEntry] = {}
-            for code, entry in model.codes.items():
-                pos = position(node, ("codes", code))
-                if entry.reason not in settings.reasons:
-                    self.r.add("unknown_reason", f"code {code!r}: reason {entry.reason!r} is not in "
-                               f"pack.yaml reasons{_suggest(entry.reason, settings.reasons)}", src, pos)
-                if entry.retry == "later" and entry.wait_s is None:
-                    self.r.add("missing_wait", f"code {code!r}: retry 'later' needs wait_s", src, pos)
-                line = (pos[0] + 1) if pos else 0
-                codes[code] = CodeEntry(entry.reason, entry.retry, entry.wait_s,
-                                        entry.customer_safe, entry.fix_by, line, entry.note,
-                                        entry.category, entry.escalate)
-            form = model.code_form
-            out[model.scheme] = CodeMap(model.scheme, model.source, model.fields, codes, src.shown,
-                                        form.width if form else None,
-                                        bool(form and form.case == "upper"))
-        return out
+        sources = [src for rel, src in sorted(self.files.items()) if rel.startswith("codes/")]
+        return read_code_maps(sources, self.r, settings.reasons)
 
     def unlisted(self, settings: PackSettings) -> None:
         """A rule-set file at the top of the pack that pack.yaml does not list would be ignored
@@ -422,32 +394,3 @@ def load_fee_schedules(directory: str | Path | None = None) -> dict[str, FeeSche
 
     folder = Path(directory) if directory is not None else bundled_rules_dir() / "fees"
     return read_fee_files(folder, shown=None if directory is not None else "rules/fees")
-
-
-#: Telephone numbers reserved for fiction (NANP 555-0100 to 555-0199): never a real channel.
-_FICTIONAL_PHONE = re.compile(r"555[\s.-]*01\d\d\s*$")
-
-
-def placeholder_channels(pack: RulePack) -> tuple[str, ...]:
-    """One warning per support channel of ``pack`` that is still a placeholder: the bundled pack's
-    example address (``pack.yaml`` ships examples to replace), or a telephone number reserved for
-    fiction. Every hand-off names these channels to customers, so an operator sets its own.
-
-    Example:
-        >>> [line.split(":")[0] for line in placeholder_channels(load_pack())]
-        ['channel in_app_chat', 'channel phone']
-    """
-    bundled = YAML(typ="safe").load((bundled_rules_dir() / "pack.yaml").read_text(encoding="utf-8"))
-    examples = {(c.get("kind"), c.get("address")) for c in bundled.get("channels", ())}
-    out = []
-    for channel in pack.settings.channels:
-        if (channel.kind, channel.address) in examples:
-            why = "is the bundled example"
-        elif channel.kind == "phone" and _FICTIONAL_PHONE.search(channel.address):
-            why = "is a number reserved for fiction (555-0100 to 555-0199)"
-        else:
-            continue
-        out.append(f"channel {channel.id}: address {channel.address!r} {why}; every hand-off "
-                   "names it to customers: set your own in pack.yaml channels")
-    return tuple(out)
-

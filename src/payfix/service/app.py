@@ -45,7 +45,8 @@ from payfix.errors import CodeLookupError, InvalidReportError, Problem
 from payfix.inputs.adapters import SOURCES, adapt
 from payfix.masking import mask_text
 from payfix.models.diagnosis import Audience
-from payfix.rules.loader import load_pack, placeholder_channels
+from payfix.rules.channels import placeholder_channels
+from payfix.rules.loader import load_pack
 from payfix.service.bodies import BodyError, dumps_json, load_body, value_problems
 from payfix.service.config import ServiceConfig
 from payfix.service.guard import KeyRing, scrub_json

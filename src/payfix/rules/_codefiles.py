@@ -1,0 +1,50 @@
+"""Reading the rule pack's code maps (``codes/*.yaml``) into :class:`~payfix.rules.pack.CodeMap`
+objects, every problem reported through the loader's reader with its file and position."""
+
+from __future__ import annotations
+
+import difflib
+
+from payfix.rules import _packfiles as pf
+from payfix.rules._yamlsrc import Reader, Source, position
+from payfix.rules.pack import CodeEntry, CodeMap
+
+__all__ = ["read_code_maps"]
+
+
+def _suggest(word: str, options: tuple[str, ...]) -> str:
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def read_code_maps(sources: list[Source], reader: Reader,
+                   reasons: tuple[str, ...]) -> dict[str, CodeMap]:
+    """The code maps of already-read files, by scheme; problems are added to ``reader`` (the
+    loader passes its own, so they are listed with every other pack problem). ``reasons`` is the
+    pack's closed vocabulary every entry's reason must come from."""
+    out: dict[str, CodeMap] = {}
+    for src in sources:
+        node = reader.load(src)
+        model = reader.model(pf.CodeMapFile, node, src) if node is not None else None
+        if model is None:
+            continue
+        if model.scheme in out:
+            reader.add("duplicate_scheme", f"scheme {model.scheme!r} is mapped in two files",
+                       src, position(node, ("scheme",)))
+        codes: dict[str, CodeEntry] = {}
+        for code, entry in model.codes.items():
+            pos = position(node, ("codes", code))
+            if entry.reason not in reasons:
+                reader.add("unknown_reason", f"code {code!r}: reason {entry.reason!r} is not in "
+                           f"pack.yaml reasons{_suggest(entry.reason, reasons)}", src, pos)
+            if entry.retry == "later" and entry.wait_s is None:
+                reader.add("missing_wait", f"code {code!r}: retry 'later' needs wait_s", src, pos)
+            line = (pos[0] + 1) if pos else 0
+            codes[code] = CodeEntry(entry.reason, entry.retry, entry.wait_s,
+                                    entry.customer_safe, entry.fix_by, line, entry.note,
+                                    entry.category, entry.escalate)
+        form = model.code_form
+        out[model.scheme] = CodeMap(model.scheme, model.source, model.fields, codes, src.shown,
+                                    form.width if form else None,
+                                    bool(form and form.case == "upper"))
+    return out
