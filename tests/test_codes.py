@@ -219,6 +219,13 @@ STRIPE: dict[str, Row] = {
 }
 
 ALIPAY: dict[str, Row] = {
+    "10000": ("approved", "never", True),
+    "20000": ("outcome_unknown", "later", True),
+    "20001": ("merchant_error", "never", True),
+    "40001": ("merchant_error", "never", True),
+    "40002": ("merchant_error", "never", True),
+    "40004": ("unknown", "never", True),
+    "40006": ("merchant_error", "never", True),
     "ACQ.SYSTEM_ERROR": ("outcome_unknown", "later", True),
     "ACQ.BUYER_BALANCE_NOT_ENOUGH": ("insufficient_funds", "now", True),
     "ACQ.BUYER_BANKCARD_BALANCE_NOT_ENOUGH": ("insufficient_funds", "now", True),
@@ -680,12 +687,13 @@ def test_only_codes_that_need_a_human_escalate(pack: RulePack, scheme: str) -> N
 
 
 def test_unknown_outcomes_are_queried_before_anyone_retries_or_escalates(pack: RulePack) -> None:
-    """An unknown outcome (Alipay SYSTEM_ERROR, WeChat SYSTEMERROR/BANKERROR, PayPal internal error) is
-    queried first: retry later after a short wait, no immediate escalation from the code alone."""
+    """An unknown outcome (Alipay SYSTEM_ERROR and 20000, WeChat SYSTEMERROR/BANKERROR, PayPal
+    internal error) is queried first: retry later after a short wait, no immediate escalation from
+    the code alone."""
     unknown = [(s, k, e) for s, k, e in _entries(pack) if e.reason == "outcome_unknown"]
     assert {(s, k) for s, k, _ in unknown} == {
-        ("alipay", "ACQ.SYSTEM_ERROR"), ("wechatpay", "SYSTEMERROR"), ("wechatpay", "BANKERROR"),
-        ("paypal", "INTERNAL_SERVER_ERROR")}
+        ("alipay", "ACQ.SYSTEM_ERROR"), ("alipay", "20000"), ("wechatpay", "SYSTEMERROR"),
+        ("wechatpay", "BANKERROR"), ("paypal", "INTERNAL_SERVER_ERROR")}
     for scheme, key, entry in unknown:
         assert entry.retry == "later", (scheme, key)
         assert entry.wait_s is not None, (scheme, key)

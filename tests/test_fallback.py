@@ -84,10 +84,13 @@ def test_beside_an_explanation_the_checklist_does_not_count(change: dict[str, An
     assert not [rule_id for rule_id in fired if rules[rule_id].fallback]
 
 
-def test_a_code_that_means_unknown_gets_the_checklist_too() -> None:
-    """Alipay's isp.unknow-error is mapped, to the reason unknown: it explains nothing either."""
-    result = AGENT.diagnose(_with(processor={"scheme": "alipay",
-                                             "codes": {"sub_code": "isp.unknow-error"}}))
+@pytest.mark.parametrize("codes", [{"sub_code": "isp.unknow-error"},
+                                   {"response_code": "40004", "sub_code": "ACQ.NEW_CODE"}],
+                         ids=["unmapped_sub_code", "business_failed"])
+def test_a_code_that_explains_nothing_gets_the_checklist_too(codes: dict[str, str]) -> None:
+    """Alipay's isp.unknow-error sub-code is in no map; 40004 ("business failed") is mapped, to
+    the reason unknown, and the sub-code beside it is unknown: neither explains anything."""
+    result = AGENT.diagnose(_with(processor={"scheme": "alipay", "codes": codes}))
     assert result.failure is not None
     assert result.failure.reason == "unknown"
     assert [remedy.id for remedy in result.remedies] == CHECKLIST

@@ -158,7 +158,7 @@ def code_coverage(pack: RulePack | Diagnoser | None = None) -> tuple[FamilyCover
 
     Example:
         >>> [(f.scheme, f.codes) for f in code_coverage()][:2]
-        [('adyen', 38), ('alipay', 50)]
+        [('adyen', 38), ('alipay', 57)]
     """
     pack = _diagnoser(pack).pack
     out = []
