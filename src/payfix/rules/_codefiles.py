@@ -3,18 +3,11 @@ objects, every problem reported through the loader's reader with its file and po
 
 from __future__ import annotations
 
-import difflib
-
 from payfix.rules import _packfiles as pf
-from payfix.rules._yamlsrc import Reader, Source, position
+from payfix.rules._yamlsrc import Reader, Source, position, suggest
 from payfix.rules.pack import CodeEntry, CodeMap
 
 __all__ = ["read_code_maps"]
-
-
-def _suggest(word: str, options: tuple[str, ...]) -> str:
-    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def read_code_maps(sources: list[Source], reader: Reader,
@@ -36,7 +29,7 @@ def read_code_maps(sources: list[Source], reader: Reader,
             pos = position(node, ("codes", code))
             if entry.reason not in reasons:
                 reader.add("unknown_reason", f"code {code!r}: reason {entry.reason!r} is not in "
-                           f"pack.yaml reasons{_suggest(entry.reason, reasons)}", src, pos)
+                           f"pack.yaml reasons{suggest(entry.reason, reasons)}", src, pos)
             if entry.retry == "later" and entry.wait_s is None:
                 reader.add("missing_wait", f"code {code!r}: retry 'later' needs wait_s", src, pos)
             line = (pos[0] + 1) if pos else 0

@@ -9,10 +9,11 @@ and column; ``position`` and ``text_position`` find where a value sits in a file
 
 from __future__ import annotations
 
+import difflib
 import io
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -283,3 +284,10 @@ def text_position(src: Source, mapping: CommentedMap, key: str, offset: int) -> 
         seen += len(text) + 1
     number, start, text = segments[-1] if segments else (line, col, "")
     return number, start + len(text)
+
+
+def suggest(word: str, options: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``options`` to a misspelt ``word``, or ``""``."""
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+

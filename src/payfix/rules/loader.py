@@ -15,10 +15,9 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from payfix.rules._yamlsrc import (
     bundled_rules_dir,
     position,
     read_files,
+    suggest,
     text_position,
 )
 from payfix.rules.conditions import (
@@ -78,18 +78,13 @@ def _collect(base: Path, overlay: Path | None, problems: list[Problem]) -> dict[
     return files
 
 
-def _suggest(word: str, options: Iterator[str] | tuple[str, ...] | list[str]) -> str:
-    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
-
-
 def typecheck(cond: Condition, reasons: tuple[str, ...]) -> list[tuple[str, str, int]]:
     """Type problems in ``cond`` as ``(type, message, offset)``; empty when it is well typed."""
     out: list[tuple[str, str, int]] = []
     for leaf in leaves(cond):
         spec = FACTS.get(leaf.path)
         if spec is None:
-            out.append(("unknown_fact", f"unknown fact {leaf.path!r}{_suggest(leaf.path, tuple(FACTS))}",
+            out.append(("unknown_fact", f"unknown fact {leaf.path!r}{suggest(leaf.path, tuple(FACTS))}",
                         leaf.pos))
             continue
         if isinstance(leaf, Present):
@@ -112,7 +107,7 @@ def typecheck(cond: Condition, reasons: tuple[str, ...]) -> list[tuple[str, str,
             domain = fact_domain(leaf.path, reasons)
             if isinstance(value, str) and domain is not None and value not in domain:
                 out.append(("unknown_value", f"{value!r} is not a value of {leaf.path!r}"
-                            f"{_suggest(value, domain)}; allowed: {', '.join(domain)}", leaf.pos))
+                            f"{suggest(value, domain)}; allowed: {', '.join(domain)}", leaf.pos))
     return out
 
 
@@ -136,7 +131,7 @@ class _PackBuilder:
         for name in model.generic_reasons:
             if name not in model.reasons:
                 self.r.add("unknown_reason", f"generic_reasons names {name!r}, which is not in "
-                           f"reasons{_suggest(name, model.reasons)}", src,
+                           f"reasons{suggest(name, model.reasons)}", src,
                            position(node, ("generic_reasons",)))
         if "default" not in model.high_value_minor:
             self.r.add("missing_default", "high_value_minor must define 'default'", src,
@@ -205,7 +200,7 @@ class _PackBuilder:
                 self.r.add("duplicate_remedy", f"remedy {entry.id!r} is defined twice", src, at)
             if entry.category not in settings.categories:
                 self.r.add("unknown_category", f"category {entry.category!r} is not in pack.yaml "
-                           f"categories{_suggest(entry.category, settings.categories)}", src,
+                           f"categories{suggest(entry.category, settings.categories)}", src,
                            position(node, ("remedies", i, "category")))
             if settings.default_locale not in entry.text:
                 self.r.add("missing_text", f"remedy {entry.id!r} has no text in the default locale "
@@ -214,7 +209,7 @@ class _PackBuilder:
                 for name in PLACEHOLDER_RE.findall(" ".join((text.title, *text.steps))):
                     if name not in PLACEHOLDERS and name not in TEXT_PLACEHOLDERS:
                         self.r.add("unknown_placeholder", f"remedy {entry.id!r} ({locale}): unknown "
-                                   f"placeholder {{{name}}}{_suggest(name, tuple(PLACEHOLDERS))}; "
+                                   f"placeholder {{{name}}}{suggest(name, tuple(PLACEHOLDERS))}; "
                                    f"known: {', '.join((*PLACEHOLDERS, *TEXT_PLACEHOLDERS))}", src,
                                    position(node, ("remedies", i, "text", locale)))
             texts = {loc: RemedyText(t.title, t.steps) for loc, t in entry.text.items()}
@@ -288,12 +283,12 @@ class _PackBuilder:
         seen[entry.id] = src.shown
         if entry.remedy not in remedies:
             self.r.add("unknown_remedy", f"unknown remedy {entry.remedy!r}"
-                       f"{_suggest(entry.remedy, tuple(remedies))}", src,
+                       f"{suggest(entry.remedy, tuple(remedies))}", src,
                        position(node, (*loc, "remedy")))
             ok = False
         if entry.escalate is not None and entry.escalate not in settings.escalations:
             self.r.add("unknown_escalation", f"escalation {entry.escalate!r} is not in pack.yaml "
-                       f"escalations{_suggest(entry.escalate, tuple(settings.escalations))}", src,
+                       f"escalations{suggest(entry.escalate, tuple(settings.escalations))}", src,
                        position(node, (*loc, "escalate")))
             ok = False
         rule_map = node

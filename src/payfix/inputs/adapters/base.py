@@ -101,6 +101,7 @@ class Reading:
         parent, _, leaf = path.rpartition(".")
         if not parent:
             return self.payload.get(leaf)
+        # _holder's lookup, inlined: this branch runs for nearly every field an adapter reads
         holder = self._objects.get(parent, _UNSEEN)
         if holder is _UNSEEN:
             holder = self._objects[parent] = self.raw(parent)
