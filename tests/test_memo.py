@@ -176,3 +176,26 @@ def test_no_input_outlives_its_diagnoser_in_a_module_level_memo() -> None:
               for _, value in _module_state() if hasattr(value, "cache_info")
               and getattr(value, "__module__", "").startswith("payfix")}
     assert cached <= set(PACK_KEYED_CACHES), cached - set(PACK_KEYED_CACHES)
+
+
+def test_no_module_level_container_grows_while_diagnosing() -> None:
+    """Every memo belongs to a Diagnoser: diagnosing every example (fee schedules, payee checks,
+    code look-ups, both audiences) with a fresh Diagnoser leaves each module-level dict, list and
+    set of payfix as large as it was, once the first diagnosis has imported what it needs."""
+    examples = [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.json"))]
+    Diagnoser(PACK, engine="compiled").diagnose(examples[0])
+
+    def sizes() -> dict[str, int]:
+        return {where: len(value) for where, value in _module_state()
+                if isinstance(value, dict | list | set) and not where.endswith(".__all__")}
+
+    before = sizes()
+    local = Diagnoser(PACK, engine="compiled")
+    for text in examples:
+        for audience in ("agent", "customer"):
+            local.diagnose(text, audience=audience)  # type: ignore[arg-type]
+    after = sizes()
+    grown = {where: (before[where], size) for where, size in after.items()
+             if where in before and size > before[where]}
+    assert not grown
+    assert len(local._memos.schedules._memo) > 0  # the examples do price fees

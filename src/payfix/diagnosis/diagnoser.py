@@ -34,6 +34,7 @@ from payfix.diagnosis.present import locale_chain, method_names, remedy_text, sh
 from payfix.diagnosis.ranking import ScoredRemedy, rank, settle
 from payfix.diagnosis.view import View
 from payfix.engines.base import Engine, create_engine
+from payfix.fees import ConvertedSchedules
 from payfix.inputs.adapters import adapt
 from payfix.inputs.intake import ReportInput, parse_report
 from payfix.knowledge.lookup import FailureLookup, lookup_failure, require_code_map
@@ -131,7 +132,7 @@ class Diagnoser:
         """The steps every answer shares: validate, price, look the code up, derive the facts,
         evaluate the rules."""
         parsed = parse_report(report)
-        priced = price(parsed, self.pack)
+        priced = price(parsed, self.pack, self._memos.schedules)
         processor = parsed.attempt.processor
         found = lookup_failure(processor, self.pack) if processor is not None else None
         if self.strict and found is not None:
@@ -291,10 +292,8 @@ class Diagnoser:
         return failure
 
 
-
 #: Size at which a Diagnoser's memos are cleared (they hold immutable results only).
 MEMO_SIZE = 8192
-
 
 
 class _Outcome(NamedTuple):
@@ -323,7 +322,8 @@ class _Shown(NamedTuple):
 @dataclass(slots=True)
 class _Memos:
     """A Diagnoser's memos of pure functions (each cleared whole at :data:`MEMO_SIZE` entries):
-    immutable results shared between diagnoses and threads, which change speed, never an answer."""
+    immutable results shared between diagnoses and threads, which change speed, never an answer.
+    ``schedules`` holds the pack's fee schedules in minor units and bounds itself."""
 
     #: fired-rule set → :class:`_Outcome`
     outcomes: dict[frozenset[str], _Outcome] = field(default_factory=dict)
@@ -340,6 +340,7 @@ class _Memos:
     checked: Checked = field(default_factory=dict)
     #: a merchant's name → as the hand-off shows it (identifiers in it masked)
     merchants: dict[str, str] = field(default_factory=dict)
+    schedules: ConvertedSchedules = field(default_factory=ConvertedSchedules)
 
 
 def _breakdown(priced: Priced | None, facts: Facts) -> dict[str, object] | None:
@@ -394,7 +395,6 @@ def diagnose(report: ReportInput, *, pack: RulePack | str | Path | None = None,
         >>> result.remedies[0].id, result.locale
         ('balance.top_up', 'zh-CN')
     """
-    diagnoser = _bundled(engine) if pack is None else Diagnoser(pack, engine)
-    return diagnoser.diagnose(report, locale=locale, audience=audience, source=source,
-                              context=context)
+    d = _bundled(engine) if pack is None else Diagnoser(pack, engine)
+    return d.diagnose(report, locale=locale, audience=audience, source=source, context=context)
 

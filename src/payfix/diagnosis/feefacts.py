@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from payfix.errors import InvalidReportError, Problem
-from payfix.fees import FeeError, FeeQuote, FeeSchedule, Usage, quote_with_max_sendable
+from payfix.fees import (
+    ConvertedSchedules,
+    FeeError,
+    FeeQuote,
+    FeeSchedule,
+    Usage,
+    quote_with_max_sendable,
+)
 from payfix.masking import shown
 from payfix.models.report import AttemptReport
 from payfix.rules.pack import RulePack
@@ -54,8 +61,10 @@ def _usage(report: AttemptReport) -> Usage:
     )
 
 
-def price(report: AttemptReport, pack: RulePack) -> Priced | None:
-    """The quote for ``report`` under the pack's schedules, or ``None`` when none prices it.
+def price(report: AttemptReport, pack: RulePack,
+          converted: ConvertedSchedules | None = None) -> Priced | None:
+    """The quote for ``report`` under the pack's schedules, or ``None`` when none prices it
+    (``converted``: the caller's memo of schedules in minor units, as a Diagnoser keeps one).
 
     Raises:
         InvalidReportError: ``attempt.fee_schedule`` names a schedule the pack does not have, or
@@ -85,7 +94,7 @@ def price(report: AttemptReport, pack: RulePack) -> Priced | None:
     for schedule in candidates:
         try:
             quoted, sendable = quote_with_max_sendable(amount, available, currency, kind, schedule,
-                                                       usage)
+                                                       usage, converted=converted)
         except FeeError as error:
             if attempt.fee_schedule is None:
                 continue

@@ -20,7 +20,7 @@ Example:
 from __future__ import annotations
 
 from payfix.errors import FeeError, FeeExceedsAmountError, ScheduleMismatchError
-from payfix.fees.quoting import NO_USAGE, FeeComponent, FeeQuote, Usage, quote
+from payfix.fees.quoting import NO_USAGE, ConvertedSchedules, FeeComponent, FeeQuote, Usage, quote
 from payfix.fees.sendable import max_sendable, quote_with_max_sendable
 from payfix.rules.loader import load_fee_schedules
 from payfix.rules.schedules import ROUNDING_MODES, FeeSchedule, FreeAllowance, FxFee, Tier
@@ -30,6 +30,7 @@ __all__ = [
     "KINDS",
     "NO_USAGE",
     "ROUNDING_MODES",
+    "ConvertedSchedules",
     "FeeComponent",
     "FeeError",
     "FeeExceedsAmountError",

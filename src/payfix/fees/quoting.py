@@ -15,7 +15,7 @@ from payfix.money import MAX_MINOR, minor_unit_exponent
 from payfix.rules.schedules import FeeSchedule, Tier
 from payfix.vocab import KINDS
 
-__all__ = ["NO_USAGE", "FeeComponent", "FeeQuote", "Usage", "quote"]
+__all__ = ["NO_USAGE", "ConvertedSchedules", "FeeComponent", "FeeQuote", "Usage", "quote"]
 
 _ZERO = Decimal(0)
 
@@ -254,14 +254,29 @@ def _ratio(value: Fraction) -> tuple[int, int]:
     return value.numerator, value.denominator
 
 
-# (id of a schedule, exponent) -> (that schedule, its constants)
-_CONSTANTS: dict[tuple[object, ...], tuple[object, _Constants]] = {}
+class ConvertedSchedules:
+    """Fee schedules converted to minor units, remembered by whoever holds this object (each
+    :class:`~payfix.Diagnoser` keeps one): converting a schedule's decimals is most of the cost of
+    a quote. It holds schedules only, never a payment's data, and is bounded (cleared whole at 256
+    entries); a quote without one converts its schedule afresh.
 
+    Example:
+        >>> from payfix.fees import load_fee_schedules
+        >>> s, held = load_fee_schedules()["example.cny_bank_withdrawal"], ConvertedSchedules()
+        >>> held.of(s, 2) is held.of(s, 2)
+        True
+    """
 
-def _constants(schedule: FeeSchedule, exponent: int) -> _Constants:
-    """The schedule's constants in minor units (a pure function of immutable inputs, so it is
-    remembered, bounded: converting the schedule's decimals is most of the cost of a quote otherwise)."""
-    return remember_for(_CONSTANTS, schedule, (exponent,), lambda: _convert(schedule, exponent), 256)
+    __slots__ = ("_memo",)
+
+    def __init__(self) -> None:
+        # (id of a schedule, exponent) -> (that schedule, its constants)
+        self._memo: dict[tuple[object, ...], tuple[object, _Constants]] = {}
+
+    def of(self, schedule: FeeSchedule, exponent: int) -> _Constants:
+        """The schedule's constants in minor units of ``exponent`` decimals."""
+        return remember_for(self._memo, schedule, (exponent,), lambda: _convert(schedule, exponent),
+                            256)
 
 
 def _convert(schedule: FeeSchedule, exponent: int) -> _Constants:
@@ -284,7 +299,8 @@ def _convert(schedule: FeeSchedule, exponent: int) -> _Constants:
     )
 
 
-def _plan(schedule: FeeSchedule, currency: str, kind: str, usage: Usage) -> _Plan:
+def _plan(schedule: FeeSchedule, currency: str, kind: str, usage: Usage,
+          converted: ConvertedSchedules | None = None) -> _Plan:
     if kind not in KINDS:
         raise ScheduleMismatchError(f"unknown payment kind {kind!r}; payfix knows {', '.join(KINDS)}")
     if kind not in schedule.kinds:
@@ -305,7 +321,7 @@ def _plan(schedule: FeeSchedule, currency: str, kind: str, usage: Usage) -> _Pla
     if usage.fx_currency == currency:
         raise FeeError("fx_currency must differ from the payment currency")
     exponent = minor_unit_exponent(currency) or 0
-    k = _constants(schedule, exponent)
+    k = _convert(schedule, exponent) if converted is None else converted.of(schedule, exponent)
     free_used = usage.free_amount_used
     used = _minor(free_used, exponent, currency, "free_amount_used") if free_used else 0
     free = schedule.free

@@ -7,7 +7,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from payfix.fees.quoting import NO_USAGE, FeeQuote, Usage, _dec, _decimal, _Plan, _plan, _quote
+from payfix.fees.quoting import (
+    NO_USAGE,
+    ConvertedSchedules,
+    FeeQuote,
+    Usage,
+    _dec,
+    _decimal,
+    _Plan,
+    _plan,
+    _quote,
+)
 from payfix.money import MAX_MINOR
 from payfix.rules.schedules import FeeSchedule
 
@@ -41,10 +51,12 @@ def max_sendable(balance: Decimal, currency: str, kind: str, schedule: FeeSchedu
 
 
 def quote_with_max_sendable(amount: Decimal, balance: Decimal | None, currency: str, kind: str,
-                            schedule: FeeSchedule, usage: Usage = NO_USAGE,
+                            schedule: FeeSchedule, usage: Usage = NO_USAGE, *,
+                            converted: ConvertedSchedules | None = None,
                             ) -> tuple[FeeQuote, Decimal | None]:
     """:func:`quote` and, when ``balance`` is given, :func:`max_sendable`: the same answers, with the
-    schedule checked and converted once for both.
+    schedule checked and converted once for both (or taken from ``converted``, the caller's memo of
+    converted schedules).
 
     Raises:
         FeeError: as :func:`quote` does.
@@ -58,7 +70,7 @@ def quote_with_max_sendable(amount: Decimal, balance: Decimal | None, currency: 
         >>> q == quote(Decimal("25000.00"), "CNY", "withdrawal", s), most
         (True, Decimal('29990.01'))
     """
-    plan = _plan(schedule, currency, kind, usage)
+    plan = _plan(schedule, currency, kind, usage, converted)
     quoted = _quote(plan, amount, currency, kind, schedule, usage)
     return quoted, None if balance is None else _max_sendable(plan, balance)
 
