@@ -34,7 +34,7 @@ def _report(codes: dict[str, str], related: list[dict[str, str]] | None = None,
 @pytest.mark.parametrize(("decline", "advice", "verdict", "wait", "how"), [
     ("generic_decline", "do_not_try_again", "never", None, "other_method"),
     ("do_not_honor", "try_again_later", "later", 3600, "same_method"),
-    ("do_not_honor", "confirm_card_data", "now", None, "update_card"),
+    ("do_not_honor", "confirm_card_data", "never", None, "update_card"),
 ])
 def test_stripe_advice_decides_a_decline_that_names_no_cause(decline: str, advice: str,
                                                             verdict: str, wait: int | None,
@@ -58,11 +58,12 @@ def test_stripe_advice_only_tightens_a_decline_that_names_its_cause() -> None:
 
 
 @pytest.mark.parametrize(("mac", "verdict", "wait"), [("03", "never", None), ("3", "never", None),
-                                                      ("01", "now", None)])
+                                                      ("01", "never", None)])
 def test_stripe_network_advice_code_decides_a_generic_decline(mac: str, verdict: str,
                                                               wait: int | None) -> None:
     """Stripe's network_advice_code is a Mastercard advice code (a related code): beside a generic
-    decline it decides the retry (03: never; a one-digit 3 is 03; 01: retry with new details)."""
+    decline it decides the retry (03: never; a one-digit 3 is 03; 01: never with the same card
+    details, a new attempt once they are updated)."""
     report = _report({"decline_code": "generic_decline"}, [
         {"scheme": "mastercard_mac", "field": "merchant_advice_code", "code": mac,
          "path": "error.network_advice_code"}], brand="mastercard")
@@ -73,11 +74,11 @@ def test_stripe_network_advice_code_decides_a_generic_decline(mac: str, verdict:
 
 def test_a_mastercard_advice_code_in_its_own_field_decides_a_do_not_honor() -> None:
     """ISO 8583 05 (do not honor) with MAC 01 (new account information): retry once the card is
-    updated, not "tomorrow"."""
+    updated (never with the same details), not "tomorrow"."""
     report = _report({"response_code": "05", "merchant_advice_code": "01"}, scheme="iso8583",
                      brand="mastercard")
     retry = AGENT.diagnose(report).retry
-    assert (retry.verdict, retry.how) == ("now", "update_card")
+    assert (retry.verdict, retry.how, retry.after_action) == ("never", "update_card", "update_card")
     assert retry.basis.startswith("mastercard_mac:01")
 
 

@@ -113,7 +113,7 @@ def test_text_format_reads_like_a_ticket(capsys: pytest.CaptureFixture[str]) -> 
                  "--engine", "compiled"]) == 0
     out = capsys.readouterr().out
     assert "insufficient_funds (iso8583 response_code=51)" in out
-    assert "Retry: now (after top up)" in out
+    assert "Retry: now; before a new attempt: top up" in out
     assert "1. Your balance does not cover the payment" in out
     assert ("balance.short_of_amount: balance.applies=True, balance.shortfall_minor=5150, "
             "balance.fee_causes_shortfall=False") in out

@@ -27,7 +27,7 @@ WALLET = {"attempt": {"id": "w-1", "at": "2026-03-01T10:00:00Z",
 #: (source, fixture, where the code goes, code, reason, retry verdict, customer sees the reason)
 CASES = [
     ("adyen", "payment_response_refused_cvc.json", ("refusalReasonCode",), "24",
-     "incorrect_cvc", "now", True),
+     "incorrect_cvc", "never", True),
     ("adyen", "payment_response_refused_cvc.json", ("refusalReasonCode",), "12",
      "insufficient_funds", "later", True),
     ("adyen", "payment_response_refused_cvc.json", ("refusalReasonCode",), "46",

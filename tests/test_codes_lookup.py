@@ -101,15 +101,16 @@ def test_stripe_do_not_honor_answers_in_text(capsys: pytest.CaptureFixture[str])
 
 
 def test_brand_entry_overrides_the_plain_code(capsys: pytest.CaptureFixture[str]) -> None:
-    """`--brand visa` on 70 answers from the "visa:70" entry (PIN required, retry now) instead of
+    """`--brand visa` on 70 answers from the "visa:70" entry (PIN required: never without it, a new
+    attempt once the PIN is entered) instead of
     the plain 70 (a referral to the issuer), and says which brand answered."""
     _, plain = _json(capsys, "codes", "lookup", "iso8583", "70")
     code, visa = _json(capsys, "codes", "lookup", "iso8583", "70", "--brand", "visa")
     assert code == 0
     assert (plain["brand"], plain["reason"], plain["retry"]) == (None, "generic_decline", "later")
     assert (visa["brand"], visa["code"]) == ("visa", "70")
-    assert (visa["reason"], visa["retry"], visa["category"]) == ("authentication_required", "now",
-                                                                 "visa_3")
+    assert (visa["reason"], visa["retry"], visa["category"], visa["after_action"]) == (
+        "authentication_required", "never", "visa_3", "authenticate")
     assert [r["id"] for r in visa["remedies"]] == ["method.complete_verification"]
     assert visa["source"]["at"] == f"rules/codes/iso8583.yaml:{_line_of('iso8583.yaml', 'visa:70')}"
 

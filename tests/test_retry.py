@@ -30,28 +30,32 @@ def _card_report(codes: dict[str, str], *, initiator: str = "customer", scheme: 
 
 
 @pytest.mark.parametrize(("codes", "kwargs", "expected"), [
-    ({"response_code": "14"}, {}, ("never", None, "other_method", None)),
-    ({"response_code": "51"}, {}, ("later", 86400, "after_top_up", 15)),
-    ({"response_code": "51"}, {"priors": 3}, ("later", 86400, "after_top_up", 12)),
-    ({"response_code": "51"}, {"priors": 15}, ("never", None, "other_method", 0)),
+    ({"response_code": "14"}, {}, ("never", None, "update_card", None, "correct_data")),
+    ({"response_code": "51"}, {}, ("later", 86400, "after_top_up", 15, "top_up")),
+    ({"response_code": "51"}, {"priors": 3}, ("later", 86400, "after_top_up", 12, "top_up")),
+    ({"response_code": "51"}, {"priors": 15}, ("never", None, "other_method", 0, "other_method")),
     ({"response_code": "51"}, {"priors": 15, "prior_initiator": "merchant"},
-     ("later", 86400, "after_top_up", 15)),
-    ({"response_code": "51", "merchant_advice_code": "03"}, {}, ("never", None, "other_method", 15)),
-    ({"response_code": "51", "merchant_advice_code": "25"}, {}, ("later", 86400, "after_top_up", 15)),
+     ("later", 86400, "after_top_up", 15, "top_up")),
+    ({"response_code": "51", "merchant_advice_code": "03"}, {},
+     ("never", None, "other_method", 15, "other_method")),
+    ({"response_code": "51", "merchant_advice_code": "25"}, {},
+     ("later", 86400, "after_top_up", 15, "top_up")),
     ({"response_code": "51", "merchant_advice_code": "29"}, {},
-     ("later", 691200, "after_top_up", 15)),
+     ("later", 691200, "after_top_up", 15, "top_up")),
     ({"decline_code": "authentication_required"}, {"scheme": "stripe"},
-     ("now", None, "with_3ds", None)),
+     ("never", None, "with_3ds", None, "authenticate")),
     ({"decline_code": "authentication_required"}, {"scheme": "stripe", "initiator": "merchant"},
-     ("never", None, "bring_payer_on_session", None)),
+     ("never", None, "bring_payer_on_session", None, "authenticate")),
 ], ids=["visa-cat1-never", "visa-cat2-later", "budget-counts-priors", "budget-exhausted",
         "merchant-initiated-counted-apart", "mac03-forbids", "mac25-waits-24h", "mac29-waits-8d",
         "step-up-with-payer", "step-up-needs-payer-back"])
 def test_retry_verdict_wait_how_and_budget(codes: dict[str, str], kwargs: dict[str, Any],
                                            expected: tuple[Any, ...]) -> None:
-    """Each scheme rule tightens the code map's verdict the way the networks count it."""
+    """Each scheme rule tightens the code map's verdict the way the networks count it; the verdict
+    is for the same request and ``after_action`` says what makes a new attempt succeed."""
     retry = AGENT.diagnose(_card_report(codes, **kwargs)).retry
-    assert (retry.verdict, retry.wait_seconds, retry.how, retry.attempts_left) == expected
+    assert (retry.verdict, retry.wait_seconds, retry.how, retry.attempts_left,
+            retry.after_action) == expected
 
 
 def test_next_retry_time_is_the_attempt_time_plus_the_wait() -> None:

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 __all__ = [
-    "FACTS", "IDENTIFIER_PROBLEMS", "KINDS", "MAX_WALLET_ID_LENGTH", "METHOD_TYPES", "PAYEE_TYPES",
-    "PLACEHOLDERS", "PLACEHOLDER_RE", "REASONS_DOMAIN", "TEXT_PLACEHOLDERS", "AccountStatus",
-    "AttemptOutcome", "CardBrand", "CodeField", "Connection", "Credential", "FactSpec", "FailureStage",
-    "Initiator", "MethodStatus", "MethodType", "NameCheck", "PayeeType", "PaymentKind", "Scalar",
-    "fact_domain",
+    "AFTER_ACTIONS", "CHANGES_REQUEST", "FACTS", "IDENTIFIER_PROBLEMS", "KINDS",
+    "MAX_WALLET_ID_LENGTH", "METHOD_TYPES", "PAYEE_TYPES", "PLACEHOLDERS", "PLACEHOLDER_RE",
+    "REASONS_DOMAIN", "TEXT_PLACEHOLDERS", "AccountStatus", "AfterAction", "AttemptOutcome",
+    "CardBrand", "CodeField", "Connection", "Credential", "FactSpec", "FailureStage", "Initiator",
+    "MethodStatus", "MethodType", "NameCheck", "PayeeType", "PaymentKind", "Scalar", "fact_domain",
 ]
 
 #: A fact's value: money in minor units, durations and basis points are ``int``.
@@ -45,6 +45,21 @@ NameCheck = Literal["match", "partial_match", "no_match", "unavailable"]
 #: The processor code fields a report may carry (``attempt.processor.codes``).
 CodeField = Literal["decline_code", "advice_code", "network_code", "merchant_advice_code", "sub_code",
                     "response_code"]
+
+#: What must happen before a new attempt can succeed (a retry advice's ``after_action``; a code
+#: map's ``after``): the payer corrects what they typed, brings an updated card, authenticates or
+#: tops up; the payer contacts their issuer, the payee or the wallet's support; the merchant starts
+#: a new order, fixes its integration or gets the payer's new consent; someone queries the first
+#: attempt's status; or the payer pays another way.
+AfterAction = Literal["correct_data", "update_card", "authenticate", "top_up", "contact_issuer",
+                      "contact_payee", "contact_support", "new_order", "merchant_fix",
+                      "renew_mandate", "query_status", "other_method"]
+AFTER_ACTIONS: tuple[str, ...] = get_args(AfterAction)
+#: The actions after which the new attempt is not the same request (other data, an added
+#: authentication, a new order, another method): the same request is refused, so a code whose
+#: action is one of these has the retry verdict ``never`` for the same data.
+CHANGES_REQUEST = frozenset({"correct_data", "update_card", "authenticate", "new_order",
+                             "merchant_fix", "renew_mandate", "other_method"})
 
 #: Kinds of payment, payment method types and payee types, in the report format's order.
 KINDS: tuple[str, ...] = get_args(PaymentKind)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 import textwrap
 from functools import lru_cache
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,6 +36,7 @@ from payfix.diagnosis.view import visible_to
 from payfix.errors import UnknownCodeError, UnknownSchemeError
 from payfix.models.report import AttemptReport, ProcessorResponse
 from payfix.rules.pack import CodeEntry, CodeMap, RulePack
+from payfix.vocab import AfterAction
 
 __all__ = [
     "BRANDS",
@@ -96,9 +97,12 @@ class CodeInfo(_Out):
         code: the code as a processor sends it (without a brand prefix).
         brand: the card brand whose ``"brand:code"`` entry answered; ``None`` for the plain entry.
         reason: the unified failure reason (``pack.yaml`` ``reasons``).
-        retry: ``now`` (as soon as the payer has acted), ``later`` (after ``wait_seconds``) or
+        retry: the verdict for the same request: ``now``, ``later`` (after ``wait_seconds``) or
             ``never`` (the same request will not be approved).
         wait_seconds: how long to wait before a ``later`` retry; ``None`` otherwise.
+        after_action: what must happen before a new attempt can succeed (``correct_data``,
+            ``contact_issuer``, ``new_order`` ...; :data:`~payfix.vocab.AFTER_ACTIONS`), ``None``
+            when nothing but the wait is needed.
         customer_safe: the reason may be shown to the payer (else the payer sees "declined").
         fix_by: who can fix it: ``customer``, ``issuer``, ``merchant``, ``support`` or ``none``.
         category: the network's decline category, if the map gives one (``visa_1`` .. ``visa_4``).
@@ -117,6 +121,7 @@ class CodeInfo(_Out):
     reason: str
     retry: RetryClass
     wait_seconds: int | None
+    after_action: AfterAction | None
     customer_safe: bool
     fix_by: str
     category: str | None
@@ -249,7 +254,8 @@ def _info(diagnoser: Diagnoser, codemap: CodeMap, key: str, entry: CodeEntry,
         for scored in rank(fired, pack) if visible_to(scored.remedy, "agent"))
     return CodeInfo(
         scheme=codemap.scheme, code=code, brand=brand, reason=entry.reason, retry=_RETRY[entry.retry],
-        wait_seconds=entry.wait_s, customer_safe=entry.customer_safe, fix_by=entry.fix_by,
+        wait_seconds=entry.wait_s, after_action=cast("AfterAction | None", entry.after),
+        customer_safe=entry.customer_safe, fix_by=entry.fix_by,
         category=entry.category, escalate=entry.escalate or bool(escalations),
         escalations=escalations, remedies=remedies, locale=chain[0], note=entry.note,
         source=CodeSource(at=f"{codemap.file}:{entry.line}", text=" ".join(codemap.source.split())))
@@ -343,6 +349,7 @@ def render_code_text(info: CodeInfo, *, sources: bool = True) -> str:
         >>> print(render_code_text(info, sources=False), end="")  # doctest: +ELLIPSIS
         stripe expired_card: expired_card
           retry:          never
+          first:          update card (before a new attempt)
           customer-safe:  yes (the payer may be told the reason)
           fix by:         customer
           escalate:       no
@@ -363,7 +370,10 @@ def render_code_text(info: CodeInfo, *, sources: bool = True) -> str:
         escalate = f"yes ({', '.join(info.escalations)})"
     else:
         escalate = "yes (the code map flags this code)"
-    rows = [("retry", retry), ("customer-safe", safe), ("fix by", info.fix_by)]
+    rows = [("retry", retry)]
+    if info.after_action:
+        rows.append(("first", f"{info.after_action.replace('_', ' ')} (before a new attempt)"))
+    rows += [("customer-safe", safe), ("fix by", info.fix_by)]
     if info.category:
         rows.append(("category", info.category))
     rows.append(("escalate", escalate))

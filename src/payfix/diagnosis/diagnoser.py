@@ -41,13 +41,14 @@ from payfix.knowledge.lookup import FailureLookup, lookup_failure, require_code_
 from payfix.knowledge.retry import retry_fields
 from payfix.masking import mask_id
 from payfix.models.diagnosis import (
+    DIAGNOSIS_SCHEMA_VERSION,
     Audience,
     Diagnosis,
     EscalationReason,
     Failure,
     RankedRemedy,
 )
-from payfix.models.report import SCHEMA_VERSION, AttemptReport
+from payfix.models.report import AttemptReport
 from payfix.money import format_minor, from_minor
 from payfix.rules.loader import load_pack
 from payfix.rules.pack import Rule, RulePack
@@ -196,13 +197,13 @@ class Diagnoser:
         if outcome.reasons:
             handoff = handoff_fields(report, facts, fired, outcome.priority, outcome.after_s,
                                      retry["verdict"], pack, chain, view, attempt_id,
-                                     self._memos.merchants)
+                                     self._memos.merchants, retry["after_action"])
         trace = view.sees_trace(self.trace)
         # Sub-models go in as plain fields: one validation builds them all, which costs about a
         # third of building each model on its own (models already built go in as they are); the
         # core validator is called directly (model_validate adds only argument checks).
         return cast(Diagnosis, Diagnosis.__pydantic_validator__.validate_python({
-            "schema_version": SCHEMA_VERSION, "attempt_id": attempt_id,
+            "schema_version": DIAGNOSIS_SCHEMA_VERSION, "attempt_id": attempt_id,
             "audience": audience, "locale": chain[0], "failure": self._failure(found, facts, view),
             "remedies": remedies, "escalate": bool(outcome.reasons),
             "escalation_reasons": shown.reasons,
@@ -284,7 +285,8 @@ class Diagnoser:
         if failure is None:
             source, path, evidence, warnings = view.failure_trace(found, self.pack)
             scheme, code, reason = view.failure_words(facts)
-            failure = Failure(scheme=scheme, field=_str(facts.get("failure.field")), code=code,
+            field_ = facts.get("failure.field")
+            failure = Failure(scheme=scheme, field=None if field_ is None else str(field_), code=code,
                               reason=reason, known=bool(facts.get("failure.known", False)),
                               customer_safe=view.safe, source=source, path=path,
                               evidence=evidence, warnings=warnings)
@@ -364,10 +366,6 @@ def _other_methods(report: AttemptReport) -> tuple[str, ...]:
         return ()
     used = report.attempt.method.type
     return tuple(dict.fromkeys(m for m in report.account.methods if m != used))
-
-
-def _str(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 @lru_cache(maxsize=4)

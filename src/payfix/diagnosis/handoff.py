@@ -34,6 +34,7 @@ from payfix.masking import (
 from payfix.models.diagnosis import SupportChannel
 from payfix.models.report import AttemptReport
 from payfix.rules.pack import Channel, Rule, RulePack
+from payfix.vocab import CHANGES_REQUEST
 
 __all__ = ["handoff_fields", "reference_id"]
 
@@ -51,6 +52,20 @@ _TEXT: dict[str, dict[str, str]] = {
         "history": " {n} earlier attempt(s) failed in the 24 hours before.",
         "retry": " Retry advice: {verdict}.",
         "verdict_now": "retry now", "verdict_later": "retry later", "verdict_never": "do not retry",
+        "verdict_never_same": "do not retry as it was",
+        "after": " Before a new attempt: {action}.",
+        "after_correct_data": "the payer corrects or renews the payment details",
+        "after_update_card": "the payer updates the card details or uses the renewed card",
+        "after_authenticate": "the payer authenticates the payment (e.g. 3-D Secure)",
+        "after_top_up": "the payer tops up the balance",
+        "after_contact_issuer": "the payer contacts their card issuer or bank",
+        "after_contact_payee": "the payer asks the recipient to check their account",
+        "after_contact_support": "support reviews the payer's account",
+        "after_new_order": "the merchant starts a new order",
+        "after_merchant_fix": "the merchant checks and fixes its set-up",
+        "after_renew_mandate": "the payer renews their consent to the payment",
+        "after_query_status": "the payment's status is checked with the processor",
+        "after_other_method": "the payer chooses another payment method",
         "hold": " Do not pay again until this payment is resolved, to avoid paying twice.",
         "account_email": "E-mail on the account", "account_phone": "Phone on the account",
         "attempt_id": "Payment ID", "time": "Time of the payment (UTC)", "amount": "Amount",
@@ -73,6 +88,20 @@ _TEXT: dict[str, dict[str, str]] = {
         "history": "此前 24 小时内已有 {n} 次失败尝试。",
         "retry": "重试建议：{verdict}。",
         "verdict_now": "可立即重试", "verdict_later": "稍后重试", "verdict_never": "请勿重试",
+        "verdict_never_same": "请勿按原样重试",
+        "after": "再次尝试前：{action}。",
+        "after_correct_data": "付款方更正或更新支付信息",
+        "after_update_card": "付款方更新银行卡信息或使用换发的新卡",
+        "after_authenticate": "付款方完成支付验证（如 3-D Secure）",
+        "after_top_up": "付款方为余额充值",
+        "after_contact_issuer": "付款方联系发卡行或开户银行",
+        "after_contact_payee": "付款方请收款方核实其账户",
+        "after_contact_support": "客服审核付款方账户",
+        "after_new_order": "商户重新创建订单",
+        "after_merchant_fix": "商户检查并修正其配置",
+        "after_renew_mandate": "付款方重新授权该笔扣款",
+        "after_query_status": "向支付机构查询该笔支付的状态",
+        "after_other_method": "付款方改用其他付款方式",
         "hold": "在本笔支付处理完毕前请勿重复付款，以免重复扣款。",
         "account_email": "账户绑定邮箱", "account_phone": "账户绑定手机号", "attempt_id": "支付单号",
         "time": "付款时间（UTC）", "amount": "金额", "method": "付款方式", "payee_item": "收款方",
@@ -135,7 +164,8 @@ def _fact_shown(value: object) -> object:
 
 
 def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reason: bool,
-               verdict: str, when: str, amount: str, method: str, payee: str | None) -> str:
+               verdict: str, when: str, amount: str, method: str, payee: str | None,
+               after: str | None) -> str:
     attempt = report.attempt
     reason = facts.get("failure.reason")
     parts = [t["statement"].format(
@@ -155,7 +185,10 @@ def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reas
     if verdict == "hold":
         parts.append(t["hold"])
     elif verdict != "unknown":
-        parts.append(t["retry"].format(verdict=t[f"verdict_{verdict}"]))
+        same = "_same" if verdict == "never" and after in CHANGES_REQUEST else ""
+        parts.append(t["retry"].format(verdict=t[f"verdict_{verdict}{same}"]))
+        if after is not None:
+            parts.append(t["after"].format(action=t[f"after_{after}"]))
     return "".join(parts)
 
 
@@ -189,9 +222,11 @@ def _channels(channels: tuple[Channel, ...]) -> tuple[SupportChannel, ...]:
 def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], priority: str,
                    after_s: int, verdict: str, pack: RulePack, chain: Sequence[str],
                    view: View, masked_id: str | None = None,
-                   merchants: dict[str, str] | None = None) -> dict[str, object]:
+                   merchants: dict[str, str] | None = None,
+                   after_action: str | None = None) -> dict[str, object]:
     """The fields of the :class:`~payfix.models.diagnosis.Handoff` packet for an escalating
-    diagnosis, in the first locale of ``chain`` known (``verdict``: the retry advice's; ``view``:
+    diagnosis, in the first locale of ``chain`` known (``verdict`` and ``after_action``: the retry
+    advice's; ``view``:
     what the audience sees; ``masked_id``: the attempt id masked by
     :func:`~payfix.masking.mask_id`, when the caller has it already; ``merchants``: a memo of
     merchant names as shown, kept by the caller that owns it, such as one Diagnoser)."""
@@ -221,7 +256,8 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
         "reference": reference, "priority": priority, "when": "after" if after_s else "now",
         "not_before": (at.astimezone(UTC) + timedelta(seconds=after_s)).isoformat() if after_s
         else utc_written,
-        "statement": _statement(report, facts, t, view.sees_code, verdict, when, amount, method, payee),
+        "statement": _statement(report, facts, t, view.sees_code, verdict, when, amount, method, payee,
+                                after_action),
         "prepare": _prepare(report, t, reference,
                             mask_id(attempt.id) if masked_id is None else masked_id, when, amount,
                             method, payee), "steps_tried": tried,

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from payfix.masking import mask_code
 from payfix.models.diagnosis import Diagnosis
 from payfix.rules.pack import Remedy, RemedyText
-from payfix.vocab import PLACEHOLDER_RE, Scalar
+from payfix.vocab import CHANGES_REQUEST, PLACEHOLDER_RE, Scalar
 
 __all__ = [
     "locale_chain",
@@ -75,6 +75,11 @@ def remedy_text(remedy: Remedy, chain: tuple[str, ...],
     return RemedyText(title, steps)
 
 
+#: A way to retry that its action already says (the text names it once).
+_SAID_BY_ACTION = frozenset({("after_top_up", "top_up"), ("update_card", "update_card"),
+                             ("other_method", "other_method"), ("query_first", "query_status")})
+
+
 def render_text(diagnosis: Diagnosis) -> str:
     """A plain-text rendering for terminals and tickets."""
     failure = diagnosis.failure
@@ -94,8 +99,16 @@ def render_text(diagnosis: Diagnosis) -> str:
             for seen in failure.evidence))
     retry = diagnosis.retry
     wait = f" after {retry.wait_seconds} s" if retry.wait_seconds else ""
-    how = f" ({retry.how.replace('_', ' ')})" if retry.how and retry.verdict != "never" else ""
-    lines.append(f"Retry: {retry.verdict}{wait}{how}")
+    after = retry.after_action if retry.verdict != "hold" else None
+    said = retry.how and (retry.verdict != "never" or after in CHANGES_REQUEST) \
+        and (retry.how, after) not in _SAID_BY_ACTION
+    how = f" ({retry.how.replace('_', ' ')})" if said and retry.how else ""
+    if after is None:
+        lines.append(f"Retry: {retry.verdict}{wait}{how}")
+    else:  # the verdict is for the same request; the action is what makes a new one succeed
+        same = " with the same request" if retry.verdict == "never" and after in CHANGES_REQUEST else ""
+        lines.append(f"Retry: {retry.verdict}{same}{wait}{how}; before a new attempt: "
+                     f"{after.replace('_', ' ')}")
     if diagnosis.escalate:
         codes = ", ".join(r.code for r in diagnosis.escalation_reasons)
         lines.append(f"Escalate to a human: yes ({codes})")

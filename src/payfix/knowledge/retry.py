@@ -1,5 +1,15 @@
 """Retry advice: whether, when and how to try the same payment again, as the card schemes count.
 
+The answer has two parts. ``verdict`` is for the same request (the same card data, order and
+authentication): ``now``, ``later``, ``never``, ``hold`` or ``unknown``. ``after_action`` says what
+must happen before a new attempt can succeed (:data:`~payfix.vocab.AFTER_ACTIONS`; ``None``:
+nothing but the wait): a wrong card number is ``never`` with ``correct_data`` (the same number is
+refused, the corrected one may be approved at once), an issuer referral ``later`` with
+``contact_issuer``, an expired card ``never`` with ``update_card``, a closed order ``never`` with
+``new_order``. It comes from the deciding entry's ``after`` (else the pack's ``after_actions`` for
+its reason); advice that tightens the verdict brings its own; an exhausted re-attempt budget makes
+it ``other_method`` (unless other card details are what is asked); a ``hold`` is ``query_status``.
+
 Built from the code map's verdict for the deciding code, then tightened — never loosened — by:
 
 * a payment whose funds were debited or whose outcome is unknown is on ``hold`` (paying again risks
@@ -52,11 +62,17 @@ _UPDATE = frozenset({"incorrect_cvc", "invalid_expiry", "expired_card", "update_
 _STEP_UP = frozenset({"authentication_required"})
 
 
-def _how(entry: CodeEntry, verdict: str, initiator: str) -> str:
+def _how(entry: CodeEntry, verdict: str, after: str | None, initiator: str) -> str:
+    if after == "authenticate" or (entry.reason in _STEP_UP and verdict != "never"):
+        return "with_3ds" if initiator == "customer" else "bring_payer_on_session"
+    if after in ("correct_data", "update_card"):  # a new request with the corrected details
+        return "update_card" if entry.reason in _UPDATE else "same_method"
+    if after == "new_order":
+        return "same_method"
+    if after == "renew_mandate":  # the payer consents again, present
+        return "bring_payer_on_session"
     if verdict == "never":
         return "other_method"
-    if entry.reason in _STEP_UP:
-        return "with_3ds" if initiator == "customer" else "bring_payer_on_session"
     if entry.reason in _UPDATE:
         return "update_card"
     if entry.reason in ("insufficient_funds", "limit_exceeded"):
@@ -115,7 +131,7 @@ def retry_fields(report: AttemptReport, pack: RulePack,
     if attempt.funds_debited or attempt.outcome == "unknown":
         held = "funds_debited" if attempt.funds_debited else "outcome_unknown"
         return {"verdict": "hold", "wait_seconds": None, "basis": held, "how": "query_first",
-                "not_before": None, "attempts_left": None}
+                "not_before": None, "attempts_left": None, "after_action": "query_status"}
     processor = attempt.processor
     if found is None and processor is not None:
         found = lookup_failure(processor, pack)
@@ -124,19 +140,21 @@ def retry_fields(report: AttemptReport, pack: RulePack,
         basis = (f"{mask_code(found.scheme)}:{mask_code(found.code)}"
                  if found is not None and found.code else None)
         return {"verdict": "unknown", "wait_seconds": None, "basis": basis,
-                "how": None, "not_before": None, "attempts_left": None}
+                "how": None, "not_before": None, "attempts_left": None, "after_action": None}
     entry = found.entry
     verdict, wait = entry.retry, entry.wait_s or 0
     bases = [f"{found.scheme}:{found.code}"]
     generic = entry.reason in pack.settings.generic_reasons
     decider = entry  # the entry whose retry class the verdict starts from (its ``how``)
+    after = entry.after
     for label, advice in _advice(processor, found, pack):
         if generic:  # the advice decides the retry of a decline that names no cause
             verdict, wait, decider, generic = advice.retry, advice.wait_s or 0, advice, False
+            after = advice.after
             bases.insert(0, label)
             continue
         if STRICTNESS[advice.retry] > STRICTNESS[verdict]:
-            verdict = advice.retry
+            verdict, after = advice.retry, advice.after or after
         wait = max(wait, advice.wait_s or 0)
         bases.append(label)
     caps: list[tuple[str, int]] = []
@@ -163,17 +181,20 @@ def retry_fields(report: AttemptReport, pack: RulePack,
         if remaining == 0:
             verdict = "never"
             bases.append(name)
+            if after not in ("correct_data", "update_card"):  # other card details start afresh
+                after = "other_method"
     if entry.reason in _STEP_UP and attempt.initiator == "merchant":
         verdict = "never" if verdict == "now" else verdict
+        after = "authenticate"
         bases.append("merchant_initiated")
     if verdict == "later" and wait == 0:
         verdict = "now"
     waiting = wait if verdict == "later" else None
     not_before = ((attempt.at + timedelta(seconds=wait)).astimezone(UTC).isoformat()
                   if waiting else None)
-    how = _how(decider, verdict, attempt.initiator)
+    how = _how(decider, verdict, after, attempt.initiator)
     if entry.reason in _STEP_UP and attempt.initiator == "merchant":
         how = "bring_payer_on_session"
     return {"verdict": verdict, "wait_seconds": waiting,
             "basis": ", ".join(bases), "how": how,
-            "not_before": not_before, "attempts_left": left}
+            "not_before": not_before, "attempts_left": left, "after_action": after}

@@ -3,6 +3,7 @@
 """
 
 from payfix.models.diagnosis import (
+    DIAGNOSIS_SCHEMA_VERSION,
     Audience,
     Diagnosis,
     EscalationReason,
@@ -39,6 +40,7 @@ from payfix.models.report import (
 )
 
 __all__ = [
+    "DIAGNOSIS_SCHEMA_VERSION",
     "SCHEMA_VERSION",
     "Account",
     "Attempt",

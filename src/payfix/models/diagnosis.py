@@ -15,7 +15,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from payfix.vocab import AfterAction
+
 __all__ = [
+    "DIAGNOSIS_SCHEMA_VERSION",
     "Audience",
     "CodeSeen",
     "Diagnosis",
@@ -33,6 +36,10 @@ __all__ = [
     "RuleMiss",
     "SupportChannel",
 ]
+
+#: The version of the diagnosis format payfix writes (``Diagnosis.schema_version``). Minor versions
+#: only add fields: 1.1 added ``retry.after_action``.
+DIAGNOSIS_SCHEMA_VERSION = "1.1"
 
 #: A fact's value as rules see it: integers (money in minor units), booleans and short strings.
 FactValue = int | bool | str
@@ -131,7 +138,11 @@ class Handoff(_Out):
 
 class RetryAdvice(_Out):
     """Whether to retry the same payment: now, later (after ``wait_seconds``), never, unknown, or
-    ``hold`` — not until the debited or unresolved first attempt is settled (``basis`` says which)."""
+    ``hold`` — not until the debited or unresolved first attempt is settled (``basis`` says which).
+
+    ``verdict`` is for the same request; ``after_action`` (schema 1.1) is what must happen before a
+    new attempt can succeed (``None``: nothing but the wait): ``never`` with ``correct_data`` means
+    the same card number is refused and a corrected one may be approved at once."""
 
     verdict: Literal["now", "later", "never", "hold", "unknown"]
     wait_seconds: int | None
@@ -142,6 +153,7 @@ class RetryAdvice(_Out):
     ) = None
     not_before: str | None = None
     attempts_left: int | None = None
+    after_action: AfterAction | None = None
 
 
 class CodeSeen(_Out):

@@ -3,18 +3,27 @@ objects, every problem reported through the loader's reader with its file and po
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from payfix.rules import _packfiles as pf
 from payfix.rules._yamlsrc import Reader, Source, position, suggest
 from payfix.rules.pack import CodeEntry, CodeMap
+from payfix.vocab import CHANGES_REQUEST
 
 __all__ = ["read_code_maps"]
 
 
-def read_code_maps(sources: list[Source], reader: Reader,
-                   reasons: tuple[str, ...]) -> dict[str, CodeMap]:
+def read_code_maps(sources: list[Source], reader: Reader, reasons: tuple[str, ...],
+                   after_actions: Mapping[str, Mapping[str, str]]) -> dict[str, CodeMap]:
     """The code maps of already-read files, by scheme; problems are added to ``reader`` (the
     loader passes its own, so they are listed with every other pack problem). ``reasons`` is the
-    pack's closed vocabulary every entry's reason must come from."""
+    pack's closed vocabulary every entry's reason must come from; ``after_actions`` gives an
+    entry without ``after`` its action by reason and ``fix_by`` (``after: none`` says there is
+    none).
+
+    An entry's ``retry`` is the verdict for the same request: when its action changes the request
+    (:data:`~payfix.vocab.CHANGES_REQUEST`: corrected data, an authentication, a new order ...) the
+    same request is refused, and any verdict but ``never`` is a problem (``retry_contradicts_after``)."""
     out: dict[str, CodeMap] = {}
     for src in sources:
         node = reader.load(src)
@@ -32,10 +41,18 @@ def read_code_maps(sources: list[Source], reader: Reader,
                            f"pack.yaml reasons{suggest(entry.reason, reasons)}", src, pos)
             if entry.retry == "later" and entry.wait_s is None:
                 reader.add("missing_wait", f"code {code!r}: retry 'later' needs wait_s", src, pos)
+            by = after_actions.get(entry.reason, {})
+            after = (None if entry.after == "none"
+                     else entry.after or by.get(entry.fix_by) or by.get("*"))
+            if after in CHANGES_REQUEST and entry.retry != "never":
+                reader.add("retry_contradicts_after", f"code {code!r}: retry {entry.retry!r}, yet "
+                           f"the request must change first ({after}); retry is the verdict for the "
+                           "same request: 'never', with the action saying what makes a new one "
+                           "succeed", src, pos)
             line = (pos[0] + 1) if pos else 0
             codes[code] = CodeEntry(entry.reason, entry.retry, entry.wait_s,
                                     entry.customer_safe, entry.fix_by, line, entry.note,
-                                    entry.category, entry.escalate)
+                                    entry.category, entry.escalate, after)
         form = model.code_form
         out[model.scheme] = CodeMap(model.scheme, model.source, model.fields, codes, src.shown,
                                     form.width if form else None,

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from payfix.vocab import CardBrand, CodeField
+from payfix.vocab import AfterAction, CardBrand, CodeField
 
 SlugId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
 Word = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
@@ -44,6 +44,9 @@ class RetryLimitFile(_File):
     source: Text
 
 
+FixBy = Literal["customer", "issuer", "merchant", "support", "none"]
+
+
 class PackFile(_File):
     name: Annotated[str, StringConstraints(min_length=1, max_length=80)]
     version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
@@ -55,6 +58,7 @@ class PackFile(_File):
     categories: Annotated[tuple[Word, ...], Field(min_length=1)]
     reasons: Annotated[tuple[Word, ...], Field(min_length=1)]
     generic_reasons: tuple[Word, ...] = ()
+    after_actions: dict[Word, AfterAction | dict[FixBy, AfterAction]] = Field(default_factory=dict)
     escalations: dict[Word, EscalationFile] = Field(default_factory=dict)
     retry_limits: dict[Word, RetryLimitFile] = Field(default_factory=dict)
     high_value_minor: dict[Annotated[str, StringConstraints(pattern=r"^([A-Z]{3}|default)$")],
@@ -105,9 +109,10 @@ class CodeEntryFile(_File):
     retry: Literal["now", "later", "never"]
     wait_s: Annotated[int, Field(ge=0, le=90 * 86400)] | None = None
     customer_safe: bool
-    fix_by: Literal["customer", "issuer", "merchant", "support", "none"]
+    fix_by: FixBy
     category: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)] | None = None
     escalate: bool = False
+    after: AfterAction | Literal["none"] | None = None
     note: Text | None = None
 
 

@@ -148,13 +148,17 @@ def _escalations(pack: RulePack) -> list[str]:
 
 def _codemap(codemap: CodeMap) -> list[str]:
     by_reason: dict[str, int] = defaultdict(int)
+    by_after: dict[str, int] = defaultdict(int)
     for entry in codemap.codes.values():
         by_reason[entry.reason] += 1
+        by_after[entry.after or "none"] += 1
     reasons = ", ".join(f"{_code(reason)} {count}" for reason, count in sorted(by_reason.items()))
+    afters = ", ".join(f"{_code(after)} {count}" for after, count in sorted(by_after.items()))
     return [f"### {codemap.scheme}", "",
             f"- entries: {len(codemap.codes)}",
             f"- fields, most specific first: {', '.join(_code(f) for f in codemap.fields)}",
             f"- reasons: {reasons}",
+            f"- before a new attempt: {afters}",
             f"- file: {_code(codemap.file)}",
             f"- sources: {' '.join(codemap.source.split())}", ""]
 

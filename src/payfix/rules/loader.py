@@ -128,11 +128,11 @@ class _PackBuilder:
         if "no_credible_remedy" not in model.escalations:
             self.r.add("missing_escalation", "escalations must define 'no_credible_remedy' (raised "
                        "when no remedy reaches confidence_floor)", src, position(node, ("escalations",)))
-        for name in model.generic_reasons:
-            if name not in model.reasons:
-                self.r.add("unknown_reason", f"generic_reasons names {name!r}, which is not in "
-                           f"reasons{suggest(name, model.reasons)}", src,
-                           position(node, ("generic_reasons",)))
+        for key, names in (("generic_reasons", model.generic_reasons),
+                           ("after_actions", tuple(model.after_actions))):
+            for name in (n for n in names if n not in model.reasons):
+                self.r.add("unknown_reason", f"{key} names {name!r}, which is not in "
+                           f"reasons{suggest(name, model.reasons)}", src, position(node, (key,)))
         if "default" not in model.high_value_minor:
             self.r.add("missing_default", "high_value_minor must define 'default'", src,
                        position(node, ("high_value_minor",)))
@@ -147,6 +147,8 @@ class _PackBuilder:
             wallet_id_pattern=self._wallet_pattern(model.wallet_id_pattern, node, src),
             retry_limits=self._retry_limits(model, node, src),
             generic_reasons=model.generic_reasons,
+            after_actions={reason: {str(k): str(v) for k, v in a.items()} if isinstance(a, dict)
+                           else {"*": a} for reason, a in model.after_actions.items()},
         )
 
     def _retry_limits(self, model: pf.PackFile, node: Any, src: Source) -> tuple[RetryLimit, ...]:
@@ -225,7 +227,7 @@ class _PackBuilder:
 
     def codemaps(self, settings: PackSettings) -> dict[str, CodeMap]:
         sources = [src for rel, src in sorted(self.files.items()) if rel.startswith("codes/")]
-        return read_code_maps(sources, self.r, settings.reasons)
+        return read_code_maps(sources, self.r, settings.reasons, settings.after_actions)
 
     def unlisted(self, settings: PackSettings) -> None:
         """A rule-set file at the top of the pack that pack.yaml does not list would be ignored

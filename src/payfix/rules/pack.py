@@ -52,6 +52,9 @@ class CodeEntry:
     note: str | None = None
     category: str | None = None
     escalate: bool = False
+    #: what must happen before a new attempt can succeed (the entry's ``after``, else the pack's
+    #: ``after_actions`` for its reason; ``None``: nothing, the same request may succeed)
+    after: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +216,9 @@ class PackSettings:
     wallet_id_pattern: str | None = None
     retry_limits: tuple[RetryLimit, ...] = ()
     generic_reasons: tuple[str, ...] = ()
+    #: reason → who fixes it (a code entry's ``fix_by``, ``*`` for anyone) → what must happen
+    #: before a new attempt can succeed: a code map entry's default ``after``
+    after_actions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
