@@ -1,9 +1,9 @@
 """The ``payfix synth`` and ``payfix replay`` commands.
 
 :func:`add_subcommands` adds both to an argparse sub-parser group; :func:`run` executes the parsed
-arguments and returns the exit code: 0 done, 1 reject rate above ``--max-reject-rate`` or an
-unexpected failure, 2 unreadable or unsupported input, an invalid rule pack, or an ``--out`` that
-cannot be used.
+arguments and returns the exit code: 0 done, 1 reject rate above ``--max-reject-rate``, a code
+without a map under ``--fail-on-unmapped``, or an unexpected failure, 2 unreadable or
+unsupported input, an invalid rule pack, or an ``--out`` that cannot be used.
 
 Example:
     >>> import argparse
@@ -123,6 +123,9 @@ def add_subcommands(subparsers: Any) -> None:
                           "and the chunk retried once (default: 60 ms a row, at least 600)")
     rep.add_argument("--max-reject-rate", type=_share, default=1.0, metavar="F",
                      help="exit 1 when rejected/in exceeds this (default 1: never)")
+    rep.add_argument("--fail-on-unmapped", action="store_true",
+                     help="exit 1 when any processor code of the output has no code-map entry "
+                          "(each is listed on stderr with its rows; for operators' CI)")
     rep.add_argument("--engine-backend", choices=("local", "spark"), default="local",
                      help="local: worker processes here; spark: the Spark job (needs payfix[spark]; "
                           "docs/spark.md)")
@@ -228,6 +231,10 @@ def _replay(args: argparse.Namespace) -> int:
         write_report(Path(args.out), Path(args.report), None if args.summary is None else Path(args.summary))
         print(f"report: {args.report}")
     print(f"rows in: {summary.rows_in}, out: {summary.rows_out}, rejected: {summary.rows_rejected}")
+    unmapped = summary.unmapped
+    if unmapped:
+        print(f"codes without a map: {len(unmapped)} distinct in "
+              f"{sum(u['rows'] for u in unmapped)} rows (_summary.json lists them)")
     print(json.dumps({"event": "done", "seconds": round(summary.seconds, 3),
                       "rows_per_second": round(summary.rows_per_second, 1),
                       "chunks": summary.chunks, "chunks_resumed": summary.chunks_resumed}),
@@ -236,6 +243,11 @@ def _replay(args: argparse.Namespace) -> int:
     if rate > args.max_reject_rate:
         print(f"payfix replay: reject rate {rate:.4f} is above --max-reject-rate {args.max_reject_rate}",
               file=sys.stderr)
+        return EXIT_REJECTS
+    if args.fail_on_unmapped and unmapped:
+        for u in unmapped:
+            print(f"payfix replay: no code-map entry for {u['scheme']} {u['field']}={u['code']} "
+                  f"({u['rows']} rows)", file=sys.stderr)
         return EXIT_REJECTS
     return EXIT_OK
 

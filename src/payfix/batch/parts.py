@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from payfix.batch.table import output_schema
+from payfix.errors import ConservationError
 
-__all__ = ["MANIFEST", "check_writable", "clear_refused", "iter_parts", "part_name", "read_manifest",
-           "read_part", "rejects_name", "write_atomic"]
+__all__ = ["MANIFEST", "check_writable", "clear_refused", "finish", "iter_parts", "part_name",
+           "read_manifest", "read_part", "rejects_name", "unmapped_codes", "write_atomic"]
 
 MANIFEST = "_manifest.jsonl"
 REJECTS_DIR = "_rejects"
@@ -129,3 +130,77 @@ def clear_refused(out: Path, existed: bool) -> None:
             shutil.rmtree(child, ignore_errors=True)
         else:
             child.unlink(missing_ok=True)
+
+
+def unmapped_codes(out: Path) -> list[dict[str, Any]]:
+    """Every (code family, code field, code) of the committed output that the pack has no map
+    entry for, with the rows it came in: ``[{scheme, field, code, rows}, ...]``, most rows first
+    (then by scheme, field and code). Codes are as the output holds them (masked); streamed one
+    part at a time.
+
+    Example:
+        >>> import tempfile
+        >>> unmapped_codes(Path(tempfile.mkdtemp()))
+        []
+    """
+    import pyarrow.compute as pc
+
+    counts: dict[tuple[str, str, str], int] = {}
+    for table in iter_parts(out, ["code_family", "code_field", "code", "code_known"]):
+        unknown = table.filter(pc.and_(pc.invert(table.column("code_known")),
+                                       pc.is_valid(table.column("code"))))
+        if not unknown.num_rows:
+            continue
+        grouped = unknown.group_by(["code_family", "code_field", "code"]).aggregate(
+            [("code_known", "count")])
+        for scheme, field, code, rows in zip(*(grouped.column(name).to_pylist() for name in (
+                "code_family", "code_field", "code", "code_known_count")), strict=True):
+            key = (scheme or "", field or "", code)
+            counts[key] = counts.get(key, 0) + rows
+    return [{"scheme": scheme or None, "field": field or None, "code": code, "rows": rows}
+            for (scheme, field, code), rows in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def finish(out: Path, rejects: Path, committed: dict[int, dict[str, Any]], chunks: int,
+           rows_in: int) -> tuple[int, int, list[dict[str, Any]]]:
+    """Assemble the rejects file, check conservation against the files on disk and write
+    ``_summary.json``; returns rows out, rows rejected and :func:`unmapped_codes`.
+
+    Raises:
+        ConservationError: a committed part holds other rows than its manifest line says, or
+            rows in != rows out + rows rejected.
+    """
+    if sorted(committed) != list(range(chunks)):
+        raise ConservationError(f"committed chunks {sorted(committed)} are not 0..{chunks - 1}")
+    rows_out = 0
+    for chunk in range(chunks):
+        entry = committed[chunk]
+        written = count_rows(out / entry["part"])
+        if written != entry["rows_out"]:
+            raise ConservationError(f"{entry['part']} holds {written} rows, manifest says "
+                                    f"{entry['rows_out']}")
+        rows_out += written
+    rows_rejected = 0
+    tmp = rejects.with_name(f".{rejects.name}.tmp")
+    rejects.parent.mkdir(parents=True, exist_ok=True)
+    with tmp.open("wb") as target:
+        for chunk in range(chunks):
+            entry = committed[chunk]
+            with (out / entry["rejects"]).open("rb") as source:
+                lines = source.read()
+            count = lines.count(b"\n")
+            if count != entry["rows_rejected"]:
+                raise ConservationError(f"{entry['rejects']} holds {count} rows, manifest says "
+                                        f"{entry['rows_rejected']}")
+            rows_rejected += count
+            target.write(lines)
+        target.flush()
+        os.fsync(target.fileno())
+    os.replace(tmp, rejects)
+    if rows_in != rows_out + rows_rejected:
+        raise ConservationError(f"{rows_in} rows in, {rows_out} out + {rows_rejected} rejected")
+    unmapped = unmapped_codes(out)
+    write_atomic(out / "_summary.json", json.dumps(
+        {"rows_in": rows_in, "rows_out": rows_out, "rows_rejected": rows_rejected, "chunks": chunks,
+         "unmapped_codes": unmapped}, ensure_ascii=False) + "\n")
+    return rows_out, rows_rejected, unmapped

@@ -58,7 +58,7 @@ from payfix.batch.parts import (
     REJECTS_DIR,
     check_writable,
     clear_refused,
-    count_rows,
+    finish,
     iter_parts,
     part_name,
     read_manifest,
@@ -180,7 +180,7 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
            "sizes": [p.stat().st_size for p in inputs], "chunk_rows": chunk_rows, "engine": engine,
            "audience": audience, "pack_hash": pack.hash, "output_format": output_format,
            "baseline_hash": None if base is None else base.hash,
-           "reader": None if reader is None else _reader_key(reader)}
+           "reader": None if reader is None else _reader_key(reader), "columns": list(OUTPUT_COLUMNS)}
     fresh = not out.exists() or not any(out.iterdir())
     existed = out.exists()
     try:
@@ -320,7 +320,8 @@ class _Run:
             manifest.close()
         chunks, rows_read = self.read
         seconds = time.perf_counter() - self.start
-        rows_out, rows_rejected = _finish(self.out, self.rejects, self.committed, chunks, rows_read)
+        rows_out, rows_rejected, unmapped = finish(self.out, self.rejects, self.committed, chunks,
+                                                   rows_read)
         whatif = None
         if self.init[3] is not None:
             from payfix.batch.whatif import compare
@@ -328,7 +329,8 @@ class _Run:
             whatif = compare(self.out)
             write_atomic(self.out / "_whatif.json", json.dumps(whatif, indent=1, ensure_ascii=False) + "\n")
         return ReplaySummary(rows_read, rows_out, rows_rejected, seconds,
-                             self.done_here / seconds if seconds else 0.0, chunks, self.resumed, whatif)
+                             self.done_here / seconds if seconds else 0.0, chunks, self.resumed, whatif,
+                             tuple(unmapped))
 
     def _supervised(self, manifest: Any) -> None:
         """Chunks to supervised worker processes (:mod:`payfix.batch.workers`), at most two per
@@ -362,40 +364,3 @@ class _Run:
         return ChunkTask(str(self.out), number, first_row, str(path), piece.first_record,
                      to_ipc(piece.table) if ipc else piece.table, piece.records, piece.lines,
                      piece.bad, self.output_format)
-
-
-def _finish(out: Path, rejects: Path, committed: dict[int, dict[str, Any]], chunks: int,
-            rows_in: int) -> tuple[int, int]:
-    """Assemble the rejects file and check conservation against the files on disk."""
-    if sorted(committed) != list(range(chunks)):
-        raise ConservationError(f"committed chunks {sorted(committed)} are not 0..{chunks - 1}")
-    rows_out = 0
-    for chunk in range(chunks):
-        entry = committed[chunk]
-        written = count_rows(out / entry["part"])
-        if written != entry["rows_out"]:
-            raise ConservationError(f"{entry['part']} holds {written} rows, manifest says "
-                                    f"{entry['rows_out']}")
-        rows_out += written
-    rows_rejected = 0
-    tmp = rejects.with_name(f".{rejects.name}.tmp")
-    rejects.parent.mkdir(parents=True, exist_ok=True)
-    with tmp.open("wb") as target:
-        for chunk in range(chunks):
-            entry = committed[chunk]
-            with (out / entry["rejects"]).open("rb") as source:
-                lines = source.read()
-            count = lines.count(b"\n")
-            if count != entry["rows_rejected"]:
-                raise ConservationError(f"{entry['rejects']} holds {count} rows, manifest says "
-                                        f"{entry['rows_rejected']}")
-            rows_rejected += count
-            target.write(lines)
-        target.flush()
-        os.fsync(target.fileno())
-    os.replace(tmp, rejects)
-    if rows_in != rows_out + rows_rejected:
-        raise ConservationError(f"{rows_in} rows in, {rows_out} out + {rows_rejected} rejected")
-    write_atomic(out / "_summary.json", json.dumps(
-        {"rows_in": rows_in, "rows_out": rows_out, "rows_rejected": rows_rejected, "chunks": chunks}) + "\n")
-    return rows_out, rows_rejected

@@ -33,7 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from payfix.batch.parts import read_manifest, read_part, write_atomic
+from payfix.batch.parts import read_manifest, read_part, unmapped_codes, write_atomic
 
 __all__ = ["DIMENSIONS", "render_html", "summarize", "write_report"]
 
@@ -64,7 +64,9 @@ def summarize(out: Path) -> dict[str, Any]:
     ``retry_verdicts``, ``escalation_codes``, ``by`` (rows, escalated and escalation rate per
     value of each of :data:`DIMENSIONS`), ``fees`` (per currency: rows with a fee quote, fee
     total, amount total, as exact decimal strings), ``reject_types`` (problem types of the
-    rejected rows), ``job`` (engine, pack hash) and ``whatif`` when the replay had a baseline.
+    rejected rows), ``unmapped_codes`` (every code family, field and code the pack has no map
+    entry for, with its rows: :func:`~payfix.batch.parts.unmapped_codes`), ``job`` (engine, pack
+    hash) and ``whatif`` when the replay had a baseline.
     """
     import pyarrow.compute as pc
 
@@ -127,6 +129,7 @@ def summarize(out: Path) -> dict[str, Any]:
         "fees": {cur: {"rows": f.rows, "rows_with_fee": f.with_fee, "fee_total": str(f.fee),
                        "amount_total": str(f.amount)} for cur, f in sorted(fees.items())},
         "reject_types": _ordered(reject_types),
+        "unmapped_codes": unmapped_codes(out),
         "job": {key: job.get(key) for key in ("engine", "audience", "pack_hash", "baseline_hash",
                                               "output_format")},
     }
@@ -260,6 +263,14 @@ def render_html(summary: dict[str, Any], title: str = "payfix replay report") ->
                   for cur, f in summary["fees"].items()}
         body.append(f"<figure>{_bars('Rows with a fee quote, by currency', shares, 'rows', percent=True)}"
                     "</figure>")
+    unmapped = summary["unmapped_codes"]
+    body.append("<h2>Codes without a map</h2><p class=muted>Processor codes the rule pack has no "
+                f"code-map entry for ({len(unmapped):,} distinct, "
+                f'{sum(u["rows"] for u in unmapped):,} rows): these rows got the fallback '
+                "checklist. Most rows first; the summary JSON lists them all.</p>")
+    body.append(_table(["code family", "field", "code", "rows"],
+                       [[_label(u["scheme"]), _label(u["field"]), u["code"], f'{u["rows"]:,}']
+                        for u in unmapped[:50]], {3}))
     body.append("<h2>Rejected rows</h2>")
     body.append(_table(["problem type", "problems"],
                        [[k, f"{v:,}"] for k, v in summary["reject_types"].items()], {1}))

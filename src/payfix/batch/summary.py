@@ -19,6 +19,8 @@ class ReplaySummary:
 
     ``seconds`` and ``rows_per_second`` measure this run only: rows diagnosed in this run divided
     by its wall-clock time. ``whatif`` is the comparison with the baseline pack, if one was given.
+    ``unmapped`` lists every code family, field and code of the output the pack has no map entry
+    for, with its rows (``{scheme, field, code, rows}``, most rows first).
     """
 
     rows_in: int
@@ -29,6 +31,7 @@ class ReplaySummary:
     chunks: int
     chunks_resumed: int
     whatif: dict[str, Any] | None = None
+    unmapped: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,9 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "amount",
     "code_family",
     "code",
+    "code_field",
+    "code_known",
+    "retry_after_action",
 )
 
 
@@ -97,6 +100,9 @@ def output_schema() -> Any:
         ("amount", pa.string()),
         ("code_family", pa.string()),
         ("code", pa.string()),
+        ("code_field", pa.string()),
+        ("code_known", pa.bool_()),
+        ("retry_after_action", pa.string()),
     ])
 
 
@@ -237,7 +243,8 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
                 outline.reason, outline.retry, outline.escalate, outline.escalation_codes,
                 None if outline.fee is None else str(outline.fee), pack_hash, outline.engine,
                 attempt.kind, attempt.method.type, attempt.amount.currency,
-                str(attempt.amount.value), outline.scheme, outline.code))
+                str(attempt.amount.value), outline.scheme, outline.code, outline.field,
+                outline.known, outline.after_action))
             continue
         rej_rows.append(row)
         masked = mask_id(raw_id)

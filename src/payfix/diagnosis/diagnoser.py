@@ -162,13 +162,13 @@ class Diagnoser:
         view = View.of(audience or self.audience, facts)
         shown = self._shown_to(fired_ids, view)
         failure = self._failure(found, facts, view)  # remembered, codes masked once
-        scheme, code, reason = failure.scheme, failure.code, failure.reason
+        retry = retry_fields(parsed, self.pack, found)
         return Outline(
-            attempt_id=mask_id(parsed.attempt.id), remedies=shown.remedies, reason=reason,
-            retry=retry_fields(parsed, self.pack, found)["verdict"],
-            escalate=bool(shown.codes), escalation_codes=shown.codes,
-            fee=None if priced is None else priced.quote.fee, scheme=scheme, code=code,
-            engine=self.engine.name)
+            attempt_id=mask_id(parsed.attempt.id), remedies=shown.remedies, reason=failure.reason,
+            retry=retry["verdict"], escalate=bool(shown.codes), escalation_codes=shown.codes,
+            fee=None if priced is None else priced.quote.fee, scheme=failure.scheme,
+            code=failure.code, engine=self.engine.name, field=failure.field, known=failure.known,
+            after_action=retry["after_action"])
 
     def diagnose_many(self, reports: Iterable[ReportInput], *, locale: str | None = None,
                       audience: Audience | None = None) -> Iterator[Diagnosis]:

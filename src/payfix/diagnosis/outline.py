@@ -29,6 +29,9 @@ class Outline:
         scheme: the processor's code family, ``None`` without processor codes (masked).
         code: the processor code (``None`` for a customer when it is not customer-safe; masked).
         engine: the engine that evaluated the rules.
+        field: the code field that decided (``None`` without processor codes).
+        known: the deciding code is in the pack's code map.
+        after_action: what must happen before a new attempt can succeed (``retry.after_action``).
 
     Example:
         >>> from payfix import Diagnoser
@@ -50,6 +53,9 @@ class Outline:
     scheme: str | None
     code: str | None
     engine: str
+    field: str | None = None
+    known: bool = False
+    after_action: str | None = None
 
     @classmethod
     def of(cls, diagnosis: Diagnosis) -> Outline:
@@ -60,4 +66,5 @@ class Outline:
                    escalation_codes=tuple(e.code for e in diagnosis.escalation_reasons),
                    fee=None if diagnosis.fees is None else diagnosis.fees.fee,
                    scheme=diagnosis.failure.scheme, code=diagnosis.failure.code,
-                   engine=diagnosis.engine)
+                   engine=diagnosis.engine, field=diagnosis.failure.field,
+                   known=diagnosis.failure.known, after_action=diagnosis.retry.after_action)

@@ -204,7 +204,7 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
 
 #: ``payfix replay`` options the Spark backend cannot honour, with their "not given" values.
 _LOCAL_ONLY: dict[str, Any] = {"workers": None, "resume": False, "baseline_rules": None, "report": None,
-                               "summary": None, "output_format": "parquet"}
+                               "summary": None, "output_format": "parquet", "fail_on_unmapped": False}
 
 
 def replay_command(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
@@ -214,8 +214,8 @@ def replay_command(args: argparse.Namespace, spark: SparkSession | None = None) 
     ``rules``, ``engine``, ``max_reject_rate``, and ``spark_master`` when given); ``--rejects``
     names a directory of JSON Lines parts. Options that only the local backend has
     (``--workers``, ``--resume``, ``--baseline-rules``, ``--report``, ``--summary``,
-    ``--output-format jsonl``) exit 2 with a message; ``--chunk-rows`` does not apply (Spark
-    splits by ``spark.sql.files.maxPartitionBytes``).
+    ``--output-format jsonl``, ``--fail-on-unmapped``) exit 2 with a message; ``--chunk-rows``
+    does not apply (Spark splits by ``spark.sql.files.maxPartitionBytes``).
 
     Example:
         >>> ns = argparse.Namespace(inputs=["a.csv"], out="o", rejects="r", resume=False)
