@@ -13,6 +13,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +216,8 @@ def _parser() -> argparse.ArgumentParser:
     lookup.add_argument("code", help="the code as the processor sent it, e.g. 51 or do_not_honor")
     lookup.add_argument("--brand", type=str.lower, choices=BRANDS, default=None,
                         help="card brand: its 'brand:code' entry wins over the plain one")
+    lookup.add_argument("--as-of", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                        help="the meaning the code had on this day (default: the latest)")
     listing = codes_sub.add_parser(
         "list", help="list every code of a scheme (or of all schemes)", formatter_class=_RAW,
         description=_wrap("List every code the pack maps for SCHEME, or for every scheme."),

@@ -1,5 +1,6 @@
 """The look-up commands of the command line (``payfix fees quote``, ``payfix codes lookup|list``),
-and what every command shares: exit codes, reading input, printing problems.
+their text (:func:`render_code_text`), and what every command shares: exit codes, reading input,
+printing problems.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
@@ -17,7 +19,6 @@ from payfix.diagnosis.codes import (
     code_coverage,
     list_codes,
     lookup_code,
-    render_code_text,
 )
 from payfix.errors import (
     InvalidReportError,
@@ -28,7 +29,7 @@ from payfix.rules.loader import load_pack
 from payfix.rules.pack import RulePack
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_UNEXPECTED", "codes_command", "emit_problems",
-           "fees_quote_command", "read_input"]
+           "fees_quote_command", "read_input", "render_code_text"]
 
 #: Exit codes: done; an unexpected error; invalid input or arguments.
 EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID = 0, 1, 2
@@ -101,7 +102,8 @@ def codes_command(args: argparse.Namespace) -> int:
         return _coverage(pack, args.format)
     found: tuple[CodeInfo, ...]
     if args.codes_command == "lookup":
-        found = (lookup_code(args.scheme, args.code, brand=args.brand, pack=pack, locale=args.locale),)
+        found = (lookup_code(args.scheme, args.code, brand=args.brand, pack=pack, locale=args.locale,
+                             as_of=args.as_of),)
     else:
         found = list_codes(args.scheme, pack, locale=args.locale)
     if args.format == "json":
@@ -152,3 +154,66 @@ def _coverage(pack: RulePack | None, fmt: str) -> int:
                      f"schemes inside them are still read): {', '.join(unmapped)}")
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size * (2 if unit == "d" else 1) and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def render_code_text(info: CodeInfo, *, sources: bool = True) -> str:
+    """One readable block for ``info``: reason, retry and wait, customer-safe, who can fix it,
+    escalation, remedies, note and source line (and the map's sources when ``sources``).
+
+    Example:
+        >>> info = lookup_code("stripe", "expired_card")
+        >>> print(render_code_text(info, sources=False), end="")  # doctest: +ELLIPSIS
+        stripe expired_card: expired_card
+          retry:          never
+          first:          update card (before a new attempt)
+          customer-safe:  yes (the payer may be told the reason)
+          fix by:         customer
+          escalate:       no
+          remedies:       1. Update your card details  [method.update_card, score 95.00%]
+          source:         rules/codes/stripe.yaml:...
+    """
+    label = f"{info.scheme} {info.code}" + (f" ({info.brand} entry)" if info.brand else "")
+    retry: str = info.retry
+    if info.wait_seconds:
+        retry += f", after {info.wait_seconds} s"
+        if _duration(info.wait_seconds) != f"{info.wait_seconds} s":
+            retry += f" ({_duration(info.wait_seconds)})"
+    safe = ("yes (the payer may be told the reason)" if info.customer_safe
+            else "no (the payer sees a generic decline)")
+    if not info.escalate:
+        escalate = "no"
+    elif info.escalations:
+        escalate = f"yes ({', '.join(info.escalations)})"
+    else:
+        escalate = "yes (the code map flags this code)"
+    rows = [("retry", retry)]
+    if info.after_action:
+        rows.append(("first", f"{info.after_action.replace('_', ' ')} (before a new attempt)"))
+    rows += [("customer-safe", safe), ("fix by", info.fix_by)]
+    if info.category:
+        rows.append(("category", info.category))
+    if info.valid_from or info.valid_until:
+        rows.append(("in force", f"{info.valid_from or 'earlier'} to {info.valid_until or 'now'}"))
+    rows.append(("escalate", escalate))
+    lines = [f"{label}: {info.reason}"] + [f"  {name + ':':<15} {value}" for name, value in rows]
+    remedies = [f"{i}. {r.title}  [{r.id}, score {r.score / 100:.2f}%]"
+                for i, r in enumerate(info.remedies, 1)] or ["none from the code alone"]
+    lines.append(f"  {'remedies:':<15} {remedies[0]}")
+    lines += [f"  {'':<15} {line}" for line in remedies[1:]]
+    indent = " " * 18
+    if info.note:
+        lines.append(textwrap.fill(info.note, 100, initial_indent=f"  {'note:':<15} ",
+                                   subsequent_indent=indent))
+    lines.append(f"  {'source:':<15} {info.source.at}")
+    if sources:
+        lines.append(textwrap.fill(info.source.text, 100, initial_indent=indent,
+                                   subsequent_indent=indent, break_on_hyphens=False,
+                                   break_long_words=False))
+    return "\n".join(lines) + "\n"

@@ -21,6 +21,7 @@ import csv
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -123,6 +124,9 @@ def add_subcommands(subparsers: Any) -> None:
                           "and the chunk retried once (default: 60 ms a row, at least 600)")
     rep.add_argument("--max-reject-rate", type=_share, default=1.0, metavar="F",
                      help="exit 1 when rejected/in exceeds this (default 1: never)")
+    rep.add_argument("--as-of", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                     help="evaluate every row under the rules of this day (code meanings, fee "
+                          "schedules, scheme limits); default: each attempt's own day")
     rep.add_argument("--fail-on-unmapped", action="store_true",
                      help="exit 1 when any processor code of the output has no code-map entry "
                           "(each is listed on stderr with its rows; for operators' CI)")
@@ -215,7 +219,7 @@ def _replay(args: argparse.Namespace) -> int:
                          rules=None if args.rules is None else Path(args.rules),
                          chunk_rows=args.chunk_rows, progress=reporter, resume=args.resume,
                          output_format=args.output_format, baseline=args.baseline_rules,
-                         chunk_deadline=args.chunk_deadline, reader=reader)
+                         chunk_deadline=args.chunk_deadline, reader=reader, as_of=args.as_of)
     except (FileExistsError, ValueError) as error:
         reporter.close()
         print(f"payfix replay: {error}", file=sys.stderr)

@@ -49,6 +49,7 @@ import pickle
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +129,7 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
            progress: Callable[[Progress], None] | None = None, resume: bool = False,
            audience: str = "agent", output_format: str = "parquet",
            baseline: Path | str | None = None, chunk_deadline: float | None = None,
-           reader: RowReader | None = None) -> ReplaySummary:
+           reader: RowReader | None = None, as_of: date | None = None) -> ReplaySummary:
     """Diagnose every row of ``inputs``; write parts to ``out`` and rejects to ``rejects``.
 
     Args:
@@ -153,6 +154,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
         reader: rows that are not payfix reports: JSON Lines of a processor's objects
             (``RowReader(source="stripe")``) or a CSV/Parquet file's own columns
             (``RowReader(column_map=...)``).
+        as_of: evaluate every row under the rules of this day (code meanings, fee schedules,
+            scheme limits); ``None``: each attempt under the rules of its own day.
 
     Raises:
         FileNotFoundError: an input cannot be read.
@@ -180,14 +183,16 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
            "sizes": [p.stat().st_size for p in inputs], "chunk_rows": chunk_rows, "engine": engine,
            "audience": audience, "pack_hash": pack.hash, "output_format": output_format,
            "baseline_hash": None if base is None else base.hash,
-           "reader": None if reader is None else _reader_key(reader), "columns": list(OUTPUT_COLUMNS)}
+           "reader": None if reader is None else _reader_key(reader), "columns": list(OUTPUT_COLUMNS),
+           "as_of": None if as_of is None else as_of.isoformat()}
     fresh = not out.exists() or not any(out.iterdir())
     existed = out.exists()
     try:
         return _start(inputs, out, rejects, workers, chunk_rows, progress, resume, output_format,
                       job, (pickle.dumps(pack), engine, audience,
                             None if base is None else pickle.dumps(base),
-                            None if reader is None else pickle.dumps(reader)),
+                            None if reader is None else pickle.dumps(reader),
+                            None if as_of is None else as_of.isoformat()),
                       chunk_deadline if chunk_deadline is not None else max(600.0, 0.06 * chunk_rows))
     except ValueError:
         # a refused input (not readable as its format) before any chunk was committed: leave
@@ -198,9 +203,9 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
         raise
 
 
-#: What each worker is started with: pickled pack, engine, audience, pickled baseline pack and
-#: pickled row reader (see :func:`payfix.batch.workers.init_worker`).
-_Init = tuple[bytes, str, str, bytes | None, bytes | None]
+#: What each worker is started with: pickled pack, engine, audience, pickled baseline pack,
+#: pickled row reader and the as-of day (see :func:`payfix.batch.workers.init_worker`).
+_Init = tuple[bytes, str, str, bytes | None, bytes | None, str | None]
 
 
 def _reader_key(reader: RowReader) -> dict[str, Any]:

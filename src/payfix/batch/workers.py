@@ -33,6 +33,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
@@ -257,32 +258,35 @@ _WORKER: dict[str, Any] = {}
 
 
 def init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None,
-                reader: bytes | None = None) -> None:
+                reader: bytes | None = None, as_of: str | None = None) -> None:
     """Build this process's diagnosers from the packs the replay loaded and checked (pickled:
     a worker reads no rule files and spends no time on YAML), and its row reader (how rows that
-    are not payfix reports are read, :class:`~payfix.batch.table.RowReader`)."""
+    are not payfix reports are read, :class:`~payfix.batch.table.RowReader`); ``as_of`` (ISO
+    date) is the day whose rules apply to every row (``None``: each attempt's own)."""
     from payfix.diagnosis.diagnoser import Diagnoser
 
     _WORKER["reader"] = None if reader is None else pickle.loads(reader)
-    key = (pack, engine, audience, baseline)
+    key = (pack, engine, audience, baseline, as_of)
     if _WORKER.get("key") != key:
+        day = None if as_of is None else date.fromisoformat(as_of)
         # The output keeps outcomes only: no trace of fired and unfired rules is built.
-        _WORKER["diagnoser"] = Diagnoser(pickle.loads(pack), engine,
-                                         audience=audience, trace=False)  # type: ignore[arg-type]
+        _WORKER["diagnoser"] = Diagnoser(pickle.loads(pack), engine, audience=audience,  # type: ignore[arg-type]
+                                         trace=False, as_of=day)
         _WORKER["baseline"] = None if baseline is None else Diagnoser(
-            pickle.loads(baseline), engine, audience=audience, trace=False)  # type: ignore[arg-type]
+            pickle.loads(baseline), engine, audience=audience, trace=False,  # type: ignore[arg-type]
+            as_of=day)
         _WORKER["key"] = key
 
 
 def init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None,
-                     reader: bytes | None = None) -> None:
+                     reader: bytes | None = None, as_of: str | None = None) -> None:
     """A pool worker's start: its diagnosers, then the garbage collector told to leave them be.
 
     ``gc.freeze()`` moves everything built so far (the pack, the compiled rules, the models'
     validators) out of the collector's sight, and a larger first-generation threshold makes the
     collector run less often; a diagnosis's objects are freed by reference counting, so this
     only saves the scans (about a tenth of a worker's time). The process is the pool's own."""
-    init_worker(pack, engine, audience, baseline, reader)
+    init_worker(pack, engine, audience, baseline, reader, as_of)
     gc.freeze()
     gc.set_threshold(20_000, 20, 50)
 

@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 import difflib
-import textwrap
+from datetime import date
 from functools import lru_cache
 from typing import Literal, cast, get_args
 
@@ -47,7 +47,6 @@ __all__ = [
     "code_coverage",
     "list_codes",
     "lookup_code",
-    "render_code_text",
 ]
 
 #: Card brands a report may name (``processor.brand``); a map key ``"<brand>:<code>"`` is a
@@ -59,6 +58,8 @@ BRANDS: tuple[str, ...] = tuple(
 
 
 RetryClass = Literal["now", "later", "never"]
+#: The day a meaning without dates is looked at (it holds on every day).
+_ANY_DAY = date(2000, 1, 1)
 _RETRY: dict[str, RetryClass] = {"now": "now", "later": "later", "never": "never"}
 
 
@@ -112,6 +113,8 @@ class CodeInfo(_Out):
         remedies: the remedies the rules lead to, best first (agent view: every remedy).
         locale: the locale the remedy titles were taken from.
         note: the map's note on the entry.
+        valid_from: the first day this meaning holds (``None``: since before the map's sources).
+        valid_until: the last day it holds (``None``: still in force).
         source: the map file and line of the entry, and the map's sources.
     """
 
@@ -130,6 +133,8 @@ class CodeInfo(_Out):
     remedies: tuple[CodeRemedy, ...]
     locale: str
     note: str | None
+    valid_from: date | None
+    valid_until: date | None
     source: CodeSource
 
 
@@ -223,10 +228,11 @@ def _suggest(code: str, keys: list[str]) -> str:
     return " (did you mean " + " or ".join(repr(key) for key in close) + "?)"
 
 
-def _code_facts(pack: RulePack, codemap: CodeMap, brand: str | None, code: str) -> Facts:
+def _code_facts(pack: RulePack, codemap: CodeMap, brand: str | None, code: str,
+                day: date) -> Facts:
     """The ``failure.*`` facts of a minimal report whose only processor content is this code in
     the map's most specific field (and the brand of a brand-specific entry), derived as a
-    diagnosis derives them."""
+    diagnosis derives them under the code's meaning on ``day``."""
     report = AttemptReport.model_validate({
         "schema_version": "1",
         "attempt": {
@@ -237,7 +243,7 @@ def _code_facts(pack: RulePack, codemap: CodeMap, brand: str | None, code: str) 
                           "codes": {codemap.fields[0]: code}},
         },
     })
-    facts = derive_facts(report, pack, priced=None)
+    facts = derive_facts(report, pack, priced=None, day=day)
     return {name: value for name, value in facts.items() if name.startswith("failure.")}
 
 
@@ -245,7 +251,8 @@ def _info(diagnoser: Diagnoser, codemap: CodeMap, key: str, entry: CodeEntry,
           chain: tuple[str, ...]) -> CodeInfo:
     pack = diagnoser.pack
     brand, code = _split(key)
-    fired_ids = diagnoser.engine.evaluate(_code_facts(pack, codemap, brand, code))
+    day = entry.valid_from or entry.valid_until or _ANY_DAY  # a day on which ``entry`` holds
+    fired_ids = diagnoser.engine.evaluate(_code_facts(pack, codemap, brand, code, day))
     fired = [rule for rule in pack.rules if rule.id in fired_ids]
     escalations = tuple(dict.fromkeys(rule.escalate for rule in fired if rule.escalate is not None))
     remedies = tuple(
@@ -258,6 +265,7 @@ def _info(diagnoser: Diagnoser, codemap: CodeMap, key: str, entry: CodeEntry,
         customer_safe=entry.customer_safe, fix_by=entry.fix_by,
         category=entry.category, escalate=entry.escalate or bool(escalations),
         escalations=escalations, remedies=remedies, locale=chain[0], note=entry.note,
+        valid_from=entry.valid_from, valid_until=entry.valid_until,
         source=CodeSource(at=f"{codemap.file}:{entry.line}", text=" ".join(codemap.source.split())))
 
 
@@ -266,7 +274,8 @@ def _chain(pack: RulePack, locale: str | None) -> tuple[str, ...]:
 
 
 def lookup_code(scheme: str, code: str, *, brand: str | None = None,
-                pack: RulePack | Diagnoser | None = None, locale: str | None = None) -> CodeInfo:
+                pack: RulePack | Diagnoser | None = None, locale: str | None = None,
+                as_of: date | None = None) -> CodeInfo:
     """What ``code`` of ``scheme`` means, and what the rule pack advises for it.
 
     With ``brand`` (``visa``, ``mastercard`` ...) a ``"brand:code"`` entry wins over the plain one,
@@ -275,7 +284,9 @@ def lookup_code(scheme: str, code: str, *, brand: str | None = None,
     8583 ``5`` is ``05``, ``n7`` is ``N7``), as in a diagnosis. ``pack`` defaults to
     the bundled pack; a :class:`~payfix.diagnosis.diagnoser.Diagnoser` may be given instead, whose
     pack and engine then answer (a caller holding one saves building another); ``locale`` picks
-    the remedy titles' language (pack default if ``None``).
+    the remedy titles' language (pack default if ``None``). ``as_of`` answers with the meaning the
+    code had on that day (networks change codes: Visa moved 57 to category 1 on 25 Oct 2026);
+    without it, the latest meaning answers, with its ``valid_from``/``valid_until``.
 
     Raises:
         UnknownSchemeError: the pack has no code map for ``scheme``; the message lists those it has.
@@ -286,7 +297,7 @@ def lookup_code(scheme: str, code: str, *, brand: str | None = None,
         'generic_decline'
         >>> visa = lookup_code("iso8583", "70", brand="visa")
         >>> visa.brand, visa.reason, visa.retry
-        ('visa', 'authentication_required', 'now')
+        ('visa', 'authentication_required', 'never')
         >>> lookup_code("iso8583", "70", brand="amex").brand is None  # no amex entry: plain answers
         True
         >>> lookup_code("iso8583", "5").code, lookup_code("iso8583", "n7").code  # as networks write them
@@ -305,9 +316,12 @@ def lookup_code(scheme: str, code: str, *, brand: str | None = None,
     wanted = brand.strip().lower() if brand else None
     keys = ([f"{wanted}:{written}"] if wanted else []) + [written]
     for key in keys:
-        entry = codemap.codes.get(key)
+        entry = codemap.entry(key, as_of)
         if entry is not None:
             return _info(diagnoser, codemap, key, entry, _chain(pack, locale))
+    if any(key in codemap.codes for key in keys):
+        raise UnknownCodeError(scheme, code, f" on {as_of}: the code had no meaning in the map "
+                                             "that day")
     raise UnknownCodeError(scheme, code, _suggest(code, list(codemap.codes)))
 
 
@@ -331,64 +345,3 @@ def list_codes(scheme: str | None = None, pack: RulePack | Diagnoser | None = No
     chain = _chain(pack, locale)
     return tuple(_info(diagnoser, codemap, key, entry, chain)
                  for codemap in codemaps for key, entry in codemap.codes.items())
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size * (2 if unit == "d" else 1) and seconds % size == 0:
-            return f"{seconds // size} {unit}"
-    return f"{seconds} s"
-
-
-def render_code_text(info: CodeInfo, *, sources: bool = True) -> str:
-    """One readable block for ``info``: reason, retry and wait, customer-safe, who can fix it,
-    escalation, remedies, note and source line (and the map's sources when ``sources``).
-
-    Example:
-        >>> info = lookup_code("stripe", "expired_card")
-        >>> print(render_code_text(info, sources=False), end="")  # doctest: +ELLIPSIS
-        stripe expired_card: expired_card
-          retry:          never
-          first:          update card (before a new attempt)
-          customer-safe:  yes (the payer may be told the reason)
-          fix by:         customer
-          escalate:       no
-          remedies:       1. Update your card details  [method.update_card, score 95.00%]
-          source:         rules/codes/stripe.yaml:...
-    """
-    label = f"{info.scheme} {info.code}" + (f" ({info.brand} entry)" if info.brand else "")
-    retry: str = info.retry
-    if info.wait_seconds:
-        retry += f", after {info.wait_seconds} s"
-        if _duration(info.wait_seconds) != f"{info.wait_seconds} s":
-            retry += f" ({_duration(info.wait_seconds)})"
-    safe = ("yes (the payer may be told the reason)" if info.customer_safe
-            else "no (the payer sees a generic decline)")
-    if not info.escalate:
-        escalate = "no"
-    elif info.escalations:
-        escalate = f"yes ({', '.join(info.escalations)})"
-    else:
-        escalate = "yes (the code map flags this code)"
-    rows = [("retry", retry)]
-    if info.after_action:
-        rows.append(("first", f"{info.after_action.replace('_', ' ')} (before a new attempt)"))
-    rows += [("customer-safe", safe), ("fix by", info.fix_by)]
-    if info.category:
-        rows.append(("category", info.category))
-    rows.append(("escalate", escalate))
-    lines = [f"{label}: {info.reason}"] + [f"  {name + ':':<15} {value}" for name, value in rows]
-    remedies = [f"{i}. {r.title}  [{r.id}, score {r.score / 100:.2f}%]"
-                for i, r in enumerate(info.remedies, 1)] or ["none from the code alone"]
-    lines.append(f"  {'remedies:':<15} {remedies[0]}")
-    lines += [f"  {'':<15} {line}" for line in remedies[1:]]
-    indent = " " * 18
-    if info.note:
-        lines.append(textwrap.fill(info.note, 100, initial_indent=f"  {'note:':<15} ",
-                                   subsequent_indent=indent))
-    lines.append(f"  {'source:':<15} {info.source.at}")
-    if sources:
-        lines.append(textwrap.fill(info.source.text, 100, initial_indent=indent,
-                                   subsequent_indent=indent, break_on_hyphens=False,
-                                   break_long_words=False))
-    return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, cast
@@ -27,7 +28,7 @@ from payfix._memo import remember
 from payfix.diagnosis.escalation import Raised, escalation_reasons, plan
 from payfix.diagnosis.explain import Explainer
 from payfix.diagnosis.facts import Checked, Facts, derive_facts
-from payfix.diagnosis.feefacts import Priced, price
+from payfix.diagnosis.feefacts import Priced, breakdown_fields, price
 from payfix.diagnosis.handoff import handoff_fields
 from payfix.diagnosis.outline import Outline
 from payfix.diagnosis.present import locale_chain, method_names, remedy_text, shown_facts
@@ -49,7 +50,7 @@ from payfix.models.diagnosis import (
     RankedRemedy,
 )
 from payfix.models.report import AttemptReport
-from payfix.money import format_minor, from_minor
+from payfix.money import format_minor
 from payfix.rules.loader import load_pack
 from payfix.rules.pack import Rule, RulePack
 from payfix.vocab import PLACEHOLDER_RE, PLACEHOLDERS, TEXT_PLACEHOLDERS
@@ -74,6 +75,8 @@ class Diagnoser:
             (an :class:`~payfix.InvalidReportError` with an ``unknown_scheme`` problem); without
             it the diagnosis goes on with ``failure.known`` false and says so in
             ``failure.warnings`` (agents).
+        as_of: the day whose rules apply to every report (code meanings, fee schedules, scheme
+            limits, each with its ``valid_from``/``valid_until``); ``None``: each attempt's own day.
 
     Example:
         >>> d = Diagnoser(engine="compiled", audience="agent")
@@ -88,7 +91,7 @@ class Diagnoser:
 
     def __init__(self, pack: RulePack | str | Path | None = None, engine: str = "auto", *,
                  locale: str | None = None, audience: Audience = "customer", trace: bool = True,
-                 strict: bool = False) -> None:
+                 strict: bool = False, as_of: date | None = None) -> None:
         self.pack: RulePack = pack if isinstance(pack, RulePack) else load_pack(pack)
         self.engine: Engine = create_engine(self.pack, engine)
         self._all_rules = self.pack.rules
@@ -106,6 +109,7 @@ class Diagnoser:
         self.audience: Audience = audience
         self.trace = trace
         self.strict = strict
+        self.as_of = as_of
 
     def diagnose(self, report: ReportInput, *, locale: str | None = None,
                  audience: Audience | None = None, source: str | None = None,
@@ -133,12 +137,13 @@ class Diagnoser:
         """The steps every answer shares: validate, price, look the code up, derive the facts,
         evaluate the rules."""
         parsed = parse_report(report)
-        priced = price(parsed, self.pack, self._memos.schedules)
+        day = self.as_of or parsed.attempt.at.date()
+        priced = price(parsed, self.pack, self._memos.schedules, day)
         processor = parsed.attempt.processor
-        found = lookup_failure(processor, self.pack) if processor is not None else None
+        found = lookup_failure(processor, self.pack, day) if processor is not None else None
         if self.strict and found is not None:
             require_code_map(found, self.pack)
-        facts = derive_facts(parsed, self.pack, priced, found, self._memos.checked)
+        facts = derive_facts(parsed, self.pack, priced, found, self._memos.checked, day)
         return parsed, priced, found, facts, self.engine.evaluate(facts)
 
     def outline(self, report: ReportInput, *, audience: Audience | None = None) -> Outline:
@@ -162,7 +167,7 @@ class Diagnoser:
         view = View.of(audience or self.audience, facts)
         shown = self._shown_to(fired_ids, view)
         failure = self._failure(found, facts, view)  # remembered, codes masked once
-        retry = retry_fields(parsed, self.pack, found)
+        retry = retry_fields(parsed, self.pack, found, self.as_of)
         return Outline(
             attempt_id=mask_id(parsed.attempt.id), remedies=shown.remedies, reason=failure.reason,
             retry=retry["verdict"], escalate=bool(shown.codes), escalation_codes=shown.codes,
@@ -190,7 +195,7 @@ class Diagnoser:
         shown = self._shown_to(fired_ids, view)
         remedies = [self._worded_remedy(scored, position, chain, view.agent, facts, currency,
                                         report) for position, scored in enumerate(shown.visible, 1)]
-        retry = view.retry(retry_fields(report, pack, found))
+        retry = view.retry(retry_fields(report, pack, found, self.as_of))
         handoff = None
         attempt_id = mask_id(report.attempt.id)
         fired = outcome.fired
@@ -207,7 +212,7 @@ class Diagnoser:
             "audience": audience, "locale": chain[0], "failure": self._failure(found, facts, view),
             "remedies": remedies, "escalate": bool(outcome.reasons),
             "escalation_reasons": shown.reasons,
-            "retry": retry, "fees": _breakdown(priced, facts), "handoff": handoff,
+            "retry": retry, "fees": breakdown_fields(priced, facts), "handoff": handoff,
             "fired": [{"rule_id": r.id, "ruleset": r.ruleset, "remedy": r.remedy,
                        "confidence": r.confidence, "escalate": r.escalate,
                        "facts": shown_facts(facts, r.facts)} for r in fired] if trace else (),
@@ -343,20 +348,6 @@ class _Memos:
     #: a merchant's name → as the hand-off shows it (identifiers in it masked)
     merchants: dict[str, str] = field(default_factory=dict)
     schedules: ConvertedSchedules = field(default_factory=ConvertedSchedules)
-
-
-def _breakdown(priced: Priced | None, facts: Facts) -> dict[str, object] | None:
-    """The fields of the diagnosis's :class:`~payfix.models.diagnosis.FeeBreakdown`."""
-    if priced is None:
-        return None
-    q = priced.quote
-    short = facts.get("balance.shortfall_minor")
-    return {
-        "schedule": q.schedule, "currency": q.currency, "amount": q.amount,
-        "components": [{"name": c.name, "amount": c.amount} for c in q.components],
-        "fee": q.fee, "debited": q.debited, "received": q.received,
-        "received_currency": q.received_currency, "max_sendable": priced.max_sendable,
-        "shortfall": None if short is None else from_minor(int(short), q.currency)}
 
 
 def _other_methods(report: AttemptReport) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
@@ -184,13 +184,13 @@ def _balance_facts(report: AttemptReport, priced: Priced | None, facts: Facts) -
 
 
 def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts,
-                   found: FailureLookup | None) -> None:
+                   found: FailureLookup | None, day: date | None) -> None:
     processor = report.attempt.processor
     if processor is None:
         return
     _copy_present(processor, _PROCESSOR_COPIED, facts)
     if found is None:
-        found = lookup_failure(processor, pack)
+        found = lookup_failure(processor, pack, day or report.attempt.at.date())
     facts["failure.scheme"] = found.scheme  # a related code of another scheme may have decided
     if found.field is not None:
         facts["failure.field"] = found.field
@@ -214,7 +214,7 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts,
     for prior in report.history:
         if prior.outcome != "failed" or prior.at < window or prior.code is None:
             continue
-        entry = codemap.codes.get(prior.code) if codemap is not None else None
+        entry = codemap.entry(prior.code, day or prior.at.date()) if codemap is not None else None
         if entry is not None and prior.scheme in (None, processor.scheme):
             auth_failures += entry.reason in _AUTH_REASONS
     facts["history.auth_failures_24h"] = auth_failures
@@ -227,13 +227,15 @@ def _failure_facts(report: AttemptReport, pack: RulePack, facts: Facts,
 
 def derive_facts(report: AttemptReport, pack: RulePack,
                  priced: Priced | Literal["auto"] | None = "auto",
-                 found: FailureLookup | None = None, checked: Checked | None = None) -> Facts:
+                 found: FailureLookup | None = None, checked: Checked | None = None,
+                 day: date | None = None) -> Facts:
     """The fact set for ``report`` under ``pack`` (code maps, fee schedules): a pure function
     (compare fact sets as mappings; the keys come in no promised order). ``priced`` is the
     report's fee quote when the caller already has it (``None``: no schedule prices it);
     ``"auto"`` prices the report here. ``found`` is
     ``lookup_failure(report.attempt.processor, pack)`` when the caller already has it.
-    ``checked`` remembers payee identifier checks (an IBAN or phone check costs about 20 µs) for
+    ``day`` is the day whose code meanings and fee schedules apply (``None``: each attempt's
+    own). ``checked`` remembers payee identifier checks (an IBAN or phone check costs about 20 µs) for
     the caller that owns it, such as one :class:`~payfix.Diagnoser`; nothing is remembered
     between calls without it.
 
@@ -241,7 +243,7 @@ def derive_facts(report: AttemptReport, pack: RulePack,
         InvalidReportError: the report names a fee schedule the pack cannot use.
     """
     if priced == "auto":
-        priced = price(report, pack)
+        priced = price(report, pack, day=day)
     attempt = report.attempt
     facts: Facts = {
         "attempt.kind": attempt.kind,
@@ -271,7 +273,7 @@ def derive_facts(report: AttemptReport, pack: RulePack,
     facts["history.failures_24h"] = failures
     _device_facts(report, facts)
     _balance_facts(report, priced, facts)
-    _failure_facts(report, pack, facts, found)
+    _failure_facts(report, pack, facts, found, day)
     return facts
 
 

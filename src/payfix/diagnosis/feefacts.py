@@ -20,7 +20,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from payfix.errors import InvalidReportError, Problem
@@ -34,9 +36,11 @@ from payfix.fees import (
 )
 from payfix.masking import shown
 from payfix.models.report import AttemptReport
+from payfix.money import from_minor
 from payfix.rules.pack import RulePack
+from payfix.vocab import Scalar
 
-__all__ = ["Priced", "price"]
+__all__ = ["Priced", "breakdown_fields", "price"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +51,7 @@ class Priced:
     max_sendable: Decimal | None
 
 
-def _usage(report: AttemptReport) -> Usage:
+def _usage(report: AttemptReport, day: date | None) -> Usage:
     attempt = report.attempt
     used = attempt.fee_usage
     fx = attempt.fx
@@ -57,14 +61,15 @@ def _usage(report: AttemptReport) -> Usage:
         if used is not None and used.free_amount_used is not None else Decimal(0),
         fx_rate=fx.rate if fx is not None else None,
         fx_currency=fx.currency if fx is not None else None,
-        on=attempt.at.date(),
+        on=day or attempt.at.date(),
     )
 
 
 def price(report: AttemptReport, pack: RulePack,
-          converted: ConvertedSchedules | None = None) -> Priced | None:
+          converted: ConvertedSchedules | None = None, day: date | None = None) -> Priced | None:
     """The quote for ``report`` under the pack's schedules, or ``None`` when none prices it
-    (``converted``: the caller's memo of schedules in minor units, as a Diagnoser keeps one).
+    (``converted``: the caller's memo of schedules in minor units, as a Diagnoser keeps one;
+    ``day``: the day whose schedules apply, the attempt's own by default).
 
     Raises:
         InvalidReportError: ``attempt.fee_schedule`` names a schedule the pack does not have, or
@@ -87,7 +92,7 @@ def price(report: AttemptReport, pack: RulePack,
         candidates = pack.fee_index.get((currency, kind, attempt.fx is not None), ())
         if not candidates:
             return None
-    usage = _usage(report)
+    usage = _usage(report, day)
     balance = attempt.balance
     available = (balance.available.value
                  if balance is not None and balance.available.currency == currency else None)
@@ -102,3 +107,17 @@ def price(report: AttemptReport, pack: RulePack,
                 "fee_schedule_mismatch", ("attempt", "fee_schedule"), str(error))]) from None
         return Priced(quoted, sendable)
     return None
+
+
+def breakdown_fields(priced: Priced | None, facts: Mapping[str, Scalar]) -> dict[str, object] | None:
+    """The fields of the diagnosis's :class:`~payfix.models.diagnosis.FeeBreakdown`."""
+    if priced is None:
+        return None
+    q = priced.quote
+    short = facts.get("balance.shortfall_minor")
+    return {
+        "schedule": q.schedule, "currency": q.currency, "amount": q.amount,
+        "components": [{"name": c.name, "amount": c.amount} for c in q.components],
+        "fee": q.fee, "debited": q.debited, "received": q.received,
+        "received_currency": q.received_currency, "max_sendable": priced.max_sendable,
+        "shortfall": None if short is None else from_minor(int(short), q.currency)}

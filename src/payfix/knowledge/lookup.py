@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from payfix.errors import InvalidReportError, Problem
 from payfix.models.report import ProcessorResponse
@@ -35,20 +36,21 @@ class FailureLookup:
     evidence: tuple[FailureLookup, ...] = ()
 
 
-def _entry(codemap: CodeMap | None, brand: str | None, value: str) -> CodeEntry | None:
+def _entry(codemap: CodeMap | None, brand: str | None, value: str,
+           day: date | None) -> CodeEntry | None:
     """A brand-specific entry (``"visa:70"``) before the plain code's; the code as the scheme
-    writes it (an ISO 8583 ``5`` is ``05``)."""
+    writes it (an ISO 8583 ``5`` is ``05``), with the meaning it had on ``day``."""
     if codemap is None:
         return None
     value = codemap.normalise(value)
     if brand is not None:
-        entry = codemap.codes.get(f"{brand}:{value}")
+        entry = codemap.entry(f"{brand}:{value}", day)
         if entry is not None:
             return entry
-    return codemap.codes.get(value)
+    return codemap.entry(value, day)
 
 
-def _primary(processor: ProcessorResponse, pack: RulePack) -> FailureLookup:
+def _primary(processor: ProcessorResponse, pack: RulePack, day: date | None) -> FailureLookup:
     codes = processor.codes
     codemap = pack.codemaps.get(processor.scheme)
     order = codemap.fields if codemap else tuple(type(codes).model_fields)
@@ -59,7 +61,7 @@ def _primary(processor: ProcessorResponse, pack: RulePack) -> FailureLookup:
             continue
         if first_present is None:
             first_present = (name, value)
-        entry = _entry(codemap, processor.brand, value)
+        entry = _entry(codemap, processor.brand, value, day)
         if entry is not None:
             return FailureLookup(processor.scheme, name, value, entry, _path(processor, name))
     if first_present is None:
@@ -86,8 +88,10 @@ def _specificity(found: FailureLookup, generic: tuple[str, ...]) -> int:
     return 1 if found.entry.reason in generic else 2
 
 
-def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLookup:
-    """Pick the most specific code of the answer.
+def lookup_failure(processor: ProcessorResponse, pack: RulePack,
+                   day: date | None = None) -> FailureLookup:
+    """Pick the most specific code of the answer, each code with the meaning it had on ``day``
+    (the attempt's day, or a diagnosis's ``as_of``; ``None``: the latest meaning).
 
     Within the answer's own scheme the map's ``fields`` give the precedence, and a brand-specific
     entry (``"visa:70"``) wins over the plain code; with no mapped field, the first field present
@@ -96,7 +100,7 @@ def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLooku
     reason is one of the pack's ``generic_reasons``. Every other code present is kept as
     ``evidence``, the answer's own fields first.
     """
-    primary = _primary(processor, pack)
+    primary = _primary(processor, pack, day)
     best = primary
     related: list[FailureLookup] = []
     if processor.related:
@@ -104,7 +108,8 @@ def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLooku
         rank = _specificity(primary, generic) if primary.code is not None else -1
         for item in processor.related:
             found = FailureLookup(item.scheme, item.field, item.code,
-                                  _entry(pack.codemaps.get(item.scheme), processor.brand, item.code),
+                                  _entry(pack.codemaps.get(item.scheme), processor.brand, item.code,
+                                         day),
                                   _located(processor, item.path))
             related.append(found)
             if _specificity(found, generic) > rank:
@@ -116,7 +121,7 @@ def lookup_failure(processor: ProcessorResponse, pack: RulePack) -> FailureLooku
         value = getattr(processor.codes, name, None)
         if value is not None and not (best is primary and name == primary.field):
             evidence.append(FailureLookup(processor.scheme, name, value,
-                                          _entry(codemap, processor.brand, value),
+                                          _entry(codemap, processor.brand, value, day),
                                           _path(processor, name)))
     evidence.extend(found for found in related if found is not best)
     if not evidence:

@@ -45,7 +45,7 @@ Example:
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from payfix.knowledge.lookup import FailureLookup, lookup_failure
@@ -83,7 +83,7 @@ def _how(entry: CodeEntry, verdict: str, after: str | None, initiator: str) -> s
 
 
 def _advice(processor: ProcessorResponse | None, found: FailureLookup,
-            pack: RulePack) -> list[tuple[str, CodeEntry]]:
+            pack: RulePack, day: date) -> list[tuple[str, CodeEntry]]:
     """The advice codes beside the deciding code, most specific first, each as ``(basis label,
     map entry)``: the processor's own advice field (Stripe's ``advice_code``, Checkout.com's
     recommendation code), then Mastercard's Merchant Advice Code (its own field, or a code of
@@ -96,14 +96,14 @@ def _advice(processor: ProcessorResponse | None, found: FailureLookup,
     advice = processor.codes.advice_code
     if (own is not None and advice is not None and "advice_code" in own.fields
             and not (found.scheme == processor.scheme and found.field == "advice_code")):
-        entry = own.codes.get(own.normalise(advice))
+        entry = own.entry(own.normalise(advice), day)
         if entry is not None:
             out.append((f"{processor.scheme}:{advice}", entry))
     macs = pack.codemaps.get("mastercard_mac")
     if macs is not None and found.scheme != "mastercard_mac":
         mac_code = processor.codes.merchant_advice_code or next(
             (item.code for item in processor.related if item.scheme == "mastercard_mac"), None)
-        entry = macs.codes.get(macs.normalise(mac_code)) if mac_code is not None else None
+        entry = macs.entry(macs.normalise(mac_code), day) if mac_code is not None else None
         if entry is not None:
             out.append((f"mastercard_mac:{mac_code}", entry))
     return out
@@ -121,20 +121,22 @@ def _attempts_within(report: AttemptReport, seconds: int) -> int:
                and p.method_type in (None, method))
 
 
-def retry_fields(report: AttemptReport, pack: RulePack,
-                 found: FailureLookup | None = None) -> dict[str, Any]:
+def retry_fields(report: AttemptReport, pack: RulePack, found: FailureLookup | None = None,
+                 day: date | None = None) -> dict[str, Any]:
     """The fields of the :class:`~payfix.models.diagnosis.RetryAdvice` for ``report`` (validated
     as part of the diagnosis). ``basis`` names the codes it rests on: what of it an audience sees
     is :class:`payfix.diagnosis.view.View`'s decision. ``found`` is the code-map verdict when the
-    caller already looked it up."""
+    caller already looked it up; ``day`` the day whose code meanings and scheme limits apply (the
+    attempt's own by default)."""
     attempt = report.attempt
     if attempt.funds_debited or attempt.outcome == "unknown":
         held = "funds_debited" if attempt.funds_debited else "outcome_unknown"
         return {"verdict": "hold", "wait_seconds": None, "basis": held, "how": "query_first",
                 "not_before": None, "attempts_left": None, "after_action": "query_status"}
     processor = attempt.processor
+    day = day or attempt.at.date()
     if found is None and processor is not None:
-        found = lookup_failure(processor, pack)
+        found = lookup_failure(processor, pack, day)
     if found is None or found.entry is None:
         # an unknown scheme and code are as the report gave them: masked (a mapped one is the pack's)
         basis = (f"{mask_code(found.scheme)}:{mask_code(found.code)}"
@@ -147,7 +149,7 @@ def retry_fields(report: AttemptReport, pack: RulePack,
     generic = entry.reason in pack.settings.generic_reasons
     decider = entry  # the entry whose retry class the verdict starts from (its ``how``)
     after = entry.after
-    for label, advice in _advice(processor, found, pack):
+    for label, advice in _advice(processor, found, pack, day):
         if generic:  # the advice decides the retry of a decline that names no cause
             verdict, wait, decider, generic = advice.retry, advice.wait_s or 0, advice, False
             after = advice.after
@@ -163,7 +165,6 @@ def retry_fields(report: AttemptReport, pack: RulePack,
         wait = 0  # the payer tops up the wallet; nothing to wait for
     # The schemes' limits (pack.yaml retry_limits) bind card payments, never a wallet or bank account.
     if attempt.method.type.endswith("_card"):
-        day = attempt.at.date()
         for limit in pack.settings.retry_limits:
             if not limit.binds(brand, found.scheme, day):
                 continue

@@ -4,6 +4,7 @@ objects, every problem reported through the loader's reader with its file and po
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import pairwise
 
 from payfix.rules import _packfiles as pf
 from payfix.rules._yamlsrc import Reader, Source, position, suggest
@@ -34,27 +35,59 @@ def read_code_maps(sources: list[Source], reader: Reader, reasons: tuple[str, ..
             reader.add("duplicate_scheme", f"scheme {model.scheme!r} is mapped in two files",
                        src, position(node, ("scheme",)))
         codes: dict[str, CodeEntry] = {}
-        for code, entry in model.codes.items():
-            pos = position(node, ("codes", code))
-            if entry.reason not in reasons:
-                reader.add("unknown_reason", f"code {code!r}: reason {entry.reason!r} is not in "
-                           f"pack.yaml reasons{suggest(entry.reason, reasons)}", src, pos)
-            if entry.retry == "later" and entry.wait_s is None:
-                reader.add("missing_wait", f"code {code!r}: retry 'later' needs wait_s", src, pos)
-            by = after_actions.get(entry.reason, {})
-            after = (None if entry.after == "none"
-                     else entry.after or by.get(entry.fix_by) or by.get("*"))
-            if after in CHANGES_REQUEST and entry.retry != "never":
-                reader.add("retry_contradicts_after", f"code {code!r}: retry {entry.retry!r}, yet "
-                           f"the request must change first ({after}); retry is the verdict for the "
-                           "same request: 'never', with the action saying what makes a new one "
-                           "succeed", src, pos)
-            line = (pos[0] + 1) if pos else 0
-            codes[code] = CodeEntry(entry.reason, entry.retry, entry.wait_s,
-                                    entry.customer_safe, entry.fix_by, line, entry.note,
-                                    entry.category, entry.escalate, after)
+        dated: dict[str, tuple[CodeEntry, ...]] = {}
+        for code, value in model.codes.items():
+            many = isinstance(value, list)
+            entries = []
+            for i, entry in enumerate(value if isinstance(value, list) else [value]):
+                pos = position(node, ("codes", code, i) if many else ("codes", code))
+                entries.append(_entry(reader, src, code, entry, pos, reasons, after_actions))
+            if _dates_in_order(reader, src, code, entries, position(node, ("codes", code))):
+                codes[code] = entries[-1]
+                if many or entries[0].valid_from or entries[0].valid_until:
+                    dated[code] = tuple(entries)
         form = model.code_form
         out[model.scheme] = CodeMap(model.scheme, model.source, model.fields, codes, src.shown,
                                     form.width if form else None,
-                                    bool(form and form.case == "upper"))
+                                    bool(form and form.case == "upper"), dated)
     return out
+
+
+def _entry(reader: Reader, src: Source, code: str, entry: pf.CodeEntryFile,
+           pos: tuple[int, int] | None, reasons: tuple[str, ...],
+           after_actions: Mapping[str, Mapping[str, str]]) -> CodeEntry:
+    """One meaning of ``code``, checked against the pack's vocabulary."""
+    if entry.reason not in reasons:
+        reader.add("unknown_reason", f"code {code!r}: reason {entry.reason!r} is not in "
+                   f"pack.yaml reasons{suggest(entry.reason, reasons)}", src, pos)
+    if entry.retry == "later" and entry.wait_s is None:
+        reader.add("missing_wait", f"code {code!r}: retry 'later' needs wait_s", src, pos)
+    by = after_actions.get(entry.reason, {})
+    after = None if entry.after == "none" else entry.after or by.get(entry.fix_by) or by.get("*")
+    if after in CHANGES_REQUEST and entry.retry != "never":
+        reader.add("retry_contradicts_after", f"code {code!r}: retry {entry.retry!r}, yet "
+                   f"the request must change first ({after}); retry is the verdict for the "
+                   "same request: 'never', with the action saying what makes a new one "
+                   "succeed", src, pos)
+    return CodeEntry(entry.reason, entry.retry, entry.wait_s, entry.customer_safe, entry.fix_by,
+                     (pos[0] + 1) if pos else 0, entry.note, entry.category, entry.escalate, after,
+                     entry.valid_from, entry.valid_until)
+
+
+def _dates_in_order(reader: Reader, src: Source, code: str, entries: list[CodeEntry],
+                    pos: tuple[int, int] | None) -> bool:
+    """The meanings of one code follow each other: each ends before the next begins (a meaning
+    without ``valid_until`` is the last, one without ``valid_from`` the first)."""
+    for entry in entries:
+        if entry.valid_from and entry.valid_until and entry.valid_from > entry.valid_until:
+            reader.add("dates_out_of_order", f"code {code!r}: valid_from {entry.valid_from} is "
+                       f"after valid_until {entry.valid_until}", src, pos)
+            return False
+    for earlier, later in pairwise(entries):
+        if earlier.valid_until is None or later.valid_from is None \
+                or earlier.valid_until >= later.valid_from:
+            reader.add("dates_out_of_order", f"code {code!r}: its meanings must follow each other "
+                       "in time, oldest first: each but the last needs valid_until, each but the "
+                       "first valid_from, and each must end before the next begins", src, pos)
+            return False
+    return True

@@ -113,6 +113,8 @@ class CodeEntryFile(_File):
     category: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)] | None = None
     escalate: bool = False
     after: AfterAction | Literal["none"] | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
     note: Text | None = None
 
 
@@ -130,4 +132,5 @@ class CodeMapFile(_File):
         tuple[CodeField, ...],
         Field(min_length=1),
     ]
-    codes: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)], CodeEntryFile]
+    codes: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)],
+                CodeEntryFile | Annotated[list[CodeEntryFile], Field(min_length=1, max_length=20)]]

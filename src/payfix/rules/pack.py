@@ -55,6 +55,14 @@ class CodeEntry:
     #: what must happen before a new attempt can succeed (the entry's ``after``, else the pack's
     #: ``after_actions`` for its reason; ``None``: nothing, the same request may succeed)
     after: str | None = None
+    #: the days the meaning holds (``None``: open-ended); the attempt's own day decides
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def valid_on(self, day: date) -> bool:
+        """Whether this meaning holds on ``day``."""
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_until is None or day <= self.valid_until))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +82,19 @@ class CodeMap:
     file: str
     width: int | None = None
     upper: bool = False
+    #: every code whose meaning carries dates: its entries, oldest first (``codes`` holds the
+    #: latest); a code absent here means the same on every day
+    dated: Mapping[str, tuple[CodeEntry, ...]] = field(default_factory=dict)
+
+    def entry(self, key: str, day: date | None = None) -> CodeEntry | None:
+        """The entry of ``key`` (as the scheme writes it) on ``day``: the meaning in force that day,
+        ``None`` when the code meant nothing then; without a day, the latest meaning."""
+        if day is None:
+            return self.codes.get(key)
+        entries = self.dated.get(key)
+        if entries is None:
+            return self.codes.get(key)
+        return next((e for e in entries if e.valid_on(day)), None)
 
     def normalise(self, code: str) -> str:
         """``code`` as this scheme writes it (surrounding spaces dropped); a code longer than

@@ -204,7 +204,8 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
 
 #: ``payfix replay`` options the Spark backend cannot honour, with their "not given" values.
 _LOCAL_ONLY: dict[str, Any] = {"workers": None, "resume": False, "baseline_rules": None, "report": None,
-                               "summary": None, "output_format": "parquet", "fail_on_unmapped": False}
+                               "summary": None, "output_format": "parquet", "fail_on_unmapped": False,
+                               "as_of": None}
 
 
 def replay_command(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
@@ -214,7 +215,7 @@ def replay_command(args: argparse.Namespace, spark: SparkSession | None = None) 
     ``rules``, ``engine``, ``max_reject_rate``, and ``spark_master`` when given); ``--rejects``
     names a directory of JSON Lines parts. Options that only the local backend has
     (``--workers``, ``--resume``, ``--baseline-rules``, ``--report``, ``--summary``,
-    ``--output-format jsonl``, ``--fail-on-unmapped``) exit 2 with a message; ``--chunk-rows``
+    ``--output-format jsonl``, ``--fail-on-unmapped``, ``--as-of``) exit 2 with a message; ``--chunk-rows``
     does not apply (Spark splits by ``spark.sql.files.maxPartitionBytes``).
 
     Example:
