@@ -266,7 +266,7 @@ def _info(diagnoser: Diagnoser, codemap: CodeMap, key: str, entry: CodeEntry,
         category=entry.category, escalate=entry.escalate or bool(escalations),
         escalations=escalations, remedies=remedies, locale=chain[0], note=entry.note,
         valid_from=entry.valid_from, valid_until=entry.valid_until,
-        source=CodeSource(at=f"{codemap.file}:{entry.line}", text=" ".join(codemap.source.split())))
+        source=CodeSource(at=codemap.where(entry), text=" ".join(codemap.source.split())))
 
 
 def _chain(pack: RulePack, locale: str | None) -> tuple[str, ...]:

@@ -99,7 +99,7 @@ class View:
             return None, None, (), ()
         source = None
         if found.entry is not None:
-            source = f"{pack.codemaps[found.scheme].file}:{found.entry.line}"
+            source = pack.codemaps[found.scheme].where(found.entry)
         evidence = tuple(CodeSeen(scheme=mask_code(f.scheme), field=f.field or "",
                                   code=mask_code(f.code or ""), path=_masked(f.path),
                                   reason=f.entry.reason if f.entry is not None else None)

@@ -4,7 +4,9 @@ objects, every problem reported through the loader's reader with its file and po
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from itertools import pairwise
+from typing import Any
 
 from payfix.rules import _packfiles as pf
 from payfix.rules._yamlsrc import Reader, Source, position, suggest
@@ -24,33 +26,69 @@ def read_code_maps(sources: list[Source], reader: Reader, reasons: tuple[str, ..
 
     An entry's ``retry`` is the verdict for the same request: when its action changes the request
     (:data:`~payfix.vocab.CHANGES_REQUEST`: corrected data, an authentication, a new order ...) the
-    same request is refused, and any verdict but ``never`` is a problem (``retry_contradicts_after``)."""
+    same request is refused, and any verdict but ``never`` is a problem (``retry_contradicts_after``).
+
+    A file with ``merge: true`` adds its entries to the map of its scheme, each replacing the entry
+    of the same code (an operator's additions, without copying the bundled file); it names the
+    source of its own entries, and takes ``fields`` and ``code_form`` from the map it extends. Its
+    entries keep their own file and line, so a diagnosis they decide names the operator's file."""
     out: dict[str, CodeMap] = {}
+    merges = []
     for src in sources:
         node = reader.load(src)
         model = reader.model(pf.CodeMapFile, node, src) if node is not None else None
         if model is None:
             continue
+        if model.merge:
+            merges.append((src, node, model))
+            continue
         if model.scheme in out:
             reader.add("duplicate_scheme", f"scheme {model.scheme!r} is mapped in two files",
                        src, position(node, ("scheme",)))
-        codes: dict[str, CodeEntry] = {}
-        dated: dict[str, tuple[CodeEntry, ...]] = {}
-        for code, value in model.codes.items():
-            many = isinstance(value, list)
-            entries = []
-            for i, entry in enumerate(value if isinstance(value, list) else [value]):
-                pos = position(node, ("codes", code, i) if many else ("codes", code))
-                entries.append(_entry(reader, src, code, entry, pos, reasons, after_actions))
-            if _dates_in_order(reader, src, code, entries, position(node, ("codes", code))):
-                codes[code] = entries[-1]
-                if many or entries[0].valid_from or entries[0].valid_until:
-                    dated[code] = tuple(entries)
+        if not model.fields:
+            reader.add("missing_fields", "fields: list the report code fields this map answers, "
+                       "most specific first (only a merge: true file may leave them out)", src,
+                       position(node, ("scheme",)))
+        codes, dated = _codes(reader, src, node, model, reasons, after_actions, None)
         form = model.code_form
         out[model.scheme] = CodeMap(model.scheme, model.source, model.fields, codes, src.shown,
                                     form.width if form else None,
                                     bool(form and form.case == "upper"), dated)
+    for src, node, model in merges:
+        base = out.get(model.scheme)
+        if base is None:
+            reader.add("merge_without_map", f"merge: true adds to the map of scheme "
+                       f"{model.scheme!r}, which the pack does not have (a file at the same path "
+                       "as a bundled map replaces it: give the additions a name of their own, "
+                       f"e.g. codes/{model.scheme}_additions.yaml)", src, position(node, ("scheme",)))
+            continue
+        codes, dated = _codes(reader, src, node, model, reasons, after_actions, src.shown)
+        out[model.scheme] = replace(
+            base, codes={**base.codes, **codes},
+            dated={**{k: v for k, v in base.dated.items() if k not in codes}, **dated},
+            source=f"{base.source}; {model.source} ({src.shown})")
     return out
+
+
+def _codes(reader: Reader, src: Source, node: Any, model: pf.CodeMapFile,
+           reasons: tuple[str, ...], after_actions: Mapping[str, Mapping[str, str]],
+           file: str | None) -> tuple[dict[str, CodeEntry], dict[str, tuple[CodeEntry, ...]]]:
+    """The entries of one file (``file``: theirs when they join another file's map), and those
+    of its codes whose meaning carries dates."""
+    codes: dict[str, CodeEntry] = {}
+    dated: dict[str, tuple[CodeEntry, ...]] = {}
+    for code, value in model.codes.items():
+        many = isinstance(value, list)
+        entries = []
+        for i, entry in enumerate(value if isinstance(value, list) else [value]):
+            pos = position(node, ("codes", code, i) if many else ("codes", code))
+            entries.append(replace(_entry(reader, src, code, entry, pos, reasons, after_actions),
+                                   file=file))
+        if _dates_in_order(reader, src, code, entries, position(node, ("codes", code))):
+            codes[code] = entries[-1]
+            if many or entries[0].valid_from or entries[0].valid_until:
+                dated[code] = tuple(entries)
+    return codes, dated
 
 
 def _entry(reader: Reader, src: Source, code: str, entry: pf.CodeEntryFile,

@@ -125,12 +125,10 @@ class CodeFormFile(_File):
 
 class CodeMapFile(_File):
     scheme: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    merge: bool = False
     code_form: CodeFormFile | None = None
     source: Text
     retrieved: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
-    fields: Annotated[
-        tuple[CodeField, ...],
-        Field(min_length=1),
-    ]
+    fields: tuple[CodeField, ...] = ()
     codes: dict[Annotated[str, StringConstraints(min_length=1, max_length=64)],
                 CodeEntryFile | Annotated[list[CodeEntryFile], Field(min_length=1, max_length=20)]]

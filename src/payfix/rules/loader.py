@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from payfix.errors import Problem, RulePackError
 from payfix.rules import _packfiles as pf
 from payfix.rules._codefiles import read_code_maps
+from payfix.rules._remedyfiles import read_remedies
 from payfix.rules._yamlsrc import (
     Reader,
     Source,
@@ -49,7 +50,6 @@ from payfix.rules.pack import (
     EscalationPolicy,
     PackSettings,
     Remedy,
-    RemedyText,
     RetryLimit,
     Rule,
     RulePack,
@@ -59,9 +59,6 @@ from payfix.rules.witness import witness
 from payfix.vocab import (
     FACTS,
     MAX_WALLET_ID_LENGTH,
-    PLACEHOLDER_RE,
-    PLACEHOLDERS,
-    TEXT_PLACEHOLDERS,
     fact_domain,
 )
 
@@ -186,38 +183,8 @@ class _PackBuilder:
         return pattern
 
     def remedies(self, settings: PackSettings) -> dict[str, Remedy]:
-        src = self.files.get("remedies.yaml")
-        if src is None:
-            self.r.problems.append(Problem("pack.missing_file", (), "remedies.yaml not found",
-                                           "remedies.yaml"))
-            return {}
-        node = self.r.load(src)
-        model = self.r.model(pf.RemediesFile, node, src) if node is not None else None
-        if model is None:
-            return {}
-        out: dict[str, Remedy] = {}
-        for i, entry in enumerate(model.remedies):
-            at = position(node, ("remedies", i))
-            if entry.id in out:
-                self.r.add("duplicate_remedy", f"remedy {entry.id!r} is defined twice", src, at)
-            if entry.category not in settings.categories:
-                self.r.add("unknown_category", f"category {entry.category!r} is not in pack.yaml "
-                           f"categories{suggest(entry.category, settings.categories)}", src,
-                           position(node, ("remedies", i, "category")))
-            if settings.default_locale not in entry.text:
-                self.r.add("missing_text", f"remedy {entry.id!r} has no text in the default locale "
-                           f"{settings.default_locale!r}", src, position(node, ("remedies", i, "text")))
-            for locale, text in entry.text.items():
-                for name in PLACEHOLDER_RE.findall(" ".join((text.title, *text.steps))):
-                    if name not in PLACEHOLDERS and name not in TEXT_PLACEHOLDERS:
-                        self.r.add("unknown_placeholder", f"remedy {entry.id!r} ({locale}): unknown "
-                                   f"placeholder {{{name}}}{suggest(name, tuple(PLACEHOLDERS))}; "
-                                   f"known: {', '.join((*PLACEHOLDERS, *TEXT_PLACEHOLDERS))}", src,
-                                   position(node, ("remedies", i, "text", locale)))
-            texts = {loc: RemedyText(t.title, t.steps) for loc, t in entry.text.items()}
-            out[entry.id] = Remedy(entry.id, entry.category, entry.weight, entry.self_service,
-                                   entry.audience, texts, i)
-        return out
+        extra = [src for rel, src in sorted(self.files.items()) if rel.startswith("remedies/")]
+        return read_remedies(self.files.get("remedies.yaml"), extra, self.r, settings)
 
     def fees(self) -> dict[str, FeeSchedule]:
         from payfix.rules._feefiles import read_fee_sources  # imports this module's helpers

@@ -58,6 +58,8 @@ class CodeEntry:
     #: the days the meaning holds (``None``: open-ended); the attempt's own day decides
     valid_from: date | None = None
     valid_until: date | None = None
+    #: the file the entry was read from, when not its map's own (an operator's ``merge: true``)
+    file: str | None = None
 
     def valid_on(self, day: date) -> bool:
         """Whether this meaning holds on ``day``."""
@@ -85,6 +87,10 @@ class CodeMap:
     #: every code whose meaning carries dates: its entries, oldest first (``codes`` holds the
     #: latest); a code absent here means the same on every day
     dated: Mapping[str, tuple[CodeEntry, ...]] = field(default_factory=dict)
+
+    def where(self, entry: CodeEntry) -> str:
+        """``file:line`` of one of this map's entries (the operator's file for merged entries)."""
+        return f"{entry.file or self.file}:{entry.line}"
 
     def entry(self, key: str, day: date | None = None) -> CodeEntry | None:
         """The entry of ``key`` (as the scheme writes it) on ``day``: the meaning in force that day,
