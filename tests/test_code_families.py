@@ -23,6 +23,10 @@ from .test_codes import FAMILIES
 PAYLOADS = Path(__file__).parent / "data" / "payloads"
 WALLET = {"attempt": {"id": "w-1", "at": "2026-03-01T10:00:00Z",
                       "method": {"type": "credit_card"}}}
+#: What a WeChat Pay v3 error body does not carry: the payment itself (the wallet knows it).
+WALLET_V3 = {"attempt": {**WALLET["attempt"], "kind": "purchase",
+                         "amount": {"value": "88.00", "currency": "CNY"},
+                         "method": {"type": "wallet_balance"}}}
 
 #: (source, fixture, where the code goes, code, reason, retry verdict, customer sees the reason)
 CASES = [
@@ -46,6 +50,14 @@ CASES = [
      "expired_card", "never", True),
     ("checkout", "webhook_payment_declined.json", ("data", "response_code"), "30043",
      "lost_or_stolen", "never", False),
+    ("wechatpay", "v3_error_order_closed.json", ("code",), "ORDER_CLOSED",
+     "merchant_error", "never", True),
+    ("wechatpay", "v3_error_order_closed.json", ("code",), "NOT_ENOUGH",
+     "insufficient_funds", "now", True),
+    ("wechatpay", "v3_error_resource_not_exists.json", ("code",), "RESOURCE_NOT_EXISTS",
+     "merchant_error", "never", True),
+    ("wechatpay", "v3_error_order_closed.json", ("code",), "ACCOUNT_ERROR",
+     "account_frozen", "never", False),
 ]
 
 
@@ -70,14 +82,15 @@ def test_a_documented_object_diagnoses_by_its_family_map(
     the source path it was read from and warns of no missing map; the customer sees the reason only
     where the map says it is safe to show."""
     payload = _payload(source, name, where, code)
-    agent = Diagnoser(audience="agent").diagnose(payload, source=source, context=WALLET)
+    context = WALLET_V3 if name.startswith("v3_error") else WALLET
+    agent = Diagnoser(audience="agent").diagnose(payload, source=source, context=context)
     assert (agent.failure.scheme, agent.failure.code, agent.failure.reason) == (source, code, reason)
     assert agent.failure.path == ".".join((source, *where))
     assert agent.failure.source is not None
     assert agent.failure.source.startswith(f"rules/codes/{source}.yaml:")
     assert agent.failure.warnings == ()
     assert agent.retry.verdict == verdict
-    customer = Diagnoser(audience="customer").diagnose(payload, source=source, context=WALLET)
+    customer = Diagnoser(audience="customer").diagnose(payload, source=source, context=context)
     assert customer.failure.reason == (reason if shown else "declined")
 
 
@@ -122,3 +135,25 @@ def test_codes_coverage_command_prints_families_and_sources_read_without_a_map()
     assert {f["scheme"]: f["codes"] for f in data["families"]} == {
         s: len(t) for s, (t, _) in FAMILIES.items()}
     assert data["read_without_map"] == ["hyperswitch"]
+
+
+@pytest.mark.parametrize(("code", "reason", "verdict", "after", "shown"), [
+    ("PAYMENT_IN_PROCESS", "payment_in_progress", "later", "query_status", True),
+    ("UNKNOWN_EXCEPTION", "outcome_unknown", "later", "query_status", True),
+    ("EXPIRED_CODE", "payment_code_expired", "never", "correct_data", True),
+    ("RISK_REJECT", "suspected_fraud", "never", None, False),
+    ("PROCESS_FAIL", "processing_error", "never", "contact_support", True),
+])
+def test_an_antom_result_code_diagnoses_by_its_map(code: str, reason: str, verdict: str,
+                                                    after: str | None, shown: bool) -> None:
+    """Antom's result code, reported with scheme `antom`: status U is queried first, a risk
+    rejection is not named to the payer, PROCESS_FAIL goes to Antom's support."""
+    report = {"attempt": {**WALLET_V3["attempt"], "processor": {
+        "scheme": "antom", "codes": {"decline_code": code}}}}
+    agent = Diagnoser(audience="agent").diagnose(report)
+    assert (agent.failure.reason, agent.failure.known) == (reason, True)
+    assert agent.failure.source is not None
+    assert agent.failure.source.startswith("rules/codes/antom.yaml:")
+    assert (agent.retry.verdict, agent.retry.after_action) == (verdict, after)
+    customer = Diagnoser(audience="customer").diagnose(report)
+    assert customer.failure.reason == (reason if shown else "declined")

@@ -22,8 +22,9 @@ from payfix.rules.pack import CodeEntry, RulePack
 CODES_DIR = bundled_rules_dir() / "codes"
 RETRIEVED = "2026-11-25"
 #: Maps read later than the first six families, with the day each was read.
-RETRIEVED_ON: dict[str, str] = {"adyen": "2026-12-05", "braintree": "2026-12-05",
-                                "checkout": "2026-12-05"}
+RETRIEVED_ON: dict[str, str] = {"adyen": "2026-12-05", "antom": "2026-12-05",
+                                "braintree": "2026-12-05", "checkout": "2026-12-05",
+                                "wechatpay": "2026-12-05"}
 MAX_WAIT_S = 90 * 86400
 
 # (reason, retry class, customer_safe) for each code key of a map.
@@ -304,6 +305,26 @@ WECHATPAY: dict[str, Row] = {
     "MCHID_NOT_EXIST": ("merchant_error", "never", True),
     "APPID_MCHID_NOT_MATCH": ("merchant_error", "never", True),
     "INVALID_REQUEST": ("merchant_error", "never", True),
+    # API v3
+    "SYSTEM_ERROR": ("try_again_later", "later", True),
+    "BANK_ERROR": ("issuer_unavailable", "later", True),
+    "FREQUENCY_LIMITED": ("try_again_later", "later", True),
+    "NOT_ENOUGH": ("insufficient_funds", "now", True),
+    "ORDER_CLOSED": ("merchant_error", "never", True),
+    "ORDER_NOT_EXIST": ("merchant_error", "never", True),
+    "ORDERNOTEXIST": ("merchant_error", "never", True),
+    "RESOURCE_NOT_EXISTS": ("merchant_error", "never", True),
+    "ORDER_PAID": ("duplicate_transaction", "never", True),
+    "INVALID_TRANSACTIONID": ("merchant_error", "never", True),
+    "ACCOUNT_ERROR": ("account_frozen", "never", False),
+    "ACCOUNTERROR": ("account_frozen", "never", False),
+    "USER_ACCOUNT_ABNORMAL": ("account_closed", "never", True),
+    "RULE_LIMIT": ("transaction_not_permitted", "never", True),
+    "RULELIMIT": ("transaction_not_permitted", "never", True),
+    "SIGN_ERROR": ("merchant_error", "never", True),
+    "NO_AUTH": ("merchant_error", "never", True),
+    "MCH_NOT_EXISTS": ("merchant_error", "never", True),
+    "OPENID_MISMATCH": ("merchant_error", "never", True),
 }
 
 PAYPAL: dict[str, Row] = {
@@ -390,6 +411,31 @@ ADYEN: dict[str, Row] = {
 
 # Braintree processor_response_code (Braintree authorization responses; soft -> later, hard -> never,
 # or now where only what the payer typed must be corrected).
+ANTOM: dict[str, Row] = {
+    "SUCCESS": ("approved", "never", True),
+    "PAYMENT_IN_PROCESS": ("payment_in_progress", "later", True),
+    "UNKNOWN_EXCEPTION": ("outcome_unknown", "later", True),
+    "REQUEST_TRAFFIC_EXCEED_LIMIT": ("outcome_unknown", "later", True),
+    "PARAM_ILLEGAL": ("merchant_error", "never", True),
+    "PROCESS_FAIL": ("processing_error", "never", True),
+    "ACCESS_DENIED": ("merchant_error", "never", True),
+    "INVALID_API": ("merchant_error", "never", True),
+    "INVALID_CLIENT": ("merchant_error", "never", True),
+    "INVALID_SIGNATURE": ("merchant_error", "never", True),
+    "METHOD_NOT_SUPPORTED": ("merchant_error", "never", True),
+    "KEY_NOT_FOUND": ("merchant_error", "never", True),
+    "INVALID_CONTRACT": ("merchant_error", "never", True),
+    "MERCHANT_NOT_REGISTERED": ("merchant_error", "never", True),
+    "MERCHANT_KYB_NOT_QUALIFIED": ("compliance_hold", "never", False),
+    "CURRENCY_NOT_SUPPORT": ("currency_not_supported", "never", True),
+    "INVALID_ACCESS_TOKEN": ("token_requirements", "never", True),
+    "USER_NOT_EXIST": ("invalid_account", "never", True),
+    "USER_ACCOUNT_ABNORMAL": ("account_frozen", "never", True),
+    "AMOUNT_EXCEED_LIMIT": ("limit_exceeded", "never", True),
+    "RISK_REJECT": ("suspected_fraud", "never", False),
+    "EXPIRED_CODE": ("payment_code_expired", "never", True),
+}
+
 BRAINTREE: dict[str, Row] = {
     "2000": ("do_not_honor", "later", True),
     "2038": ("generic_decline", "later", True),
@@ -502,6 +548,7 @@ FAMILIES: dict[str, tuple[dict[str, Row], str]] = {
     "adyen": (ADYEN, "decline_code"),
     "braintree": (BRAINTREE, "response_code"),
     "checkout": (CHECKOUT, "response_code"),
+    "antom": (ANTOM, "decline_code"),
 }
 CASES = [(scheme, key, row) for scheme, (table, _) in FAMILIES.items() for key, row in table.items()]
 
@@ -690,12 +737,13 @@ def test_only_codes_that_need_a_human_escalate(pack: RulePack, scheme: str) -> N
 
 def test_unknown_outcomes_are_queried_before_anyone_retries_or_escalates(pack: RulePack) -> None:
     """An unknown outcome (Alipay SYSTEM_ERROR and 20000, WeChat SYSTEMERROR/BANKERROR, PayPal
-    internal error) is queried first: retry later after a short wait, no immediate escalation from
-    the code alone."""
+    internal error, Antom's status-U codes) is queried first: retry later after a short wait, no
+    immediate escalation from the code alone."""
     unknown = [(s, k, e) for s, k, e in _entries(pack) if e.reason == "outcome_unknown"]
     assert {(s, k) for s, k, _ in unknown} == {
         ("alipay", "ACQ.SYSTEM_ERROR"), ("alipay", "20000"), ("wechatpay", "SYSTEMERROR"),
-        ("wechatpay", "BANKERROR"), ("paypal", "INTERNAL_SERVER_ERROR")}
+        ("wechatpay", "BANKERROR"), ("paypal", "INTERNAL_SERVER_ERROR"),
+        ("antom", "UNKNOWN_EXCEPTION"), ("antom", "REQUEST_TRAFFIC_EXCEED_LIMIT")}
     for scheme, key, entry in unknown:
         assert entry.retry == "later", (scheme, key)
         assert entry.wait_s is not None, (scheme, key)

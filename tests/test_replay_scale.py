@@ -54,7 +54,7 @@ def test_100k_rows_are_conserved_and_every_corrupted_row_is_rejected(
     assert table.num_rows + len(rejects) == ROWS
     summary = json.loads((hundred_k["root"] / "out" / "_summary.json").read_text())
     assert summary == {"rows_in": ROWS, "rows_out": ROWS - len(kinds), "rows_rejected": len(kinds),
-                       "chunks": ROWS // CHUNK}
+                       "chunks": ROWS // CHUNK, "unmapped_codes": []}
 
 
 def test_100k_replay_killed_mid_run_and_resumed_gives_the_same_rows(

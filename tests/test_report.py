@@ -106,9 +106,13 @@ def test_report_escapes_what_it_shows() -> None:
                "failure_reasons": {"<script>alert(1)</script>": 1}, "top_remedies": {},
                "retry_verdicts": {}, "escalation_codes": {},
                "by": {name: {} for name in DIMENSIONS}, "fees": {}, "reject_types": {},
+               "unmapped_codes": [{"scheme": "iso8583", "field": "response_code",
+                                   "code": "<img src=x>", "rows": 1}],
                "job": {"engine": "<b>", "pack_hash": "x"}}
     page = render_html(summary)
     assert "<script>" not in page
+    assert "<img" not in page
+    assert "&lt;img src=x&gt;" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 

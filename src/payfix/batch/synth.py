@@ -156,7 +156,8 @@ def _processor(rng: random.Random, method: str, currency: str, brand: str | None
     elif method in ("debit_card", "credit_card", "prepaid_card"):
         candidates = ["iso8583", "stripe", "paypal", "adyen", "checkout", "braintree"]
     else:
-        candidates = ["iso8583", "stripe", "paypal", "alipay", "wechatpay", "adyen", "braintree"]
+        candidates = ["iso8583", "stripe", "paypal", "alipay", "wechatpay", "adyen", "braintree",
+                      "antom"]
     scheme = rng.choice([c for c in candidates if c in maps] or sorted(maps))
     field, codes = maps[scheme]
     out: dict[str, Any] = {"scheme": scheme, "codes": {field: rng.choice(codes)}}
