@@ -164,6 +164,43 @@ def test_fees_quote_prints_the_breakdown_and_max_sendable(
     assert main(["fees", "quote", "1", "XXX", "--kind", "purchase"]) == 2
 
 
+def test_fees_quote_takes_an_exchange_rate_the_allowance_used_and_the_day(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`--fx-rate`/`--fx-currency` quote a cross-currency payment under the schedule with an FX fee
+    (what reaches the payee, in their currency); `--free-amount-used` shrinks the free amount left;
+    the rate without its currency, or a day the schedule is not valid, is refused (exit 2)."""
+    assert main(["fees", "quote", "100.00", "EUR", "--kind", "p2p_transfer", "--fx-rate", "1.08",
+                 "--fx-currency", "USD", "--format", "json"]) == 0
+    fx = json.loads(capsys.readouterr().out)
+    assert (fx["schedule"], fx["fee"], fx["debited"]) == ("example.eur_fx_transfer", "3.50", "103.50")
+    assert (fx["received"], fx["received_currency"]) == ("108.00", "USD")
+    fresh, used = (["fees", "quote", "25000.00", "CNY", "--kind", "withdrawal", "--format", "json",
+                    *extra] for extra in ([], ["--free-amount-used", "20000.00"]))
+    assert main(fresh) == 0
+    assert json.loads(capsys.readouterr().out)["fee"] == "5.00"  # 5,000 above the free 20,000
+    assert main(used) == 0
+    assert json.loads(capsys.readouterr().out)["fee"] == "25.00"  # nothing free left
+    assert main(["fees", "quote", "100.00", "EUR", "--kind", "p2p_transfer", "--fx-rate", "1.08"]) == 2
+    assert "--fx-rate and --fx-currency go together" in capsys.readouterr().err
+
+
+
+def test_fees_quote_on_a_day_the_schedule_is_not_valid_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--on` checks the schedule's days: a price that ended is not quoted for a later day."""
+    (tmp_path / "fees").mkdir()
+    (tmp_path / "fees" / "old.yaml").write_text(
+        "schedules:\n  - {id: old.eur, label: Old price, kinds: [p2p_transfer], currency: EUR, "
+        "payer: on_top, rounding: ROUND_HALF_UP, percent: \"1\", valid_until: 2026-01-31}\n",
+        encoding="utf-8")
+    args = ["fees", "quote", "100.00", "EUR", "--kind", "p2p_transfer", "--rules", str(tmp_path),
+            "--schedule", "old.eur"]
+    assert main([*args, "--on", "2026-01-15"]) == 0
+    assert "fee       1.00 EUR" in capsys.readouterr().out
+    assert main([*args, "--on", "2026-02-01"]) == 2
+    assert "is not valid on 2026-02-01" in capsys.readouterr().err
+
+
 def test_synth_then_replay_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`payfix synth` and `payfix replay` run from the main command; counts are conserved."""
     data = tmp_path / "in.jsonl"

@@ -184,15 +184,26 @@ def _parser() -> argparse.ArgumentParser:
                     "--balance the largest amount that fits the balance with its fee."),
         epilog=_examples("payfix fees quote 120.00 EUR --kind p2p_transfer",
                          "payfix fees quote 120.00 EUR --kind p2p_transfer --balance 120.00",
-                         "payfix fees quote 5000 CNY --kind withdrawal --format json"))
+                         "payfix fees quote 5000 CNY --kind withdrawal --format json",
+                         "payfix fees quote 100.00 EUR --kind p2p_transfer --fx-rate 1.08 "
+                         "--fx-currency USD"))
     quote_cmd.add_argument("amount", help="amount, e.g. 120.00")
     quote_cmd.add_argument("currency", help="ISO 4217 code, e.g. EUR")
     quote_cmd.add_argument("--kind", required=True,
                            choices=KINDS)
     quote_cmd.add_argument("--schedule", default=None,
                            help="schedule id (default: the first that prices this kind and currency)")
-    quote_cmd.add_argument("--free-transfers-used", type=int, default=0)
-    quote_cmd.add_argument("--free-amount-used", default="0")
+    quote_cmd.add_argument("--free-transfers-used", type=int, default=0, metavar="N",
+                           help="free transfers of the allowance already used this month")
+    quote_cmd.add_argument("--free-amount-used", default="0", metavar="AMOUNT",
+                           help="free amount of the allowance already used in its period")
+    quote_cmd.add_argument("--fx-rate", default=None, metavar="RATE",
+                           help="a cross-currency payment: units of --fx-currency for one unit of "
+                                "the payment's currency (picks a schedule with an fx fee)")
+    quote_cmd.add_argument("--fx-currency", default=None, metavar="CUR",
+                           help="the currency the payee receives, with --fx-rate")
+    quote_cmd.add_argument("--on", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                           help="the payment's day: the schedule must be valid then")
     quote_cmd.add_argument("--balance", default=None, help="also give the max sendable amount")
     quote_cmd.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
     quote_cmd.add_argument("--format", choices=("json", "text"), default="text")

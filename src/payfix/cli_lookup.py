@@ -56,12 +56,18 @@ def fees_quote_command(args: argparse.Namespace) -> int:
         amount = Decimal(args.amount)
         used = Decimal(args.free_amount_used)
         balance = Decimal(args.balance) if args.balance is not None else None
+        rate = Decimal(args.fx_rate) if args.fx_rate is not None else None
     except InvalidOperation:
         raise InvalidReportError("not a decimal amount", [Problem(
-            "decimal_parsing", ("amount",), "amounts are decimals such as 120.00")]) from None
+            "decimal_parsing", ("amount",), "amounts and rates are decimals such as 120.00")]) from None
+    if (rate is None) != (args.fx_currency is None):
+        raise InvalidReportError("incomplete exchange", [Problem(
+            "fx_incomplete", ("fx_rate",), "--fx-rate and --fx-currency go together: the rate is "
+            "units of --fx-currency for one unit of the payment's currency")])
     candidates = ([args.schedule] if args.schedule else
                   [sid for sid, s in sorted(pack.fees.items())
-                   if s.currency == args.currency and args.kind in s.kinds and s.fx is None])
+                   if s.currency == args.currency and args.kind in s.kinds
+                   and (s.fx is None) == (rate is None)])
     if not candidates or candidates[0] not in pack.fees:
         known = ", ".join(sorted(pack.fees)) or "none"
         raise InvalidReportError("no fee schedule", [Problem(
@@ -69,8 +75,9 @@ def fees_quote_command(args: argparse.Namespace) -> int:
             f"no fee schedule {'named ' + repr(args.schedule) if args.schedule else 'prices'} "
             f"{args.kind} in {args.currency}; known schedules: {known}")])
     schedule = pack.fees[candidates[0]]
-    usage = Usage(free_transfers_used=args.free_transfers_used, free_amount_used=used)
     try:
+        usage = Usage(free_transfers_used=args.free_transfers_used, free_amount_used=used,
+                      fx_rate=rate, fx_currency=args.fx_currency, on=args.on)
         quoted = quote(amount, args.currency, args.kind, schedule, usage)
         best = (max_sendable(balance, args.currency, args.kind, schedule, usage)
                 if balance is not None else None)
@@ -81,6 +88,7 @@ def fees_quote_command(args: argparse.Namespace) -> int:
             "schedule": quoted.schedule, "currency": quoted.currency, "amount": str(quoted.amount),
             "components": [{"name": c.name, "amount": str(c.amount)} for c in quoted.components],
             "fee": str(quoted.fee), "debited": str(quoted.debited), "received": str(quoted.received),
+            "received_currency": quoted.received_currency,
             "max_sendable": str(best) if best is not None else None}, indent=2))
         return EXIT_OK
     cur = quoted.currency
