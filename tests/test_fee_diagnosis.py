@@ -95,6 +95,32 @@ def test_operator_fee_file_overlays_the_bundled_one(tmp_path: Path) -> None:
     assert result.fees.fee == Decimal("1.00")
 
 
+def test_an_amount_above_a_closed_fee_table_is_not_priced(tmp_path: Path) -> None:
+    """A schedule whose last tier is closed (as some operators publish: up to a maximum amount)
+    prices an amount up to it; above it, the schedule does not price the payment: no fee quote
+    when the pack picks one, a field problem when the report names it."""
+    (tmp_path / "fees").mkdir()
+    (tmp_path / "fees" / "eur_instant_transfer.yaml").write_text(
+        "schedules:\n  - id: example.eur_instant_transfer\n    label: Operator EUR transfers\n"
+        "    kinds: [p2p_transfer]\n    currency: EUR\n    payer: on_top\n"
+        "    rounding: ROUND_HALF_UP\n    tiers:\n      - {up_to: \"50.00\", fixed: \"0.20\"}\n"
+        "      - {up_to: \"100.00\", fixed: \"0.40\"}\n", encoding="utf-8")
+    closed = Diagnoser(load_pack(tmp_path), "compiled", audience="agent")
+    report = example("balance_fee_pushes_over.json")  # EUR 120.00: above the table
+    assert closed.diagnose(report).fees is None
+    report["attempt"]["amount"]["value"] = "80.00"
+    priced = closed.diagnose(report).fees
+    assert priced is not None
+    assert priced.fee == Decimal("0.40")
+    report["attempt"]["amount"]["value"] = "120.00"
+    report["attempt"]["fee_schedule"] = "example.eur_instant_transfer"
+    with pytest.raises(InvalidReportError) as info:
+        closed.diagnose(report)
+    problem = info.value.problems[0]
+    assert (problem.type, problem.loc) == ("fee_schedule_mismatch", ("attempt", "fee_schedule"))
+    assert "prices amounts up to 100.00 EUR" in problem.msg
+
+
 def test_unknown_placeholder_in_a_remedy_text_is_rejected(tmp_path: Path) -> None:
     """Remedy texts may only quote the known figures."""
     text = (Path(__file__).parents[1] / "rules" / "remedies.yaml").read_text(encoding="utf-8")

@@ -52,11 +52,12 @@ def _quantized(value: Decimal, exponent: int) -> bool:
 
 @st.composite
 def schedules(draw: st.DrawFn, scale: int = 10**7, *, tiered: bool | None = None,
-              payer: str | None = None, fx: bool | None = None) -> FeeSchedule:
+              payer: str | None = None, fx: bool | None = None, closed: bool = False) -> FeeSchedule:
     """Any valid schedule: flat or tiered, caps, free allowances, FX, both payers, every rounding.
 
     ``scale`` bounds the money values in minor units, so small scales put every boundary within
-    reach of a brute-force check; ``tiered``, ``payer`` and ``fx`` pin those choices when given.
+    reach of a brute-force check; ``tiered``, ``payer`` and ``fx`` pin those choices when given;
+    ``closed`` ends a tiered table with a bounded last tier (no larger amount is priced).
     """
     cur = draw(st.sampled_from(sorted(CURRENCIES)))
     exp = CURRENCIES[cur]
@@ -79,7 +80,7 @@ def schedules(draw: st.DrawFn, scale: int = 10**7, *, tiered: bool | None = None
                                  max_size=0 if tiered is False else 3)))
     if bounds:
         data["tiers"] = [{"up_to": str(_money(b, exp)), "percent": percent(), "fixed": fixed()}
-                         for b in bounds] + [{"percent": percent(), "fixed": fixed()}]
+                         for b in bounds] + ([] if closed else [{"percent": percent(), "fixed": fixed()}])
     else:
         data["percent"], data["fixed"] = percent(), fixed()
     caps = sorted(draw(st.lists(st.integers(0, scale // 10), min_size=2, max_size=2)))
@@ -761,3 +762,57 @@ def test_shipped_schedules_are_marked_as_examples_with_source_and_date() -> None
         for marker in ("EXAMPLE", "replace", "Model source", "2026-11-25"):
             assert marker in head, (path.name, marker)
 
+
+@settings(max_examples=100)
+@given(st.data())
+def test_a_closed_last_tier_ends_what_the_schedule_prices(data: st.DataObject) -> None:
+    """A table whose last tier has `up_to` prices chargeable amounts up to it and no more: a larger
+    amount is a ScheduleMismatchError naming the bound, the bound itself is priced, and
+    max_sendable equals the largest priced amount that fits (brute force over every minor unit)."""
+    schedule = data.draw(schedules(scale=300, payer=data.draw(st.sampled_from(["on_top", "deducted"])),
+                                   tiered=True, closed=True, fx=False))
+    usage = data.draw(usages(schedule, scale=300))
+    exp = CURRENCIES[schedule.currency]
+    plan = fees_module._plan(schedule, schedule.currency, "p2p_transfer", usage)
+    largest = plan.largest
+    assert schedule.tiers[-1].up_to is not None
+    assert largest is None if usage.free_transfers_used < (
+        schedule.free.transfers_per_month if schedule.free else 0) else largest is not None
+    top = largest if largest is not None else 1000
+
+    refused: list[tuple[int, str]] = []
+
+    def priced(a: int) -> FeeQuote | None:
+        try:
+            return quote(_money(a, exp), schedule.currency, "p2p_transfer", schedule, usage)
+        except ScheduleMismatchError as error:
+            refused.append((a, str(error)))
+            return None
+        except FeeExceedsAmountError:
+            return None
+
+    assert priced(top) is not None or schedule.payer == "deducted"
+    if largest is not None:
+        assert priced(largest + 1) is None
+    limit = data.draw(st.integers(0, top + 50))
+    balance = _money(limit, exp)
+    fitting = [a for a in range(min(limit, top) + 1)
+               if (q := priced(a)) is not None and q.debited <= balance]
+    most = max_sendable(balance, schedule.currency, "p2p_transfer", schedule, usage)
+    if schedule.payer == "on_top":
+        assert most == _money(max(fitting), exp)
+    else:
+        assert most == _money(min(limit, largest if largest is not None else limit), exp)
+    for a, message in refused:  # only amounts above the table are refused, and the bound named
+        assert largest is not None
+        assert a > largest
+        assert "its last tier ends at" in message
+
+
+def test_a_last_bound_not_above_the_one_before_is_refused() -> None:
+    """A closed table's last bound must still rise above the previous one."""
+    with pytest.raises(ValueError, match="must be greater than the previous bound"):
+        FeeSchedule.model_validate({
+            "id": "gen.closed", "label": "closed", "kinds": ["p2p_transfer"], "currency": "EUR",
+            "payer": "on_top", "rounding": "ROUND_HALF_UP",
+            "tiers": [{"up_to": "100.00", "percent": "1"}, {"up_to": "100.00", "percent": "2"}]})

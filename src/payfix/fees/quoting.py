@@ -186,6 +186,13 @@ class _Plan:
     fx: tuple[int, int] | None  # the FX share of the converted amount, as (num, den)
     fx_fixed: int
 
+    @property
+    def largest(self) -> int | None:
+        """The largest amount priced, when the last tier is closed (its ``up_to`` ends the
+        table) and a base fee is charged: that bound above the free amount left; else ``None``."""
+        top = self.bands[-1].upper
+        return None if top is None or self.free_transfer else top + self.free_left
+
     def _band(self, chargeable: int) -> tuple[int, int, int]:
         """``(percentage, fixed, fee)`` of the band ``chargeable`` falls in; ``fee`` is their sum
         bounded by the minimum and maximum (unequal to it exactly when a bound applies)."""
@@ -367,6 +374,11 @@ def _quote(plan: _Plan, amount: Decimal, currency: str, kind: str, schedule: Fee
     a = _minor(amount, plan.exponent, currency, "amount")
     if not 0 <= a <= MAX_MINOR:
         raise FeeError(f"amount {amount} must be between 0 and {_dec(MAX_MINOR, plan.exponent)}")
+    largest = plan.largest
+    if largest is not None and a > largest:
+        raise ScheduleMismatchError(
+            f"fee schedule {schedule.id!r} prices amounts up to {_dec(largest, plan.exponent)} "
+            f"{currency} (its last tier ends at {_dec(plan.bands[-1].upper or 0, plan.exponent)})")
     parts, free_used = plan.parts(a)
     fee = sum(v for _, v in parts)
     if not plan.on_top and fee > a:

@@ -79,10 +79,12 @@ def _max_sendable(plan: _Plan, balance: Decimal) -> Decimal:
     """:func:`max_sendable` under ``plan``, the schedule and usage already checked and converted."""
     numerator, denominator = _decimal(balance, "balance").as_integer_ratio()
     limit = min(MAX_MINOR, max(0, numerator * 10**plan.exponent // denominator))  # floor, exactly
+    # a closed last tier prices no larger amount: the amounts tried end there, the budget does not
+    cap = limit if plan.largest is None else min(limit, plan.largest)
     if not plan.on_top:
-        return _dec(limit, plan.exponent)
-    starts = [s for s in plan.starts() if s <= limit]
-    ends = [s - 1 for s in starts[1:]] + [limit]
+        return _dec(cap, plan.exponent)
+    starts = [s for s in plan.starts() if s <= cap]
+    ends = [s - 1 for s in starts[1:]] + [cap]
     for start, end in zip(reversed(starts), reversed(ends), strict=True):
         best = _largest(start, end, plan.debit, limit)
         if best is not None:

@@ -185,11 +185,9 @@ def _tier_problems(s: FeeSchedule) -> list[tuple[Loc, str, str]]:
     previous = Decimal(0)
     last = len(s.tiers) - 1
     for i, tier in enumerate(s.tiers):
-        if i == last:
-            if tier.up_to is not None:
-                out.append((("tiers", i, "up_to"), "fees.tier_open_end",
-                            "the last tier must have no 'up_to' (it prices every larger amount)"))
-        elif tier.up_to is None:
+        if i == last and tier.up_to is None:
+            break  # an open last tier prices every larger amount; a closed one ends the table
+        if tier.up_to is None:
             out.append((("tiers", i), "fees.tier_missing_bound",
                         "every tier but the last needs 'up_to'"))
         elif tier.up_to <= previous:
