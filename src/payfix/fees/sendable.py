@@ -30,7 +30,8 @@ def max_sendable(balance: Decimal, currency: str, kind: str, schedule: FeeSchedu
 
     For ``deducted`` schedules the debit is the amount itself, so this is ``balance`` rounded down to
     the minor unit (a quote of it raises :class:`FeeExceedsAmountError` if the balance does not even
-    cover its own fee). A negative balance gives 0.
+    cover its own fee). A negative balance gives 0. A closed last tier bounds the answer: no amount
+    above the table is priced.
 
     Exact, without search over floats: amounts ``1..`` split into pieces at the end of the free
     amount and at every tier bound. Inside one piece the tier and the free/charged state are fixed,
