@@ -491,6 +491,50 @@ def test_text_contrast_meets_aa(page: Any) -> None:
     assert page.evaluate(_CONTRAST_JS) == []
 
 
+def test_no_stale_reply_can_be_copied_after_new_input(page: Any) -> None:
+    """After one customer's diagnosis, an invalid report pasted for another ticket takes the
+    previous result, reply and reference off the screen before it is checked: nothing is left to
+    copy. Editing the box, or the form, takes the answer away too."""
+    want = expected("escalate_suspected_fraud.json", audience="customer")
+    reference = want.handoff.reference
+    diagnose_example(page, "escalate_suspected_fraud.json")
+    page.locator("#tab-customer").click()
+    expect(page.locator("#reply-text")).to_contain_text(reference)
+    page.get_by_label("Report (JSON)").fill('{"attempt": {"id": "other-ticket"')
+    page.locator("#paste-form").get_by_role("button", name="Diagnose").click()
+    expect(page.locator("#report-json-problems [data-type=json_invalid]")).to_be_visible()
+    expect(page.locator("#reply-text")).to_have_count(0)
+    expect(page.get_by_role("button", name="Copy reply")).to_have_count(0)
+    assert reference not in page.locator("#results").inner_text()
+    report = json.loads((EXAMPLES / "escalate_suspected_fraud.json").read_text(encoding="utf-8"))
+    report["attempt"]["amount"]["currency"] = "EURO"  # valid JSON, invalid report
+    diagnose_example(page, "escalate_suspected_fraud.json", key=False)
+    page.get_by_label("Report (JSON)").fill(json.dumps(report))
+    page.locator("#paste-form").get_by_role("button", name="Diagnose").click()
+    expect(page.locator("#report-json-problems [data-loc='attempt.amount.currency']")).to_be_visible()
+    expect(page.locator("#reply-text")).to_have_count(0)
+    diagnose_example(page, "escalate_suspected_fraud.json", key=False)
+    expect(page.locator("#panel-agent .remedy").first).to_be_attached()
+    page.get_by_label("Report (JSON)").press("End")
+    page.get_by_label("Report (JSON)").type(" ")
+    expect(page.locator("#panel-agent .remedy")).to_have_count(0)
+    expect(page.locator("#reply-text")).to_have_count(0)
+
+
+@pytest.mark.parametrize(("locale", "label", "action"), [
+    ("en", "Before a new attempt", "the payer updates the card details or uses the renewed card"),
+    ("zh-CN", "再次尝试前", "付款方更新银行卡信息或使用换发的新卡"),
+])
+def test_the_retry_says_what_must_happen_before_a_new_attempt(page: Any, locale: str, label: str,
+                                                              action: str) -> None:
+    """An expired card: never retried as it was, and the agent tab says what comes first."""
+    assert expected("method_expired_card.json").retry.after_action == "update_card"
+    diagnose_example(page, "method_expired_card.json")
+    if locale != "en":
+        page.locator("#locale").select_option(locale)
+    expect(term(page.locator("#panel-agent"), label)).to_have_text(action)
+
+
 def test_pasted_report_problems_are_listed_under_the_box(page: Any) -> None:
     """A pasted report that is not JSON, or that breaks the schema, lists each problem with its
     type and location under the JSON box."""

@@ -122,8 +122,17 @@ function showPasteProblems(problems) {
   $("#report-json").setAttribute("aria-invalid", "true");
 }
 
+/** Forget the diagnosis on screen (both tabs, the customer reply and its reference). Any new input
+ * calls it before it is checked, so a reply can only be copied for the report that produced it. */
+function clearResult() {
+  state.last = null;
+  fill($("#panel-agent"));
+  fill($("#panel-customer"));
+}
+
 async function run(last) {
   const seq = ++state.seq;
+  clearResult();
   const results = $("#results");
   results.setAttribute("aria-busy", "true");
   say("working");
@@ -175,6 +184,7 @@ function handleError(err, source) {
 
 function onPasteSubmit(event) {
   event.preventDefault();
+  clearResult();
   const text = $("#report-json").value;
   const from = $("#report-source").value;
   let parsed;
@@ -208,6 +218,7 @@ function readFrom(header) {
 
 function onFormSubmit(event) {
   event.preventDefault();
+  clearResult();
   const report = buildReport($("#fields-form"));
   run({ text: JSON.stringify(report), parsed: report, source: "form" });
 }
@@ -221,6 +232,7 @@ function formToJson() {
 async function onFile(event) {
   const file = event.target.files && event.target.files[0];
   if (!file) return;
+  clearResult();
   $("#report-json").value = await file.text();
   clearPasteProblems();
   say("fileLoaded", { name: file.name });
@@ -320,6 +332,9 @@ function start() {
   $("#fields-form").addEventListener("submit", onFormSubmit);
   $("#form-to-json").addEventListener("click", formToJson);
   $("#report-file").addEventListener("change", onFile);
+  // what is on screen belongs to the report as it was sent: editing it takes the answer away
+  $("#paste-form").addEventListener("input", clearResult);
+  $("#fields-form").addEventListener("input", clearResult);
   $("#lookup-form").addEventListener("submit", onLookupSubmit);
   $("#locale").addEventListener("change", (event) => setLocale(event.target.value));
   $("#f-scheme").addEventListener("change", (event) => {

@@ -57,6 +57,7 @@ function retryRows(locale, retry, forAgent) {
     [t(locale, "wait"), retry.wait_seconds === null ? "" : duration(locale, retry.wait_seconds)],
     [t(locale, "notBefore"), retry.not_before ? utc(retry.not_before) : ""],
     [t(locale, "how"), retry.how ? t(locale, `how.${retry.how}`) : ""],
+    [t(locale, "afterAction"), retry.after_action && retry.verdict !== "hold" ? t(locale, `after.${retry.after_action}`) : ""],
     [t(locale, "attemptsLeft"), retry.attempts_left === null || retry.attempts_left === undefined ? "" : String(retry.attempts_left)],
     [t(locale, "basis"), forAgent && retry.basis ? h("code", {}, retry.basis) : ""],
   ]);
