@@ -121,6 +121,36 @@ def test_an_amount_above_a_closed_fee_table_is_not_priced(tmp_path: Path) -> Non
     assert "prices amounts up to 100.00 EUR" in problem.msg
 
 
+def test_a_weekend_markup_is_priced_by_the_attempts_own_time(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]
+                                                              ) -> None:
+    """A schedule with a Saturday markup (as exchange apps publish one) prices a Saturday attempt
+    with it and a Wednesday one without; `payfix fees quote --at` quotes the same."""
+    from payfix.cli import main
+
+    (tmp_path / "fees").mkdir()
+    (tmp_path / "fees" / "eur_instant_transfer.yaml").write_text(
+        "schedules:\n  - id: example.eur_instant_transfer\n    label: Operator EUR transfers\n"
+        "    kinds: [p2p_transfer]\n    currency: EUR\n    payer: on_top\n"
+        "    rounding: ROUND_HALF_UP\n    percent: \"0.5\"\n"
+        "    surcharges:\n      - {percent: \"1\", days: [sat], timezone: Europe/Berlin}\n",
+        encoding="utf-8")
+    marked = Diagnoser(load_pack(tmp_path), "compiled", audience="agent")
+    report = example("balance_fee_pushes_over.json")  # EUR 120.00
+    report["attempt"]["at"] = "2026-06-06T10:00:00Z"  # a Saturday
+    saturday = marked.diagnose(report).fees
+    assert saturday is not None
+    assert {c.name: c.amount for c in saturday.components} == {
+        "percentage": Decimal("0.60"), "surcharge": Decimal("1.20")}
+    report["attempt"]["at"] = "2026-06-03T10:00:00Z"  # a Wednesday
+    wednesday = marked.diagnose(report).fees
+    assert wednesday is not None
+    assert [c.name for c in wednesday.components] == ["percentage"]
+    assert main(["fees", "quote", "120.00", "EUR", "--kind", "p2p_transfer", "--rules",
+                 str(tmp_path), "--at", "2026-06-06T10:00:00Z"]) == 0
+    assert "surcharge     1.20 EUR" in capsys.readouterr().out
+
+
 def test_unknown_placeholder_in_a_remedy_text_is_rejected(tmp_path: Path) -> None:
     """Remedy texts may only quote the known figures."""
     text = (Path(__file__).parents[1] / "rules" / "remedies.yaml").read_text(encoding="utf-8")

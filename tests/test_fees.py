@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, FloatOperation, localcontext
 from fractions import Fraction
 from pathlib import Path
@@ -98,6 +98,11 @@ def schedules(draw: st.DrawFn, scale: int = 10**7, *, tiered: bool | None = None
         data["free"] = free
     if fx or (fx is None and draw(st.booleans())):
         data["fx"] = {"percent": percent(), "fixed": money(scale // 50)}
+    if draw(st.booleans()):  # a weekend or evening markup on the whole amount
+        data["surcharges"] = [{"percent": percent(), "days": draw(st.lists(
+            st.sampled_from(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]), min_size=1,
+            max_size=7, unique=True)), "start": draw(st.sampled_from(["00:00", "17:00"])),
+            "timezone": draw(st.sampled_from(["UTC", "America/New_York", "Asia/Shanghai"]))}]
     return FeeSchedule.model_validate(data)
 
 
@@ -112,8 +117,10 @@ def usages(draw: st.DrawFn, schedule: FeeSchedule, scale: int = 10**7, *, rate: 
         others = sorted(set(CURRENCIES) - {schedule.currency})
         fx = {"fx_rate": Decimal(draw(st.integers(1, 10**8))).scaleb(-5),
               "fx_currency": draw(st.sampled_from(others))}
+    at = draw(st.none() | st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31),
+                                       timezones=st.just(UTC)))
     return Usage(free_transfers_used=draw(st.integers(0, 4)),
-                 free_amount_used=_money(draw(st.integers(0, scale)), exp), **fx)
+                 free_amount_used=_money(draw(st.integers(0, scale)), exp), at=at, **fx)
 
 
 @st.composite
@@ -217,12 +224,14 @@ def test_fx_percentage_is_the_percent_of_the_converted_amount(
 def test_fees_are_never_negative_and_the_base_fee_respects_minimum_and_maximum(
         case: tuple[FeeSchedule, Usage, Decimal]) -> None:
     """Every component is positive; a charged base fee (not waived by a free allowance) lies in
-    [minimum, maximum]; a free transfer or a fully free amount leaves no base fee at all."""
+    [minimum, maximum]; a free transfer or a fully free amount leaves no base fee at all (a
+    day-and-time surcharge is apart: on the whole amount, neither capped nor waived)."""
     schedule, usage, amount = case
     q = _try_quote(schedule, usage, amount)
     assume(q is not None)
     assert q is not None
-    base = sum((c.amount for c in q.components if not c.name.startswith("fx_")), D(0))
+    base = sum((c.amount for c in q.components
+                if not c.name.startswith("fx_") and c.name != "surcharge"), D(0))
     assert q.fee >= 0
     assert base >= 0
     charged = amount > 0 and not q.free_transfer and q.free_amount < amount
@@ -816,3 +825,49 @@ def test_a_last_bound_not_above_the_one_before_is_refused() -> None:
             "id": "gen.closed", "label": "closed", "kinds": ["p2p_transfer"], "currency": "EUR",
             "payer": "on_top", "rounding": "ROUND_HALF_UP",
             "tiers": [{"up_to": "100.00", "percent": "1"}, {"up_to": "100.00", "percent": "2"}]})
+
+
+WEEKEND = FeeSchedule.model_validate({
+    "id": "example.weekend", "label": "exchange with a weekend markup", "kinds": ["p2p_transfer"],
+    "currency": "GBP", "payer": "on_top", "rounding": "ROUND_HALF_UP", "percent": "0.5",
+    "free": {"amount": "1000.00", "amount_period": "monthly"},
+    "surcharges": [
+        {"percent": "1", "days": ["fri"], "start": "17:00", "timezone": "America/New_York"},
+        {"percent": "1", "days": ["sat"], "timezone": "America/New_York"},
+        {"percent": "1", "days": ["sun"], "end": "18:00", "timezone": "America/New_York"}]})
+
+
+@pytest.mark.parametrize(("at", "surcharge"), [
+    ("2026-06-05T20:59:00+00:00", None),  # Friday 16:59 in New York: not yet
+    ("2026-06-05T21:00:00+00:00", "2.35"),  # Friday 17:00 in New York
+    ("2026-06-06T12:00:00+00:00", "2.35"),  # Saturday
+    ("2026-06-07T21:59:00+00:00", "2.35"),  # Sunday 17:59 in New York
+    ("2026-06-07T22:00:00+00:00", None),  # Sunday 18:00 in New York: over
+    ("2026-06-08T03:00:00+08:00", "2.35"),  # Monday 03:00 in Shanghai is Sunday 15:00 in New York
+])
+def test_a_weekend_markup_applies_in_its_window_on_the_whole_amount(at: str, surcharge: str | None
+                                                                     ) -> None:
+    """A markup of 1 % from Friday 17:00 to Sunday 18:00 New York time is charged on the whole
+    amount (the free allowance does not waive it, no cap bounds it), rounded once with the
+    schedule's mode; outside the window, and without the payment's time, there is none."""
+    when = datetime.fromisoformat(at)
+    q = quote(Decimal("234.50"), "GBP", "p2p_transfer", WEEKEND, Usage(at=when))
+    parts = {c.name: c.amount for c in q.components}
+    assert parts.get("surcharge") == (None if surcharge is None else Decimal(surcharge))
+    assert "percentage" not in parts  # within the free 1,000.00: no base fee
+    assert q.fee == sum(parts.values(), Decimal(0))
+    plain = quote(Decimal("234.50"), "GBP", "p2p_transfer", WEEKEND)
+    assert plain.components == ()
+
+
+def test_a_surcharge_needs_a_zone_and_hours_in_order() -> None:
+    """An unknown time zone, or an end not after the start, is refused with the key at fault; a
+    payment time without a UTC offset is refused (local hours would be guessed)."""
+    with pytest.raises(ValueError, match=re.escape("surcharges.0.timezone: 'Mars/Olympus' is not an IANA")):
+        FeeSchedule.model_validate({**WEEKEND.model_dump(mode="json"), "surcharges": [
+            {"percent": "1", "days": ["sat"], "timezone": "Mars/Olympus"}]})
+    with pytest.raises(ValueError, match=re.escape("end 09:00 must come after start 17:00")):
+        FeeSchedule.model_validate({**WEEKEND.model_dump(mode="json"), "surcharges": [
+            {"percent": "1", "days": ["sat"], "start": "17:00", "end": "09:00"}]})
+    with pytest.raises(FeeError, match="UTC offset"):
+        Usage(at=datetime(2026, 6, 6, 12, 0))

@@ -13,7 +13,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +55,14 @@ __all__ = ["build_parser", "main"]
 
 
 _RAW = argparse.RawDescriptionHelpFormatter
+
+
+def _aware(text: str) -> datetime:
+    """An ISO 8601 time with its UTC offset (``Z`` allowed), for argparse."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.utcoffset() is None:
+        raise argparse.ArgumentTypeError("give the time with its UTC offset, e.g. 2026-06-06T12:00:00Z")
+    return value
 
 
 def _wrap(text: str) -> str:
@@ -204,6 +212,9 @@ def _parser() -> argparse.ArgumentParser:
                            help="the currency the payee receives, with --fx-rate")
     quote_cmd.add_argument("--on", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                            help="the payment's day: the schedule must be valid then")
+    quote_cmd.add_argument("--at", type=_aware, default=None, metavar="TIME",
+                           help="the payment's time with its offset, e.g. 2026-06-06T12:00:00Z: "
+                                "day-and-time surcharges apply when it falls in their window")
     quote_cmd.add_argument("--balance", default=None, help="also give the max sendable amount")
     quote_cmd.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
     quote_cmd.add_argument("--format", choices=("json", "text"), default="text")

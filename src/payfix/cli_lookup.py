@@ -77,7 +77,8 @@ def fees_quote_command(args: argparse.Namespace) -> int:
     schedule = pack.fees[candidates[0]]
     try:
         usage = Usage(free_transfers_used=args.free_transfers_used, free_amount_used=used,
-                      fx_rate=rate, fx_currency=args.fx_currency, on=args.on)
+                      fx_rate=rate, fx_currency=args.fx_currency,
+                      on=args.on or (args.at.date() if args.at else None), at=args.at)
         quoted = quote(amount, args.currency, args.kind, schedule, usage)
         best = (max_sendable(balance, args.currency, args.kind, schedule, usage)
                 if balance is not None else None)

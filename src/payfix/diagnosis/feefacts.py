@@ -62,6 +62,7 @@ def _usage(report: AttemptReport, day: date | None) -> Usage:
         fx_rate=fx.rate if fx is not None else None,
         fx_currency=fx.currency if fx is not None else None,
         on=day or attempt.at.date(),
+        at=attempt.at,
     )
 
 

@@ -5,7 +5,7 @@ quote (components, fee, debited and received amounts) in exact integer minor uni
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -50,6 +50,8 @@ class Usage:
             operator would quote before its own fee); ``None`` for a same-currency payment.
         fx_currency: the currency the payee receives; required with ``fx_rate``.
         on: the payment date, checked against ``valid_from``/``valid_until`` when given.
+        at: the payment's time (with its UTC offset): the schedule's ``surcharges`` apply when it
+            falls in one of their windows; without it none applies.
     """
 
     free_transfers_used: int = 0
@@ -57,8 +59,11 @@ class Usage:
     fx_rate: Decimal | None = None
     fx_currency: str | None = None
     on: date | None = None
+    at: datetime | None = None
 
     def __post_init__(self) -> None:
+        if self.at is not None and self.at.utcoffset() is None:
+            raise FeeError("at must carry its UTC offset (a surcharge's hours are local to a zone)")
         if isinstance(self.free_transfers_used, bool) or not isinstance(self.free_transfers_used, int):
             raise TypeError("free_transfers_used must be an int")
         if self.free_transfers_used < 0:
@@ -86,8 +91,9 @@ NO_USAGE = Usage()
 
 @dataclass(frozen=True, slots=True)
 class FeeComponent:
-    """One part of a fee: ``percentage``, ``fixed``, ``minimum``, ``maximum``, ``fx_percentage``,
-    ``fx_fixed``. ``minimum``/``maximum`` replace ``percentage`` and ``fixed`` when a cap binds."""
+    """One part of a fee: ``percentage``, ``fixed``, ``minimum``, ``maximum``, ``surcharge``,
+    ``fx_percentage``, ``fx_fixed``. ``minimum``/``maximum`` replace ``percentage`` and ``fixed``
+    when a cap binds; a ``surcharge`` is neither capped nor waived by an allowance."""
 
     name: str
     amount: Decimal
@@ -185,6 +191,7 @@ class _Plan:
     free_left: int
     fx: tuple[int, int] | None  # the FX share of the converted amount, as (num, den)
     fx_fixed: int
+    surcharge: tuple[int, int] | None = None  # the share of the whole amount, as (num, den)
 
     @property
     def largest(self) -> int | None:
@@ -219,6 +226,9 @@ class _Plan:
             return [], 0
         used = 0 if self.free_transfer else min(a, self.free_left)
         parts = [] if self.free_transfer or a == used else self.base(a - used)
+        if self.surcharge is not None:  # on the whole amount, whatever the allowances waive
+            parts.append(("surcharge", _round_ratio(self.surcharge[0] * a, self.surcharge[1],
+                                                    self.mode)))
         if self.fx is not None:
             num, den = self.fx
             if self.on_top:  # the whole amount is converted and pays p of it
@@ -236,6 +246,8 @@ class _Plan:
             return 0
         used = 0 if self.free_transfer else min(a, self.free_left)
         total = 0 if self.free_transfer or a == used else self._band(a - used)[2]
+        if self.surcharge is not None:
+            total += _round_ratio(self.surcharge[0] * a, self.surcharge[1], self.mode)
         if self.fx is not None:
             num, den = self.fx
             if self.on_top:
@@ -339,7 +351,18 @@ def _plan(schedule: FeeSchedule, currency: str, kind: str, usage: Usage,
         free_left=max(0, k.free_total - used),
         fx=k.fx if usage.fx_rate is not None else None,
         fx_fixed=k.fx_fixed if usage.fx_rate is not None else 0,
+        surcharge=_surcharge(schedule, usage.at),
     )
+
+
+def _surcharge(schedule: FeeSchedule, at: datetime | None) -> tuple[int, int] | None:
+    """The share of the whole amount the surcharges in force at ``at`` add (their percentages
+    summed), as ``(num, den)``; ``None`` when none applies."""
+    if at is None or not schedule.surcharges:
+        return None
+    share = sum((Fraction(s.percent) / 100 for s in schedule.surcharges if s.applies(at)),
+                Fraction(0))
+    return _ratio(share) if share else None
 
 
 # --- public API ---------------------------------------------------------------------------------

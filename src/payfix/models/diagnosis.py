@@ -191,8 +191,8 @@ class Failure(_Out):
 
 
 class FeeLine(_Out):
-    """One fee component (``percentage``, ``fixed``, ``minimum``, ``maximum``, ``fx_percentage``,
-    ``fx_fixed``) and its amount."""
+    """One fee component (``percentage``, ``fixed``, ``minimum``, ``maximum``, ``surcharge``,
+    ``fx_percentage``, ``fx_fixed``) and its amount."""
 
     name: str
     amount: Decimal

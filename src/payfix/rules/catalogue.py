@@ -193,6 +193,9 @@ def _pricing(schedule: FeeSchedule) -> str:
             parts.append(f"first {free.amount} free ({free.amount_period or 'monthly'})")
     if schedule.fx is not None:
         parts.append(f"FX {schedule.fx.percent}% + {schedule.fx.fixed}")
+    for extra in schedule.surcharges:
+        parts.append(f"+{extra.percent}% on {','.join(extra.days)} {extra.start}-{extra.end} "
+                     f"{extra.timezone}")
     return "; ".join(parts) or "free"
 
 

@@ -14,10 +14,11 @@ YAML ``0.10`` is a binary float and is refused.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -33,8 +34,8 @@ from payfix.money import MAX_MINOR, minor_unit_exponent
 from payfix.rules._packfiles import SlugId, Text
 from payfix.vocab import PaymentKind
 
-__all__ = ["DEFER_CHECKS", "ROUNDING_MODES", "FeeSchedule", "FreeAllowance", "FxFee", "Tier",
-           "schedule_problems"]
+__all__ = ["DEFER_CHECKS", "ROUNDING_MODES", "WEEKDAYS", "FeeSchedule", "FreeAllowance", "FxFee",
+           "Surcharge", "Tier", "schedule_problems"]
 
 
 Rounding = Literal[
@@ -105,6 +106,31 @@ class FxFee(_Model):
     fixed: Amount = Decimal(0)
 
 
+#: Days a surcharge may name, Monday first (``datetime.weekday()`` order).
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_CLOCK = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+
+
+class Surcharge(_Model):
+    """A percentage of the whole amount added on some days and hours, as exchange apps publish
+    weekend markups: it applies when the payment's time, in ``timezone``, falls on one of ``days``
+    from ``start`` (included) to ``end`` (excluded), both ``HH:MM`` (``end`` may be ``24:00``)."""
+
+    percent: Percent
+    days: Annotated[tuple[Weekday, ...], Field(min_length=1)]
+    start: Annotated[str, Field(pattern=_CLOCK)] = "00:00"
+    end: Annotated[str, Field(pattern=_CLOCK)] = "24:00"
+    timezone: Annotated[str, Field(min_length=1, max_length=64)] = "UTC"
+    note: Text | None = None
+
+    def applies(self, at: datetime) -> bool:
+        """Whether a payment made at ``at`` (an aware time) pays this surcharge."""
+        local = at.astimezone(ZoneInfo(self.timezone))
+        clock = f"{local.hour:02d}:{local.minute:02d}"
+        return WEEKDAYS[local.weekday()] in self.days and self.start <= clock < self.end
+
+
 class FeeSchedule(_Model):
     """One operator's price for some payment kinds in one currency."""
 
@@ -121,6 +147,7 @@ class FeeSchedule(_Model):
     tiers: tuple[Tier, ...] = ()
     free: FreeAllowance | None = None
     fx: FxFee | None = None
+    surcharges: tuple[Surcharge, ...] = ()
     valid_from: date | None = None
     valid_until: date | None = None
     note: Text | None = None
@@ -170,6 +197,15 @@ def schedule_problems(s: FeeSchedule) -> list[tuple[Loc, str, str]]:
         out.extend(_tier_problems(s))
     if s.free is not None:
         out.extend(_free_problems(s.free))
+    for i, surcharge in enumerate(s.surcharges):
+        try:
+            ZoneInfo(surcharge.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            out.append((("surcharges", i, "timezone"), "fees.timezone",
+                        f"{surcharge.timezone!r} is not an IANA time zone (e.g. Europe/London, UTC)"))
+        if surcharge.start >= surcharge.end:
+            out.append((("surcharges", i, "end"), "fees.surcharge_hours",
+                        f"end {surcharge.end} must come after start {surcharge.start}"))
     if s.valid_from and s.valid_until and s.valid_from > s.valid_until:
         out.append((("valid_until",), "fees.dates", f"valid_until {s.valid_until} is before "
                     f"valid_from {s.valid_from}"))

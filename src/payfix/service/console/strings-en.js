@@ -112,6 +112,7 @@ export default {
   "fee.fixed": "Fixed",
   "fee.minimum": "Minimum applied",
   "fee.maximum": "Maximum applied",
+  "fee.surcharge": "Surcharge (day and time)",
   "fee.fx_percentage": "FX percentage",
   "fee.fx_fixed": "FX fixed",
   retry: "Retry",

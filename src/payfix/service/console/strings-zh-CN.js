@@ -111,6 +111,7 @@ export default {
   "fee.fixed": "固定",
   "fee.minimum": "按最低收费",
   "fee.maximum": "按最高收费",
+  "fee.surcharge": "时段附加费",
   "fee.fx_percentage": "换汇按比例",
   "fee.fx_fixed": "换汇固定",
   retry: "重试",
