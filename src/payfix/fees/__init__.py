@@ -3,8 +3,9 @@
 Schedules live in ``rules/fees/*.yaml`` (format in ``docs/fees.md``, models in
 :mod:`payfix.rules.schedules`) and are read by the rule-pack loader only
 (:func:`load_fee_schedules` is :func:`payfix.rules.loader.load_fee_schedules`); this package is
-arithmetic over loaded schedules: :mod:`~payfix.fees.quoting` (what a payment costs) and
-:mod:`~payfix.fees.sendable` (the most one can send). Everything here is exact: money is
+arithmetic over loaded schedules: :mod:`~payfix.fees.plan` (a schedule in minor units, exact
+rounding), :mod:`~payfix.fees.quoting` (what a payment costs) and :mod:`~payfix.fees.sendable`
+(the most one can send). Everything here is exact: money is
 :class:`~decimal.Decimal` at the edges, integer minor units inside, and percentages are exact
 fractions (a 3 % FX fee taken out of a deducted amount is 3/103 of what is left, which no decimal
 represents). No float is used.

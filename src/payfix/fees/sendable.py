@@ -7,17 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from payfix.fees.quoting import (
-    NO_USAGE,
-    ConvertedSchedules,
-    FeeQuote,
-    Usage,
-    _dec,
-    _decimal,
-    _Plan,
-    _plan,
-    _quote,
-)
+from payfix.fees.plan import ConvertedSchedules, _dec, _decimal, _Plan
+from payfix.fees.quoting import NO_USAGE, FeeQuote, Usage, _plan, _quote
 from payfix.money import MAX_MINOR
 from payfix.rules.schedules import FeeSchedule
 
