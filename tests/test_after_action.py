@@ -203,3 +203,15 @@ def test_the_two_parts_never_contradict_each_other(report: dict[str, Any]) -> No
             assert retry.after_action == "query_status"
         if retry.verdict == "unknown":
             assert retry.after_action is None
+
+
+def test_advice_that_decides_the_wait_keeps_the_referrals_call_to_the_issuer() -> None:
+    """ISO 01 (refer to the issuer) names no cause, so a Mastercard advice beside it decides the
+    retry; the advice names only a wait (MAC 25: 24 hours), so the call to the issuer stays, while
+    an advice with its own action (MAC 01: updated card details) replaces it."""
+    wait = AGENT.diagnose(_card("iso8583", {"response_code": "01", "merchant_advice_code": "25"},
+                                brand="mastercard")).retry
+    assert (wait.verdict, wait.wait_seconds, wait.after_action) == ("later", 86400, "contact_issuer")
+    update = AGENT.diagnose(_card("iso8583", {"response_code": "01", "merchant_advice_code": "01"},
+                                  brand="mastercard")).retry
+    assert (update.verdict, update.after_action) == ("never", "update_card")

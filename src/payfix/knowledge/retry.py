@@ -53,6 +53,7 @@ from payfix.masking import mask_code
 from payfix.models.processor import ProcessorResponse
 from payfix.models.report import AttemptReport
 from payfix.rules.pack import CodeEntry, RulePack
+from payfix.vocab import CHANGES_REQUEST
 
 __all__ = ["STRICTNESS", "retry_fields"]
 
@@ -152,7 +153,9 @@ def retry_fields(report: AttemptReport, pack: RulePack, found: FailureLookup | N
     for label, advice in _advice(processor, found, pack, day):
         if generic:  # the advice decides the retry of a decline that names no cause
             verdict, wait, decider, generic = advice.retry, advice.wait_s or 0, advice, False
-            after = advice.after
+            # its action, else the decline's own (a referral still asks for the issuer) unless
+            # that one changes the request, which the advice's verdict is not about
+            after = advice.after or (None if after in CHANGES_REQUEST else after)
             bases.insert(0, label)
             continue
         if STRICTNESS[advice.retry] > STRICTNESS[verdict]:
