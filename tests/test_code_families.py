@@ -157,3 +157,28 @@ def test_an_antom_result_code_diagnoses_by_its_map(code: str, reason: str, verdi
     assert (agent.retry.verdict, agent.retry.after_action) == (verdict, after)
     customer = Diagnoser(audience="customer").diagnose(report)
     assert customer.failure.reason == (reason if shown else "declined")
+
+
+@pytest.mark.parametrize(("name", "where", "scheme", "reason", "verdict", "after"), [
+    ("failed_payment_incorrect_otp.json", ("error", "reason"), "razorpay", "authentication_failed",
+     "never", "authenticate"),
+    ("payout_failed_account_closed.json", ("status_details", "reason"), "razorpayx",
+     "account_closed", "never", "contact_payee"),
+])
+def test_a_documented_razorpay_failure_diagnoses_by_its_map(name: str, where: tuple[str, ...],
+                                                            scheme: str, reason: str, verdict: str,
+                                                            after: str) -> None:
+    """Razorpay's documented failure bodies (a payment's error.reason, a payout's
+    status_details.reason), reported in a payfix report's decline_code, decide the reason, the
+    retry for the same request and what must happen first."""
+    payload = json.loads((PAYLOADS / "razorpay" / name).read_text(encoding="utf-8"))["payload"]
+    value: Any = payload
+    for key in where:
+        value = value[key]
+    report = {"attempt": {**WALLET_V3["attempt"], "amount": {"value": "500.00", "currency": "INR"},
+                          "processor": {"scheme": scheme, "codes": {"decline_code": value}}}}
+    agent = Diagnoser(audience="agent").diagnose(report)
+    assert (agent.failure.reason, agent.failure.known) == (reason, True)
+    assert agent.failure.source is not None
+    assert agent.failure.source.startswith(f"rules/codes/{scheme}.yaml:")
+    assert (agent.retry.verdict, agent.retry.after_action) == (verdict, after)

@@ -157,7 +157,7 @@ def _processor(rng: random.Random, method: str, currency: str, brand: str | None
         candidates = ["iso8583", "stripe", "paypal", "adyen", "checkout", "braintree"]
     else:
         candidates = ["iso8583", "stripe", "paypal", "alipay", "wechatpay", "adyen", "braintree",
-                      "antom"]
+                      "antom", "razorpay", "razorpayx"]
     scheme = rng.choice([c for c in candidates if c in maps] or sorted(maps))
     field, codes = maps[scheme]
     out: dict[str, Any] = {"scheme": scheme, "codes": {field: rng.choice(codes)}}
