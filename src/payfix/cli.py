@@ -192,7 +192,6 @@ def _parser() -> argparse.ArgumentParser:
                     "--balance the largest amount that fits the balance with its fee."),
         epilog=_examples("payfix fees quote 120.00 EUR --kind p2p_transfer",
                          "payfix fees quote 120.00 EUR --kind p2p_transfer --balance 120.00",
-                         "payfix fees quote 5000 CNY --kind withdrawal --format json",
                          "payfix fees quote 100.00 EUR --kind p2p_transfer --fx-rate 1.08 "
                          "--fx-currency USD"))
     quote_cmd.add_argument("amount", help="amount, e.g. 120.00")
