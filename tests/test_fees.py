@@ -805,7 +805,8 @@ def test_a_closed_last_tier_ends_what_the_schedule_prices(data: st.DataObject) -
         assert priced(largest + 1) is None
     limit = data.draw(st.integers(0, top + 50))
     balance = _money(limit, exp)
-    fitting = [a for a in range(min(limit, top) + 1)
+    highest = limit if largest is None else min(limit, largest)  # a free transfer has no bound
+    fitting = [a for a in range(highest + 1)
                if (q := priced(a)) is not None and q.debited <= balance]
     most = max_sendable(balance, schedule.currency, "p2p_transfer", schedule, usage)
     if schedule.payer == "on_top":

@@ -116,3 +116,13 @@ def test_a_remedy_file_is_checked_like_the_catalogue(tmp_path: Path) -> None:
     (problem,) = caught.value.problems
     assert problem.type == "unknown_category"
     assert "remedies/mywallet.yaml" in problem.render()
+
+
+def test_a_merge_file_cannot_redefine_the_maps_fields(tmp_path: Path) -> None:
+    """A merge file's `fields` or `code_form` would be ignored (they are the extended map's), so
+    they are refused, each named, instead of read silently."""
+    with pytest.raises(RulePackError) as caught:
+        load_pack(_overlay(tmp_path, remedies=None, codes=_CODES.replace(
+            "merge: true\n", "merge: true\nfields: [decline_code]\ncode_form: {width: 3}\n")))
+    assert [(p.type, p.msg.split(":")[0]) for p in caught.value.problems] == [
+        ("merge_redefines", "fields"), ("merge_redefines", "code_form")]

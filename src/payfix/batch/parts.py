@@ -16,8 +16,9 @@ from typing import Any
 from payfix.batch.table import output_schema
 from payfix.errors import ConservationError
 
-__all__ = ["MANIFEST", "check_writable", "clear_refused", "finish", "iter_parts", "part_name",
-           "read_manifest", "read_part", "rejects_name", "unmapped_codes", "write_atomic"]
+__all__ = ["MANIFEST", "UNMAPPED_COLUMNS", "Unmapped", "check_writable", "clear_refused",
+           "count_unmapped", "finish", "iter_parts", "part_name", "read_manifest", "read_part",
+           "rejects_name", "unmapped_codes", "unmapped_list", "write_atomic"]
 
 MANIFEST = "_manifest.jsonl"
 REJECTS_DIR = "_rejects"
@@ -132,6 +133,12 @@ def clear_refused(out: Path, existed: bool) -> None:
             child.unlink(missing_ok=True)
 
 
+#: The output columns the unmapped-code count reads.
+UNMAPPED_COLUMNS = ("code_family", "code_field", "code", "code_known")
+#: Rows per (code family, field, code) without a map entry, as :func:`count_unmapped` adds them up.
+Unmapped = dict[tuple[str, str, str], int]
+
+
 def unmapped_codes(out: Path) -> list[dict[str, Any]]:
     """Every (code family, code field, code) of the committed output that the pack has no map
     entry for, with the rows it came in: ``[{scheme, field, code, rows}, ...]``, most rows first
@@ -143,20 +150,31 @@ def unmapped_codes(out: Path) -> list[dict[str, Any]]:
         >>> unmapped_codes(Path(tempfile.mkdtemp()))
         []
     """
+    counts: Unmapped = {}
+    for table in iter_parts(out, list(UNMAPPED_COLUMNS)):
+        count_unmapped(table, counts)
+    return unmapped_list(counts)
+
+
+def count_unmapped(table: Any, counts: Unmapped) -> None:
+    """Add the rows of one output table (with :data:`UNMAPPED_COLUMNS`) whose code has no map
+    entry to ``counts``."""
     import pyarrow.compute as pc
 
-    counts: dict[tuple[str, str, str], int] = {}
-    for table in iter_parts(out, ["code_family", "code_field", "code", "code_known"]):
-        unknown = table.filter(pc.and_(pc.invert(table.column("code_known")),
-                                       pc.is_valid(table.column("code"))))
-        if not unknown.num_rows:
-            continue
-        grouped = unknown.group_by(["code_family", "code_field", "code"]).aggregate(
-            [("code_known", "count")])
-        for scheme, field, code, rows in zip(*(grouped.column(name).to_pylist() for name in (
-                "code_family", "code_field", "code", "code_known_count")), strict=True):
-            key = (scheme or "", field or "", code)
-            counts[key] = counts.get(key, 0) + rows
+    unknown = table.filter(pc.and_(pc.invert(table.column("code_known")),
+                                   pc.is_valid(table.column("code"))))
+    if not unknown.num_rows:
+        return
+    grouped = unknown.group_by(["code_family", "code_field", "code"]).aggregate(
+        [("code_known", "count")])
+    for scheme, field, code, rows in zip(*(grouped.column(name).to_pylist() for name in (
+            "code_family", "code_field", "code", "code_known_count")), strict=True):
+        key = (scheme or "", field or "", code)
+        counts[key] = counts.get(key, 0) + rows
+
+
+def unmapped_list(counts: Unmapped) -> list[dict[str, Any]]:
+    """``counts`` as :func:`unmapped_codes` lists them: most rows first, then by name."""
     return [{"scheme": scheme or None, "field": field or None, "code": code, "rows": rows}
             for (scheme, field, code), rows in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 

@@ -33,7 +33,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from payfix.batch.parts import read_manifest, read_part, unmapped_codes, write_atomic
+from payfix.batch.parts import (
+    UNMAPPED_COLUMNS,
+    Unmapped,
+    count_unmapped,
+    read_manifest,
+    read_part,
+    unmapped_list,
+    write_atomic,
+)
 
 __all__ = ["DIMENSIONS", "render_html", "summarize", "write_report"]
 
@@ -41,7 +49,8 @@ __all__ = ["DIMENSIONS", "render_html", "summarize", "write_report"]
 DIMENSIONS: dict[str, str] = {"kind": "Payment kind", "method": "Payment method",
                               "code_family": "Processor code family", "currency": "Currency"}
 _COUNTED = ("failure_reason", "top_remedy", "retry_verdict")
-_COLUMNS = ["escalate", "escalation_codes", "fee_total", "amount", *_COUNTED, *DIMENSIONS]
+_COLUMNS = list(dict.fromkeys(["escalate", "escalation_codes", "fee_total", "amount", *_COUNTED,
+                               *DIMENSIONS, *UNMAPPED_COLUMNS]))
 _NONE = "(none)"
 
 
@@ -65,7 +74,7 @@ def summarize(out: Path) -> dict[str, Any]:
     value of each of :data:`DIMENSIONS`), ``fees`` (per currency: rows with a fee quote, fee
     total, amount total, as exact decimal strings), ``reject_types`` (problem types of the
     rejected rows), ``unmapped_codes`` (every code family, field and code the pack has no map
-    entry for, with its rows: :func:`~payfix.batch.parts.unmapped_codes`), ``job`` (engine, pack
+    entry for, with its rows, as :func:`~payfix.batch.parts.unmapped_codes` lists them), ``job`` (engine, pack
     hash) and ``whatif`` when the replay had a baseline.
     """
     import pyarrow.compute as pc
@@ -78,10 +87,12 @@ def summarize(out: Path) -> dict[str, Any]:
     by: dict[str, dict[str, list[int]]] = {name: {} for name in DIMENSIONS}
     fees: dict[str, _Fees] = {}
     reject_types: Counter[str] = Counter()
+    unmapped: Unmapped = {}
     for chunk in sorted(manifest):
         entry = manifest[chunk]
         table = read_part(out / entry["part"], _COLUMNS)
         rows_out += table.num_rows
+        count_unmapped(table, unmapped)
         escalated += int(pc.sum(table.column("escalate").cast("int64")).as_py() or 0)
         for name in _COUNTED:
             for item in pc.value_counts(table.column(name)).to_pylist():
@@ -129,7 +140,7 @@ def summarize(out: Path) -> dict[str, Any]:
         "fees": {cur: {"rows": f.rows, "rows_with_fee": f.with_fee, "fee_total": str(f.fee),
                        "amount_total": str(f.amount)} for cur, f in sorted(fees.items())},
         "reject_types": _ordered(reject_types),
-        "unmapped_codes": unmapped_codes(out),
+        "unmapped_codes": unmapped_list(unmapped),
         "job": {key: job.get(key) for key in ("engine", "audience", "pack_hash", "baseline_hash",
                                               "output_format")},
     }

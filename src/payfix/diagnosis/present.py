@@ -100,9 +100,10 @@ def render_text(diagnosis: Diagnosis) -> str:
     retry = diagnosis.retry
     wait = f" after {retry.wait_seconds} s" if retry.wait_seconds else ""
     after = retry.after_action if retry.verdict != "hold" else None
-    said = retry.how and (retry.verdict != "never" or after in CHANGES_REQUEST) \
-        and (retry.how, after) not in _SAID_BY_ACTION
-    how = f" ({retry.how.replace('_', ' ')})" if said and retry.how else ""
+    how = ""
+    if retry.how and (retry.verdict != "never" or after in CHANGES_REQUEST) \
+            and (retry.how, after) not in _SAID_BY_ACTION:
+        how = f" ({retry.how.replace('_', ' ')})"
     if after is None:
         lines.append(f"Retry: {retry.verdict}{wait}{how}")
     else:  # the verdict is for the same request; the action is what makes a new one succeed

@@ -41,6 +41,11 @@ def read_code_maps(sources: list[Source], reader: Reader, reasons: tuple[str, ..
             continue
         if model.merge:
             merges.append((src, node, model))
+            for key in ("fields", "code_form"):
+                if key in model.model_fields_set:
+                    reader.add("merge_redefines", f"{key}: a merge: true file takes {key} from the "
+                               "map it adds to; remove it here (change it in that map)", src,
+                               position(node, (key,)))
             continue
         if model.scheme in out:
             reader.add("duplicate_scheme", f"scheme {model.scheme!r} is mapped in two files",
@@ -82,8 +87,7 @@ def _codes(reader: Reader, src: Source, node: Any, model: pf.CodeMapFile,
         entries = []
         for i, entry in enumerate(value if isinstance(value, list) else [value]):
             pos = position(node, ("codes", code, i) if many else ("codes", code))
-            entries.append(replace(_entry(reader, src, code, entry, pos, reasons, after_actions),
-                                   file=file))
+            entries.append(_entry(reader, src, code, entry, pos, reasons, after_actions, file))
         if _dates_in_order(reader, src, code, entries, position(node, ("codes", code))):
             codes[code] = entries[-1]
             if many or entries[0].valid_from or entries[0].valid_until:
@@ -93,8 +97,9 @@ def _codes(reader: Reader, src: Source, node: Any, model: pf.CodeMapFile,
 
 def _entry(reader: Reader, src: Source, code: str, entry: pf.CodeEntryFile,
            pos: tuple[int, int] | None, reasons: tuple[str, ...],
-           after_actions: Mapping[str, Mapping[str, str]]) -> CodeEntry:
-    """One meaning of ``code``, checked against the pack's vocabulary."""
+           after_actions: Mapping[str, Mapping[str, str]], file: str | None) -> CodeEntry:
+    """One meaning of ``code``, checked against the pack's vocabulary (``file``: its own, when it
+    joins another file's map)."""
     if entry.reason not in reasons:
         reader.add("unknown_reason", f"code {code!r}: reason {entry.reason!r} is not in "
                    f"pack.yaml reasons{suggest(entry.reason, reasons)}", src, pos)
@@ -109,7 +114,7 @@ def _entry(reader: Reader, src: Source, code: str, entry: pf.CodeEntryFile,
                    "succeed", src, pos)
     return CodeEntry(entry.reason, entry.retry, entry.wait_s, entry.customer_safe, entry.fix_by,
                      (pos[0] + 1) if pos else 0, entry.note, entry.category, entry.escalate, after,
-                     entry.valid_from, entry.valid_until)
+                     entry.valid_from, entry.valid_until, file)
 
 
 def _dates_in_order(reader: Reader, src: Source, code: str, entries: list[CodeEntry],
