@@ -83,14 +83,21 @@ def test_unknown_fee_schedule_is_a_field_problem() -> None:
     assert "example.eur_instant_transfer" in problem.msg
 
 
-def test_operator_fee_file_overlays_the_bundled_one(tmp_path: Path) -> None:
-    """A fees/ file at the same path in an overlay replaces the bundled schedule."""
+def _eur_transfers(tmp_path: Path, pricing: str) -> Path:
+    """An overlay whose EUR transfer schedule (the bundled one's id, replaced) prices with
+    ``pricing``, YAML lines indented as schedule keys."""
     (tmp_path / "fees").mkdir()
     (tmp_path / "fees" / "eur_instant_transfer.yaml").write_text(
         "schedules:\n  - id: example.eur_instant_transfer\n    label: Operator EUR transfers\n"
         "    kinds: [p2p_transfer]\n    currency: EUR\n    payer: on_top\n"
-        "    rounding: ROUND_HALF_UP\n    fixed: \"1.00\"\n", encoding="utf-8")
-    result = Diagnoser(load_pack(tmp_path), "compiled").diagnose(example("balance_fee_pushes_over.json"))
+        "    rounding: ROUND_HALF_UP\n" + pricing, encoding="utf-8")
+    return tmp_path
+
+
+def test_operator_fee_file_overlays_the_bundled_one(tmp_path: Path) -> None:
+    """A fees/ file at the same path in an overlay replaces the bundled schedule."""
+    overlay = _eur_transfers(tmp_path, '    fixed: "1.00"\n')
+    result = Diagnoser(load_pack(overlay), "compiled").diagnose(example("balance_fee_pushes_over.json"))
     assert result.fees is not None
     assert result.fees.fee == Decimal("1.00")
 
@@ -99,13 +106,9 @@ def test_an_amount_above_a_closed_fee_table_is_not_priced(tmp_path: Path) -> Non
     """A schedule whose last tier is closed (as some operators publish: up to a maximum amount)
     prices an amount up to it; above it, the schedule does not price the payment: no fee quote
     when the pack picks one, a field problem when the report names it."""
-    (tmp_path / "fees").mkdir()
-    (tmp_path / "fees" / "eur_instant_transfer.yaml").write_text(
-        "schedules:\n  - id: example.eur_instant_transfer\n    label: Operator EUR transfers\n"
-        "    kinds: [p2p_transfer]\n    currency: EUR\n    payer: on_top\n"
-        "    rounding: ROUND_HALF_UP\n    tiers:\n      - {up_to: \"50.00\", fixed: \"0.20\"}\n"
-        "      - {up_to: \"100.00\", fixed: \"0.40\"}\n", encoding="utf-8")
-    closed = Diagnoser(load_pack(tmp_path), "compiled", audience="agent")
+    overlay = _eur_transfers(tmp_path, '    tiers:\n      - {up_to: "50.00", fixed: "0.20"}\n'
+                                       '      - {up_to: "100.00", fixed: "0.40"}\n')
+    closed = Diagnoser(load_pack(overlay), "compiled", audience="agent")
     report = example("balance_fee_pushes_over.json")  # EUR 120.00: above the table
     assert closed.diagnose(report).fees is None
     report["attempt"]["amount"]["value"] = "80.00"
@@ -128,14 +131,9 @@ def test_a_weekend_markup_is_priced_by_the_attempts_own_time(tmp_path: Path,
     with it and a Wednesday one without; `payfix fees quote --at` quotes the same."""
     from payfix.cli import main
 
-    (tmp_path / "fees").mkdir()
-    (tmp_path / "fees" / "eur_instant_transfer.yaml").write_text(
-        "schedules:\n  - id: example.eur_instant_transfer\n    label: Operator EUR transfers\n"
-        "    kinds: [p2p_transfer]\n    currency: EUR\n    payer: on_top\n"
-        "    rounding: ROUND_HALF_UP\n    percent: \"0.5\"\n"
-        "    surcharges:\n      - {percent: \"1\", days: [sat], timezone: Europe/Berlin}\n",
-        encoding="utf-8")
-    marked = Diagnoser(load_pack(tmp_path), "compiled", audience="agent")
+    overlay = _eur_transfers(tmp_path, '    percent: "0.5"\n    surcharges:\n'
+                                       '      - {percent: "1", days: [sat], timezone: Europe/Berlin}\n')
+    marked = Diagnoser(load_pack(overlay), "compiled", audience="agent")
     report = example("balance_fee_pushes_over.json")  # EUR 120.00
     report["attempt"]["at"] = "2026-06-06T10:00:00Z"  # a Saturday
     saturday = marked.diagnose(report).fees
