@@ -201,6 +201,19 @@ def test_fees_quote_on_a_day_the_schedule_is_not_valid_is_refused(
     assert "is not valid on 2026-02-01" in capsys.readouterr().err
 
 
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    """`payfix codes list | head -1`: when the reader has closed the pipe before the command
+    writes, the command ends with exit 0 and says nothing on stderr (no "unexpected error", no
+    traceback), as a filter does."""
+    proc = subprocess.Popen([sys.executable, "-m", "payfix", "codes", "list"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    proc.stdout.close()  # gone before the command has started: its first write meets a closed pipe
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert err == b""
+
+
 def test_synth_then_replay_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`payfix synth` and `payfix replay` run from the main command; counts are conserved."""
     data = tmp_path / "in.jsonl"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -381,6 +382,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EngineError as error:
         print(f"payfix: engine error: {error}", file=sys.stderr)
         return EXIT_UNEXPECTED
+    except BrokenPipeError:  # the reader went away (payfix codes list | head): end as a filter does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as error:  # the last line of defence: one line, no traceback
         print(f"payfix: unexpected error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_UNEXPECTED
