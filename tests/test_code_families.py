@@ -23,6 +23,8 @@ from .test_codes import FAMILIES
 PAYLOADS = Path(__file__).parent / "data" / "payloads"
 WALLET = {"attempt": {"id": "w-1", "at": "2026-03-01T10:00:00Z",
                       "method": {"type": "credit_card"}}}
+#: One Diagnoser per audience for every case (building one per case is most of their time).
+AGENT, CUSTOMER = Diagnoser(audience="agent"), Diagnoser(audience="customer")
 #: What a WeChat Pay v3 error body does not carry: the payment itself (the wallet knows it).
 WALLET_V3 = {"attempt": {**WALLET["attempt"], "kind": "purchase",
                          "amount": {"value": "88.00", "currency": "CNY"},
@@ -83,14 +85,14 @@ def test_a_documented_object_diagnoses_by_its_family_map(
     where the map says it is safe to show."""
     payload = _payload(source, name, where, code)
     context = WALLET_V3 if name.startswith("v3_error") else WALLET
-    agent = Diagnoser(audience="agent").diagnose(payload, source=source, context=context)
+    agent = AGENT.diagnose(payload, source=source, context=context)
     assert (agent.failure.scheme, agent.failure.code, agent.failure.reason) == (source, code, reason)
     assert agent.failure.path == ".".join((source, *where))
     assert agent.failure.source is not None
     assert agent.failure.source.startswith(f"rules/codes/{source}.yaml:")
     assert agent.failure.warnings == ()
     assert agent.retry.verdict == verdict
-    customer = Diagnoser(audience="customer").diagnose(payload, source=source, context=context)
+    customer = CUSTOMER.diagnose(payload, source=source, context=context)
     assert customer.failure.reason == (reason if shown else "declined")
 
 
@@ -99,7 +101,7 @@ def test_a_generic_adyen_refusal_yields_to_the_raw_acquirer_response() -> None:
     ("51 : Insufficient funds") decides, and the trace names both."""
     payload = _payload("adyen", "payment_response_refused_cvc.json", ("refusalReasonCode",), "2")
     payload["additionalData"]["refusalReasonRaw"] = "51 : Insufficient funds"
-    found = Diagnoser(audience="agent").diagnose(payload, source="adyen", context=WALLET).failure
+    found = AGENT.diagnose(payload, source="adyen", context=WALLET).failure
     assert (found.scheme, found.code, found.reason) == ("iso8583", "51", "insufficient_funds")
     assert found.path == "adyen.additionalData.refusalReasonRaw"
     assert [(seen.scheme, seen.code) for seen in found.evidence] == [("adyen", "2")]
@@ -150,12 +152,12 @@ def test_an_antom_result_code_diagnoses_by_its_map(code: str, reason: str, verdi
     rejection is not named to the payer, PROCESS_FAIL goes to Antom's support."""
     report = {"attempt": {**WALLET_V3["attempt"], "processor": {
         "scheme": "antom", "codes": {"decline_code": code}}}}
-    agent = Diagnoser(audience="agent").diagnose(report)
+    agent = AGENT.diagnose(report)
     assert (agent.failure.reason, agent.failure.known) == (reason, True)
     assert agent.failure.source is not None
     assert agent.failure.source.startswith("rules/codes/antom.yaml:")
     assert (agent.retry.verdict, agent.retry.after_action) == (verdict, after)
-    customer = Diagnoser(audience="customer").diagnose(report)
+    customer = CUSTOMER.diagnose(report)
     assert customer.failure.reason == (reason if shown else "declined")
 
 
@@ -177,7 +179,7 @@ def test_a_documented_razorpay_failure_diagnoses_by_its_map(name: str, where: tu
         value = value[key]
     report = {"attempt": {**WALLET_V3["attempt"], "amount": {"value": "500.00", "currency": "INR"},
                           "processor": {"scheme": scheme, "codes": {"decline_code": value}}}}
-    agent = Diagnoser(audience="agent").diagnose(report)
+    agent = AGENT.diagnose(report)
     assert (agent.failure.reason, agent.failure.known) == (reason, True)
     assert agent.failure.source is not None
     assert agent.failure.source.startswith(f"rules/codes/{scheme}.yaml:")
