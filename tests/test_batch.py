@@ -15,6 +15,7 @@ from payfix.batch import CORRUPTIONS, ConservationError, Progress, replay, synth
 from payfix.batch.cli import run
 from payfix.batch.replay import OUTPUT_COLUMNS, read_output
 
+from .conftest import example
 from .replay_support import batch_parser, kill_replay_after, read_rejects
 
 ROWS, SEED, SHARE = 20_000, 11, 0.05
@@ -169,6 +170,25 @@ def test_conservation_is_checked_against_the_files(small: Path, tmp_path: Path) 
     pq.write_table(pq.read_table(part).slice(0, 10), part)
     with pytest.raises(ConservationError, match="part-00001"):
         replay([small], tmp_path / "out", tmp_path / "rej.jsonl", workers=1, chunk_rows=100, resume=True)
+
+
+def test_a_file_mostly_rejected_fails_by_default(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --max-reject-rate a replay whose rows are more than half rejected (the wrong file,
+    format or column map) exits 1 after its summary; --max-reject-rate 1 accepts it."""
+    lines = [json.dumps({"attempt": {"id": f"r{i}"}}) for i in range(6)]  # invalid reports
+    lines += [json.dumps(example("network_offline.json"))] * 4
+    data = tmp_path / "mostly_bad.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    argv = ["replay", str(data), "--out", str(tmp_path / "o"), "--rejects", str(tmp_path / "r.jsonl"),
+            "--workers", "1"]
+    assert run(batch_parser().parse_args(argv)) == 1
+    captured = capsys.readouterr()
+    assert "rows in: 10, out: 4, rejected: 6" in captured.out
+    assert "reject rate 0.6000 is above --max-reject-rate 0.5" in captured.err
+    again = ["replay", str(data), "--out", str(tmp_path / "o2"), "--rejects",
+             str(tmp_path / "r2.jsonl"), "--workers", "1", "--max-reject-rate", "1"]
+    assert run(batch_parser().parse_args(again)) == 0
 
 
 def test_cli_counts_progress_and_exit_codes(small: Path, tmp_path: Path,

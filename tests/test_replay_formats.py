@@ -200,7 +200,8 @@ def test_personal_data_never_leaves_unmasked(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(json.dumps(r) for r in (pii, bad_card, bad_iban, phone)) + "\n")
     argv = ["replay", str(source), "--out", str(tmp_path / "out"), "--rejects", str(tmp_path / "rej.jsonl"),
-            "--workers", "1", "--output-format", "jsonl", "--report", str(tmp_path / "r" / "report.html")]
+            "--workers", "1", "--output-format", "jsonl", "--report", str(tmp_path / "r" / "report.html"),
+            "--max-reject-rate", "1"]  # mostly invalid rows on purpose: they must be masked too
     assert run(batch_parser().parse_args(argv)) == 0
     texts = [p.read_text(encoding="utf-8") for p in [*(tmp_path / "out").rglob("*.jsonl"),
                                                       tmp_path / "rej.jsonl", *(tmp_path / "r").iterdir()]]

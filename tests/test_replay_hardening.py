@@ -391,3 +391,31 @@ def test_diagnose_table_rejects_undecodable_text_cells(agent: Any) -> None:
     assert rejects.column("row").to_pylist() == [2]
     problem = json.loads(rejects.column("problems")[0].as_py())[0]
     assert (problem["type"], problem["loc"]) == ("utf8_invalid", ["attempt_id"])
+
+
+def test_ctrl_c_ends_cleanly_with_130_and_says_how_to_resume(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the replay's process group, workers included) once chunks are committed:
+    exit 130, one line saying how to resume, no traceback from the replay or its workers; the
+    resumed run then completes with every row, none twice."""
+    data = tmp_path / "in.jsonl"
+    write_jsonl(data, rows=4000, seed=9, corrupt_share=0.05)
+    args = [str(data), "--out", str(tmp_path / "out"), "--rejects", str(tmp_path / "rej.jsonl"),
+            "--workers", "2", "--chunk-rows", "100"]
+    proc = subprocess.Popen([sys.executable, "-c", _CLI, "replay", *args], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    manifest = tmp_path / "out" / "_manifest.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if manifest.exists() and manifest.read_bytes().count(b"\n") >= 2:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the replay finished before it could be interrupted"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "interrupted; committed chunks are kept: run the same command with --resume" in err
+    assert "Traceback" not in err
+    assert "KeyboardInterrupt" not in err
+    resumed = _cli([*args, "--resume"])
+    assert resumed.returncode == 0, resumed.stderr
+    assert "rows in: 4000, out: 3800, rejected: 200" in resumed.stdout

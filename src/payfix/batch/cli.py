@@ -3,7 +3,8 @@
 :func:`add_subcommands` adds both to an argparse sub-parser group; :func:`run` executes the parsed
 arguments and returns the exit code: 0 done, 1 reject rate above ``--max-reject-rate``, a code
 without a map under ``--fail-on-unmapped``, or an unexpected failure, 2 unreadable or
-unsupported input, an invalid rule pack, or an ``--out`` that cannot be used.
+unsupported input, an invalid rule pack, or an ``--out`` that cannot be used; 130 interrupted
+(Ctrl-C), with a line that says how to resume.
 
 Example:
     >>> import argparse
@@ -11,7 +12,7 @@ Example:
     >>> add_subcommands(parser.add_subparsers(dest="command", required=True))
     >>> args = parser.parse_args(["replay", "a.csv", "--out", "o", "--rejects", "r.jsonl"])
     >>> (args.workers, args.engine, args.resume, args.max_reject_rate, args.output_format)
-    (None, 'compiled', False, 1.0, 'parquet')
+    (None, 'compiled', False, 0.5, 'parquet')
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ __all__ = ["COMMANDS", "add_subcommands", "progress_line", "run"]
 #: The sub-command names :func:`run` handles.
 COMMANDS = ("synth", "replay")
 
-EXIT_OK, EXIT_REJECTS, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_REJECTS, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _share(text: str) -> float:
@@ -122,8 +123,9 @@ def add_subcommands(subparsers: Any) -> None:
     rep.add_argument("--chunk-deadline", type=_seconds, default=None, metavar="SECONDS",
                      help="a worker that gives no result for a chunk within this time is replaced "
                           "and the chunk retried once (default: 60 ms a row, at least 600)")
-    rep.add_argument("--max-reject-rate", type=_share, default=1.0, metavar="F",
-                     help="exit 1 when rejected/in exceeds this (default 1: never)")
+    rep.add_argument("--max-reject-rate", type=_share, default=0.5, metavar="F",
+                     help="exit 1 when rejected/in exceeds this (default 0.5: a file mostly "
+                          "rejected is the wrong file or format; 1: never)")
     rep.add_argument("--as-of", type=date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                      help="evaluate every row under the rules of this day (code meanings, fee "
                           "schedules, scheme limits); default: each attempt's own day")
@@ -323,3 +325,8 @@ def run(args: argparse.Namespace) -> int:
     except (EngineError, ConservationError, WorkerError, OSError) as error:
         print(f"payfix {args.command}: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_REJECTS
+    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback, and how to go on
+        again = ("; committed chunks are kept: run the same command with --resume to finish"
+                 if args.command == "replay" else "")
+        print(f"payfix {args.command}: interrupted{again}", file=sys.stderr)
+        return EXIT_INTERRUPTED

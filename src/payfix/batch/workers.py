@@ -286,6 +286,9 @@ def init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | 
     validators) out of the collector's sight, and a larger first-generation threshold makes the
     collector run less often; a diagnosis's objects are freed by reference counting, so this
     only saves the scans (about a tenth of a worker's time). The process is the pool's own."""
+    # Ctrl-C reaches the whole process group: the replay stops its workers itself (committed
+    # chunks kept), so a worker does not die of it mid-chunk with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     init_worker(pack, engine, audience, baseline, reader, as_of)
     gc.freeze()
     gc.set_threshold(20_000, 20, 50)

@@ -121,8 +121,8 @@ def parser() -> argparse.ArgumentParser:
                    help="Spark master, e.g. local[2] (default: as set by spark-submit)")
     p.add_argument("--partition-mb", type=int, default=None, metavar="N",
                    help="input split size (spark.sql.files.maxPartitionBytes), for more parallelism")
-    p.add_argument("--max-reject-rate", type=_share, default=1.0, metavar="F",
-                   help="exit 1 when rejected/in exceeds this (default 1: never)")
+    p.add_argument("--max-reject-rate", type=_share, default=0.5, metavar="F",
+                   help="exit 1 when rejected/in exceeds this (default 0.5, as payfix replay)")
     p.add_argument("--from", dest="source", default=None, metavar="SOURCE",
                    help="rows are a processor's objects (JSON Lines) or a file's own columns "
                    "read through a bundled column map, as payfix replay --from")
@@ -232,7 +232,7 @@ def replay_command(args: argparse.Namespace, spark: SparkSession | None = None) 
     job = argparse.Namespace(inputs=list(args.inputs), out=args.out, rejects=args.rejects,
                              rules=getattr(args, "rules", None), engine=getattr(args, "engine", "compiled"),
                              master=getattr(args, "spark_master", None), partition_mb=None,
-                             max_reject_rate=getattr(args, "max_reject_rate", 1.0),
+                             max_reject_rate=getattr(args, "max_reject_rate", 0.5),
                              source=getattr(args, "source", None),
                              column_map=getattr(args, "column_map", None),
                              context=getattr(args, "context", None))
@@ -245,6 +245,6 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     Example:
         >>> args = parser().parse_args(["in.jsonl", "--out", "o", "--rejects", "r"])
         >>> (args.engine, args.rules, args.master, args.max_reject_rate)
-        ('compiled', None, None, 1.0)
+        ('compiled', None, None, 0.5)
     """
     return run(parser().parse_args(argv), spark)
