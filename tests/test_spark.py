@@ -357,3 +357,35 @@ def test_processor_objects_replay_on_spark_as_in_replay(
     assert f"rows in: {len(lines)}, out: {len(payloads)}, rejected: 1" in capsys.readouterr().out
     table = pa.concat_tables([pq.read_table(p) for p in _parts(out, "part-*.parquet")])
     assert table.to_pylist() == read_output(tmp_path / "replay").to_pylist()
+
+
+def test_the_stripe_dashboard_export_replays_on_spark_as_in_replay(
+        spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--from stripe-export reads the Dashboard's export on Spark (as Parquet, the job's columnar
+    input, its column names kept) exactly as payfix replay reads the CSV: the same result rows
+    and the same rejects (the Paid row, the row with no funding)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    from payfix.batch.cli import row_reader
+
+    export = ROOT / "tests" / "data" / "exports" / "stripe_unified_payments.csv"
+    with export.open(encoding="utf-8") as handle:
+        header = handle.readline().strip().split(",")
+    pq.write_table(pcsv.read_csv(export, convert_options=pcsv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.string()))), tmp_path / "export.parquet")
+    replay([export], tmp_path / "replay", tmp_path / "replay_rejects.jsonl", workers=1,
+           reader=row_reader("stripe-export", None, None))
+    out, rejects = tmp_path / "out", tmp_path / "rejects"
+    assert main([str(tmp_path / "export.parquet"), "--out", str(out), "--rejects", str(rejects),
+                 "--from", "stripe-export"], spark) == 0
+    assert "rows in: 7, out: 5, rejected: 2" in capsys.readouterr().out
+    table = pa.concat_tables([pq.read_table(p) for p in _parts(out, "part-*.parquet")])
+    assert table.to_pylist() == read_output(tmp_path / "replay").to_pylist()
+    spark_rejects = [{k: v for k, v in json.loads(line).items() if k != "source"}
+                     for p in _parts(rejects, "part-*")
+                     for line in p.read_text(encoding="utf-8").splitlines()]
+    assert spark_rejects == [
+        {k: v for k, v in json.loads(line).items() if k != "source"}  # the file's name differs
+        for line in (tmp_path / "replay_rejects.jsonl").read_text(encoding="utf-8").splitlines()]

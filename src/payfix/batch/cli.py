@@ -107,7 +107,8 @@ def add_subcommands(subparsers: Any) -> None:
     rep.add_argument("--from", dest="source", default=None, metavar="SOURCE",
                      choices=(*source_names(), *BUNDLED_MAPS),
                      help="rows are not payfix reports but JSON Lines of a processor's objects "
-                     f"({', '.join(source_names())}); see docs/inputs.md")
+                     f"({', '.join(source_names())}), or a dashboard export read through a "
+                     f"bundled column map ({', '.join(BUNDLED_MAPS)}); see docs/inputs.md")
     rep.add_argument("--column-map", default=None, metavar="FILE",
                      help="a CSV/Parquet file's own columns, read through this YAML column map "
                      "(which column fills which report field, with units)")

@@ -132,10 +132,14 @@ def _one(kind: str, msg: str, loc: tuple[str | int, ...] = ()) -> list[dict[str,
     return [_short(Problem(kind, loc, msg))]
 
 
-def _mapped_reports(cmap: ColumnMap, table: Any) -> list[Any]:
-    """Each row of ``table`` through the column map: a report mapping, or its problems."""
+def _mapped_reports(cmap: ColumnMap, table: Any) -> tuple[list[Any], list[Any]]:
+    """Each row of ``table`` through the column map: a report mapping, or its problems; and
+    each row's attempt id as written (the column mapped to ``attempt.id``, for rejects)."""
     out: list[Any] = []
-    for row in table.to_pylist():
+    id_column = next((column for column, rule in cmap.rules if rule.to == "attempt.id"), None)
+    rows = table.to_pylist()
+    ids = [None if id_column is None else row.get(id_column) for row in rows]
+    for row in rows:
         bad = []
         for column, value in row.items():
             if isinstance(value, bytes):
@@ -150,7 +154,7 @@ def _mapped_reports(cmap: ColumnMap, table: Any) -> list[Any]:
             out.append(cmap.report(row))
         except InvalidReportError as error:
             out.append(list(error.problems))
-    return out
+    return out, [value if isinstance(value, str) else None for value in ids]
 
 
 def _nested_id(data: Any) -> Any:
@@ -201,7 +205,7 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
     mapped = reader.column_map if reader is not None else None
     if mapped is not None:
         nested = False
-        columns = [_mapped_reports(mapped, table), [None] * table.num_rows]
+        columns = list(_mapped_reports(mapped, table))
     elif nested:
         columns = [_decodable(table.column(names.index("report")))[0].to_pylist()]
         names = ["report"]

@@ -13,14 +13,20 @@ money and times the unit, so nothing is guessed::
       funding: [{to: attempt.method.type, values: {credit: credit_card, debit: debit_card}},
                 {to: attempt.method.card.funding}]
       decline: attempt.processor.codes.decline_code
+      message: {to: attempt.processor.codes.decline_code,   # the code inside a fixed sentence
+                prefix: "The bank returned the decline code `", suffix: "`."}
     set:                                             # the same value on every row
       attempt.kind: purchase
       attempt.processor.scheme: stripe
+    only:                                            # other rows are rejected, with the reason
+      status: [failed]
 
 A money field (``attempt.amount``, ``attempt.fee``, ``attempt.balance.available`` ...) takes its
 currency from its own ``.currency`` column if mapped, else the attempt's. Columns the map does not
 name are not read (:meth:`ColumnMap.unused` lists them). A value a rule cannot convert is a
-problem of its row, located by column.
+problem of its row, located by column. A code column fills ``attempt.processor.paths`` with its
+column's name, so the diagnosis names the column its code came from (``<origin>.<column>``; the
+origin is ``attempt.processor.origin``, or the map's name).
 
 Example:
     >>> cmap = ColumnMap.parse({"columns": {"id": "attempt.id",
@@ -58,8 +64,13 @@ __all__ = ["BUNDLED_MAPS", "ColumnMap", "ColumnRule", "load_column_map"]
 _MAX_MAP_CHARS = 256 * 1024
 
 #: Column maps shipped with payfix (``src/payfix/inputs/maps/<name>.yaml``), by the name
-#: ``--from`` takes. None yet: a dashboard export's map ships once its columns are documented.
-BUNDLED_MAPS: tuple[str, ...] = ()
+#: ``--from`` takes.
+BUNDLED_MAPS: tuple[str, ...] = ("stripe-export",)
+
+_CODES = ("attempt", "processor", "codes")
+_SLUG = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+_UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?$")
+_AFFIX = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 Path_ = Annotated[str, StringConstraints(pattern=r"^[a-z_]+(\.[a-z_0-9]+)*$", max_length=120)]
 
@@ -68,7 +79,9 @@ class ColumnRule(BaseModel):
     """Where one column goes: ``to`` a report field; ``unit`` for money (``major``: decimal text,
     ``minor``: integers of the currency's smallest unit); ``time`` for times (``iso``: ISO 8601
     with an offset, ``utc``: a naive time in UTC, ``unix``: seconds since the epoch); ``case``;
-    ``values`` to translate values (others are kept as they are)."""
+    ``values`` to translate values (others are kept as they are; a value translated to null is
+    not read; ``otherwise``, the value for any other); ``prefix`` and ``suffix`` to
+    read the text between them (a value without them, and not in ``values``, is not read)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,7 +89,10 @@ class ColumnRule(BaseModel):
     unit: Literal["major", "minor"] | None = None
     time: Literal["iso", "utc", "unix"] | None = None
     case: Literal["upper", "lower"] | None = None
-    values: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, str | None] = Field(default_factory=dict)
+    otherwise: str | None = None
+    prefix: _AFFIX | None = None
+    suffix: _AFFIX | None = None
 
 
 class _MapFile(BaseModel):
@@ -86,6 +102,8 @@ class _MapFile(BaseModel):
     source: str | None = None
     columns: dict[str, Path_ | ColumnRule | list[Path_ | ColumnRule]]
     set: dict[Path_, str | int | bool] = Field(default_factory=dict)
+    only: dict[str, Annotated[list[Annotated[str, StringConstraints(max_length=200)]],
+                              Field(min_length=1, max_length=50)]] = Field(default_factory=dict)
 
 
 def _model_at(path: tuple[str, ...]) -> tuple[type[BaseModel] | None, bool]:
@@ -103,11 +121,13 @@ def _model_at(path: tuple[str, ...]) -> tuple[type[BaseModel] | None, bool]:
 
 @dataclass(frozen=True, slots=True)
 class ColumnMap:
-    """A parsed column map: its rules by column and its constants by path."""
+    """A parsed column map: its rules by column, its constants by path, and the values a column
+    must hold for a row to be read (``only``)."""
 
     name: str | None
     rules: tuple[tuple[str, ColumnRule], ...]
     constants: tuple[tuple[tuple[str, ...], Any], ...]
+    only: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @classmethod
     def parse(cls, data: Any, where: str = "column map") -> ColumnMap:
@@ -145,12 +165,27 @@ class ColumnMap:
         if problems:
             raise InvalidReportError(f"{where} is invalid", problems)
         constants = tuple((tuple(path.split(".")), value) for path, value in model.set.items())
-        return cls(model.name, tuple(rules), constants)
+        if model.name is not None and _SLUG.match(model.name) and not any(
+                path == (*_CODES[:2], "origin") for path, _ in constants) and any(
+                tuple(rule.to.split("."))[:3] == _CODES for _, rule in rules):
+            constants += ((("attempt", "processor", "origin"), model.name),)
+        only = tuple((column, tuple(values)) for column, values in model.only.items())
+        return cls(model.name, tuple(rules), constants, only)
 
     def unused(self, columns: list[str]) -> list[str]:
         """The ``columns`` of a file the map does not read."""
-        used = {column for column, _ in self.rules}
+        used = {column for column, _ in self.rules} | {column for column, _ in self.only}
         return [column for column in columns if column not in used]
+
+    def _selected(self, row: Mapping[str, Any]) -> None:
+        for column, accepted in self.only:
+            value = row.get(column)
+            text = "" if value is None else str(value).strip()
+            if text.casefold() not in {a.casefold() for a in accepted}:
+                raise InvalidReportError("row not read by this column map", [Problem(
+                    "row_not_selected", (column,), f"{column} is {shown(text, 40)!r}; this map "
+                    f"reads rows whose {column} is {' or '.join(map(repr, accepted))}",
+                    input=shown(text, 40))])
 
     def report(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """One row (column -> value) as a report mapping, ready for validation.
@@ -158,6 +193,7 @@ class ColumnMap:
         Raises:
             InvalidReportError: a value cannot be converted (``loc``: the column).
         """
+        self._selected(row)
         report: dict[str, Any] = {}
         for path, value in self.constants:
             _put(report, path, value)
@@ -174,7 +210,12 @@ class ColumnMap:
                 if rule.unit is not None:
                     money.append((column, path, rule.unit, value))
                     continue
-                _put(report, path, _convert(value, rule))
+                value = _convert(value, rule)
+                if value is None:
+                    continue
+                _put(report, path, value)
+                if path[:3] == _CODES and len(path) == 4:
+                    _put(report, (*_CODES[:2], "paths", path[3]), column)
             except ValueError as error:
                 problems.append(Problem("column_value", (column,), str(error), input=value))
         for column, path, unit, value in money:  # after the currencies are placed
@@ -198,11 +239,19 @@ def _put(report: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
 
 
 def _convert(value: Any, rule: ColumnRule) -> Any:
+    """The value as the rule places it; ``None`` when a ``prefix``/``suffix`` rule does not apply."""
     if isinstance(value, str):
         value = value.strip()
         if rule.case is not None:
             value = value.upper() if rule.case == "upper" else value.lower()
-        value = rule.values.get(value, value)
+        if value in rule.values:
+            return rule.values[value]
+        if rule.otherwise is not None:
+            return rule.otherwise
+        if rule.prefix is not None or rule.suffix is not None:
+            return _between(value, rule.prefix or "", rule.suffix or "")
+    elif rule.prefix is not None or rule.suffix is not None:
+        return None
     if rule.time == "unix":
         seconds = int(value) if isinstance(value, int | str) and str(value).isdigit() else None
         if seconds is None or seconds > 4_102_444_800:
@@ -214,10 +263,21 @@ def _convert(value: Any, rule: ColumnRule) -> Any:
         text = str(value).replace(" ", "T", 1)
         if re.search(r"(Z|[+-]\d\d:?\d\d)$", text):
             raise ValueError("a time with an offset in a column mapped as time: utc; use iso")
+        if not _UTC_TIME.match(text):
+            raise ValueError(f"expected a UTC time as YYYY-MM-DD HH:MM[:SS], got {shown(text, 32)!r}"
+                             " (a spreadsheet may have rewritten it in its own format)")
         return f"{text}Z"
     if isinstance(value, datetime):
         return value.isoformat()
     return value
+
+
+def _between(text: str, prefix: str, suffix: str) -> str | None:
+    if len(text) <= len(prefix) + len(suffix) or not text.startswith(prefix) \
+            or not text.endswith(suffix):
+        return None
+    inner = text[len(prefix):len(text) - len(suffix)].strip()
+    return inner or None
 
 
 def _money(report: dict[str, Any], path: tuple[str, ...], unit: str, value: Any) -> dict[str, Any]:
