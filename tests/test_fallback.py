@@ -89,11 +89,17 @@ def test_beside_an_explanation_the_checklist_does_not_count(change: dict[str, An
                          ids=["unmapped_sub_code", "business_failed"])
 def test_a_code_that_explains_nothing_gets_the_checklist_too(codes: dict[str, str]) -> None:
     """Alipay's isp.unknow-error sub-code is in no map; 40004 ("business failed") is mapped, to
-    the reason unknown, and the sub-code beside it is unknown: neither explains anything."""
+    the reason unknown, and the sub-code beside it is unknown: neither explains anything. 40004
+    also says the same request is refused (retry never), so the checklist's "check, then try
+    again" steps are not offered beside it."""
     result = AGENT.diagnose(_with(processor={"scheme": "alipay", "codes": codes}))
     assert result.failure is not None
     assert result.failure.reason == "unknown"
-    assert [remedy.id for remedy in result.remedies] == CHECKLIST
+    expected = CHECKLIST if result.retry.verdict != "never" else [
+        step for step in CHECKLIST
+        if step not in ("network.check_connection", "balance.check_balance")]
+    assert [remedy.id for remedy in result.remedies] == expected
+    assert (result.retry.verdict == "never") == ("response_code" in codes)
 
 
 def test_money_already_debited_is_not_a_checklist_case() -> None:

@@ -21,10 +21,11 @@ from typing import Literal, get_args
 
 __all__ = [
     "AFTER_ACTIONS", "CHANGES_REQUEST", "FACTS", "IDENTIFIER_PROBLEMS", "KINDS",
-    "MAX_WALLET_ID_LENGTH", "METHOD_TYPES", "PAYEE_TYPES", "PLACEHOLDERS", "PLACEHOLDER_RE",
+    "MAX_WALLET_ID_LENGTH", "METHOD_TYPES", "NEXT_PAYMENTS", "PAYEE_TYPES", "PLACEHOLDERS", "PLACEHOLDER_RE",
     "REASONS_DOMAIN", "TEXT_PLACEHOLDERS", "AccountStatus", "AfterAction", "AttemptOutcome",
     "CardBrand", "CodeField", "Connection", "Credential", "FactSpec", "FailureStage", "Initiator",
-    "MethodStatus", "MethodType", "NameCheck", "PayeeType", "PaymentKind", "Scalar", "fact_domain",
+    "MethodStatus", "MethodType", "NameCheck", "NextPayment", "PayeeType", "PaymentKind", "Scalar",
+    "fact_domain",
 ]
 
 #: A fact's value: money in minor units, durations and basis points are ``int``.
@@ -60,6 +61,14 @@ AFTER_ACTIONS: tuple[str, ...] = get_args(AfterAction)
 #: action is one of these has the retry verdict ``never`` for the same data.
 CHANGES_REQUEST = frozenset({"correct_data", "update_card", "authenticate", "new_order",
                              "merchant_fix", "renew_mandate", "other_method"})
+
+#: What a remedy leads to, as a payment: ``none`` (no new payment: contact someone, check a
+#: status, stop), ``same`` (the same request again: reconnect, wait, then try again) or
+#: ``changed`` (a new payment with other data, funds, authentication or method). A remedy the
+#: retry verdict contradicts is not offered: none that pays again on ``hold``, none that repeats
+#: the same request on ``never``.
+NextPayment = Literal["none", "same", "changed"]
+NEXT_PAYMENTS: tuple[str, ...] = get_args(NextPayment)
 
 #: Kinds of payment, payment method types and payee types, in the report format's order.
 KINDS: tuple[str, ...] = get_args(PaymentKind)

@@ -32,7 +32,7 @@ from payfix.diagnosis.feefacts import Priced, breakdown_fields, price
 from payfix.diagnosis.handoff import handoff_fields
 from payfix.diagnosis.outline import Outline
 from payfix.diagnosis.present import locale_chain, method_names, remedy_text, shown_facts
-from payfix.diagnosis.ranking import ScoredRemedy, rank, settle
+from payfix.diagnosis.ranking import ScoredRemedy, coherent, rank, settle
 from payfix.diagnosis.view import View
 from payfix.engines.base import Engine, create_engine
 from payfix.fees import ConvertedSchedules
@@ -165,9 +165,9 @@ class Diagnoser:
         """
         parsed, priced, found, facts, fired_ids = self._evaluate(report)
         view = View.of(audience or self.audience, facts)
-        shown = self._shown_to(fired_ids, view)
-        failure = self._failure(found, facts, view)  # remembered, codes masked once
         retry = retry_fields(parsed, self.pack, found, self.as_of)
+        shown = self._shown_to(fired_ids, view, retry["verdict"])
+        failure = self._failure(found, facts, view)  # remembered, codes masked once
         return Outline(
             attempt_id=mask_id(parsed.attempt.id), remedies=shown.remedies, reason=failure.reason,
             retry=retry["verdict"], escalate=bool(shown.codes), escalation_codes=shown.codes,
@@ -185,17 +185,17 @@ class Diagnoser:
                found: FailureLookup | None, fired_ids: frozenset[str], locale: str,
                audience: Audience) -> Diagnosis:
         pack = self.pack
-        outcome = self._outcome(fired_ids)
         chain = self._memos.chains.get(locale)
         if chain is None:
             chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
             remember(self._memos.chains, locale, chain, MEMO_SIZE)
         view = View.of(audience, facts)
         currency = report.attempt.amount.currency
-        shown = self._shown_to(fired_ids, view)
+        retry = view.retry(retry_fields(report, pack, found, self.as_of))
+        outcome = self._outcome(fired_ids, retry["verdict"])
+        shown = self._shown_to(fired_ids, view, retry["verdict"])
         remedies = [self._worded_remedy(scored, position, chain, view.agent, facts, currency,
                                         report) for position, scored in enumerate(shown.visible, 1)]
-        retry = view.retry(retry_fields(report, pack, found, self.as_of))
         handoff = None
         attempt_id = mask_id(report.attempt.id)
         fired = outcome.fired
@@ -220,34 +220,38 @@ class Diagnoser:
             if trace else (),
             "pack": self._info, "engine": self.engine.name}))
 
-    def _outcome(self, fired_ids: frozenset[str]) -> _Outcome:
+    def _outcome(self, fired_ids: frozenset[str], verdict: str) -> _Outcome:
         """The fired rules (pack order), their ranked remedies, the escalation reasons and their
-        plan (highest priority, shortest wait): a pure function of which rules fired, so it is
-        remembered."""
-        outcome = self._memos.outcomes.get(fired_ids)
+        plan (highest priority, shortest wait): a pure function of which rules fired and the
+        retry verdict (which remedies may be offered), so it is remembered."""
+        key = (fired_ids, verdict)
+        outcome = self._memos.outcomes.get(key)
         if outcome is None:
-            kept = settle(fired_ids, self._rules, self.pack)  # fallbacks only if nothing else
+            # fallbacks only if nothing else the verdict lets be offered
+            kept = settle(fired_ids, self._rules, self.pack, verdict)
             fired = tuple(rule for rule in self._all_rules if rule.id in kept)
             ranked = rank(fired, self.pack)
             reasons = escalation_reasons(fired, ranked, self.pack)
             priority, after_s = plan(reasons) if reasons else ("low", 0)
             outcome = _Outcome(fired, ranked, reasons, priority, after_s, kept)
-            remember(self._memos.outcomes, fired_ids, outcome, MEMO_SIZE)
+            remember(self._memos.outcomes, key, outcome, MEMO_SIZE)
         return outcome
 
-    def _shown_to(self, fired_ids: frozenset[str], view: View) -> _Shown:
+    def _shown_to(self, fired_ids: frozenset[str], view: View, verdict: str) -> _Shown:
         """What ``view`` shows of the outcome (remedy ids, escalation reasons): a function of
-        which rules fired and the view, so it is remembered."""
-        key = (fired_ids, view.audience, view.safe)
+        which rules fired, the view and the retry verdict (a remedy the verdict contradicts is
+        not offered, :func:`~payfix.diagnosis.ranking.coherent`), so it is remembered."""
+        key = (fired_ids, view.audience, view.safe, verdict)
         shown = self._memos.shown.get(key)
         if shown is None:
-            outcome = self._outcome(fired_ids)
+            outcome = self._outcome(fired_ids, verdict)
             models = tuple(EscalationReason(
                 code=view.escalation_code(r.code, r.policy.customer_code,
                                           self._rules.get(r.rule_id or "")),
                 rule_id=r.rule_id if view.agent else None,
                 priority=r.policy.priority, after_seconds=r.policy.after_s) for r in outcome.reasons)
-            visible = tuple(s for s in outcome.ranked if view.sees_remedy(s.remedy))
+            visible = tuple(s for s in outcome.ranked
+                            if view.sees_remedy(s.remedy) and coherent(s.remedy, verdict))
             shown = _Shown(visible, tuple(s.remedy.id for s in visible), tuple(m.code for m in models),
                            models)
             remember(self._memos.shown, key, shown, MEMO_SIZE)
@@ -333,13 +337,13 @@ class _Memos:
     ``schedules`` holds the pack's fee schedules in minor units and bounds itself."""
 
     #: fired-rule set → :class:`_Outcome`
-    outcomes: dict[frozenset[str], _Outcome] = field(default_factory=dict)
+    outcomes: dict[tuple[frozenset[str], str], _Outcome] = field(default_factory=dict)
     #: a remedy's id, rank, score, locale chain, currency, rule ids and quoted figures → its words
     worded: dict[tuple[object, ...], RankedRemedy] = field(default_factory=dict)
     #: requested locale → fallback chain
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: fired-rule set and view → what the view shows of the outcome
-    shown: dict[tuple[frozenset[str], str, bool], _Shown] = field(default_factory=dict)
+    shown: dict[tuple[frozenset[str], str, bool, str], _Shown] = field(default_factory=dict)
     #: code-map verdict and view → the diagnosis's failure
     failures: dict[tuple[object, ...], Failure] = field(default_factory=dict)
     #: payee type, identifier and country → what is wrong with the identifier

@@ -17,7 +17,12 @@ from dataclasses import dataclass
 
 from payfix.rules.pack import Remedy, Rule, RulePack
 
-__all__ = ["ScoredRemedy", "combine", "rank", "settle"]
+__all__ = ["ScoredRemedy", "coherent", "combine", "rank", "settle"]
+
+#: What each retry verdict rules out (:data:`payfix.vocab.NEXT_PAYMENTS`): on ``hold`` the first
+#: payment may have gone through, so any new payment risks paying twice; on ``never`` the same
+#: request is refused again.
+RULED_OUT = {"hold": frozenset({"same", "changed"}), "never": frozenset({"same"})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +59,29 @@ def rank(fired: Iterable[Rule], pack: RulePack) -> tuple[ScoredRemedy, ...]:
     return tuple(scored)
 
 
-def settle(fired_ids: frozenset[str], rules: Mapping[str, Rule], pack: RulePack) -> frozenset[str]:
+def coherent(remedy: Remedy, verdict: str) -> bool:
+    """Whether ``remedy`` may be offered beside the retry ``verdict``: one plan, never "top up and
+    pay" while the payment is on hold, never "try again" when the same request is refused.
+
+    Example:
+        >>> from payfix import load_pack
+        >>> remedies = load_pack().remedies
+        >>> coherent(remedies["balance.top_up"], "hold"), coherent(remedies["support.contact"], "hold")
+        (False, True)
+        >>> retry, other = remedies["method.retry_later"], remedies["method.use_another"]
+        >>> coherent(retry, "never"), coherent(other, "never")
+        (False, True)
+    """
+    return remedy.next_payment not in RULED_OUT.get(verdict, ())
+
+
+def settle(fired_ids: frozenset[str], rules: Mapping[str, Rule], pack: RulePack,
+           verdict: str | None = None) -> frozenset[str]:
     """The fired rules that count: every rule that fired, except fallback rules (``fallback:
-    true``) when the others already lead to a remedy at or above the pack's confidence floor. A
-    fallback is the checklist for a failure nothing else explains (a code no map knows, no code
-    at all); beside an explanation it would only add noise. ``rules`` maps ids to rules.
+    true``) when the others already lead to a remedy at or above the pack's confidence floor
+    that the retry ``verdict`` lets be offered (:func:`coherent`). A fallback is the checklist for
+    a failure nothing else explains (a code no map knows, no code at all); beside an explanation
+    it would only add noise. ``rules`` maps ids to rules.
 
     Example:
         >>> from payfix import load_pack
@@ -75,7 +98,8 @@ def settle(fired_ids: frozenset[str], rules: Mapping[str, Rule], pack: RulePack)
         return fired_ids
     others = [rule for rule_id, rule in rules.items() if rule_id in fired_ids and not rule.fallback]
     floor = pack.settings.confidence_floor * 100
-    if any(scored.score >= floor for scored in rank(others, pack)):
+    if any(scored.score >= floor and (verdict is None or coherent(scored.remedy, verdict))
+           for scored in rank(others, pack)):
         return fired_ids.difference(fallbacks)
     return fired_ids
 

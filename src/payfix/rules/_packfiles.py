@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from payfix.vocab import AfterAction, CardBrand, CodeField
+from payfix.vocab import AfterAction, CardBrand, CodeField, NextPayment
 
 SlugId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
 Word = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
@@ -97,6 +97,7 @@ class RemedyEntry(_File):
     weight: Annotated[int, Field(ge=1, le=100)]
     self_service: bool
     audience: Annotated[tuple[Literal["customer", "agent"], ...], Field(min_length=1)]
+    next_payment: NextPayment = "none"
     text: dict[Locale, RemedyTextFile]
 
 

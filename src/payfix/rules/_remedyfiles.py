@@ -41,7 +41,8 @@ def read_remedies(main: Source | None, extra: list[Source], reader: Reader,
             texts = {loc: RemedyText(t.title, t.steps) for loc, t in entry.text.items()}
             earlier = out.get(entry.id)
             out[entry.id] = Remedy(entry.id, entry.category, entry.weight, entry.self_service,
-                                   entry.audience, texts, earlier.order if earlier else len(out))
+                                   entry.audience, texts, earlier.order if earlier else len(out),
+                                   entry.next_payment)
     return out
 
 

@@ -107,12 +107,18 @@ def _rules(pack: RulePack) -> list[str]:
     return lines
 
 
+#: How the catalogue says what a remedy leads to (``next_payment``).
+_NEXT_PAYMENT = {"none": "no new payment", "same": "the same payment again (not while on hold or "
+                 "refused)", "changed": "a changed payment (not while on hold)"}
+
+
 def _remedy(remedy: Remedy, locales: tuple[str, ...], used_by: list[str]) -> list[str]:
     audience = ", ".join(remedy.audience)
     lines = [f"### {remedy.id}", "",
              f"Category {_code(remedy.category)}, weight {remedy.weight}%, "
-             f"{'self-service' if remedy.self_service else 'needs someone else'}, for {audience}; "
-             f"supported by {', '.join(_code(r) for r in used_by) if used_by else 'no rule'}.", ""]
+             f"{'self-service' if remedy.self_service else 'needs someone else'}, for {audience}, "
+             f"{_NEXT_PAYMENT[remedy.next_payment]}; supported by "
+             f"{', '.join(_code(r) for r in used_by) if used_by else 'no rule'}.", ""]
     for locale in (*locales, *sorted(set(remedy.texts) - set(locales))):
         text = remedy.texts.get(locale)
         if text is None:

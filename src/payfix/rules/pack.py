@@ -159,7 +159,8 @@ class RetryLimit:
 
 @dataclass(frozen=True, slots=True)
 class Remedy:
-    """A catalogue entry: what to do, for whom, in which words; ``order`` is its catalogue position."""
+    """A catalogue entry: what to do, for whom, in which words; ``order`` is its catalogue
+    position; ``next_payment`` what it leads to as a payment (:data:`payfix.vocab.NEXT_PAYMENTS`)."""
 
     id: str
     category: str
@@ -168,6 +169,7 @@ class Remedy:
     audience: tuple[str, ...]
     texts: Mapping[str, RemedyText]
     order: int
+    next_payment: str = "none"
 
 
 @dataclass(frozen=True, slots=True)
