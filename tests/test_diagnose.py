@@ -36,7 +36,9 @@ EXPECTED_FIRST = {
                                                    "method.recurring_stopped",
                                                    {"failure.reason": "stop_recurring"}),
     "security_account_frozen.json": ("security.account_restricted", "security.account_frozen",
-                                     {"account.status": "frozen", "failure.reason": None}),
+                                     {"account.status": "frozen", "failure.reason": None,
+                                      "history.auth_failures_24h": None,
+                                      "history.credentials_reset_tried": False}),
     "unknown_code_checklist.json": ("method.use_another", "method.fallback_other_method",
                                     {"attempt.outcome": "failed", "attempt.funds_debited": None}),
 }

@@ -184,6 +184,10 @@ FACTS: dict[str, FactSpec] = {
     "history.auth_failures_24h": FactSpec(
         "int", "earlier tries in the 24 h before that failed authentication or PIN checks"
     ),
+    "history.credentials_reset_tried": FactSpec(
+        "bool", "the payer already tried resetting the password or PIN (remedies_tried holds "
+        "security.reset_credentials)"
+    ),
     "history.failures_24h": FactSpec("int", "earlier failed tries in the 24 h before"),
     "history.remedies_tried": FactSpec("int", "distinct remedies the payer already tried"),
     "history.same_code_failures": FactSpec("int", "earlier failed tries with the same code"),

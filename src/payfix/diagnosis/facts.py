@@ -39,6 +39,7 @@ Facts = dict[str, Scalar]
 
 
 _AUTH_REASONS = frozenset({"authentication_failed", "incorrect_pin", "pin_tries_exceeded"})
+_RESET = "security.reset_credentials"  # the remedy that clears a lock after failed passwords
 
 
 #: A memo of identifier checks, ``(payee type, identifier, country)`` → problem (see
@@ -266,6 +267,7 @@ def derive_facts(report: AttemptReport, pack: RulePack,
     if limit is not None:
         facts["attempt.high_value"] = attempt.amount.minor >= limit
     facts["history.remedies_tried"] = len(set(attempt.remedies_tried))
+    facts["history.credentials_reset_tried"] = _RESET in attempt.remedies_tried
     failures = 0
     if report.history:
         window = attempt.at - timedelta(hours=24)
