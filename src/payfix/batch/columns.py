@@ -93,6 +93,8 @@ FLAT_COLUMNS: dict[str, str] = {
     "fee_free_amount_used": "attempt.fee_usage.free_amount_used.value",
     "fx_rate": "attempt.fx.rate",
     "fx_currency": "attempt.fx.currency",
+    "conversion_rate": "attempt.conversion.rate",
+    "conversion_currency": "attempt.conversion.currency",
     "device_online": "device.online",
     "device_connection": "device.connection",
     "device_public_wifi": "device.public_wifi",
@@ -132,6 +134,8 @@ _MONEY_OBJECTS: tuple[tuple[str, ...], ...] = tuple(
     p[:-1] for p in _PATHS.values() if p[-1] == "value" and p[:-1] != tuple(_MONEY.split(".")))
 _MONEY_PARENTS: frozenset[tuple[str, ...]] = frozenset(_MONEY_OBJECTS)
 _CURRENCY_COLUMN = "attempt_currency"
+# with a conversion (card spending abroad) the other money is in the currency the payer is charged in
+_CHARGED_COLUMN = "conversion_currency"
 # every money value column, the attempt's amount included
 _MONEY_VALUES: frozenset[str] = frozenset(n for n, p in _PATHS.items() if p[-1] == "value")
 
@@ -263,9 +267,13 @@ def record_to_report(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _fill_currency(report: dict[str, Any]) -> dict[str, Any]:
-    """Give money objects built from a flat value column the attempt's currency."""
+    """Give money objects built from a flat value column the currency the payer is charged in (the
+    attempt's, or its conversion's)."""
     attempt = report.get("attempt")
     currency = attempt.get("amount", {}).get("currency") if isinstance(attempt, dict) else None
+    conversion = attempt.get("conversion") if isinstance(attempt, dict) else None
+    if isinstance(conversion, dict) and isinstance(conversion.get("currency"), str):
+        currency = conversion["currency"]
     if currency is not None:
         for path in _MONEY_OBJECTS:
             node = report
@@ -292,7 +300,7 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
     # per path of a nested object, each row's dict at that path once made
     levels: dict[tuple[str, ...], list[Any]] = {(): reports}
     named = sorted(zip(table.schema.names, table.columns, strict=True),
-                   key=lambda pair: pair[0] != _CURRENCY_COLUMN)
+                   key=lambda pair: (pair[0] != _CURRENCY_COLUMN, pair[0] != _CHARGED_COLUMN))
     for name, column in named:
         nulls = column.null_count
         if nulls == rows:
@@ -312,7 +320,7 @@ def _flat_reports(table: Any) -> list[dict[str, Any] | list[Problem]]:
         level = levels[head]
         is_json = name in JSON_COLUMNS
         is_money = head in _MONEY_PARENTS
-        is_currency = name == _CURRENCY_COLUMN
+        is_currency = name in (_CURRENCY_COLUMN, _CHARGED_COLUMN)
         if path is not None and not (is_json or is_money or is_currency) and _is_text(column.type):
             # the common case, a text column placed as it is: only blank cells to leave out
             for i, value in cells:

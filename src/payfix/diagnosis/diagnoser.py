@@ -190,7 +190,8 @@ class Diagnoser:
             chain = locale_chain(locale, pack.settings.locales, pack.settings.default_locale)
             remember(self._memos.chains, locale, chain, MEMO_SIZE)
         view = View.of(audience, facts)
-        currency = report.attempt.amount.currency
+        # the figures remedies quote are in the currency the payer is charged in
+        currency = priced.quote.currency if priced is not None else report.attempt.charged()[1]
         retry = view.retry(retry_fields(report, pack, found, self.as_of))
         outcome = self._outcome(fired_ids, retry["verdict"])
         shown = self._shown_to(fired_ids, view, retry["verdict"])

@@ -145,30 +145,36 @@ def _device_facts(report: AttemptReport, facts: Facts) -> None:
 
 
 def _balance_facts(report: AttemptReport, priced: Priced | None, facts: Facts) -> None:
+    """Balance facts in the currency the payer is charged in (after a card-abroad conversion,
+    as priced, else rounded half-even)."""
     attempt = report.attempt
-    currency = attempt.amount.currency
+    if priced is not None and attempt.conversion is not None:
+        charged, currency = priced.quote.amount, priced.quote.currency
+    else:
+        charged, currency = attempt.charged()
+    amount_minor = to_minor(charged, currency)
     facts["balance.applies"] = attempt.method.type == "wallet_balance"
     if attempt.fee is not None:  # what the processor charged wins over the schedule
         fee = attempt.fee.minor
-        required = attempt.amount.minor + fee
+        required = amount_minor + fee
     elif priced is not None:
         fee = to_minor(priced.quote.fee, currency)
         required = to_minor(priced.quote.debited, currency)
     else:
-        fee, required = 0, attempt.amount.minor
+        fee, required = 0, amount_minor
     facts["balance.fee_minor"] = fee
     facts["balance.required_minor"] = required
     balance = attempt.balance
     if balance is None:
         return
-    matches = balance.available.currency == attempt.amount.currency
+    matches = balance.available.currency == currency
     facts["balance.currency_matches"] = matches
     if not matches:
         return
     available = balance.available.minor
     facts["balance.available_minor"] = available
     facts["balance.shortfall_minor"] = max(0, required - available)
-    facts["balance.fee_causes_shortfall"] = attempt.amount.minor <= available < required
+    facts["balance.fee_causes_shortfall"] = amount_minor <= available < required
     if priced is not None and priced.max_sendable is not None:
         facts["balance.max_sendable_minor"] = to_minor(priced.max_sendable, currency)
     limits = balance.limits
@@ -176,10 +182,10 @@ def _balance_facts(report: AttemptReport, priced: Priced | None, facts: Facts) -
         for name, limit in (("balance.over_transaction_limit", limits.per_transaction),
                             ("balance.over_daily_limit", limits.daily_remaining),
                             ("balance.over_monthly_limit", limits.monthly_remaining)):
-            if limit is not None and limit.currency == attempt.amount.currency:
-                facts[name] = attempt.amount.minor > limit.minor
+            if limit is not None and limit.currency == currency:
+                facts[name] = amount_minor > limit.minor
     holds = balance.pending_holds
-    if holds is not None and holds.currency == attempt.amount.currency:
+    if holds is not None and holds.currency == currency:
         facts["balance.pending_holds_minor"] = holds.minor
         facts["balance.short_because_of_holds"] = available < required <= available + holds.minor
 

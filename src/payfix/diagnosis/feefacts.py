@@ -6,6 +6,11 @@ id, that prices the attempt's kind in its currency (with an FX part exactly when
 no schedule is consulted unless the report names one, and the stated fee still decides the
 balance facts.
 
+Card spending abroad (``attempt.conversion``): the merchant's amount is converted into the
+currency the payer is charged in, rounded with the schedule's rounding mode, and priced there by a
+schedule with an FX part (its percentage is of the converted amount); the merchant receives the
+amount in its own currency.
+
 Example:
     >>> from payfix.rules.loader import load_pack
     >>> from payfix.inputs.intake import parse_report
@@ -21,9 +26,9 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from payfix.errors import InvalidReportError, Problem
 from payfix.fees import (
@@ -54,13 +59,21 @@ class Priced:
 def _usage(report: AttemptReport, day: date | None) -> Usage:
     attempt = report.attempt
     used = attempt.fee_usage
-    fx = attempt.fx
+    fx, conversion = attempt.fx, attempt.conversion
+    if conversion is not None:  # the payee receives the amount's currency, at the inverse rate
+        with localcontext() as exact:
+            exact.prec = 40
+            fx_rate: Decimal | None = Decimal(1) / conversion.rate
+        fx_currency: str | None = attempt.amount.currency
+    else:
+        fx_rate = fx.rate if fx is not None else None
+        fx_currency = fx.currency if fx is not None else None
     return Usage(
         free_transfers_used=used.free_transfers_used if used is not None else 0,
         free_amount_used=used.free_amount_used.value
         if used is not None and used.free_amount_used is not None else Decimal(0),
-        fx_rate=fx.rate if fx is not None else None,
-        fx_currency=fx.currency if fx is not None else None,
+        fx_rate=fx_rate,
+        fx_currency=fx_currency,
         on=day or attempt.at.date(),
         at=attempt.at,
     )
@@ -79,7 +92,8 @@ def price(report: AttemptReport, pack: RulePack,
     attempt = report.attempt
     if attempt.fee is not None and attempt.fee_schedule is None:
         return None  # the processor stated what it charged; no schedule second-guesses it
-    amount, currency, kind = attempt.amount.value, attempt.amount.currency, attempt.kind
+    currency, kind = attempt.charged()[1], attempt.kind
+    abroad = attempt.conversion is not None
     if attempt.fee_schedule is not None:
         schedule = pack.fees.get(attempt.fee_schedule)
         if schedule is None:
@@ -90,7 +104,7 @@ def price(report: AttemptReport, pack: RulePack,
                 input=attempt.fee_schedule)])
         candidates: tuple[FeeSchedule, ...] = (schedule,)
     else:
-        candidates = pack.fee_index.get((currency, kind, attempt.fx is not None), ())
+        candidates = pack.fee_index.get((currency, kind, attempt.fx is not None or abroad), ())
         if not candidates:
             return None
     usage = _usage(report, day)
@@ -98,9 +112,12 @@ def price(report: AttemptReport, pack: RulePack,
     available = (balance.available.value
                  if balance is not None and balance.available.currency == currency else None)
     for schedule in candidates:
+        amount = attempt.charged(schedule.rounding)[0]
         try:
             quoted, sendable = quote_with_max_sendable(amount, available, currency, kind, schedule,
                                                        usage, converted=converted)
+            if abroad and quoted.debited == amount + quoted.fee:  # the fee is on top
+                quoted = replace(quoted, received=attempt.amount.value)
         except FeeError as error:
             if attempt.fee_schedule is None:
                 continue

@@ -27,15 +27,12 @@ Example:
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from functools import cached_property
-from typing import Annotated, Any, Literal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BeforeValidator,
-    ConfigDict,
     Field,
     StringConstraints,
     model_validator,
@@ -43,8 +40,9 @@ from pydantic import (
 
 from payfix.masking import shown
 from payfix.models._base import ShortText, Slug, _Model
+from payfix.models.amount import Conversion, CountryCode, FxConversion, Money
 from payfix.models.processor import ProcessorCodes, ProcessorResponse, RelatedCode
-from payfix.money import MAX_MINOR, from_minor, is_currency, minor_unit_exponent, to_minor
+from payfix.money import MAX_MINOR, minor_unit_exponent, to_minor
 from payfix.vocab import (
     AccountStatus,
     AttemptOutcome,
@@ -66,6 +64,7 @@ __all__ = [
     "AttemptReport",
     "Balance",
     "Card",
+    "Conversion",
     "DeviceContext",
     "FeeUsage",
     "FxConversion",
@@ -82,16 +81,7 @@ __all__ = [
 #: The report schema version this library writes and reads (it reads every ``1.x``).
 SCHEMA_VERSION = "1"
 
-_MAX_MINOR_DIGITS = len(str(MAX_MINOR)) - 1  # a larger power of ten is above MAX_MINOR
 _SCHEMA_RE = re.compile(r"^1(\.\d{1,3})?$")
-
-
-def _check_currency(code: str) -> str:
-    if not is_currency(code):
-        raise ValueError(
-            "must be an active ISO 4217 alphabetic code with a minor unit, e.g. 'EUR', 'USD', 'JPY'"
-        )
-    return code
 
 
 def _check_schema_version(value: str) -> str:
@@ -100,94 +90,6 @@ def _check_schema_version(value: str) -> str:
             f"unsupported schema_version {shown(value, 16)!r}; this payfix reads '1' and '1.x'"
         )
     return value
-
-
-Currency = Annotated[
-    str, StringConstraints(min_length=3, max_length=3), AfterValidator(_check_currency)
-]
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-
-
-def _not_an_integer(value: object) -> object:
-    """Refuse a JSON integer as a money value: processors send amounts as integers of minor units
-    (Stripe's 2500 is 25.00 USD), so an integer here is ambiguous and is never guessed at."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        raise ValueError(
-            f"an integer amount ({shown(str(value), 24)}) is ambiguous: processors send integers "
-            "of minor units (2500 for 25.00 USD); write the amount as a decimal string such as "
-            "'25.00', or give integer minor units as 'minor' instead of 'value'"
-        )
-    return value
-
-
-def _money_schema(schema: dict[str, Any]) -> None:
-    """The JSON Schema of :class:`Money` with its second form, integer ``minor`` units."""
-    schema["properties"]["minor"] = {
-        "type": "integer", "minimum": 0, "maximum": MAX_MINOR, "title": "Minor",
-        "description": "the amount in integer minor units of the currency (its ISO 4217 "
-                       "exponent); given instead of value"}
-    schema["required"] = ["currency"]
-    schema["oneOf"] = [{"required": ["value"]}, {"required": ["minor"]}]
-
-
-class Money(_Model):
-    """An amount in a currency; ``value`` is exact (Decimal) with at most the minor-unit digits.
-
-    Two forms are accepted: ``{"value": "25.00", "currency": "USD"}`` (a decimal string, or a
-    number with a decimal point) and ``{"minor": 2500, "currency": "USD"}`` (integer minor units
-    by the currency's ISO 4217 exponent). A JSON integer as ``value`` is refused: it is the form
-    processors use for minor units, so reading it either way would be a guess.
-    """
-
-    model_config = ConfigDict(json_schema_extra=lambda schema: _money_schema(schema))
-
-    value: Annotated[Decimal, Field(ge=0, allow_inf_nan=False), BeforeValidator(_not_an_integer)]
-    currency: Currency
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_minor_units(cls, data: object) -> object:
-        """``{"minor": 2500, "currency": "USD"}`` as ``{"value": "25.00", ...}``."""
-        if not isinstance(data, dict) or "minor" not in data:
-            return data
-        if "value" in data:
-            raise ValueError("give the amount once: 'value' (a decimal) or 'minor' (integer "
-                             "minor units), not both")
-        minor, currency = data["minor"], data.get("currency")
-        if isinstance(minor, str) and minor.isascii() and minor.isdigit() and len(minor) <= 20:
-            minor = int(minor)
-        if not isinstance(minor, int) or isinstance(minor, bool) or not 0 <= minor <= MAX_MINOR:
-            raise ValueError(f"minor must be a whole number of minor units from 0 to {MAX_MINOR}, "
-                             f"got {shown(str(minor), 24)}")
-        rest = {key: item for key, item in data.items() if key != "minor"}
-        if isinstance(currency, str) and is_currency(currency):
-            return {**rest, "value": from_minor(minor, currency)}
-        return {**rest, "value": str(minor)}  # the currency's own problem is reported
-
-    @model_validator(mode="after")
-    def _fits_minor_unit(self) -> Money:
-        exponent = minor_unit_exponent(self.currency)
-        assert exponent is not None  # guaranteed by the currency validator
-        if self.value.as_tuple().exponent < -exponent:  # type: ignore[operator]
-            raise ValueError(
-                f"value {self.value} has more than {exponent} decimal places for {self.currency}"
-            )
-        # the digit count first: 1E+999999 must fail here, not build a million-digit integer
-        value = self.value
-        minor = MAX_MINOR + 1
-        if value.adjusted() + exponent <= _MAX_MINOR_DIGITS or value.is_zero():
-            numerator, denominator = value.as_integer_ratio()  # exact: whole minor units (above)
-            minor = numerator * 10**exponent // denominator
-        if minor > MAX_MINOR:
-            raise ValueError(f"value is above the largest accepted amount, "
-                             f"{from_minor(MAX_MINOR, self.currency):,} {self.currency}")
-        self.__dict__["minor"] = minor  # what ``minor`` would compute; filled once, here
-        return self
-
-    @cached_property
-    def minor(self) -> int:
-        """The amount in integer minor units (cents, fen, yen ...); computed once per amount."""
-        return to_minor(self.value, self.currency)
 
 
 class Card(_Model):
@@ -245,13 +147,6 @@ class FeeUsage(_Model):
     free_amount_used: Money | None = None
 
 
-class FxConversion(_Model):
-    """A cross-currency payment: the payee receives ``currency`` at ``rate`` units per unit paid."""
-
-    rate: Annotated[Decimal, Field(gt=0, le=10**9, allow_inf_nan=False)]
-    currency: Currency
-
-
 class Attempt(_Model):
     """The failed payment attempt itself."""
 
@@ -271,6 +166,7 @@ class Attempt(_Model):
     fee_schedule: Slug | None = None
     fee_usage: FeeUsage | None = None
     fx: FxConversion | None = None
+    conversion: Conversion | None = None
     remedies_tried: Annotated[
         tuple[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")], ...],
         Field(max_length=50),
@@ -278,12 +174,47 @@ class Attempt(_Model):
 
     @model_validator(mode="after")
     def _fee_in_amount_currency(self) -> Attempt:
-        if self.fee is not None and self.fee.currency != self.amount.currency:
-            raise ValueError("fee.currency must equal amount.currency")
+        charged = self.conversion.currency if self.conversion is not None else self.amount.currency
+        if self.conversion is not None:
+            if self.conversion.currency == self.amount.currency:
+                raise ValueError("conversion.currency must differ from amount.currency")
+            if self.fx is not None:
+                raise ValueError("give fx (the payee receives another currency) or conversion "
+                                 "(the payer is charged in another currency), not both")
+            value, currency = self.charged()
+            if to_minor(value, currency) > MAX_MINOR:
+                raise ValueError(f"the converted amount is above the largest accepted amount "
+                                 f"({MAX_MINOR} minor units)")
+        if self.fee is not None and self.fee.currency != charged:
+            raise ValueError("fee.currency must equal the currency the payer is charged in "
+                             "(amount.currency, or conversion.currency)")
         used = self.fee_usage.free_amount_used if self.fee_usage is not None else None
-        if used is not None and used.currency != self.amount.currency:
-            raise ValueError("fee_usage.free_amount_used.currency must equal amount.currency")
+        if used is not None and used.currency != charged:
+            raise ValueError("fee_usage.free_amount_used.currency must equal the currency the "
+                             "payer is charged in")
         return self
+
+    def charged(self, rounding: str = ROUND_HALF_EVEN) -> tuple[Decimal, str]:
+        """What the payer is charged before fees, and in which currency: ``amount``, or with a
+        ``conversion`` the amount converted, rounded to the minor unit with ``rounding``.
+
+        Example:
+            >>> a = Attempt.model_validate({"id": "a", "at": "2026-03-01T10:00:00Z",
+            ...     "kind": "purchase", "amount": {"value": "100.00", "currency": "USD"},
+            ...     "method": {"type": "debit_card"},
+            ...     "conversion": {"rate": "0.9215", "currency": "EUR"}})
+            >>> a.charged()
+            (Decimal('92.15'), 'EUR')
+        """
+        if self.conversion is None:
+            return self.amount.value, self.amount.currency
+        currency = self.conversion.currency
+        exponent = minor_unit_exponent(currency) or 0
+        with localcontext() as exact:  # amount and rate are bounded: 80 digits hold the product
+            exact.prec = 80
+            value = (self.amount.value * self.conversion.rate).quantize(
+                Decimal(1).scaleb(-exponent), rounding=rounding)
+        return value, currency
 
 
 class DeviceContext(_Model):
