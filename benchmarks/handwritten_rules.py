@@ -73,7 +73,12 @@ RULES = {
     "method.recurring_stopped": 'failure.reason == "stop_recurring"',
     "method.already_processing": 'failure.reason in ["payment_in_progress", "duplicate_transaction"]',
     "method.suspended": 'method.status in ["suspended", "removed"]',
-    "security.account_frozen": 'account.status in ["locked", "frozen"] or failure.reason == "account_frozen"',
+    "security.account_frozen": 'account.status == "frozen" or failure.reason == "account_frozen" or '
+                               '(account.status == "locked" and not (history.auth_failures_24h >= 3 '
+                               'and not history.credentials_reset_tried == true))',
+    "security.locked_after_auth_failures": 'account.status == "locked" and '
+                                           'history.auth_failures_24h >= 3 and '
+                                           'not history.credentials_reset_tried == true',
     "security.account_closed": 'account.status == "closed" or failure.reason == "account_closed"',
     "security.fraud_suspected": 'failure.reason in ["suspected_fraud", "lost_or_stolen", '
                                 '"pickup_card", "security_violation"]',
@@ -235,14 +240,19 @@ def fired(f: Mapping[str, Scalar]) -> frozenset[str]:
         hit("method.suspended")
 
     # security
-    if account in ("locked", "frozen") or reason == "account_frozen":
+    auth_failures = get("history.auth_failures_24h")
+    many_auth_failures = auth_failures is not None and auth_failures >= 3
+    reset_untried = get("history.credentials_reset_tried") is not True
+    if (account == "frozen" or reason == "account_frozen"
+            or (account == "locked" and not (many_auth_failures and reset_untried))):
         hit("security.account_frozen")
+    if account == "locked" and many_auth_failures and reset_untried:
+        hit("security.locked_after_auth_failures")
     if account == "closed" or reason == "account_closed":
         hit("security.account_closed")
     if reason in ("suspected_fraud", "lost_or_stolen", "pickup_card", "security_violation"):
         hit("security.fraud_suspected")
-    auth_failures = get("history.auth_failures_24h")
-    if auth_failures is not None and auth_failures >= 3:
+    if many_auth_failures:
         hit("security.auth_failures")
     if get("device.rooted") is True:
         hit("security.rooted_device")
