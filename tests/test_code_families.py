@@ -60,6 +60,12 @@ CASES = [
      "merchant_error", "never", True),
     ("wechatpay", "v3_error_order_closed.json", ("code",), "ACCOUNT_ERROR",
      "account_frozen", "never", False),
+    ("hyperswitch", "payment_failed_card_declined.json", ("unified_code",), "UE_3000",
+     "processing_error", "later", True),
+    ("hyperswitch", "payment_failed_card_declined.json", ("unified_code",), "UE_2000",
+     "merchant_error", "never", True),
+    ("hyperswitch", "payment_failed_card_declined.json", ("unified_code",), "UE_9000",
+     "unknown", "never", True),
 ]
 
 
@@ -107,6 +113,19 @@ def test_a_generic_adyen_refusal_yields_to_the_raw_acquirer_response() -> None:
     assert [(seen.scheme, seen.code) for seen in found.evidence] == [("adyen", "2")]
 
 
+def test_a_hyperswitch_category_yields_to_the_connectors_mapped_cause() -> None:
+    """UE_1000 says only "issue with payment method details"; the Stripe connector's own
+    insufficient_funds beside it names the cause and decides, and the trace keeps both."""
+    payload = _payload("hyperswitch", "payment_failed_card_declined.json", ("unified_code",),
+                       "UE_1000")
+    payload["error_code"] = "insufficient_funds"
+    found = AGENT.diagnose(payload, source="hyperswitch", context=WALLET).failure
+    assert (found.scheme, found.code, found.reason) == ("stripe", "insufficient_funds",
+                                                        "insufficient_funds")
+    assert found.path == "hyperswitch.error_code"
+    assert [(seen.scheme, seen.code) for seen in found.evidence] == [("hyperswitch", "UE_1000")]
+
+
 def test_coverage_counts_every_mapped_code_per_family() -> None:
     """code_coverage counts each family's entries (as the literal tables of test_codes list them),
     splits them by retry class, and carries the map's source addresses."""
@@ -130,13 +149,12 @@ def test_codes_coverage_command_prints_families_and_sources_read_without_a_map()
     for scheme, (table, _) in FAMILIES.items():
         assert any(line.split()[:2] == [scheme, str(len(table))] for line in text.splitlines())
         assert f"{scheme}: " in text
-    assert "without a code map of their own" in text
     assert "hyperswitch" in text
     data = json.loads(subprocess.run([*run, "--format", "json"], capture_output=True, text=True,
                                      timeout=120, check=True).stdout)
     assert {f["scheme"]: f["codes"] for f in data["families"]} == {
         s: len(t) for s, (t, _) in FAMILIES.items()}
-    assert data["read_without_map"] == ["hyperswitch"]
+    assert data["read_without_map"] == []
 
 
 @pytest.mark.parametrize(("code", "reason", "verdict", "after", "shown"), [

@@ -24,6 +24,7 @@ RETRIEVED = "2026-11-25"
 #: Maps read later than the first six families, with the day each was read.
 RETRIEVED_ON: dict[str, str] = {"adyen": "2026-12-05", "antom": "2026-12-05",
                                 "braintree": "2026-12-05", "checkout": "2026-12-05",
+                                "hyperswitch": "2026-12-05",
                                 "razorpay": "2026-12-05", "razorpayx": "2026-12-05",
                                 "wechatpay": "2026-12-05"}
 MAX_WAIT_S = 90 * 86400
@@ -412,6 +413,15 @@ ADYEN: dict[str, Row] = {
 
 # Braintree processor_response_code (Braintree authorization responses; soft -> later, hard -> never,
 # or now where only what the payer typed must be corrected).
+# Hyperswitch unified_code: its five documented categories.
+HYPERSWITCH: dict[str, Row] = {
+    "UE_1000": ("generic_decline", "never", True),
+    "UE_2000": ("merchant_error", "never", True),
+    "UE_3000": ("processing_error", "later", True),
+    "UE_4000": ("merchant_error", "never", True),
+    "UE_9000": ("unknown", "never", True),
+}
+
 ANTOM: dict[str, Row] = {
     "SUCCESS": ("approved", "never", True),
     "PAYMENT_IN_PROCESS": ("payment_in_progress", "later", True),
@@ -713,6 +723,7 @@ FAMILIES: dict[str, tuple[dict[str, Row], str]] = {
     "braintree": (BRAINTREE, "response_code"),
     "checkout": (CHECKOUT, "response_code"),
     "antom": (ANTOM, "decline_code"),
+    "hyperswitch": (HYPERSWITCH, "decline_code"),
     "razorpay": (RAZORPAY, "decline_code"),
     "razorpayx": (RAZORPAYX, "decline_code"),
 }
