@@ -89,6 +89,8 @@ RULES = {
     "security.app_outdated": "device.app_outdated == true",
     "security.funds_debited": 'attempt.funds_debited == true and attempt.outcome == "failed"',
     "security.outcome_unknown": 'attempt.outcome == "unknown"',
+    "security.reverse_debit": 'attempt.funds_debited == true and attempt.outcome == "failed"',
+    "security.query_status": 'attempt.outcome == "unknown"',
     "security.repeated_failure": "history.same_code_failures >= 3 or (history.same_code_failures >= 1 and "
                                  "history.remedies_tried >= 1)",
     "security.compliance_hold": 'failure.reason == "compliance_hold"',
@@ -262,6 +264,10 @@ def fired(f: Mapping[str, Scalar]) -> frozenset[str]:
         hit("security.funds_debited")
     if outcome == "unknown":
         hit("security.outcome_unknown")
+    if get("attempt.funds_debited") is True and outcome == "failed":
+        hit("security.reverse_debit")
+    if outcome == "unknown":
+        hit("security.query_status")
     same_code = get("history.same_code_failures")
     if same_code is not None and (same_code >= 3 or (same_code >= 1 and (
             (tried := get("history.remedies_tried")) is not None and tried >= 1))):

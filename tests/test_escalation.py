@@ -191,14 +191,14 @@ def test_no_retry_while_a_payment_is_debited_or_unresolved(diagnoser: Diagnoser,
 
 
 TOP = {
-    "escalate_account_closed.json": "security.account_restricted",
+    "escalate_account_closed.json": "security.account_closed",
     "escalate_code_requires_support.json": "security.account_restricted",
     "escalate_compliance_hold.json": "security.account_restricted",
-    "escalate_funds_debited.json": "support.contact",
+    "escalate_funds_debited.json": "operations.reverse_debit",
     "escalate_high_value.json": "support.contact",
     "escalate_merchant_fault.json": "method.use_another",
-    "escalate_outcome_unknown.json": "network.check_status_first",
-    "escalate_repeated_failure.json": "support.contact",
+    "escalate_outcome_unknown.json": "operations.query_status",
+    "escalate_repeated_failure.json": "support.still_failing",
     "escalate_suspected_fraud.json": "security.review_risk_hold",
 }
 

@@ -154,7 +154,8 @@ def _processor(rng: random.Random, method: str, currency: str, brand: str | None
     elif brand == "mastercard":
         candidates = ["mastercard_mac", "iso8583", "stripe"]
     elif method in ("debit_card", "credit_card", "prepaid_card"):
-        candidates = ["iso8583", "stripe", "paypal", "adyen", "checkout", "braintree"]
+        candidates = ["iso8583", "stripe", "paypal", "adyen", "checkout", "braintree",
+                      "hyperswitch"]
     else:
         candidates = ["iso8583", "stripe", "paypal", "alipay", "wechatpay", "adyen", "braintree",
                       "antom", "razorpay", "razorpayx"]
