@@ -130,10 +130,11 @@ def test_same_input_gives_byte_identical_json(diagnoser: Diagnoser, report: dict
 @given(reports(), reports())
 def test_no_cross_talk_between_diagnoses(diagnoser: Diagnoser, a: dict[str, Any],
                                          b: dict[str, Any]) -> None:
-    """Diagnosing A then B gives the same B as diagnosing B on a fresh diagnoser."""
+    """Diagnosing A then B gives the same B as diagnosing B on a fresh diagnoser (a new Diagnoser
+    over the same loaded pack: its memos are its own, the pack holds none)."""
     diagnoser.diagnose(a)
     after_a = diagnoser.diagnose(b).to_json()
-    fresh = Diagnoser(engine="compiled", audience="agent").diagnose(b).to_json()
+    fresh = Diagnoser(engine="compiled", audience="agent", pack=diagnoser.pack).diagnose(b).to_json()
     assert after_a.replace('"engine":"durable"', '"engine":"compiled"') == fresh
 
 

@@ -285,11 +285,20 @@ def test_unsupported_or_unreadable_input_exits_2(tmp_path: Path, capsys: pytest.
 def test_what_if_counts_match_the_two_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--baseline-rules diagnoses every row under both packs; the counts of changed top remedies
     and escalations equal a direct comparison of the two outputs, examples are real changed rows,
-    and the command prints the what-if line."""
+    and the command prints the what-if line. The overlay is the example operator pack with its
+    latency threshold lowered to 300 ms, so that a fair share of the rows changes."""
+    import shutil
+
     source = tmp_path / "in.csv"
     write_reports(source, 3000, 30)
+    overlay = tmp_path / "overlay"
+    shutil.copytree(ROOT / "examples" / "custom_pack", overlay)
+    settings = (overlay / "pack.yaml").read_text(encoding="utf-8")
+    assert "  poor_latency_ms: 1000\n" in settings
+    (overlay / "pack.yaml").write_text(settings.replace("  poor_latency_ms: 1000\n",
+                                                        "  poor_latency_ms: 300\n"), encoding="utf-8")
     argv = ["replay", str(source), "--out", str(tmp_path / "out"), "--rejects", str(tmp_path / "r.jsonl"),
-            "--workers", "1", "--chunk-rows", "1000", "--rules", str(ROOT / "examples" / "custom_pack"),
+            "--workers", "1", "--chunk-rows", "1000", "--rules", str(overlay),
             "--baseline-rules", "bundled"]
     assert run(batch_parser().parse_args(argv)) == 0
     out = capsys.readouterr().out

@@ -131,9 +131,9 @@ def test_stuck_worker_overruns_the_deadline_and_the_run_stops(reference: tuple[P
     out, rejects = tmp_path / "out", tmp_path / "r.jsonl"
     args = [str(reference[0]), "--out", str(out), "--rejects", str(rejects), "--workers", "2",
             "--chunk-rows", str(CHUNK)]
-    failed = _cli([*args, "--chunk-deadline", "20"], fault="2:hang:always")
+    failed = _cli([*args, "--chunk-deadline", "10"], fault="2:hang:always")
     assert failed.returncode == 1, failed.stderr
-    assert "chunk 2 failed twice: no result within 20 s" in failed.stderr
+    assert "chunk 2 failed twice: no result within 10 s" in failed.stderr
     resumed = _cli([*args, "--resume"])
     assert resumed.returncode == 0, resumed.stderr
     _same(out, rejects, reference)

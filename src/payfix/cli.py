@@ -42,6 +42,7 @@ from payfix.errors import (
     RulePackError,
 )
 from payfix.inputs.adapters import SOURCES, Adapted, adapt, source_names
+from payfix.inputs.intake import parse_report
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
 from payfix.rules.catalogue import render_catalogue
@@ -271,18 +272,19 @@ def _diagnose(args: argparse.Namespace) -> int:
         emit_problems([Problem("file_unreadable", (), f"cannot read {error.filename}: "
                                f"{error.strerror or error}")], args.format)
         return EXIT_INVALID
-    diagnoser = Diagnoser(args.rules, args.engine, locale=args.locale, audience=args.audience,
-                          strict=args.strict)
     if args.source is not None:
         adapted = adapt(data, args.source, context=context)
         _say_read(adapted)
-        diagnosis = diagnoser.diagnose(adapted.report)
+        report = adapted.report
     elif args.context is not None:
         emit_problems([Problem("context_without_source", ("context",), "--context completes a "
                                "processor's object: give --from as well")], args.format)
         return EXIT_INVALID
     else:
-        diagnosis = diagnoser.diagnose(data)
+        report = parse_report(data)  # bad input is answered before the rule pack is loaded
+    diagnoser = Diagnoser(args.rules, args.engine, locale=args.locale, audience=args.audience,
+                          strict=args.strict)
+    diagnosis = diagnoser.diagnose(report)
     if args.format == "json":
         print(json.dumps(json.loads(diagnosis.to_json()), ensure_ascii=False, indent=2))
     else:
