@@ -91,12 +91,40 @@ def test_report_page_is_self_contained(replayed: dict[str, Any]) -> None:
     assert page.count("<svg") >= 7
     assert "<script" not in page.lower()
     assert not re.search(r"https?:", page)
-    assert not re.search(r"\s(src|href)=", page)
+    # the only link is the what-if headline's, to its section on the same page
+    assert re.findall(r"\s(?:src|href)=\"?([^\s\">]*)", page) == ["#whatif"]
     assert "@import" not in page
     assert re.findall(r"url\((.)", page) == ["#"] * page.count("url(")  # only clip paths in the page
     for heading in DIMENSIONS.values():
         assert heading.lower() in page
     assert "What-if" in page
+
+
+def test_report_leads_with_the_what_if_and_writes_money_as_money() -> None:
+    """With a baseline, the page opens (before any section) with the what-if answer and a link to
+    its section; fee and amount sums are grouped and carry their currency's minor digits."""
+    summary = {"totals": {"rows_in": 10, "rows_out": 10, "rows_rejected": 0, "reject_rate": 0.0,
+                          "escalated": 1, "escalation_rate": 0.1, "chunks": 1},
+               "failure_reasons": {}, "top_remedies": {}, "retry_verdicts": {},
+               "escalation_codes": {}, "by": {name: {} for name in DIMENSIONS},
+               "fees": {"JPY": {"rows": 4, "rows_with_fee": 2, "fee_total": "1200",
+                                "amount_total": "1582514586"},
+                        "EUR": {"rows": 6, "rows_with_fee": 6, "fee_total": "3.5",
+                                "amount_total": "12345.6"}},
+               "reject_types": {}, "unmapped_codes": [],
+               "whatif": {"rows_compared": 10, "top_remedy_changed": 3, "escalation_changed": 1,
+                          "escalation_gained": 1, "escalation_lost": 0,
+                          "top_remedy_transitions": [], "examples": {"top_remedy": [],
+                                                                     "escalation": []}},
+               "job": {"engine": "compiled", "pack_hash": "x"}}
+    page = render_html(summary)
+    headline = page.index('class="headline"')
+    assert headline < page.index("<h2")
+    assert "3 of 10 diagnoses change their top remedy and 1 their escalation" in page
+    assert '<a href="#whatif">' in page
+    assert '<h2 id="whatif">' in page
+    for money in ("1,582,514,586 JPY", "1,200 JPY", "12,345.60 EUR", "3.50 EUR"):
+        assert money in page
 
 
 def test_report_escapes_what_it_shows() -> None:

@@ -42,6 +42,7 @@ from payfix.batch.parts import (
     unmapped_list,
     write_atomic,
 )
+from payfix.money import minor_unit_exponent
 
 __all__ = ["DIMENSIONS", "render_html", "summarize", "write_report"]
 
@@ -206,6 +207,7 @@ th,td{padding:.25rem .7rem;border-bottom:1px solid #e6e9ef;text-align:left}td.n{
 font-variant-numeric:tabular-nums}.cards{display:flex;flex-wrap:wrap;gap:.8rem}.card{border:1px solid
 #d8dde6;border-radius:6px;padding:.6rem 1rem;min-width:9rem}.card b{display:block;font-size:1.3rem}
 figure{margin:.6rem 0}svg{max-width:100%;height:auto}.muted{color:#5b6475}
+.headline{margin:1.2rem 0;padding:.6rem 1rem;border-left:4px solid #3b6fd8;background:#f2f5fb}
 """
 
 
@@ -227,6 +229,15 @@ def _pct(rate: float) -> str:
     return f"{rate * 100:.1f}%"
 
 
+def _money(value: str, currency: str) -> str:
+    """An exact decimal sum as people read money: thousands grouped, the currency's own number of
+    minor digits, and its code (``1,582,514,586 JPY``, ``12,345.60 EUR``)."""
+    exponent = minor_unit_exponent(currency)
+    if exponent is None:
+        return f"{value} {currency}"
+    return f"{Decimal(value):,.{exponent}f} {currency}"
+
+
 def render_html(summary: dict[str, Any], title: str = "payfix replay report") -> str:
     """The report page for ``summary`` (from :func:`summarize`): one self-contained HTML document."""
     totals = summary["totals"]
@@ -239,6 +250,12 @@ def render_html(summary: dict[str, Any], title: str = "payfix replay report") ->
                          ("escalation rate", _pct(totals["escalation_rate"]))):
         body.append(f'<div class="card">{_e(label)}<b>{_e(value)}</b></div>')
     body.append("</div>")
+    whatif = summary.get("whatif")
+    if whatif is not None:  # the answer to the question the what-if run asked, first
+        body.append(f'<p class="headline">What-if: {whatif["top_remedy_changed"]:,} of '
+                    f'{whatif["rows_compared"]:,} diagnoses change their top remedy and '
+                    f'{whatif["escalation_changed"]:,} their escalation under the new rules. '
+                    '<a href="#whatif">Details below</a>.</p>')
     body.append("<h2>Failure reasons</h2>")
     if summary["failure_reasons"]:
         body.append(f'<figure>{_bars("Rows by failure reason", summary["failure_reasons"], "rows")}</figure>')
@@ -267,7 +284,8 @@ def render_html(summary: dict[str, Any], title: str = "payfix replay report") ->
     body.append("<h2>Fees</h2><p class=muted>Fee quotes of the pack's fee schedules, per currency "
                 "(exact decimal sums).</p>")
     body.append(_table(["currency", "rows", "rows with a fee quote", "fees quoted", "amount attempted"],
-                       [[cur, f'{f["rows"]:,}', f'{f["rows_with_fee"]:,}', f["fee_total"], f["amount_total"]]
+                       [[cur, f'{f["rows"]:,}', f'{f["rows_with_fee"]:,}', _money(f["fee_total"], cur),
+                         _money(f["amount_total"], cur)]
                         for cur, f in summary["fees"].items()], {1, 2, 3, 4}))
     if summary["fees"]:
         shares = {cur: (f["rows_with_fee"] / f["rows"] if f["rows"] else 0.0)
@@ -294,7 +312,7 @@ def render_html(summary: dict[str, Any], title: str = "payfix replay report") ->
 
 
 def _whatif_html(whatif: dict[str, Any]) -> str:
-    body = ["<h2>What-if: new rules against the baseline</h2>",
+    body = ['<h2 id="whatif">What-if: new rules against the baseline</h2>',
             f'<p>{whatif["rows_compared"]:,} diagnoses compared: {whatif["top_remedy_changed"]:,} change '
             f'their top remedy, {whatif["escalation_changed"]:,} their escalation '
             f'({whatif["escalation_gained"]:,} now escalate, {whatif["escalation_lost"]:,} no longer).</p>']

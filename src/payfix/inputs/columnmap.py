@@ -68,6 +68,7 @@ _MAX_MAP_CHARS = 256 * 1024
 BUNDLED_MAPS: tuple[str, ...] = ("stripe-export",)
 
 _CODES = ("attempt", "processor", "codes")
+_ORIGIN = ("attempt", "processor", "origin")
 _SLUG = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 _UTC_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?$")
 _AFFIX = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -166,9 +167,9 @@ class ColumnMap:
             raise InvalidReportError(f"{where} is invalid", problems)
         constants = tuple((tuple(path.split(".")), value) for path, value in model.set.items())
         if model.name is not None and _SLUG.match(model.name) and not any(
-                path == (*_CODES[:2], "origin") for path, _ in constants) and any(
+                path == _ORIGIN for path, _ in constants) and any(
                 tuple(rule.to.split("."))[:3] == _CODES for _, rule in rules):
-            constants += ((("attempt", "processor", "origin"), model.name),)
+            constants += ((_ORIGIN, model.name),)
         only = tuple((column, tuple(values)) for column, values in model.only.items())
         return cls(model.name, tuple(rules), constants, only)
 
@@ -181,7 +182,7 @@ class ColumnMap:
         for column, accepted in self.only:
             value = row.get(column)
             text = "" if value is None else str(value).strip()
-            if text.casefold() not in {a.casefold() for a in accepted}:
+            if not any(text.casefold() == a.casefold() for a in accepted):
                 raise InvalidReportError("row not read by this column map", [Problem(
                     "row_not_selected", (column,), f"{column} is {shown(text, 40)!r}; this map "
                     f"reads rows whose {column} is {' or '.join(map(repr, accepted))}",
@@ -215,7 +216,7 @@ class ColumnMap:
                     continue
                 _put(report, path, value)
                 if path[:3] == _CODES and len(path) == 4:
-                    _put(report, (*_CODES[:2], "paths", path[3]), column)
+                    _put(report, ("attempt", "processor", "paths", path[3]), column)
             except ValueError as error:
                 problems.append(Problem("column_value", (column,), str(error), input=value))
         for column, path, unit, value in money:  # after the currencies are placed
@@ -245,11 +246,13 @@ def _convert(value: Any, rule: ColumnRule) -> Any:
         if rule.case is not None:
             value = value.upper() if rule.case == "upper" else value.lower()
         if value in rule.values:
-            return rule.values[value]
-        if rule.otherwise is not None:
-            return rule.otherwise
-        if rule.prefix is not None or rule.suffix is not None:
-            return _between(value, rule.prefix or "", rule.suffix or "")
+            value = rule.values[value]
+        elif rule.otherwise is not None:
+            value = rule.otherwise
+        elif rule.prefix is not None or rule.suffix is not None:
+            value = _between(value, rule.prefix or "", rule.suffix or "")
+        if value is None:
+            return None
     elif rule.prefix is not None or rule.suffix is not None:
         return None
     if rule.time == "unix":
