@@ -52,7 +52,9 @@ RULES = {
     "payee.self_transfer": "payee.is_payer == true",
     "payee.account_invalid": 'failure.reason in ["invalid_account", "invalid_card_number"] and attempt.kind '
                              'in ["p2p_transfer", "withdrawal", "bill_payment"]',
-    "method.card_expired": 'method.card_expired == true or failure.reason == "expired_card"',
+    "method.card_expired": '(method.card_expired == true or failure.reason == "expired_card") and not '
+                           'failure.reason in ["suspected_fraud", "lost_or_stolen", "pickup_card", '
+                           '"security_violation"]',
     "method.card_data_wrong": 'failure.reason in ["incorrect_cvc", "invalid_card_number"] and attempt.kind '
                               'in ["purchase", "top_up"]',
     "method.not_supported": 'failure.reason in ["card_not_supported", "transaction_not_permitted", '
@@ -206,7 +208,8 @@ def fired(f: Mapping[str, Scalar]) -> frozenset[str]:
         hit("payee.account_invalid")
 
     # method
-    if get("method.card_expired") is True or reason == "expired_card":
+    if (get("method.card_expired") is True or reason == "expired_card") and reason not in (
+            "suspected_fraud", "lost_or_stolen", "pickup_card", "security_violation"):
         hit("method.card_expired")
     if reason in ("incorrect_cvc", "invalid_card_number") and kind in ("purchase", "top_up"):
         hit("method.card_data_wrong")

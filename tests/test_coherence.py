@@ -71,3 +71,17 @@ def test_a_refused_request_is_not_retried_unchanged(verdict_code: tuple[str, str
     ids = [r.id for r in result.remedies]
     assert ids
     assert not {"network.improve_connection", "network.reconnect", "method.retry_later"} & set(ids)
+
+
+def test_an_expired_card_declined_as_fraud_is_not_told_to_update_the_card() -> None:
+    """The issuer declined as fraudulent a card whose expiry month has passed: the payment is
+    escalated for review, and the customer is given the safe step (pay another way), not "update
+    your card details" for a card under review."""
+    report = example("method_expired_card.json")
+    report["attempt"]["processor"] = {"scheme": "stripe", "codes": {"decline_code": "fraudulent"}}
+    customer = DIAGNOSERS["compiled", "customer"].diagnose(report)
+    assert customer.escalate
+    assert [r.id for r in customer.remedies][:1] == ["method.use_another"]
+    assert "method.update_card" not in [r.id for r in customer.remedies]
+    agent = DIAGNOSERS["compiled", "agent"].diagnose(report)
+    assert agent.remedies[0].id == "security.review_risk_hold"
