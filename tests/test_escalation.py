@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from payfix import Diagnoser, load_pack
+from payfix import Diagnoser, RulePackError, load_pack
 from payfix.diagnosis.present import render_text
 from payfix.rules.loader import bundled_rules_dir
 
@@ -156,6 +156,7 @@ def test_handoff_statement_in_chinese(diagnoser: Diagnoser) -> None:
     result = diagnoser.diagnose(example("escalate_funds_debited.json"), locale="zh-CN")
     assert result.handoff is not None
     assert "付款方账户已被扣款" in result.handoff.statement
+    assert "（原因：处理出错）" in result.handoff.statement  # processing_error, by its name
     assert "绝不会索要您的密码或验证码" in result.handoff.reminder
 
 
@@ -241,3 +242,33 @@ def test_no_credible_remedy_still_escalates_a_pack_without_fallbacks(tmp_path: P
     assert (reason.code, reason.priority, reason.after_seconds) == ("no_credible_remedy", "low", 0)
     report["attempt"]["processor"]["codes"] = {"response_code": "54"}
     assert not diagnoser.diagnose(report).escalate
+
+
+@pytest.mark.parametrize("name", sorted(TOP))
+def test_a_chinese_handoff_names_the_reason_in_chinese(name: str) -> None:
+    """The zh-CN statement writes the failure reason by its name in the pack's reason_names, never
+    as a code-like slug; the English one keeps the reason as it is."""
+    pack = load_pack()
+    agent = Diagnoser(engine="compiled", audience="agent", pack=pack)
+    zh = agent.diagnose(example(name), locale="zh-CN")
+    en = agent.diagnose(example(name), locale="en")
+    assert zh.handoff is not None
+    assert en.handoff is not None
+    reason = zh.failure.reason
+    assert not any(slug in zh.handoff.statement for slug in pack.settings.reasons if "_" in slug)
+    assert not any(word in zh.handoff.statement for word in ("locked", "frozen", "closed"))
+    if "（原因：" in zh.handoff.statement:  # the report's failure has a reason
+        assert f"（原因：{pack.settings.reason_names['zh-CN'][reason]}）" in zh.handoff.statement
+        assert f"(reason: {reason})" in en.handoff.statement
+
+
+def test_reason_names_must_name_known_reasons_in_known_locales(tmp_path: Path) -> None:
+    """A reason_names entry for a reason or a locale the pack does not have is a load problem."""
+    yaml = YAML(typ="rt")
+    settings = yaml.load((bundled_rules_dir() / "pack.yaml").read_text(encoding="utf-8"))
+    settings["reason_names"] = {"zh-CN": {"insuficient_funds": "余额不足"}, "fr": {"unknown": "?"}}
+    with (tmp_path / "pack.yaml").open("w", encoding="utf-8") as handle:
+        yaml.dump(settings, handle)
+    with pytest.raises(RulePackError) as info:
+        load_pack(tmp_path)
+    assert {p.type for p in info.value.problems} >= {"unknown_reason", "unknown_locale"}

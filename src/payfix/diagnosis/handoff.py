@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, timedelta
 from functools import lru_cache
 
@@ -85,6 +85,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "debited": "付款方账户已被扣款，但支付未成功。",
         "unknown": "支付机构尚未返回最终结果。",
         "account": "付款方账户状态：{status}。",
+        "status_locked": "已锁定", "status_frozen": "已冻结", "status_closed": "已注销",
         "history": "此前 24 小时内已有 {n} 次失败尝试。",
         "retry": "重试建议：{verdict}。",
         "verdict_now": "可立即重试", "verdict_later": "稍后重试", "verdict_never": "请勿重试",
@@ -165,9 +166,12 @@ def _fact_shown(value: object) -> object:
 
 def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reason: bool,
                verdict: str, when: str, amount: str, method: str, payee: str | None,
-               after: str | None) -> str:
+               after: str | None, names: Mapping[str, str]) -> str:
+    """The problem statement; ``names``: the reason names of the statement's locale."""
     attempt = report.attempt
     reason = facts.get("failure.reason")
+    if isinstance(reason, str):
+        reason = names.get(reason, reason)
     parts = [t["statement"].format(
         kind=t[attempt.kind], amount=amount, method=method,
         payee=t["payee"].format(payee=payee) if payee else "", when=when[:16],
@@ -178,7 +182,7 @@ def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reas
         parts.append(t["unknown"])
     status = facts.get("account.status")
     if status is not None and status != "active":
-        parts.append(t["account"].format(status=status))
+        parts.append(t["account"].format(status=t.get(f"status_{status}", status)))
     failures = facts.get("history.failures_24h")
     if failures:
         parts.append(t["history"].format(n=int(failures)))
@@ -190,6 +194,13 @@ def _statement(report: AttemptReport, facts: Facts, t: dict[str, str], show_reas
         if after is not None:
             parts.append(t["after"].format(action=t[f"after_{after}"]))
     return "".join(parts)
+
+
+def _reason_names(pack: RulePack, chain: tuple[str, ...]) -> Mapping[str, str]:
+    """The pack's names of the failure reasons in the language the hand-off is written in (the
+    first locale of ``chain`` with hand-off texts); none: reasons are written as they are."""
+    language = next((loc for loc in chain if loc in _TEXT), "en")
+    return pack.settings.reason_names.get(language, {})
 
 
 def _prepare(report: AttemptReport, t: dict[str, str], reference: str, attempt_id: str, when: str,
@@ -257,7 +268,7 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
         "not_before": (at.astimezone(UTC) + timedelta(seconds=after_s)).isoformat() if after_s
         else utc_written,
         "statement": _statement(report, facts, t, view.sees_code, verdict, when, amount, method, payee,
-                                after_action),
+                                after_action, _reason_names(pack, chain)),
         "prepare": _prepare(report, t, reference,
                             mask_id(attempt.id) if masked_id is None else masked_id, when, amount,
                             method, payee), "steps_tried": tried,

@@ -68,6 +68,7 @@ class PackFile(_File):
     )
     channels: tuple[ChannelFile, ...] = ()
     wallet_id_pattern: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    reason_names: dict[Locale, dict[Word, Text]] = Field(default_factory=dict)
 
 
 class RuleEntry(_File):

@@ -126,10 +126,15 @@ class _PackBuilder:
             self.r.add("missing_escalation", "escalations must define 'no_credible_remedy' (raised "
                        "when no remedy reaches confidence_floor)", src, position(node, ("escalations",)))
         for key, names in (("generic_reasons", model.generic_reasons),
-                           ("after_actions", tuple(model.after_actions))):
+                           ("after_actions", tuple(model.after_actions)),
+                           *(("reason_names", tuple(n)) for n in model.reason_names.values())):
             for name in (n for n in names if n not in model.reasons):
                 self.r.add("unknown_reason", f"{key} names {name!r}, which is not in "
                            f"reasons{suggest(name, model.reasons)}", src, position(node, (key,)))
+        for locale in (loc for loc in model.reason_names if loc not in model.locales):
+            self.r.add("unknown_locale", f"reason_names has locale {locale!r}, which is not in "
+                       f"locales{suggest(locale, model.locales)}", src,
+                       position(node, ("reason_names",)))
         if "default" not in model.high_value_minor:
             self.r.add("missing_default", "high_value_minor must define 'default'", src,
                        position(node, ("high_value_minor",)))
@@ -146,6 +151,7 @@ class _PackBuilder:
             generic_reasons=model.generic_reasons,
             after_actions={reason: {str(k): str(v) for k, v in a.items()} if isinstance(a, dict)
                            else {"*": a} for reason, a in model.after_actions.items()},
+            reason_names={loc: dict(names) for loc, names in model.reason_names.items()},
         )
 
     def _retry_limits(self, model: pf.PackFile, node: Any, src: Source) -> tuple[RetryLimit, ...]:

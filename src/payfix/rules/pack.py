@@ -248,6 +248,8 @@ class PackSettings:
     #: reason → who fixes it (a code entry's ``fix_by``, ``*`` for anyone) → what must happen
     #: before a new attempt can succeed: a code map entry's default ``after``
     after_actions: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: locale → reason → its name in that locale's texts (a reason without one is written as is)
+    reason_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
