@@ -274,7 +274,10 @@ class Diagnoser:
             for name, value in zip(names, inputs, strict=True):
                 if name in TEXT_PLACEHOLDERS:
                     if isinstance(value, tuple) and value:
-                        figures[name] = method_names(value, chain[0])
+                        tables = self.pack.texts["methods"]
+                        words = next((tables[loc] for loc in chain if loc in tables),
+                                     tables[self.pack.settings.default_locale])
+                        figures[name] = method_names(value, words)
                 elif value is not None and not isinstance(value, tuple):
                     figures[name] = format_minor(int(value), currency)
             text = remedy_text(remedy, chain, figures)

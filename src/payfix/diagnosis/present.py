@@ -36,23 +36,14 @@ def locale_chain(requested: str | None, available: tuple[str, ...], default: str
     return tuple(dict.fromkeys(chain))
 
 
-_METHOD_NAMES = {
-    "en": {"wallet_balance": "your wallet balance", "debit_card": "a debit card",
-           "credit_card": "a credit card", "prepaid_card": "a prepaid card",
-           "bank_account": "your bank account"},
-    "zh-CN": {"wallet_balance": "钱包余额", "debit_card": "借记卡", "credit_card": "信用卡",
-              "prepaid_card": "预付卡", "bank_account": "银行账户"},
-}
+def method_names(types: tuple[str, ...], names: Mapping[str, str]) -> str:
+    """Payment method types as words, from a locale's ``methods`` texts (``texts.yaml``).
 
-
-def method_names(types: tuple[str, ...], locale: str) -> str:
-    """Payment method types as words in ``locale`` (English when the locale has none).
-
-    >>> method_names(("wallet_balance", "credit_card"), "en")
+    >>> method_names(("wallet_balance", "credit_card"), {"separator": ", ",
+    ...     "wallet_balance": "your wallet balance", "credit_card": "a credit card"})
     'your wallet balance, a credit card'
     """
-    names = _METHOD_NAMES.get(locale, _METHOD_NAMES["en"])
-    return ("、" if locale.startswith("zh") else ", ").join(names[t] for t in types)
+    return names["separator"].join(names[t] for t in types)
 
 
 def remedy_text(remedy: Remedy, chain: tuple[str, ...],

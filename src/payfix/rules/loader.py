@@ -25,6 +25,7 @@ from payfix.errors import Problem, RulePackError
 from payfix.rules import _packfiles as pf
 from payfix.rules._codefiles import read_code_maps
 from payfix.rules._remedyfiles import read_remedies
+from payfix.rules._textfiles import read_texts
 from payfix.rules._yamlsrc import (
     Reader,
     Source,
@@ -205,7 +206,8 @@ class _PackBuilder:
     def unlisted(self, settings: PackSettings) -> None:
         """A rule-set file at the top of the pack that pack.yaml does not list would be ignored
         without a word, its rules (and any error in them) never seen: that is a problem."""
-        listed = {f"{name}.yaml" for name in settings.rulesets} | {"pack.yaml", "remedies.yaml"}
+        listed = {f"{name}.yaml" for name in settings.rulesets} | {"pack.yaml", "remedies.yaml",
+                                                                    "texts.yaml"}
         for rel, src in sorted(self.files.items()):
             if "/" not in rel and rel not in listed:
                 self.r.problems.append(Problem(
@@ -333,7 +335,11 @@ def load_pack(overlay: str | Path | None = None, *, base: str | Path | None = No
     remedies: dict[str, Remedy] = {}
     codemaps: dict[str, CodeMap] = {}
     fees: dict[str, FeeSchedule] = {}
+    texts: dict[str, dict[str, dict[str, str]]] = {}
     if settings is not None:
+        bundled = None if "texts.yaml" in files else read_files(
+            bundled_rules_dir(), "texts.yaml", "rules", builder.r.problems).get("texts.yaml")
+        texts = read_texts(files.get("texts.yaml"), builder.r, settings, bundled)
         remedies = builder.remedies(settings)
         codemaps = builder.codemaps(settings)
         fees = builder.fees()
@@ -346,7 +352,7 @@ def load_pack(overlay: str | Path | None = None, *, base: str | Path | None = No
     if builder.r.problems or settings is None:
         raise RulePackError(f"rule pack has {len(builder.r.problems)} problem(s)", builder.r.problems)
     return RulePack(settings, tuple(rulesets), remedies, codemaps, _hash(files),
-                    tuple(files[rel].shown for rel in sorted(files)), fees)
+                    tuple(files[rel].shown for rel in sorted(files)), fees, texts)
 
 
 def load_fee_schedules(directory: str | Path | None = None) -> dict[str, FeeSchedule]:

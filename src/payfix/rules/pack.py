@@ -270,6 +270,9 @@ class RulePack:
     hash: str
     files: tuple[str, ...] = field(default=())
     fees: Mapping[str, FeeSchedule] = field(default_factory=dict)
+    #: section (``handoff``, ``methods``) → locale → text name → text (``texts.yaml``), each
+    #: locale complete (what it lacks is the default locale's)
+    texts: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
     #: ``(currency, kind, priced in another currency)`` → the schedules that may price such an
     #: attempt, by name: derived from ``fees`` when the pack is built.
     fee_index: Mapping[tuple[str, str, bool], tuple[FeeSchedule, ...]] = field(init=False)
