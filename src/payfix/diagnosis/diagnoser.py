@@ -274,10 +274,7 @@ class Diagnoser:
             for name, value in zip(names, inputs, strict=True):
                 if name in TEXT_PLACEHOLDERS:
                     if isinstance(value, tuple) and value:
-                        tables = self.pack.texts["methods"]
-                        words = next((tables[loc] for loc in chain if loc in tables),
-                                     tables[self.pack.settings.default_locale])
-                        figures[name] = method_names(value, words)
+                        figures[name] = method_names(value, self.pack.texts_in("methods", chain)[1])
                 elif value is not None and not isinstance(value, tuple):
                     figures[name] = format_minor(int(value), currency)
             text = remedy_text(remedy, chain, figures)

@@ -44,12 +44,6 @@ def reference_id(attempt_id: str, attempt_at: str, pack_hash: str) -> str:
     return "PF-" + digest[:10].upper()
 
 
-def _language(pack: RulePack, chain: Sequence[str]) -> str:
-    """The locale the hand-off is written in: the first of ``chain`` the pack has texts for."""
-    tables = pack.texts["handoff"]
-    return next((loc for loc in chain if loc in tables), pack.settings.default_locale)
-
-
 def _method(report: AttemptReport, t: Mapping[str, str]) -> str:
     method = report.attempt.method
     if method.type == "wallet_balance":
@@ -163,8 +157,7 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
     :func:`~payfix.masking.mask_id`, when the caller has it already; ``merchants``: a memo of
     merchant names as shown, kept by the caller that owns it, such as one Diagnoser)."""
     chain = tuple(chain)
-    language = _language(pack, chain)
-    t = pack.texts["handoff"][language]
+    language, t = pack.texts_in("handoff", chain)  # the locale the hand-off is written in
     attempt = report.attempt
     at = attempt.at
     written = at.isoformat()

@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -286,6 +286,13 @@ class RulePack:
         object.__setattr__(self, "fee_index", {
             key: tuple(s for _, s in sorted(named, key=lambda pair: pair[0]))
             for key, named in index.items()})
+
+    def texts_in(self, section: str, chain: Sequence[str]) -> tuple[str, Mapping[str, str]]:
+        """The first locale of ``chain`` the pack has ``section`` texts for (else the default
+        locale), and those texts (``texts.yaml``; each locale complete)."""
+        tables = self.texts[section]
+        locale = next((loc for loc in chain if loc in tables), self.settings.default_locale)
+        return locale, tables[locale]
 
     @property
     def info(self) -> PackInfo:
