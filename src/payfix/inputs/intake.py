@@ -48,9 +48,10 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 def _has_surrogates(text: str | bytes) -> bool:
     """Whether ``text`` may hold a lone surrogate: a ``\\udXXX`` escape in the range of
     surrogates (in str or bytes), or a surrogate character in a str (cheap: ASCII text has none)."""
+    # one character is searched with memchr, a two-character needle is not (10x slower)
     if isinstance(text, bytes):
-        return b"\\u" in text and _SURROGATE_ESCAPE.search(text.decode("latin-1")) is not None
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
+        return b"\\" in text and _SURROGATE_ESCAPE.search(text.decode("latin-1")) is not None
+    if "\\" in text and _SURROGATE_ESCAPE.search(text) is not None:
         return True
     if text.isascii():
         return False
