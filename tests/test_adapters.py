@@ -27,9 +27,10 @@ _DIAGNOSERS: dict[str, Diagnoser] = {}
 
 
 def diagnoser() -> Diagnoser:
-    """One compiled Diagnoser for the module (building one compiles the pack)."""
+    """One compiled Diagnoser for the module (building one compiles the pack), wording replies
+    as the CLI and the service do."""
     if "compiled" not in _DIAGNOSERS:
-        _DIAGNOSERS["compiled"] = Diagnoser(engine="compiled")
+        _DIAGNOSERS["compiled"] = Diagnoser(engine="compiled", replies=True)
     return _DIAGNOSERS["compiled"]
 
 

@@ -158,11 +158,11 @@ def test_a_wallet_short_of_funds_is_topped_up_then_paid_at_once() -> None:
     assert (retry.verdict, retry.how, retry.after_action) == ("now", "after_top_up", "top_up")
 
 
-def test_the_wire_format_carries_the_action_under_schema_1_1() -> None:
-    """The diagnosis says schema 1.1, its JSON carries `retry.after_action`, and its JSON Schema
-    lists exactly the action vocabulary."""
+def test_the_wire_format_carries_the_action_since_schema_1_1() -> None:
+    """The diagnosis says schema 1.1 or later (1.2 added the reply and notify), its JSON
+    carries `retry.after_action`, and its JSON Schema lists exactly the action vocabulary."""
     diagnosis = CUSTOMER.diagnose(example("method_expired_card.json"))
-    assert diagnosis.schema_version == DIAGNOSIS_SCHEMA_VERSION == "1.1"
+    assert diagnosis.schema_version == DIAGNOSIS_SCHEMA_VERSION == "1.2"
     assert json.loads(diagnosis.to_json())["retry"]["after_action"] == "update_card"
     schema = Diagnosis.model_json_schema()
     enum = schema["$defs"]["RetryAdvice"]["properties"]["after_action"]["anyOf"][0]["enum"]

@@ -151,7 +151,7 @@ def term(container: Any, label: str) -> Any:
 
 @functools.cache
 def _diagnoser(audience: str, locale: str) -> Diagnoser:
-    return Diagnoser(engine="compiled", audience=audience, locale=locale)
+    return Diagnoser(engine="compiled", audience=audience, locale=locale, replies=True)
 
 
 def expected(name: str, audience: str = "agent", locale: str = "en") -> Any:
@@ -246,19 +246,65 @@ def test_customer_tab_never_shows_the_hidden_fraud_reason(page: Any, locale: str
 
 
 def test_copy_reply_puts_the_customer_text_on_the_clipboard(page: Any) -> None:
-    """"Copy reply" writes exactly the customer reply (with the masked e-mail as the service
-    returned it) to the clipboard."""
+    """"Copy reply" writes exactly the reply the service worded from the pack for the customer
+    audience to the clipboard: a message a person would send (greeting, what happened, the
+    reference, what we do, when they hear back, the channels, the warning, a signature), with
+    no fraud wording, no raw e-mail, and no "contact support" to someone talking to support."""
     want = expected("escalate_suspected_fraud.json", audience="customer")
+    assert want.reply is not None
+    assert want.reply.message is not None
     diagnose_example(page, "escalate_suspected_fraud.json")
     page.locator("#tab-customer").click()
     page.get_by_role("button", name="Copy reply").click()
-    expect(page.locator("#status")).to_have_text("Reply copied to the clipboard.")
+    expect(page.locator("#status")).to_have_text("Copied to the clipboard.")
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied == page.locator("#reply-text").inner_text()
-    masked = next(item.value for item in want.handoff.prepare if item.key == "account_email")
-    assert masked in copied
+    assert copied == want.reply.message == page.locator("#reply-text").inner_text()
+    assert copied.startswith("Hello,\n")
+    assert copied.endswith("Kind regards,\nCustomer support")
+    assert want.handoff is not None
+    assert want.handoff.reference in copied
+    assert "we will never ask for your password" in copied.lower()
     assert "sam.lee@example.com" not in copied
+    assert "contact customer support" not in copied.lower()
     assert not [w for w in FRAUD_WORDS if w in copied.lower()]
+
+
+def test_copy_note_puts_the_ticket_note_on_the_clipboard(page: Any) -> None:
+    """The agent tab shows the internal ticket note (codes, advice, escalation, what the
+    customer was told) and "Copy note" copies exactly it; the customer tab has no note."""
+    want = expected("escalate_funds_debited.json")
+    assert want.reply is not None
+    assert want.reply.note is not None
+    diagnose_example(page, "escalate_funds_debited.json")
+    expect(page.locator("#note-text")).to_have_text(want.reply.note)
+    page.get_by_role("button", name="Copy note").click()
+    expect(page.locator("#status")).to_have_text("Copied to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == want.reply.note
+    assert "funds_debited" in want.reply.note
+    expect(page.locator("#panel-customer #note-text")).to_have_count(0)
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+@pytest.mark.parametrize("audience", ["agent", "customer"])
+def test_each_tab_in_each_language_reads_as_sent(page: Any, audience: str, locale: str) -> None:
+    """The four views of a debited payment (agent and customer, English and Chinese): each shows
+    the service's words for its audience and language; the screenshots in docs/images are these
+    (written again with PAYFIX_WRITE_DOC_IMAGES=1)."""
+    want = expected("escalate_funds_debited.json", audience=audience, locale=locale)
+    assert want.reply is not None
+    diagnose_example(page, "escalate_funds_debited.json")
+    if locale != "en":
+        page.locator("#locale").select_option(locale)
+        expect(page.locator("#status")).to_contain_text("的诊断已完成")
+    if audience == "customer":
+        page.locator("#tab-customer").click()
+        expect(page.locator("#reply-text")).to_have_text(str(want.reply.message))
+    else:
+        expect(page.locator("#note-text")).to_have_text(str(want.reply.note))
+    if os.environ.get("PAYFIX_WRITE_DOC_IMAGES") == "1":
+        page.set_viewport_size({"width": 1100, "height": 900})
+        page.locator(f"#panel-{audience}").screenshot(
+            path=str(ROOT / "docs" / "images" / f"console-{audience}-{locale}.png"))
 
 
 def test_form_shows_each_problem_next_to_its_field(page: Any) -> None:

@@ -24,7 +24,8 @@ from payfix.errors import InvalidReportError
 
 from .conftest import EXAMPLES
 
-DIAGNOSERS = {a: Diagnoser(engine="compiled", audience=a) for a in ("agent", "customer")}
+DIAGNOSERS = {a: Diagnoser(engine="compiled", audience=a, replies=True)
+              for a in ("agent", "customer")}
 BASES = sorted(path.name for path in EXAMPLES.glob("*.json"))
 SLUG = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 

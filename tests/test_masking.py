@@ -17,7 +17,8 @@ from payfix.masking import mask_card, mask_text
 
 from .conftest import example
 
-DIAGNOSERS = {a: Diagnoser(engine="compiled", audience=a) for a in ("agent", "customer")}
+DIAGNOSERS = {a: Diagnoser(engine="compiled", audience=a, replies=True)
+              for a in ("agent", "customer")}
 
 pans = st.from_regex(r"4[0-9]{14}", fullmatch=True).map(lambda d: d + luhn.calc_check_digit(d))
 ibans = st.from_regex(r"[0-9]{18}", fullmatch=True).map(
@@ -149,7 +150,8 @@ def test_no_code_marked_unsafe_leaks_its_reason_to_customers(hidden: tuple[str, 
     result = DIAGNOSERS["customer"].diagnose(report, locale=locale)
     standalone = re.compile(rf"(?<![\w.]){re.escape(code)}(?![\w])")
     channels = [text for channel in DIAGNOSERS["customer"].pack.settings.channels
-                for text in (channel.address, channel.hours or "")]
+                for words in ((channel.address, channel.hours), *(w[1:] for w in channel.localized))
+                for text in (words[0], words[1] or "")]
     for text in (result.to_json(), render_text(result)):
         for words in channels:  # the pack's channel hours ("08:00-22:00") are not a code
             text = text.replace(words, "")

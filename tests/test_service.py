@@ -49,7 +49,8 @@ def client(state: ServiceState) -> Iterator[TestClient]:
 
 def test_diagnose_answers_what_the_library_answers(client: TestClient) -> None:
     """POST /v1/diagnose returns exactly the JSON of Diagnoser.diagnose for the same report,
-    audience and locale (the same as `payfix diagnose --format json` with the compiled engine)."""
+    audience and locale, with its reply (the same as `payfix diagnose --format json` with the
+    compiled engine)."""
     body = (EXAMPLES / "escalate_funds_debited.json").read_bytes()
     for audience in ("agent", "customer"):
         for locale in ("en", "zh-CN"):
@@ -57,7 +58,8 @@ def test_diagnose_answers_what_the_library_answers(client: TestClient) -> None:
                                    content=body, headers=HEADERS)
             assert response.status_code == 200, response.text
             assert response.headers["content-type"] == "application/json"
-            expected = Diagnoser(engine="compiled").diagnose(body, audience=audience, locale=locale)
+            expected = Diagnoser(engine="compiled", replies=True).diagnose(
+                body, audience=audience, locale=locale)
             assert response.json() == json.loads(expected.to_json())
 
 

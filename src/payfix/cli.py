@@ -32,7 +32,7 @@ from payfix.cli_lookup import (
 )
 from payfix.diagnosis.codes import BRANDS
 from payfix.diagnosis.diagnoser import Diagnoser
-from payfix.diagnosis.present import render_text
+from payfix.diagnosis.present import render_text, reply_text
 from payfix.engines.base import ENGINE_NAMES
 from payfix.errors import (
     CodeLookupError,
@@ -129,8 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     diag.add_argument("--context", default=None, metavar="FILE",
                       help="with --from: a partial payfix report with what the processor's object "
                       "does not carry (id, time, amount, device ...)")
-    diag.add_argument("--format", choices=("json", "text"), default="json",
-                      help="json (default, the full diagnosis) or text (a ticket for people)")
+    diag.add_argument("--format", choices=("json", "text", "reply"), default="json", help="json "
+                      "(default), text (a ticket) or reply (to the payer; agents: the ticket note)")
     diag.add_argument("--locale", default=None, help="remedy text locale, e.g. en or zh-CN")
     diag.add_argument("--audience", choices=("agent", "customer"), default="agent",
                       help="who it is worded for (default agent: reasons, evidence, rule trace)")
@@ -283,12 +283,12 @@ def _diagnose(args: argparse.Namespace) -> int:
     else:
         report = parse_report(data)  # bad input is answered before the rule pack is loaded
     diagnoser = Diagnoser(args.rules, args.engine, locale=args.locale, audience=args.audience,
-                          strict=args.strict)
+                          strict=args.strict, replies=True)
     diagnosis = diagnoser.diagnose(report)
     if args.format == "json":
         print(json.dumps(json.loads(diagnosis.to_json()), ensure_ascii=False, indent=2))
     else:
-        sys.stdout.write(render_text(diagnosis))
+        sys.stdout.write(render_text(diagnosis) if args.format == "text" else reply_text(diagnosis))
     return EXIT_OK
 
 

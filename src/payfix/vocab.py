@@ -22,10 +22,10 @@ from typing import Literal, get_args
 __all__ = [
     "AFTER_ACTIONS", "CHANGES_REQUEST", "FACTS", "IDENTIFIER_PROBLEMS", "KINDS",
     "MAX_WALLET_ID_LENGTH", "METHOD_TYPES", "NEXT_PAYMENTS", "PAYEE_TYPES", "PLACEHOLDERS", "PLACEHOLDER_RE",
-    "REASONS_DOMAIN", "TEXT_PLACEHOLDERS", "AccountStatus", "AfterAction", "AttemptOutcome",
-    "CardBrand", "CodeField", "Connection", "Credential", "FactSpec", "FailureStage", "Initiator",
-    "MethodStatus", "MethodType", "NameCheck", "NextPayment", "PayeeType", "PaymentKind", "Scalar",
-    "fact_domain",
+    "REASONS_DOMAIN", "REPLY_TEMPLATES", "TEXT_PLACEHOLDERS", "AccountStatus", "AfterAction",
+    "AttemptOutcome", "CardBrand", "CodeField", "Connection", "Credential", "FactSpec",
+    "FailureStage", "Initiator", "MethodStatus", "MethodType", "NameCheck", "NextPayment",
+    "PayeeType", "PaymentKind", "ReplyTemplate", "Scalar", "fact_domain",
 ]
 
 #: A fact's value: money in minor units, durations and basis points are ``int``.
@@ -69,6 +69,13 @@ CHANGES_REQUEST = frozenset({"correct_data", "update_card", "authenticate", "new
 #: the same request on ``never``.
 NextPayment = Literal["none", "same", "changed"]
 NEXT_PAYMENTS: tuple[str, ...] = get_args(NextPayment)
+
+#: Which message a diagnosis's reply is (``Reply.template``, ``Notify.template``): the money was
+#: taken although the payment failed (``debited``), no final answer yet (``pending``), a person
+#: takes it over (``escalated``), it may simply be tried again (``try_again``), or the payer can
+#: fix it (``self_service``).
+ReplyTemplate = Literal["debited", "pending", "escalated", "try_again", "self_service"]
+REPLY_TEMPLATES: tuple[str, ...] = get_args(ReplyTemplate)
 
 #: Kinds of payment, payment method types and payee types, in the report format's order.
 KINDS: tuple[str, ...] = get_args(PaymentKind)

@@ -31,8 +31,9 @@ from payfix.diagnosis.facts import Checked, Facts, derive_facts
 from payfix.diagnosis.feefacts import Priced, breakdown_fields, price
 from payfix.diagnosis.handoff import handoff_fields
 from payfix.diagnosis.outline import Outline
-from payfix.diagnosis.present import locale_chain, method_names, remedy_text, shown_facts
+from payfix.diagnosis.present import locale_chain, method_names, other_methods, remedy_text, shown_facts
 from payfix.diagnosis.ranking import ScoredRemedy, coherent, rank, settle
+from payfix.diagnosis.reply import notify_fields, reply_fields
 from payfix.diagnosis.view import View
 from payfix.engines.base import Engine, create_engine
 from payfix.fees import ConvertedSchedules
@@ -77,6 +78,8 @@ class Diagnoser:
             ``failure.warnings`` (agents).
         as_of: the day whose rules apply to every report (code meanings, fee schedules, scheme
             limits, each with its ``valid_from``/``valid_until``); ``None``: each attempt's own day.
+        replies: each diagnosis carries its ``reply`` (the payer's message, or the agent's ticket
+            note, from the pack's texts); it costs about a fifth more time, so it is asked for.
 
     Example:
         >>> d = Diagnoser(engine="compiled", audience="agent")
@@ -91,7 +94,7 @@ class Diagnoser:
 
     def __init__(self, pack: RulePack | str | Path | None = None, engine: str = "auto", *,
                  locale: str | None = None, audience: Audience = "customer", trace: bool = True,
-                 strict: bool = False, as_of: date | None = None) -> None:
+                 strict: bool = False, as_of: date | None = None, replies: bool = False) -> None:
         self.pack: RulePack = pack if isinstance(pack, RulePack) else load_pack(pack)
         self.engine: Engine = create_engine(self.pack, engine)
         self._all_rules = self.pack.rules
@@ -110,6 +113,7 @@ class Diagnoser:
         self.trace = trace
         self.strict = strict
         self.as_of = as_of
+        self.replies = replies
 
     def diagnose(self, report: ReportInput, *, locale: str | None = None,
                  audience: Audience | None = None, source: str | None = None,
@@ -205,15 +209,24 @@ class Diagnoser:
                                      retry["verdict"], pack, chain, view, attempt_id,
                                      self._memos.merchants, retry["after_action"])
         trace = view.sees_trace(self.trace)
+        failure = self._failure(found, facts, view)
+        reply = None
+        if self.replies:  # the agent's note says what the payer's reply lists
+            told = self._shown_to(fired_ids, View.of("customer", facts),
+                                  retry["verdict"]).remedies if view.agent else None
+            reply = reply_fields(report, attempt_id, remedies, retry, handoff, shown.codes,
+                                 failure, told, pack, chain)
         # Sub-models go in as plain fields: one validation builds them all, which costs about a
         # third of building each model on its own (models already built go in as they are); the
         # core validator is called directly (model_validate adds only argument checks).
         return cast(Diagnosis, Diagnosis.__pydantic_validator__.validate_python({
             "schema_version": DIAGNOSIS_SCHEMA_VERSION, "attempt_id": attempt_id,
-            "audience": audience, "locale": chain[0], "failure": self._failure(found, facts, view),
+            "audience": audience, "locale": chain[0], "failure": failure,
             "remedies": remedies, "escalate": bool(outcome.reasons),
             "escalation_reasons": shown.reasons,
             "retry": retry, "fees": breakdown_fields(priced, facts), "handoff": handoff,
+            "reply": reply,
+            "notify": notify_fields(report, retry, handoff, escalate=bool(outcome.reasons)),
             "fired": [{"rule_id": r.id, "ruleset": r.ruleset, "remedy": r.remedy,
                        "confidence": r.confidence, "escalate": r.escalate,
                        "facts": shown_facts(facts, r.facts)} for r in fired] if trace else (),
@@ -264,7 +277,7 @@ class Diagnoser:
         placeholders quote, as minor units, and the payer's other methods), so it is remembered."""
         remedy = scored.remedy
         names = self._placeholders[remedy.id]
-        inputs = tuple(_other_methods(report) if name in TEXT_PLACEHOLDERS
+        inputs = tuple(other_methods(report) if name in TEXT_PLACEHOLDERS
                        else facts.get(PLACEHOLDERS[name]) for name in names) if names else ()
         rules = tuple(r.id for r in scored.rules) if agent else ()
         key = (remedy.id, position, scored.score, chain, currency, rules, inputs)
@@ -353,15 +366,6 @@ class _Memos:
     #: a merchant's name → as the hand-off shows it (identifiers in it masked)
     merchants: dict[str, str] = field(default_factory=dict)
     schedules: ConvertedSchedules = field(default_factory=ConvertedSchedules)
-
-
-def _other_methods(report: AttemptReport) -> tuple[str, ...]:
-    """The payer's other payment methods (account order, without repeats): what a remedy text's
-    ``{alternatives}`` quotes."""
-    if report.account is None:
-        return ()
-    used = report.attempt.method.type
-    return tuple(dict.fromkeys(m for m in report.account.methods if m != used))
 
 
 @lru_cache(maxsize=4)

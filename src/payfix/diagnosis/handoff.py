@@ -139,10 +139,11 @@ def _prepare(report: AttemptReport, t: Mapping[str, str], reference: str, attemp
 
 
 @lru_cache(maxsize=16)
-def _channels(channels: tuple[Channel, ...]) -> tuple[SupportChannel, ...]:
-    """The pack's official channels as output models (the same for every hand-off of a pack)."""
-    return tuple(SupportChannel(id=c.id, kind=c.kind, address=c.address, hours=c.hours)
-                 for c in channels)
+def _channels(channels: tuple[Channel, ...], chain: tuple[str, ...]) -> tuple[SupportChannel, ...]:
+    """The pack's official channels as output models, in the first locale of ``chain`` the pack
+    gives their words in (the same for every hand-off of a pack in that locale chain)."""
+    return tuple(SupportChannel(id=c.id, kind=c.kind, address=address, hours=hours)
+                 for c in channels for address, hours in (c.words(chain),))
 
 
 def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], priority: str,
@@ -187,4 +188,4 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
         "prepare": _prepare(report, t, reference,
                             mask_id(attempt.id) if masked_id is None else masked_id, when, amount,
                             method, payee), "steps_tried": tried,
-        "evidence": evidence, "channels": _channels(pack.settings.channels), "reminder": t["reminder"]}
+        "evidence": evidence, "channels": _channels(pack.settings.channels, chain), "reminder": t["reminder"]}

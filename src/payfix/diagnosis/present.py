@@ -12,14 +12,17 @@ from collections.abc import Mapping
 
 from payfix.masking import mask_code
 from payfix.models.diagnosis import Diagnosis
+from payfix.models.report import AttemptReport
 from payfix.rules.pack import Remedy, RemedyText
 from payfix.vocab import CHANGES_REQUEST, PLACEHOLDER_RE, Scalar
 
 __all__ = [
     "locale_chain",
     "method_names",
+    "other_methods",
     "remedy_text",
     "render_text",
+    "reply_text",
     "shown_facts",
 ]
 
@@ -135,6 +138,23 @@ def render_text(diagnosis: Diagnosis) -> str:
     lines.append(f"Rule pack {diagnosis.pack.name} {diagnosis.pack.version} ({diagnosis.pack.hash}), "
                  f"engine {diagnosis.engine}")
     return "\n".join(lines) + "\n"
+
+
+def reply_text(diagnosis: Diagnosis) -> str:
+    """The diagnosis's reply as text: the message to the payer (customer audience) or the
+    ticket note (agents)."""
+    reply = diagnosis.reply
+    text = None if reply is None else reply.message or reply.note
+    return "" if text is None else text + "\n"
+
+
+def other_methods(report: AttemptReport) -> tuple[str, ...]:
+    """The payer's other payment methods (account order, without repeats): what a remedy text's
+    ``{alternatives}`` quotes."""
+    if report.account is None:
+        return ()
+    used = report.attempt.method.type
+    return tuple(dict.fromkeys(m for m in report.account.methods if m != used))
 
 
 #: Facts whose values are strings taken from the report as given (masked when shown).

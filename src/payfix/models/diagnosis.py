@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from payfix.vocab import AfterAction
+from payfix.vocab import AfterAction, ReplyTemplate
 
 __all__ = [
     "DIAGNOSIS_SCHEMA_VERSION",
@@ -29,8 +29,10 @@ __all__ = [
     "FeeLine",
     "Handoff",
     "HandoffItem",
+    "Notify",
     "PackInfo",
     "RankedRemedy",
+    "Reply",
     "RetryAdvice",
     "RuleHit",
     "RuleMiss",
@@ -38,8 +40,8 @@ __all__ = [
 ]
 
 #: The version of the diagnosis format payfix writes (``Diagnosis.schema_version``). Minor versions
-#: only add fields: 1.1 added ``retry.after_action``.
-DIAGNOSIS_SCHEMA_VERSION = "1.1"
+#: only add fields: 1.1 added ``retry.after_action``, 1.2 ``reply`` and ``notify``.
+DIAGNOSIS_SCHEMA_VERSION = "1.2"
 
 #: A fact's value as rules see it: integers (money in minor units), booleans and short strings.
 FactValue = int | bool | str
@@ -134,6 +136,35 @@ class Handoff(_Out):
     evidence: tuple[str, ...]
     channels: tuple[SupportChannel, ...]
     reminder: str
+
+
+class Reply(_Out):
+    """The words a person reads about the diagnosis, from the pack's texts in its locale.
+
+    ``template`` says which message it is (``debited``, ``pending``, ``escalated``,
+    ``try_again``, ``self_service``). For the customer audience ``message`` is the reply to
+    send the payer: what happened, what is being done, what they can do, when they hear back,
+    the official channels and the never-share warning, made of the customer's diagnosis only.
+    For agents ``note`` is the internal note for the ticket: codes, retry advice, escalation,
+    the agent's own next steps and what the customer was told.
+    """
+
+    template: ReplyTemplate
+    message: str | None = None
+    note: str | None = None
+
+
+class Notify(_Out):
+    """Whether and when to tell the payer, so a wallet can send the right message itself:
+    ``when`` is ``now``, ``after`` (from ``not_before``, when a re-query may have settled it; if
+    it did, there is nothing to say) or ``never`` (a silent retry: the payer is not there and the
+    payment is tried again without them); ``channel`` is the kind of channel (``in_app`` while
+    the payer is in the app, else ``push``) and ``template`` the reply's template."""
+
+    when: Literal["now", "after", "never"]
+    not_before: str | None
+    channel: Literal["in_app", "push"] | None
+    template: ReplyTemplate
 
 
 class RetryAdvice(_Out):
@@ -249,6 +280,8 @@ class Diagnosis(_Out):
     retry: RetryAdvice
     fees: FeeBreakdown | None
     handoff: Handoff | None
+    reply: Reply | None = None
+    notify: Notify | None = None
     fired: tuple[RuleHit, ...]
     not_fired: tuple[RuleMiss, ...]
     pack: PackInfo

@@ -22,8 +22,8 @@ class _File(BaseModel):
 class ChannelFile(_File):
     id: SlugId
     kind: Literal["phone", "chat", "web_form", "email", "in_app"]
-    address: Text
-    hours: Text | None = None
+    address: Text | dict[Locale, Text]
+    hours: Text | dict[Locale, Text] | None = None
 
 
 class EscalationFile(_File):

@@ -1,5 +1,6 @@
 """Reading the words payfix writes around the pack's remedies (``texts.yaml``): the support
-hand-off's statement, labels and reminder, and the names of payment methods, per locale.
+hand-off's statement, labels and reminder, the names of payment methods, the reply to the payer
+and the agent's ticket note, per locale.
 
 Every text a locale lacks is taken from the pack's default locale, which must have them all; a
 locale the pack does not list, or a text payfix does not know, is a problem. A pack without a
@@ -11,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from payfix.rules import _packfiles as pf
 from payfix.rules._yamlsrc import Reader, Source, position, suggest
 from payfix.rules.pack import PackSettings
-from payfix.vocab import AFTER_ACTIONS, KINDS, METHOD_TYPES
+from payfix.vocab import AFTER_ACTIONS, KINDS, METHOD_TYPES, REPLY_TEMPLATES
 
 __all__ = ["TEXT_KEYS", "read_texts"]
 
@@ -29,19 +30,36 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         "account_phone", "attempt_id", "time", "amount", "method", "payee_item", "reference",
         "reminder", "tried_history", *(f"after_{action}" for action in AFTER_ACTIONS)}),
     "methods": frozenset({"separator", *METHOD_TYPES}),
+    "reply": frozenset({
+        "greeting", "happened", "happened_debited", "happened_pending",
+        *(f"doing_{template}" for template in REPLY_TEMPLATES), "hold", "you_can", "retry_now",
+        "retry_later", "retry_later_unknown", "hear_back_debited", "hear_back_pending",
+        "hear_back_now", "hear_back_after", "channels", "never_share", "sign_off", "signature",
+        "seconds", "minutes", "hours", "days", "list_separator",
+        "sentence_separator", "channel", "reference"}),
+    "note": frozenset({
+        "head", "reference", "reason", "code", "path", "no_answer", "retry", "escalated",
+        "not_escalated", "next", "customer", "nothing", "tried", "list_separator",
+        *(f"priority_{p}" for p in ("low", "normal", "high", "urgent"))}),
 }
 #: Texts a locale may give and payfix uses when given (the account's state, else its code).
 OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
     "handoff": frozenset({"status_locked", "status_frozen", "status_closed"}),
     "methods": frozenset(),
+    "reply": frozenset(),
+    "note": frozenset(),
 }
 
-Table = Annotated[dict[pf.Word, pf.Text], Field(max_length=200)]
+#: A text may be empty (a separator: Chinese sentences follow each other without a space).
+Table = Annotated[dict[pf.Word, Annotated[str, StringConstraints(max_length=2000)]],
+                  Field(max_length=200)]
 
 
 class _TextsFile(pf._File):
     handoff: dict[pf.Locale, Table]
     methods: dict[pf.Locale, Table]
+    reply: dict[pf.Locale, Table] = Field(default_factory=dict)
+    note: dict[pf.Locale, Table] = Field(default_factory=dict)
 
 
 def read_texts(src: Source | None, reader: Reader, settings: PackSettings,
@@ -58,7 +76,8 @@ def read_texts(src: Source | None, reader: Reader, settings: PackSettings,
         return {}
     default = settings.default_locale
     out: dict[str, dict[str, dict[str, str]]] = {}
-    for section, tables in (("handoff", model.handoff), ("methods", model.methods)):
+    for section in TEXT_KEYS:
+        tables = getattr(model, section)
         known = TEXT_KEYS[section] | OPTIONAL_KEYS[section]
         for locale, table in tables.items():
             at = position(node, (section, locale))

@@ -28,7 +28,8 @@ def placeholder_channels(pack: RulePack) -> tuple[str, ...]:
         ['channel in_app_chat', 'channel phone']
     """
     bundled = YAML(typ="safe").load((bundled_rules_dir() / "pack.yaml").read_text(encoding="utf-8"))
-    examples = {(c.get("kind"), c.get("address")) for c in bundled.get("channels", ())}
+    examples = {(c.get("kind"), address) for c in bundled.get("channels", ())
+                for address in _addresses(c.get("address"))}
     out = []
     for channel in pack.settings.channels:
         if (channel.kind, channel.address) in examples:
@@ -40,3 +41,8 @@ def placeholder_channels(pack: RulePack) -> tuple[str, ...]:
         out.append(f"channel {channel.id}: address {channel.address!r} {why}; every hand-off "
                    "names it to customers: set your own in pack.yaml channels")
     return tuple(out)
+
+
+def _addresses(given: object) -> tuple[object, ...]:
+    """A channel's address as ``pack.yaml`` gives it: one text, or one per locale."""
+    return tuple(given.values()) if isinstance(given, dict) else (given,)

@@ -143,7 +143,7 @@ class _PackBuilder:
             name=model.name, version=model.version, default_locale=model.default_locale,
             locales=model.locales, confidence_floor=model.confidence_floor, rulesets=model.rulesets,
             categories=model.categories, reasons=model.reasons, thresholds=dict(model.thresholds),
-            channels=tuple(Channel(c.id, c.kind, c.address, c.hours) for c in model.channels),
+            channels=tuple(self._channel(c, model, node, src) for c in model.channels),
             escalations={code: EscalationPolicy(code, e.priority, e.after_s, e.customer_code)
                          for code, e in model.escalations.items()},
             high_value_minor=dict(model.high_value_minor),
@@ -154,6 +154,27 @@ class _PackBuilder:
                            else {"*": a} for reason, a in model.after_actions.items()},
             reason_names={loc: dict(names) for loc, names in model.reason_names.items()},
         )
+
+    def _channel(self, c: pf.ChannelFile, model: pf.PackFile, node: Any, src: Source) -> Channel:
+        """A channel whose address and hours may be given per locale: the default locale's is
+        required, a locale the pack does not list is a problem."""
+        address = c.address if isinstance(c.address, dict) else {model.default_locale: c.address}
+        hours = c.hours if isinstance(c.hours, dict) else {model.default_locale: c.hours}
+        for locale in sorted({*address, *hours} - set(model.locales)):
+            self.r.add("unknown_locale", f"channel {c.id!r} has locale {locale!r}, which is not "
+                       f"in locales{suggest(locale, model.locales)}", src,
+                       position(node, ("channels",)))
+        if model.default_locale not in address:
+            self.r.add("missing_text", f"channel {c.id!r} has no address in the default locale "
+                       f"{model.default_locale!r}", src, position(node, ("channels",)))
+            return Channel(c.id, c.kind, next(iter(address.values()), ""))
+        default_address, default_hours = address[model.default_locale], hours.get(
+            model.default_locale)
+        localized = tuple((locale, address.get(locale, default_address),
+                           hours.get(locale, default_hours))
+                          for locale in model.locales if locale != model.default_locale
+                          and (locale in address or locale in hours))
+        return Channel(c.id, c.kind, default_address, default_hours, localized)
 
     def _retry_limits(self, model: pf.PackFile, node: Any, src: Source) -> tuple[RetryLimit, ...]:
         """``retry_limits``: each names a threshold the pack defines; dates in order."""

@@ -203,12 +203,24 @@ class RuleSet:
 
 @dataclass(frozen=True, slots=True)
 class Channel:
-    """An official support channel configured by the operator."""
+    """An official support channel configured by the operator: its address and hours in the
+    pack's default locale, and in other locales where the pack gives them (``localized``:
+    ``(locale, address, hours)``)."""
 
     id: str
     kind: str
     address: str
     hours: str | None = None
+    localized: tuple[tuple[str, str, str | None], ...] = ()
+
+    def words(self, chain: Sequence[str]) -> tuple[str, str | None]:
+        """The address and hours in the first locale of ``chain`` that has them, else the
+        default locale's."""
+        for locale in chain:
+            for given, address, hours in self.localized:
+                if given == locale:
+                    return address, hours
+        return self.address, self.hours
 
 
 @dataclass(frozen=True, slots=True)

@@ -119,7 +119,8 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
         state = ServiceState(config, load_pack(config.rules))
     pack = state.pack if state.pack is not None else load_pack(config.rules)
     state.pack = pack
-    keep = (pack.hash, *(channel.address for channel in pack.settings.channels))
+    keep = (pack.hash, *(address for channel in pack.settings.channels
+                         for address in (channel.address, *(a for _, a, _ in channel.localized))))
     locales = tuple(pack.settings.locales)
     ring = KeyRing(config.api_keys)
     ensure_handler()

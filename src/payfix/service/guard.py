@@ -33,7 +33,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from payfix.masking import mask_text
@@ -86,7 +86,11 @@ def scrub_json(text: str, keep: str | Collection[str] = ()) -> str:
         return text
     data = json.loads(text)
     ids = kept | _strings_under(data, "attempt_id")
-    refs = tuple(_strings_under(data, "reference"))
+    # inside a text, a reference and a kept text (the pack's own channels) stay as they are and
+    # an attempt id is shown as the id itself is
+    refs = {**{ref: ref for ref in _strings_under(data, "reference")},
+            **{i: _id_shown(i) for i in ids if len(i) >= 6}, **{k: k for k in kept}}
+    refs = dict(sorted(refs.items(), key=lambda item: -len(item[0])))  # the longest first
     return json.dumps(_scrub(data, kept, ids, refs), ensure_ascii=False, separators=(",", ":"))
 
 
@@ -106,23 +110,29 @@ def _strings_under(data: Any, key: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _masked_around(text: str, refs: tuple[str, ...]) -> str:
-    """``text`` through :func:`payfix.masking.mask_text`, the hand-off references in it left as
-    they are (a reference is ten hexadecimal characters, which may look like a phone number)."""
+def _id_shown(value: str) -> str:
+    """An attempt id as the answer shows it: card numbers masked, and e-mail addresses."""
+    value = scrub_card_numbers(value)
+    return mask_text(value) if "@" in value else value
+
+
+def _masked_around(text: str, refs: Mapping[str, str]) -> str:
+    """``text`` through :func:`payfix.masking.mask_text`, the hand-off references and kept texts
+    in it left as they are (a reference is ten hexadecimal characters, which may look like a
+    phone number; an official channel's number is one)."""
     for ref in refs:
         if ref in text:
-            return ref.join(_masked_around(part, refs) for part in text.split(ref))
+            return refs[ref].join(_masked_around(part, refs) for part in text.split(ref))
     return mask_text(text)
 
 
-def _scrub(value: Any, kept: frozenset[str], ids: frozenset[str], refs: tuple[str, ...]) -> Any:
+def _scrub(value: Any, kept: frozenset[str], ids: frozenset[str], refs: Mapping[str, str]) -> Any:
     if isinstance(value, str):
         if value in kept:
             return value
         if value not in ids:
             return _masked_around(value, refs)
-        value = scrub_card_numbers(value)
-        return mask_text(value) if "@" in value else value
+        return _id_shown(value)
     if isinstance(value, dict):
         return {scrub_card_numbers(k): _scrub(v, kept, ids, refs) for k, v in value.items()}
     if isinstance(value, list):

@@ -69,7 +69,7 @@ class ServiceState:
     def _prepare(self) -> None:
         config = self.config
         pack = self.pack if self.pack is not None else load_pack(config.rules)
-        diagnoser = Diagnoser(pack, config.engine)
+        diagnoser = Diagnoser(pack, config.engine, replies=True)
         info = pack.info
         summary: dict[str, Any] = {
             "id": f"{info.name} {info.version}", "name": info.name, "version": info.version,

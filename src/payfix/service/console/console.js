@@ -147,7 +147,7 @@ async function run(last) {
     const customer = other.diagnosis;
     if (seq !== state.seq) return;
     state.last = last;
-    renderAgent($("#panel-agent"), agent, state.locale, last.parsed);
+    renderAgent($("#panel-agent"), agent, state.locale, last.parsed, copyReply);
     renderCustomer($("#panel-customer"), customer, state.locale, last.parsed, copyReply);
     // The status line is seen from both tabs, so it names and counts no remedy (an agent remedy
     // can give away a reason the customer must not see).
@@ -238,12 +238,13 @@ async function onFile(event) {
   say("fileLoaded", { name: file.name });
 }
 
-async function copyReply(text) {
+/** Copy a reply or a note (``from``: the element that shows it, selected if the clipboard refuses). */
+async function copyReply(text, from) {
   try {
     await navigator.clipboard.writeText(text);
     say("copied");
   } catch {
-    const reply = $("#reply-text");
+    const reply = $(from);
     const range = document.createRange();
     range.selectNodeContents(reply);
     const selection = window.getSelection();

@@ -109,7 +109,17 @@ function handoffSection(locale, handoff, forAgent) {
 }
 
 /** The agent tab: failure, remedies with evidence, retry, escalation, fees, hand-off, misses. */
-export function renderAgent(panel, diagnosis, locale, report) {
+/** The agent's ticket note, as the service words it, with its copy button. */
+function noteSection(locale, diagnosis, onCopy) {
+  const note = diagnosis.reply && diagnosis.reply.note;
+  if (!note) return null;
+  return section(3, t(locale, "ticketNote"),
+    h("pre", { class: "reply", id: "note-text", tabindex: "0", "aria-label": t(locale, "ticketNote") }, note),
+    h("div", { class: "actions" },
+      h("button", { type: "button", id: "copy-note", onclick: () => onCopy(note, "#note-text") }, t(locale, "copyNote"))));
+}
+
+export function renderAgent(panel, diagnosis, locale, report, onCopy) {
   const f = diagnosis.failure;
   const escalation = section(3, t(locale, "escalation"),
     h("p", { class: `escalate-flag ${diagnosis.escalate ? "on" : "off"}` },
@@ -140,6 +150,7 @@ export function renderAgent(panel, diagnosis, locale, report) {
     section(3, t(locale, "remedies"), remedyList(locale, diagnosis, true)),
     section(3, t(locale, "retry"), retryRows(locale, diagnosis.retry, true)),
     escalation,
+    noteSection(locale, diagnosis, onCopy),
     feeSection(locale, diagnosis, report),
     handoffSection(locale, diagnosis.handoff, true),
     misses.length > 0
@@ -152,47 +163,20 @@ export function renderAgent(panel, diagnosis, locale, report) {
       name: diagnosis.pack.name, version: diagnosis.pack.version, hash: diagnosis.pack.hash, engine: diagnosis.engine })));
 }
 
-/** The reply an agent sends to the customer, built only from the customer-audience diagnosis. */
-export function customerReply(diagnosis, locale) {
-  const lines = [];
-  if (diagnosis.remedies.length > 0) {
-    lines.push(t(locale, "replyWhat"));
-    for (const remedy of diagnosis.remedies) {
-      lines.push(`${remedy.rank}. ${remedy.title}`);
-      for (const step of remedy.steps) lines.push(`   - ${step}`);
-    }
-    lines.push("");
-  }
-  const retry = diagnosis.retry;
-  let sentence = t(locale, "replyRetry")[retry.verdict] || "";
-  if (retry.verdict === "later" && retry.wait_seconds === null) sentence = t(locale, "replyLater");
-  sentence = sentence.replace("{wait}", duration(locale, retry.wait_seconds));
-  const how = retry.how ? t(locale, "replyHow")[retry.how] : "";
-  const retryText = [sentence, how].filter(Boolean).join(locale === "en" ? " " : "");
-  if (retryText) lines.push(retryText, "");
-  const handoff = diagnosis.handoff;
-  if (handoff) {
-    lines.push(t(locale, "replyContact", { ref: handoff.reference }));
-    if (handoff.when === "after") lines.push(t(locale, "replyFrom", { time: utc(handoff.not_before).replace(" UTC", "") }));
-    const colon = t(locale, "colon");
-    lines.push("", `${t(locale, "prepare")}${colon}`);
-    for (const item of handoff.prepare) lines.push(`   - ${item.label}${colon}${item.value}`);
-    lines.push("", `${t(locale, "channels")}${colon}`);
-    for (const c of handoff.channels) lines.push(`   - ${c.address}${c.hours ? ` (${c.hours})` : ""}`);
-    lines.push("", handoff.reminder);
-  }
-  while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-  return lines.join("\n");
+/** The reply an agent sends to the customer: the service words it from the pack's texts, out of
+ * the customer-audience diagnosis only (no code, no rule, no fraud reason). */
+export function customerReply(diagnosis) {
+  return diagnosis.reply && diagnosis.reply.message ? diagnosis.reply.message : "";
 }
 
 /** The customer tab: the reply with its copy button, then what it is made of. No codes, no rules. */
 export function renderCustomer(panel, diagnosis, locale, report, onCopy) {
-  const reply = customerReply(diagnosis, locale);
+  const reply = customerReply(diagnosis);
   fill(panel,
     section(3, t(locale, "reply"),
       h("pre", { class: "reply", id: "reply-text", tabindex: "0", "aria-label": t(locale, "reply") }, reply),
       h("div", { class: "actions" },
-        h("button", { type: "button", class: "primary", id: "copy-reply", onclick: () => onCopy(reply) }, t(locale, "copyReply")))),
+        h("button", { type: "button", class: "primary", id: "copy-reply", onclick: () => onCopy(reply, "#reply-text") }, t(locale, "copyReply")))),
     section(3, t(locale, "remedies"), remedyList(locale, diagnosis, false)),
     section(3, t(locale, "retry"), retryRows(locale, diagnosis.retry, false)),
     feeSection(locale, diagnosis, report),
