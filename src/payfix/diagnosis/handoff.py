@@ -36,7 +36,7 @@ from payfix.models.report import AttemptReport
 from payfix.rules.pack import Channel, Rule, RulePack
 from payfix.vocab import CHANGES_REQUEST
 
-__all__ = ["handoff_fields", "reference_id"]
+__all__ = ["handoff_fields", "method_words", "reference_id"]
 
 def reference_id(attempt_id: str, attempt_at: str, pack_hash: str) -> str:
     """A short, deterministic reference for tickets: the same attempt and pack give the same id."""
@@ -44,7 +44,8 @@ def reference_id(attempt_id: str, attempt_at: str, pack_hash: str) -> str:
     return "PF-" + digest[:10].upper()
 
 
-def _method(report: AttemptReport, t: Mapping[str, str]) -> str:
+def method_words(report: AttemptReport, t: Mapping[str, str]) -> str:
+    """The attempt's payment method as the hand-off texts ``t`` name it ("the card ending 4242")."""
     method = report.attempt.method
     if method.type == "wallet_balance":
         return t["wallet_balance"]
@@ -178,7 +179,7 @@ def handoff_fields(report: AttemptReport, facts: Facts, fired: Sequence[Rule], p
     utc_written = written if written.endswith("+00:00") else at.astimezone(UTC).isoformat()
     when = f"{utc_written[:10]} {utc_written[11:19]}"  # YYYY-MM-DD HH:MM:SS
     amount = f"{attempt.amount.value} {attempt.amount.currency}"
-    method, payee = _method(report, t), _payee(report, merchants)
+    method, payee = method_words(report, t), _payee(report, merchants)
     return {
         "reference": reference, "priority": priority, "when": "after" if after_s else "now",
         "not_before": (at.astimezone(UTC) + timedelta(seconds=after_s)).isoformat() if after_s

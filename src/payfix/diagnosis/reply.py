@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, timedelta
 from typing import Any
 
+from payfix.diagnosis.handoff import method_words
 from payfix.models.diagnosis import Failure, RankedRemedy
 from payfix.models.report import AttemptReport
 from payfix.rules.pack import RulePack
@@ -98,7 +99,7 @@ def _message(report: AttemptReport, remedies: Sequence[RankedRemedy], retry: Map
     kind = words[attempt.kind]
     happened = t.get(f"happened_{template}", t["happened"])
     verdict = str(retry["verdict"])
-    said = [happened.format(kind=kind, amount=amount, date=at[:10], method=_method(report, words)),
+    said = [happened.format(kind=kind, amount=amount, date=at[:10], method=method_words(report, words)),
             t[f"doing_{template}"].format(reference=handoff["reference"] if handoff else "")]
     if handoff is not None and template != "escalated":
         said.append(t["reference"].format(reference=handoff["reference"]))
@@ -126,14 +127,6 @@ def _message(report: AttemptReport, remedies: Sequence[RankedRemedy], retry: Map
                              t["never_share"])))
     blocks.append(f"{t['sign_off']}\n{t['signature']}")
     return "\n\n".join(blocks)
-
-
-def _method(report: AttemptReport, words: Mapping[str, str]) -> str:
-    method = report.attempt.method
-    if method.type in ("wallet_balance", "bank_account"):
-        return words[method.type]
-    last4 = method.card.last4 if method.card is not None else None
-    return words["card"].format(last4=last4) if last4 else words["card_any"]
 
 
 def _hear_back(report: AttemptReport, template: str, retry: Mapping[str, Any],
