@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from payfix import Diagnoser, load_pack
+from payfix.diagnosis.present import render_text
 from payfix.diagnosis.reply import duration
 from payfix.errors import RulePackError
 
@@ -23,7 +24,9 @@ DIAGNOSERS = {a: Diagnoser(engine="compiled", audience=a, replies=True)
               for a in ("agent", "customer")}
 NAMES = sorted(path.name for path in EXAMPLES.glob("*.json"))
 #: Latin words a Chinese text may hold: acronyms and product names written so in Chinese too.
-LATIN_IN_ZH = {"App", "CVC", "ID", "PIN", "VPN", "Wi-Fi", "UTC", "Root", "PF"}
+LATIN_IN_ZH = {"App", "CVC", "ID", "PIN", "VPN", "Wi-Fi", "UTC", "Root", "PF", "Secure",
+               # the processors and API calls an agent's step names
+               "Stripe", "PaymentIntent", "Antom", "inquiryPayment"}
 
 
 def _latin_words(text: str, allowed: set[str]) -> list[str]:
@@ -84,9 +87,9 @@ def test_the_agent_note_has_the_codes_the_advice_and_the_agent_steps() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_chinese_replies_and_notes_hold_no_english(name: str) -> None:
-    """In zh-CN the reply, the note and the hand-off have no English word but codes, ids, the
-    scheme and the technical words Chinese writes in Latin letters."""
+def test_chinese_output_holds_no_english(name: str) -> None:
+    """In zh-CN the reply, the note, the hand-off and the text format have no English word but
+    codes, ids, the scheme and the technical words Chinese writes in Latin letters."""
     report = example(name)
     for audience in ("customer", "agent"):
         result = DIAGNOSERS[audience].diagnose(report, locale="zh-CN")
@@ -100,7 +103,15 @@ def test_chinese_replies_and_notes_hold_no_english(name: str) -> None:
                              *(r.id for r in result.remedies)) if v)))
         # the payee's name and identifier are the report's data, quoted as given (masked)
         allowed |= set(re.findall(r"[A-Za-z][A-Za-z\-]+", str(report["attempt"].get("payee"))))
-        texts = [result.reply.message or result.reply.note or ""]
+        # the text format's ids: rule ids, fact names and values, the pack and the engine
+        allowed |= set(re.findall(r"[A-Za-z][A-Za-z\-]+", " ".join(
+            [result.pack.name, result.pack.hash, result.engine,
+             *(f"{e.scheme} {e.field} {e.code}" for e in result.failure.evidence),
+             *(f"{h.rule_id} {h.facts}" for h in result.fired)])))
+        # the account's e-mail, masked, is the report's data
+        allowed |= set(re.findall(r"[A-Za-z][A-Za-z\-]+", str(report.get("account"))))
+        texts = [result.reply.message or result.reply.note or "",
+                 render_text(result, DIAGNOSERS[audience].pack)]
         if result.handoff is not None:
             texts += [result.handoff.statement, result.handoff.reminder,
                       *(c.address + (c.hours or "") for c in result.handoff.channels)]

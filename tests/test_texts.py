@@ -12,10 +12,12 @@ import pytest
 from ruamel.yaml import YAML
 
 from payfix import Diagnoser, RulePackError, load_pack
+from payfix.cli import main
+from payfix.diagnosis.present import render_text
 from payfix.rules._textfiles import TEXT_KEYS
 from payfix.rules.loader import bundled_rules_dir
 
-from .conftest import example
+from .conftest import ROOT, example
 
 
 def _overlay(tmp_path: Path, locales: list[str], texts: dict[str, object]) -> Path:
@@ -94,3 +96,64 @@ def test_a_pack_without_texts_uses_the_bundled_ones(tmp_path: Path) -> None:
     (base / "texts.yaml").unlink()
     pack = load_pack(base=base)
     assert pack.texts == load_pack().texts
+
+
+def test_a_merge_file_holds_only_what_it_adds(tmp_path: Path) -> None:
+    """An overlay's texts.yaml with merge: true is laid over the bundled texts: it may give one
+    text of one locale, the rest stays as bundled; a text payfix does not write is still refused."""
+    folder = _overlay(tmp_path, ["en", "zh-CN"], {"merge": True, "reply": {"en": {
+        "signature": "The Example Wallet team"}}})
+    pack = load_pack(folder)
+    bundled = load_pack().texts
+    assert pack.texts["reply"]["en"]["signature"] == "The Example Wallet team"
+    assert pack.texts["reply"]["en"]["greeting"] == bundled["reply"]["en"]["greeting"]
+    assert pack.texts["handoff"] == bundled["handoff"]
+    (folder / "texts.yaml").write_text("merge: true\nreply:\n  en:\n    greetings: Hi\n",
+                                       encoding="utf-8")
+    with pytest.raises(RulePackError) as info:
+        load_pack(folder)
+    assert [p.type for p in info.value.problems] == ["unknown_text"]
+
+
+def test_the_example_operator_pack_adds_french_without_python() -> None:
+    """examples/custom_pack lists fr and gives it in data only: its texts.yaml (merge: true), three
+    remedies in remedies/fr.yaml, its channels and reason names in pack.yaml. A French diagnosis
+    of a debited payment is French in the hand-off, the reply, the ticket note, the text format
+    and the fee quote; a remedy without French text is in English."""
+    pack = load_pack(ROOT / "examples" / "custom_pack")
+    assert pack.settings.locales == ("en", "zh-CN", "fr")
+    report = example("escalate_funds_debited.json")
+    customer = Diagnoser(pack, "compiled", replies=True).diagnose(report, locale="fr")
+    assert customer.locale == "fr"
+    assert customer.handoff is not None
+    assert customer.reply is not None
+    assert customer.handoff.statement.startswith("Un paiement (achat) de 268.00 CNY depuis le "
+                                                 "solde du portefeuille vers Harbour Books")
+    assert customer.handoff.channels[0].address == "Compte > Aide > Chat"
+    assert customer.remedies[0].title == "Contactez le service client"
+    message = customer.reply.message or ""
+    assert message.startswith("Bonjour,\n\nVotre achat de 268.00 CNY du 2026-05-01 n'a pas abouti")
+    assert message.endswith("Cordialement,\nLe service client")
+    text = render_text(customer, pack)
+    assert text.startswith("Paiement pay_20260501_0101 : ")
+    assert "Transmettre à un humain : oui (funds_debited)" in text
+    agent = Diagnoser(pack, "compiled", audience="agent", replies=True).diagnose(report,
+                                                                                locale="fr")
+    assert agent.reply is not None
+    assert "Motif : erreur de traitement (iso8583 response_code=96)." in (agent.reply.note or "")
+    english = Diagnoser(pack, "compiled", audience="agent").diagnose(
+        example("escalate_suspected_fraud.json"), locale="fr")
+    assert english.remedies[0].title == pack.remedies[english.remedies[0].id].texts["en"].title
+
+
+def test_the_fee_quote_speaks_the_locale_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    """payfix fees quote --locale writes its labels in that locale (the figures as they are)."""
+    argv = ["fees", "quote", "100.00", "EUR", "--kind", "p2p_transfer", "--fx-rate", "1.08",
+            "--fx-currency", "USD", "--balance", "50"]
+    assert main([*argv, "--locale", "zh-CN"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == ["费率表  example.eur_fx_transfer", "金额    100.00 EUR",
+                     "  换汇按比例  3.00 EUR", "  换汇固定费用  0.50 EUR", "手续费  3.50 EUR",
+                     "扣款    103.50 EUR", "到账    108.00 USD", "余额 50 EUR 最多可转出：48.06 EUR"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "max sendable from 50 EUR: 48.06 EUR"

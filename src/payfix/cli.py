@@ -150,8 +150,7 @@ def _parser() -> argparse.ArgumentParser:
     rules = sub.add_parser(
         "rules", help="rule pack tools: check, test, docs", formatter_class=_RAW,
         description=_wrap("Check, test and document a rule pack: the bundled one, or DIR laid over it."),
-        epilog=_examples("payfix rules check examples/custom_pack",
-                         "payfix rules test",
+        epilog=_examples("payfix rules check examples/custom_pack", "payfix rules test",
                          "payfix rules docs --out catalogue.md"))
     rules_sub = rules.add_subparsers(dest="rules_command", required=True)
     check = rules_sub.add_parser(
@@ -198,8 +197,7 @@ def _parser() -> argparse.ArgumentParser:
                          "--fx-currency USD"))
     quote_cmd.add_argument("amount", help="amount, e.g. 120.00")
     quote_cmd.add_argument("currency", help="ISO 4217 code, e.g. EUR")
-    quote_cmd.add_argument("--kind", required=True,
-                           choices=KINDS)
+    quote_cmd.add_argument("--kind", required=True, choices=KINDS)
     quote_cmd.add_argument("--schedule", default=None,
                            help="schedule id (default: the first that prices this kind and currency)")
     quote_cmd.add_argument("--free-transfers-used", type=int, default=0, metavar="N",
@@ -219,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     quote_cmd.add_argument("--balance", default=None, help="also give the max sendable amount")
     quote_cmd.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
     quote_cmd.add_argument("--format", choices=("json", "text"), default="text")
+    quote_cmd.add_argument("--locale", default=None, help="the text's language, e.g. en or zh-CN")
 
     add_batch_subcommands(sub)
     add_service_subcommands(sub)
@@ -288,7 +287,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(json.loads(diagnosis.to_json()), ensure_ascii=False, indent=2))
     else:
-        sys.stdout.write(render_text(diagnosis) if args.format == "text" else reply_text(diagnosis))
+        sys.stdout.write(reply_text(diagnosis) if args.format == "reply"
+                         else render_text(diagnosis, diagnoser.pack))
     return EXIT_OK
 
 

@@ -20,6 +20,7 @@ from payfix.diagnosis.codes import (
     list_codes,
     lookup_code,
 )
+from payfix.diagnosis.present import locale_chain
 from payfix.errors import (
     InvalidReportError,
     Problem,
@@ -92,16 +93,19 @@ def fees_quote_command(args: argparse.Namespace) -> int:
             "received_currency": quoted.received_currency,
             "max_sendable": str(best) if best is not None else None}, indent=2))
         return EXIT_OK
+    t = pack.texts_in("quote", locale_chain(args.locale, pack.settings.locales,
+                                            pack.settings.default_locale))[1]
     cur = quoted.currency
-    print(f"schedule  {quoted.schedule}")
-    print(f"amount    {quoted.amount} {cur}")
+    print(t["schedule"].format(schedule=quoted.schedule))
+    print(t["amount"].format(amount=quoted.amount, currency=cur))
     for component in quoted.components:
-        print(f"  {component.name:<14}{component.amount} {cur}")
-    print(f"fee       {quoted.fee} {cur}")
-    print(f"debited   {quoted.debited} {cur}")
-    print(f"received  {quoted.received} {quoted.received_currency}")
+        print(t["component"].format(name=t[f"component_{component.name}"],
+                                    amount=component.amount, currency=cur))
+    print(t["fee"].format(amount=quoted.fee, currency=cur))
+    print(t["debited"].format(amount=quoted.debited, currency=cur))
+    print(t["received"].format(amount=quoted.received, currency=quoted.received_currency))
     if best is not None:
-        print(f"max sendable from {balance} {cur}: {best} {cur}")
+        print(t["max_sendable"].format(balance=balance, amount=best, currency=cur))
     return EXIT_OK
 
 

@@ -9,11 +9,12 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from payfix.masking import mask_code
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
-from payfix.rules.pack import Remedy, RemedyText
+from payfix.rules.pack import Remedy, RemedyText, RulePack
 from payfix.vocab import CHANGES_REQUEST, PLACEHOLDER_RE, Scalar
 
 __all__ = [
@@ -74,70 +75,96 @@ _SAID_BY_ACTION = frozenset({("after_top_up", "top_up"), ("update_card", "update
                              ("other_method", "other_method"), ("query_first", "query_status")})
 
 
-def render_text(diagnosis: Diagnosis) -> str:
-    """A plain-text rendering for terminals and tickets."""
+def render_text(diagnosis: Diagnosis, pack: RulePack | None = None) -> str:
+    """A plain-text rendering for terminals and tickets, its labels in the diagnosis's locale from
+    ``pack``'s texts (``texts.yaml`` section ``text``; ``None``: the bundled pack's)."""
+    pack = _bundled_pack() if pack is None else pack
+    language, t = pack.texts_in("text", (diagnosis.locale,))
+    reasons = pack.settings.reason_names.get(language, {})
     failure = diagnosis.failure
+    # a reason hidden from the customer reads "declined", which is no reason of the pack
+    reason = t["declined"] if failure.reason == "declined" else reasons.get(failure.reason,
+                                                                            failure.reason)
     if failure.code is not None:
-        head = f"{failure.reason} ({failure.scheme} {failure.field}={failure.code})"
+        head = t["coded"].format(reason=reason, scheme=failure.scheme, field=failure.field,
+                                 code=failure.code)
         if failure.path is not None:
-            head += f", read from {failure.path}"
+            head += t["read_from"].format(path=failure.path)
     elif failure.scheme is not None:
-        head = f"{failure.reason} ({failure.scheme}, no code)"
+        head = t["no_code"].format(reason=reason, scheme=failure.scheme)
     else:
-        head = "no processor answer"
-    lines = [f"Payment {diagnosis.attempt_id}: {head}"]
-    lines += [f"Warning: {warning}" for warning in failure.warnings]
+        head = t["no_answer"]
+    lines = [t["payment"].format(id=diagnosis.attempt_id, head=head)]
+    lines += [t["warning"].format(warning=warning) for warning in failure.warnings]
     if failure.evidence:
-        lines.append("Other codes: " + ", ".join(
-            f"{seen.scheme} {seen.field}={seen.code} ({seen.reason or 'unmapped'})"
-            for seen in failure.evidence))
-    retry = diagnosis.retry
-    wait = f" after {retry.wait_seconds} s" if retry.wait_seconds else ""
-    after = retry.after_action if retry.verdict != "hold" else None
-    how = ""
-    if retry.how and (retry.verdict != "never" or after in CHANGES_REQUEST) \
-            and (retry.how, after) not in _SAID_BY_ACTION:
-        how = f" ({retry.how.replace('_', ' ')})"
-    if after is None:
-        lines.append(f"Retry: {retry.verdict}{wait}{how}")
-    else:  # the verdict is for the same request; the action is what makes a new one succeed
-        same = " with the same request" if retry.verdict == "never" and after in CHANGES_REQUEST else ""
-        lines.append(f"Retry: {retry.verdict}{same}{wait}{how}; before a new attempt: "
-                     f"{after.replace('_', ' ')}")
+        lines.append(t["other_codes"].format(codes=t["list_separator"].join(
+            t["other_code"].format(scheme=seen.scheme, field=seen.field, code=seen.code,
+                                   reason=reasons.get(seen.reason, seen.reason) if seen.reason
+                                   else t["unmapped"])
+            for seen in failure.evidence)))
+    lines.append(_retry_line(diagnosis, t))
     if diagnosis.escalate:
-        codes = ", ".join(r.code for r in diagnosis.escalation_reasons)
-        lines.append(f"Escalate to a human: yes ({codes})")
+        lines.append(t["escalate_yes"].format(
+            codes=", ".join(r.code for r in diagnosis.escalation_reasons)))
     else:
-        lines.append("Escalate to a human: no")
+        lines.append(t["escalate_no"])
     lines.append("")
     for remedy in diagnosis.remedies:
-        lines.append(f"{remedy.rank}. {remedy.title}  [{remedy.id}, score {remedy.score / 100:.2f}%]")
+        lines.append(t["remedy"].format(rank=remedy.rank, title=remedy.title, id=remedy.id,
+                                        score=f"{remedy.score / 100:.2f}"))
         lines += [f"   - {step}" for step in remedy.steps]
     if not diagnosis.remedies:
-        lines.append("No remedy applies.")
+        lines.append(t["no_remedy"])
     handoff = diagnosis.handoff
     if handoff is not None:
-        when = "now" if handoff.when == "now" else f"if still unresolved at {handoff.not_before}"
-        lines += ["", f"Support hand-off {handoff.reference} (priority {handoff.priority}, {when})",
-                  "", handoff.statement, "", "Have ready:"]
-        lines += [f"   - {item.label}: {item.value}" for item in handoff.prepare]
+        when = t["handoff_now"] if handoff.when == "now" else t["handoff_after"].format(
+            time=handoff.not_before)
+        lines += ["", t["handoff"].format(reference=handoff.reference,
+                                          priority=t[f"priority_{handoff.priority}"], when=when),
+                  "", handoff.statement, "", t["prepare"]]
+        lines += ["   - " + t["item"].format(label=item.label, value=item.value)
+                  for item in handoff.prepare]
         if handoff.steps_tried:
-            lines.append("Already tried:")
+            lines.append(t["tried"])
             lines += [f"   - {step}" for step in handoff.steps_tried]
-        lines.append("Official channels:")
-        lines += [f"   - {c.kind}: {c.address}" + (f" ({c.hours})" if c.hours else "")
-                  for c in handoff.channels]
+        lines.append(t["channels"])
+        lines += ["   - " + t["channel_hours" if c.hours else "channel"].format(
+            kind=t.get(f"kind_{c.kind}", c.kind), address=c.address, hours=c.hours)
+            for c in handoff.channels]
         lines.append(handoff.reminder)
     if diagnosis.fired:
         lines.append("")
-        lines.append("Evidence:")
+        lines.append(t["evidence"])
         for hit in diagnosis.fired:
             facts = ", ".join(f"{k}={v}" for k, v in hit.facts.items())
             lines.append(f"   {hit.rule_id}: {facts}")
     lines.append("")
-    lines.append(f"Rule pack {diagnosis.pack.name} {diagnosis.pack.version} ({diagnosis.pack.hash}), "
-                 f"engine {diagnosis.engine}")
+    lines.append(t["pack"].format(name=diagnosis.pack.name, version=diagnosis.pack.version,
+                                  hash=diagnosis.pack.hash, engine=diagnosis.engine))
     return "\n".join(lines) + "\n"
+
+
+def _retry_line(diagnosis: Diagnosis, t: Mapping[str, str]) -> str:
+    retry = diagnosis.retry
+    wait = t["wait"].format(n=retry.wait_seconds) if retry.wait_seconds else ""
+    after = retry.after_action if retry.verdict != "hold" else None
+    how = ""
+    if retry.how and (retry.verdict != "never" or after in CHANGES_REQUEST) \
+            and (retry.how, after) not in _SAID_BY_ACTION:
+        how = t["how"].format(how=t[f"how_{retry.how}"])
+    verdict = t[f"verdict_{retry.verdict}"]
+    if after is None:
+        return t["retry"].format(verdict=verdict, same="", wait=wait, how=how)
+    # the verdict is for the same request; the action is what makes a new one succeed
+    same = t["same_request"] if retry.verdict == "never" and after in CHANGES_REQUEST else ""
+    return t["retry_after"].format(verdict=verdict, same=same, wait=wait, how=how,
+                                   after=t[f"after_{after}"])
+
+
+@lru_cache(maxsize=1)
+def _bundled_pack() -> RulePack:
+    from payfix.rules.loader import load_pack  # the bundled pack, when the caller has none
+    return load_pack()
 
 
 def reply_text(diagnosis: Diagnosis) -> str:

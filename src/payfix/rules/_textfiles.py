@@ -9,7 +9,7 @@ locale the pack does not list, or a text payfix does not know, is a problem. A p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -37,6 +37,25 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         "hear_back_now", "hear_back_after", "channels", "never_share", "sign_off", "signature",
         "seconds", "minutes", "hours", "days", "list_separator",
         "sentence_separator", "channel", "reference"}),
+    "text": frozenset({
+        "payment", "coded", "read_from", "no_code", "no_answer", "declined", "warning",
+        "other_codes",
+        "other_code", "unmapped", "list_separator", "retry", "retry_after", "same_request",
+        "wait", "how", "verdict_now", "verdict_later", "verdict_never", "verdict_hold",
+        "verdict_unknown", "how_same_method", "how_with_3ds", "how_update_card",
+        "how_after_top_up", "how_bring_payer_on_session", "how_other_method", "how_query_first",
+        "after_correct_data", "after_update_card", "after_authenticate", "after_top_up",
+        "after_contact_issuer", "after_contact_payee", "after_contact_support",
+        "after_new_order", "after_merchant_fix", "after_renew_mandate", "after_query_status",
+        "after_other_method", "escalate_yes", "escalate_no", "remedy", "no_remedy", "handoff",
+        "handoff_now", "handoff_after", "priority_low", "priority_normal", "priority_high",
+        "priority_urgent", "prepare", "tried", "channels", "channel", "channel_hours",
+        "kind_phone", "kind_chat", "kind_web_form", "kind_email", "kind_in_app", "item",
+        "evidence", "pack"}),
+    "quote": frozenset({
+        "schedule", "amount", "component", "fee", "debited", "received", "max_sendable",
+        *(f"component_{name}" for name in ("percentage", "fixed", "minimum", "maximum",
+                                           "surcharge", "fx_percentage", "fx_fixed"))}),
     "note": frozenset({
         "head", "reference", "reason", "code", "path", "no_answer", "retry", "escalated",
         "not_escalated", "next", "customer", "nothing", "tried", "list_separator",
@@ -48,6 +67,8 @@ OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
     "methods": frozenset(),
     "reply": frozenset(),
     "note": frozenset(),
+    "text": frozenset(),
+    "quote": frozenset(),
 }
 
 #: A text may be empty (a separator: Chinese sentences follow each other without a space).
@@ -56,30 +77,64 @@ Table = Annotated[dict[pf.Word, Annotated[str, StringConstraints(max_length=2000
 
 
 class _TextsFile(pf._File):
-    handoff: dict[pf.Locale, Table]
-    methods: dict[pf.Locale, Table]
+    merge: bool = False
+    handoff: dict[pf.Locale, Table] = Field(default_factory=dict)
+    methods: dict[pf.Locale, Table] = Field(default_factory=dict)
     reply: dict[pf.Locale, Table] = Field(default_factory=dict)
     note: dict[pf.Locale, Table] = Field(default_factory=dict)
+    text: dict[pf.Locale, Table] = Field(default_factory=dict)
+    quote: dict[pf.Locale, Table] = Field(default_factory=dict)
+
+
+Tables = dict[str, dict[str, dict[str, str]]]  # section -> locale -> text name -> text
 
 
 def read_texts(src: Source | None, reader: Reader, settings: PackSettings,
-               bundled: Source | None = None) -> dict[str, dict[str, dict[str, str]]]:
+               base: Callable[[], Source | None] = lambda: None) -> Tables:
     """Section -> locale -> text name -> text, each locale completed from the default locale's.
-    ``src`` is the pack's ``texts.yaml`` (``None``: ``bundled``, payfix's own, is read).
+    ``src`` is the pack's ``texts.yaml``. Without one, or when it says ``merge: true``, the texts
+    of ``base()`` (the base pack's, else payfix's own) are read first and the file's tables laid
+    over them: an operator's file then holds only what it adds or changes, e.g. one more locale.
     Problems are added to ``reader``."""
-    src = src if src is not None else bundled
-    if src is None:
-        return {}
+    own = _read(src, reader, settings) if src is not None else None
+    where = src
+    if own is not None and not own[1]:
+        tables = own[0]
+    else:
+        under = base()
+        where = where or under
+        if where is None:
+            return {}
+        tables = _read(under, reader, settings)[0] if under is not None else {}
+        for section, locales in (own[0] if own is not None else {}).items():
+            for locale, table in locales.items():
+                tables.setdefault(section, {})[locale] = {**tables.get(section, {}).get(locale, {}),
+                                                          **table}
+    assert where is not None
+    default = settings.default_locale
+    out: Tables = {}
+    for section in TEXT_KEYS:
+        given = tables.get(section, {})
+        missing = sorted(TEXT_KEYS[section] - set(given.get(default, {})))
+        if missing:
+            reader.add("missing_text", f"{section} of the default locale {default!r} lacks "
+                       f"{', '.join(missing)}", where, None)
+            continue
+        out[section] = {locale: {**given[default], **table} for locale, table in given.items()}
+    return out
+
+
+def _read(src: Source, reader: Reader, settings: PackSettings) -> tuple[Tables, bool]:
+    """One file's tables as given (texts or locales payfix does not know are problems), and
+    whether it says ``merge: true``."""
     node = reader.load(src)
     model = reader.model(_TextsFile, node, src) if node is not None else None
     if model is None:
-        return {}
-    default = settings.default_locale
-    out: dict[str, dict[str, dict[str, str]]] = {}
+        return {}, False
+    tables: Tables = {}
     for section in TEXT_KEYS:
-        tables = getattr(model, section)
         known = TEXT_KEYS[section] | OPTIONAL_KEYS[section]
-        for locale, table in tables.items():
+        for locale, table in getattr(model, section).items():
             at = position(node, (section, locale))
             if locale not in settings.locales:
                 reader.add("unknown_locale", f"{section} has locale {locale!r}, which is not in "
@@ -87,11 +142,5 @@ def read_texts(src: Source | None, reader: Reader, settings: PackSettings,
             for key in sorted(set(table) - known):
                 reader.add("unknown_text", f"{section}.{locale} has {key!r}, a text payfix does "
                            f"not write{suggest(key, tuple(known))}", src, at)
-        missing = sorted(TEXT_KEYS[section] - set(tables.get(default, {})))
-        if missing:
-            reader.add("missing_text", f"{section} of the default locale {default!r} lacks "
-                       f"{', '.join(missing)}", src, position(node, (section,)))
-            continue
-        base = dict(tables[default])
-        out[section] = {locale: {**base, **table} for locale, table in tables.items()}
-    return out
+            tables.setdefault(section, {})[locale] = dict(table)
+    return tables, model.merge

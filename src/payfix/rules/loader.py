@@ -76,6 +76,14 @@ def _collect(base: Path, overlay: Path | None, problems: list[Problem]) -> dict[
     return files
 
 
+def _base_texts(base: Path, overlay: Path | None, problems: list[Problem]) -> Source | None:
+    """What a ``texts.yaml`` with ``merge: true``, or a pack without one, is laid over: the base
+    pack's own under an overlay's file, else payfix's bundled texts."""
+    if overlay is not None and (overlay / "texts.yaml").is_file() and (base / "texts.yaml").is_file():
+        return read_files(base, "texts.yaml", "rules", problems).get("texts.yaml")
+    return read_files(bundled_rules_dir(), "texts.yaml", "rules", problems).get("texts.yaml")
+
+
 def typecheck(cond: Condition, reasons: tuple[str, ...]) -> list[tuple[str, str, int]]:
     """Type problems in ``cond`` as ``(type, message, offset)``; empty when it is well typed."""
     out: list[tuple[str, str, int]] = []
@@ -358,9 +366,8 @@ def load_pack(overlay: str | Path | None = None, *, base: str | Path | None = No
     fees: dict[str, FeeSchedule] = {}
     texts: dict[str, dict[str, dict[str, str]]] = {}
     if settings is not None:
-        bundled = None if "texts.yaml" in files else read_files(
-            bundled_rules_dir(), "texts.yaml", "rules", builder.r.problems).get("texts.yaml")
-        texts = read_texts(files.get("texts.yaml"), builder.r, settings, bundled)
+        texts = read_texts(files.get("texts.yaml"), builder.r, settings,
+                           lambda: _base_texts(base_dir, overlay_dir, builder.r.problems))
         remedies = builder.remedies(settings)
         codemaps = builder.codemaps(settings)
         fees = builder.fees()
