@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from payfix.inputs.adapters.base import Reading, one_of
+from payfix.inputs.adapters.base import Reading, inner, one_of
 
 NAME = "adyen"
 TITLE = "Adyen"
@@ -54,63 +54,65 @@ def detect(payload: Mapping[str, Any]) -> str | None:
 
 def read(r: Reading, kind: str) -> None:
     """Fill ``r`` from an Adyen object of ``kind``."""
-    at = ""
+    at, o = "", cast(Mapping[str, Any], r.payload)
     if kind == "notification" and "notificationItems" in r.payload:
         at = "notificationItems[0].NotificationRequestItem."
+        o = r.object_at(at[:-1])
         r.read.add("live")
-    r.put("id", r.text(at + "pspReference", numbers=False))
-    r.put("amount", r.minor_amount(at + "amount.value", r.currency(at + "amount.currency"),
-                                   EXPONENTS))
+    r.put("id", r.text_in(o, at, "pspReference", numbers=False))
+    amount = inner(o, "amount") or {}
+    r.put("amount", r.minor_amount_in(amount, at + "amount.", "value",
+                                      r.currency_in(amount, at + "amount.", "currency"), EXPONENTS))
     if kind == "notification":
-        r.text(at + "eventCode", numbers=False)
-        r.put("at", r.iso_time(at + "eventDate"))
-        r.flag(at + "success")
-        r.message(at + "reason")
-        r.text(at + "merchantReference", numbers=False)
-        r.brand(at + "paymentMethod")
+        r.text_in(o, at, "eventCode", numbers=False)
+        r.put("at", r.iso_time_in(o, at, "eventDate"))
+        r.flag_in(o, at, "success")
+        r.message_in(o, at, "reason")
+        r.text_in(o, at, "merchantReference", numbers=False)
+        r.brand_in(o, at, "paymentMethod")
     else:
-        r.text(at + "resultCode", numbers=False)
-        r.code("decline_code", at + "refusalReasonCode")
-        r.message(at + "refusalReason")
-        r.text(at + "merchantReference", numbers=False)
-        method = r.obj(at + "paymentMethod")
+        r.text_in(o, at, "resultCode", numbers=False)
+        r.code_in("decline_code", o, at, "refusalReasonCode")
+        r.message_in(o, at, "refusalReason")
+        r.text_in(o, at, "merchantReference", numbers=False)
+        method = r.obj_in(o, at, "paymentMethod")
         if method is not None:
-            r.brand(at + "paymentMethod.brand")
-            r.text(at + "paymentMethod.type", numbers=False)
-    data = at + "additionalData."
-    if r.obj(at + "additionalData") is not None:
-        raw = r.text(data + "refusalReasonRaw")
+            r.brand_in(method, at + "paymentMethod.", "brand")
+            r.text_in(method, at + "paymentMethod.", "type", numbers=False)
+    data = r.obj_in(o, at, "additionalData")
+    if data is not None:
+        at += "additionalData."
+        raw = r.text_in(data, at, "refusalReasonRaw")
         match = _RAW.match(raw) if raw is not None else None
         if match is not None:
             r.related.append({"scheme": "iso8583", "field": "response_code",
-                              "code": match.group(1), "path": data + "refusalReasonRaw"})
-        advice = r.text(data + "merchantAdviceCode")
+                              "code": match.group(1), "path": at + "refusalReasonRaw"})
+        advice = r.text_in(data, at, "merchantAdviceCode")
         match = re.match(r"^\s*(\d{2})\b", advice) if advice is not None else None
         if match is not None and r.processor.get("brand") in (None, "mastercard"):
             r.related.append({"scheme": "mastercard_mac", "field": "merchant_advice_code",
-                              "code": match.group(1), "path": data + "merchantAdviceCode"})
-        r.brand(data + "paymentMethod")
-        _card(r, data)
+                              "code": match.group(1), "path": at + "merchantAdviceCode"})
+        r.brand_in(data, at, "paymentMethod")
+        _card(r, data, at)
     r.assume("kind", "purchase", "an Adyen payment is a purchase unless the context says otherwise")
 
 
-def _card(r: Reading, data: str) -> None:
+def _card(r: Reading, data: Mapping[str, Any], at: str) -> None:
     card: dict[str, Any] = {}
     if r.processor.get("brand") is not None:
         card["brand"] = r.processor["brand"]
-    summary = r.text(data + "cardSummary")
+    summary = r.text_in(data, at, "cardSummary")
     if summary is not None and len(summary) == 4 and summary.isdigit():
         card["last4"] = summary
-    expiry = r.text(data + "expiryDate", numbers=False)
+    expiry = r.text_in(data, at, "expiryDate", numbers=False)
     if expiry is not None and re.fullmatch(r"\d{1,2}/\d{4}", expiry):
         month, year = expiry.split("/")
         if 1 <= int(month) <= 12:
             card["expiry_month"], card["expiry_year"] = int(month), int(year)
-    funding = r.text(data + "fundingSource", numbers=False)
+    funding = r.text_in(data, at, "fundingSource", numbers=False)
     method: dict[str, Any] = {"card": card} if card else {}
     if funding is not None and funding.upper() in _FUNDING:
         method["type"] = _FUNDING[funding.upper()]
         card["funding"] = method["type"].removesuffix("_card")
     if method:
         r.attempt.setdefault("method", method)
-

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Collection, Mapping
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,7 +25,7 @@ from payfix.errors import InvalidPayloadError, Problem
 from payfix.masking import shown
 from payfix.money import MAX_MINOR, from_minor, minor_unit_exponent
 
-__all__ = ["BRANDS", "Reading", "leaf_paths", "one_of"]
+__all__ = ["BRANDS", "Reading", "inner", "leaf_paths", "one_of"]
 
 #: Card brand names as processors spell them, to payfix's brands (others: ``"other"``).
 BRANDS: Mapping[str, str] = {
@@ -107,6 +107,12 @@ class Reading:
             holder = self._objects[parent] = self.raw(parent)
         return holder.get(leaf) if isinstance(holder, dict) else None
 
+    def object_at(self, path: str) -> Mapping[str, Any]:
+        """The object at ``path``, or an empty one when there is none there (nothing is read
+        from it then): the holder :meth:`text_in` and the like read from."""
+        value = self.raw(path)
+        return value if type(value) is dict else {}
+
     def _holder(self, path: str) -> Any:
         """The value at ``path`` ("" is the payload itself), remembered for this reading."""
         if not path:
@@ -129,12 +135,30 @@ class Reading:
         self.read.add(path)
         return None
 
+    def obj_in(self, holder: Mapping[str, Any], at: str, key: str) -> dict[str, Any] | None:
+        """:meth:`obj` of ``holder[key]`` (see :meth:`text_in`)."""
+        value = holder.get(key)
+        if value is None or type(value) is dict:
+            return value
+        self.problem(at + key, "source_type", f"expected an object, got {_kind(value)}", value)
+        self.read.add(at + key)
+        return None
+
     def text(self, path: str, *, numbers: bool = True) -> str | None:
         """The text at ``path`` (a number is taken as its digits when ``numbers``), marked read;
         empty text is absent; anything else is a problem."""
         value = self.raw(path)
-        if value is None:
-            return None
+        return None if value is None else self._text(value, path, numbers)
+
+    def text_in(self, holder: Mapping[str, Any], at: str, key: str, *,
+                numbers: bool = True) -> str | None:
+        """:meth:`text` of ``holder[key]``, the object at path ``at`` (``""``, or ending in
+        ``.``): the same answer without looking the path up (what the readers of large objects
+        use)."""
+        value = holder.get(key)
+        return None if value is None else self._text(value, at + key, numbers)
+
+    def _text(self, value: Any, path: str, numbers: bool) -> str | None:
         self.read.add(path)
         if isinstance(value, str):
             value = value.strip()
@@ -147,8 +171,14 @@ class Reading:
     def flag(self, path: str) -> bool | None:
         """A JSON boolean (or ``"true"``/``"false"`` text, as notifications send it)."""
         value = self.raw(path)
-        if value is None:
-            return None
+        return None if value is None else self._flag(value, path)
+
+    def flag_in(self, holder: Mapping[str, Any], at: str, key: str) -> bool | None:
+        """:meth:`flag` of ``holder[key]`` (see :meth:`text_in`)."""
+        value = holder.get(key)
+        return None if value is None else self._flag(value, at + key)
+
+    def _flag(self, value: Any, path: str) -> bool | None:
         self.read.add(path)
         if isinstance(value, bool):
             return value
@@ -160,9 +190,17 @@ class Reading:
     def integer(self, path: str) -> int | None:
         """A whole number (JSON integer, or digits as text) at ``path``."""
         value = self.raw(path)
-        if value is None:
-            return None
+        return None if value is None else self._integer(value, path)
+
+    def integer_in(self, holder: Mapping[str, Any], at: str, key: str) -> int | None:
+        """:meth:`integer` of ``holder[key]`` (see :meth:`text_in`)."""
+        value = holder.get(key)
+        return None if value is None else self._integer(value, at + key)
+
+    def _integer(self, value: Any, path: str) -> int | None:
         self.read.add(path)
+        if type(value) is int:
+            return value
         if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             value = int(value.strip()) if len(value.strip()) <= 20 else value
         if isinstance(value, int) and not isinstance(value, bool):
@@ -175,7 +213,13 @@ class Reading:
     # -- placing values in the report -----------------------------------------------------
     def currency(self, path: str) -> str | None:
         """An ISO 4217 code at ``path`` (processors write ``"usd"`` too)."""
-        code = self.text(path, numbers=False)
+        return self._currency(self.text(path, numbers=False), path)
+
+    def currency_in(self, holder: Mapping[str, Any], at: str, key: str) -> str | None:
+        """:meth:`currency` of ``holder[key]`` (see :meth:`text_in`)."""
+        return self._currency(self.text_in(holder, at, key, numbers=False), at + key)
+
+    def _currency(self, code: str | None, path: str) -> str | None:
         if code is None:
             return None
         if minor_unit_exponent(code.upper()) is None:
@@ -189,7 +233,15 @@ class Reading:
         """An integer amount of minor units at ``path`` as payfix money: converted by the
         source's documented exponent for ``currency`` (``exponents``, where the source departs
         from ISO 4217), else ISO 4217's."""
-        minor = self.integer(path)
+        return self._minor(self.integer(path), path, currency, exponents)
+
+    def minor_amount_in(self, holder: Mapping[str, Any], at: str, key: str, currency: str | None,
+                        exponents: Mapping[str, int] | None = None) -> dict[str, str] | None:
+        """:meth:`minor_amount` of ``holder[key]`` (see :meth:`text_in`)."""
+        return self._minor(self.integer_in(holder, at, key), at + key, currency, exponents)
+
+    def _minor(self, minor: int | None, path: str, currency: str | None,
+               exponents: Mapping[str, int] | None) -> dict[str, str] | None:
         if minor is None or currency is None:
             return None
         if not 0 <= minor <= MAX_MINOR:
@@ -235,21 +287,42 @@ class Reading:
 
     def unix_time(self, path: str) -> str | None:
         """Seconds since the epoch at ``path`` as an ISO 8601 UTC time."""
-        seconds = self.integer(path)
+        return self._unix(self.integer(path), path)
+
+    def unix_time_in(self, holder: Mapping[str, Any], at: str, key: str) -> str | None:
+        """:meth:`unix_time` of ``holder[key]`` (see :meth:`text_in`)."""
+        return self._unix(self.integer_in(holder, at, key), at + key)
+
+    def _unix(self, seconds: int | None, path: str) -> str | None:
         if seconds is None:
             return None
         if not 0 <= seconds <= 4_102_444_800:  # 2100-01-01
             self.problem(path, "time", "expected seconds since 1970-01-01 UTC", seconds)
             return None
-        return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
     def iso_time(self, path: str) -> str | None:
         """An ISO 8601 time with its UTC offset at ``path`` (checked by the report model)."""
         return self.text(path, numbers=False)
 
+    def iso_time_in(self, holder: Mapping[str, Any], at: str, key: str) -> str | None:
+        """:meth:`iso_time` of ``holder[key]`` (see :meth:`text_in`)."""
+        return self.text_in(holder, at, key, numbers=False)
+
     def code(self, field: str, path: str, value: str | None = None) -> None:
         """Place the code at ``path`` (or ``value`` read from it) as this answer's ``field``."""
         value = self.text(path) if value is None else value
+        if value is not None and field not in self.codes:
+            self.codes[field] = value
+            self.paths[field] = path
+
+    def code_in(self, field: str, holder: Mapping[str, Any], at: str, key: str) -> None:
+        """:meth:`code` of ``holder[key]`` (see :meth:`text_in`)."""
+        value = holder.get(key)
+        if value is None:
+            return
+        path = at + key
+        value = self._text(value, path, True)
         if value is not None and field not in self.codes:
             self.codes[field] = value
             self.paths[field] = path
@@ -260,10 +333,25 @@ class Reading:
         if value is not None:
             self.related.append({"scheme": scheme, "field": field, "code": value, "path": path})
 
+    def relate_in(self, scheme: str, field: str, holder: Mapping[str, Any], at: str,
+                  key: str) -> None:
+        """:meth:`relate` of ``holder[key]`` (see :meth:`text_in`)."""
+        value = holder.get(key)
+        if value is None:
+            return
+        path = at + key
+        value = self._text(value, path, True)
+        if value is not None:
+            self.related.append({"scheme": scheme, "field": field, "code": value, "path": path})
+
     def expiry(self, month_path: str, year_path: str, card: dict[str, Any]) -> None:
         """A card's expiry month and year into ``card`` (a two-digit year ``25`` is 2025, as
         card expiry years are written); a month outside 1-12 is a problem."""
-        month, year = self.integer(month_path), self.integer(year_path)
+        self._expiry(self.integer(month_path), month_path, self.integer(year_path), year_path,
+                     card)
+
+    def _expiry(self, month: int | None, month_path: str, year: int | None, year_path: str,
+                card: dict[str, Any]) -> None:
         if month is None or year is None:
             return
         if not 1 <= month <= 12:
@@ -279,6 +367,12 @@ class Reading:
     def message(self, path: str) -> None:
         """The processor's message at ``path`` (at most 500 characters), unless one is placed."""
         text = self.text(path, numbers=False)
+        if text is not None:
+            self.processor.setdefault("message", text[:500])
+
+    def message_in(self, holder: Mapping[str, Any], at: str, key: str) -> None:
+        """:meth:`message` of ``holder[key]`` (see :meth:`text_in`)."""
+        text = self.text_in(holder, at, key, numbers=False)
         if text is not None:
             self.processor.setdefault("message", text[:500])
 
@@ -300,6 +394,20 @@ class Reading:
         self.expiry(month, year, details)
         return details
 
+    def card_in(self, holder: Mapping[str, Any], at: str, brand: str, last4: str, month: str,
+                year: str) -> dict[str, Any]:
+        """:meth:`card` of the keys of ``holder`` (see :meth:`text_in`)."""
+        self._brand(self.text_in(holder, at, brand, numbers=False))
+        details: dict[str, Any] = {}
+        if self.processor.get("brand") is not None:
+            details["brand"] = self.processor["brand"]
+        digits = self.text_in(holder, at, last4)
+        if digits is not None:
+            details["last4"] = digits
+        self._expiry(self.integer_in(holder, at, month), at + month,
+                     self.integer_in(holder, at, year), at + year, details)
+        return details
+
     def method(self, card: dict[str, Any], method_type: str | None) -> None:
         """The payment method, a card of ``method_type`` (``None``: the object does not say),
         unless one is already placed."""
@@ -310,7 +418,13 @@ class Reading:
 
     def brand(self, path: str) -> None:
         """The card brand at ``path``, as payfix names it."""
-        name = self.text(path, numbers=False)
+        self._brand(self.text(path, numbers=False))
+
+    def brand_in(self, holder: Mapping[str, Any], at: str, key: str) -> None:
+        """:meth:`brand` of ``holder[key]`` (see :meth:`text_in`)."""
+        self._brand(self.text_in(holder, at, key, numbers=False))
+
+    def _brand(self, name: str | None) -> None:
         if name is not None and name.lower() != "unknown":
             self.processor.setdefault("brand", BRANDS.get(name.lower(), "other"))
 
@@ -325,6 +439,13 @@ class Reading:
         if self.problems:
             raise InvalidPayloadError(f"the {self.source} payload cannot be read",
                                       self.problems)
+
+
+def inner(holder: Mapping[str, Any] | None, key: str) -> dict[str, Any] | None:
+    """``holder[key]`` when it is an object, else ``None``: what a path through ``key`` reaches
+    (a path through anything but an object holds nothing, and is no problem by itself)."""
+    value = holder.get(key) if holder is not None else None
+    return value if type(value) is dict else None
 
 
 _STEP = re.compile(r"([^.\[]+)|\[(\d+)\]")

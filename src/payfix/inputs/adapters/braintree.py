@@ -34,24 +34,26 @@ def detect(payload: Mapping[str, Any]) -> str | None:
 
 def read(r: Reading, kind: str) -> None:
     """Fill ``r`` from a Braintree transaction."""
-    at = "transaction." if isinstance(r.raw("transaction"), Mapping) else ""
-    r.put("id", r.text(at + "id", numbers=False))
-    r.put("at", r.iso_time(at + "created_at"))
-    r.put("amount", r.decimal_amount(at + "amount", r.currency(at + "currency_iso_code")))
-    r.text(at + "status", numbers=False)
-    r.text(at + "processor_response_type", numbers=False)
-    r.code("response_code", at + "processor_response_code")
-    r.message(at + "processor_response_text")
-    r.relate("iso8583", "response_code", at + "network_response_code")
-    r.text(at + "network_response_text", numbers=False)
-    r.relate("mastercard_mac", "merchant_advice_code", at + "merchant_advice_code")
-    r.text(at + "merchant_advice_code_text", numbers=False)
-    r.text(at + "gateway_rejection_reason", numbers=False)
-    card = at + "credit_card."
-    if r.obj(at + "credit_card") is not None:
-        details = r.card(card + "card_type", card + "last_4", card + "expiration_month",
-                         card + "expiration_year")
-        debit, prepaid = r.text(card + "debit"), r.text(card + "prepaid")
+    transaction = r.payload.get("transaction")
+    at, o = ("transaction.", transaction) if isinstance(transaction, Mapping) else ("", r.payload)
+    r.put("id", r.text_in(o, at, "id", numbers=False))
+    r.put("at", r.iso_time_in(o, at, "created_at"))
+    r.put("amount", r.decimal_amount(at + "amount", r.currency_in(o, at, "currency_iso_code")))
+    r.text_in(o, at, "status", numbers=False)
+    r.text_in(o, at, "processor_response_type", numbers=False)
+    r.code_in("response_code", o, at, "processor_response_code")
+    r.message_in(o, at, "processor_response_text")
+    r.relate_in("iso8583", "response_code", o, at, "network_response_code")
+    r.text_in(o, at, "network_response_text", numbers=False)
+    r.relate_in("mastercard_mac", "merchant_advice_code", o, at, "merchant_advice_code")
+    r.text_in(o, at, "merchant_advice_code_text", numbers=False)
+    r.text_in(o, at, "gateway_rejection_reason", numbers=False)
+    card = r.obj_in(o, at, "credit_card")
+    if card is not None:
+        at += "credit_card."
+        details = r.card_in(card, at, "card_type", "last_4", "expiration_month",
+                            "expiration_year")
+        debit, prepaid = r.text_in(card, at, "debit"), r.text_in(card, at, "prepaid")
         method_type = ("prepaid_card" if prepaid == "Yes" else "debit_card" if debit == "Yes"
                        else "credit_card" if debit == prepaid == "No" else None)
         r.method(details, method_type)

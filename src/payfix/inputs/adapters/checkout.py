@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from payfix.inputs.adapters.base import Reading
+from payfix.inputs.adapters.base import Reading, inner
 
 NAME = "checkout"
 TITLE = "Checkout.com"
@@ -36,31 +36,35 @@ def detect(payload: Mapping[str, Any]) -> str | None:
 
 def read(r: Reading, kind: str) -> None:
     """Fill ``r`` from a Checkout.com object of ``kind``."""
-    at = ""
+    at, o = "", r.payload
     if kind == "webhook":
-        at = "data."
-        r.text("type", numbers=False)
-        r.text("id", numbers=False)
-        r.iso_time("created_on")
-    r.put("id", r.text(at + "id", numbers=False))
-    r.put("at", r.iso_time(at + "processed_on"))
-    r.put("amount", r.minor_amount(at + "amount", r.currency(at + "currency")))
-    r.flag(at + "approved")
-    r.text(at + "status", numbers=False)
-    r.code("response_code", at + "response_code")
-    r.message(at + "response_summary")
-    r.relate("iso8583", "response_code", at + "processing.partner_response_code")
-    r.relate("mastercard_mac", "merchant_advice_code",
-             at + "processing.partner_merchant_advice_code")
-    r.code("advice_code", at + "processing.recommendation_code")
-    source = at + "source."
-    if r.obj(at + "source") is not None:
-        last4 = source + ("last4" if r.raw(source + "last4") is not None else "last_4")  # webhooks
-        card = r.card(source + "scheme", last4, source + "expiry_month", source + "expiry_year")
-        bin_ = r.text(source + "bin")
+        r.text_in(o, "", "type", numbers=False)
+        r.text_in(o, "", "id", numbers=False)
+        r.iso_time_in(o, "", "created_on")
+        at, o = "data.", o["data"]  # detect found an object there
+    r.put("id", r.text_in(o, at, "id", numbers=False))
+    r.put("at", r.iso_time_in(o, at, "processed_on"))
+    r.put("amount", r.minor_amount_in(o, at, "amount", r.currency_in(o, at, "currency")))
+    r.flag_in(o, at, "approved")
+    r.text_in(o, at, "status", numbers=False)
+    r.code_in("response_code", o, at, "response_code")
+    r.message_in(o, at, "response_summary")
+    processing = inner(o, "processing")
+    if processing is not None:
+        where = at + "processing."
+        r.relate_in("iso8583", "response_code", processing, where, "partner_response_code")
+        r.relate_in("mastercard_mac", "merchant_advice_code", processing, where,
+                    "partner_merchant_advice_code")
+        r.code_in("advice_code", processing, where, "recommendation_code")
+    source = r.obj_in(o, at, "source")
+    if source is not None:
+        at += "source."
+        last4 = "last4" if source.get("last4") is not None else "last_4"  # webhooks
+        card = r.card_in(source, at, "scheme", last4, "expiry_month", "expiry_year")
+        bin_ = r.text_in(source, at, "bin")
         if bin_ is not None and bin_.isdigit() and 6 <= len(bin_) <= 8:
             card["bin"] = bin_
-        kind_ = r.text(source + "card_type", numbers=False)
+        kind_ = r.text_in(source, at, "card_type", numbers=False)
         r.method(card, _CARD.get(kind_.lower()) if kind_ is not None else None)
     r.assume("kind", "purchase",
              "a Checkout.com payment is a purchase unless the context says otherwise")

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from payfix.inputs.adapters.base import Reading
+from payfix.inputs.adapters.base import Reading, inner
 
 NAME = "hyperswitch"
 TITLE = "Hyperswitch"
@@ -33,28 +33,31 @@ def detect(payload: Mapping[str, Any]) -> str | None:
 
 def read(r: Reading, kind: str) -> None:
     """Fill ``r`` from a Hyperswitch payment."""
-    r.put("id", r.text("payment_id", numbers=False))
-    when = r.iso_time("created")
+    o = r.payload
+    r.put("id", r.text_in(o, "", "payment_id", numbers=False))
+    when = r.iso_time_in(o, "", "created")
     if when is not None:
         r.attempt["at"] = when if re.search(r"(Z|[+-]\d\d:?\d\d)$", when) else f"{when}Z"
-    r.put("amount", r.minor_amount("amount", r.currency("currency")))
-    r.text("status", numbers=False)
-    r.code("decline_code", "unified_code")
-    message = r.text("unified_message", numbers=False) or r.text("error_message", numbers=False)
+    r.put("amount", r.minor_amount_in(o, "", "amount", r.currency_in(o, "", "currency")))
+    r.text_in(o, "", "status", numbers=False)
+    r.code_in("decline_code", o, "", "unified_code")
+    message = r.text_in(o, "", "unified_message", numbers=False) \
+        or r.text_in(o, "", "error_message", numbers=False)
     if message is not None:
         r.processor["message"] = message[:500]
-    r.text("error_message", numbers=False)
-    connector = r.text("connector", numbers=False)
+    r.text_in(o, "", "error_message", numbers=False)
+    connector = r.text_in(o, "", "connector", numbers=False)
     if connector is not None and re.fullmatch(r"[a-z0-9_]{1,40}", connector):
-        r.relate(connector, "decline_code", "error_code")
+        r.relate_in(connector, "decline_code", o, "", "error_code")
     else:
-        r.text("error_code")
-    if r.obj("payment_method_data.card") is not None:
+        r.text_in(o, "", "error_code")
+    data = inner(o, "payment_method_data")
+    card = r.obj_in(data, "payment_method_data.", "card") if data is not None else None
+    if card is not None:
         at = "payment_method_data.card."
-        details = r.card(at + "card_network", at + "last4", at + "card_exp_month",
-                         at + "card_exp_year")
-        funding = r.text(at + "card_type", numbers=False)
+        details = r.card_in(card, at, "card_network", "last4", "card_exp_month", "card_exp_year")
+        funding = r.text_in(card, at, "card_type", numbers=False)
         r.method(details, _CARD.get(funding.lower()) if funding is not None else None)
-    r.text("payment_method", numbers=False)
+    r.text_in(o, "", "payment_method", numbers=False)
     r.assume("kind", "purchase",
              "a Hyperswitch payment is a purchase unless the context says otherwise")

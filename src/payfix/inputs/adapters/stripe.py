@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from payfix.inputs.adapters.base import Reading, one_of
+from payfix.inputs.adapters.base import Reading, inner, one_of
 
 NAME = "stripe"
 TITLE = "Stripe"
@@ -67,118 +67,138 @@ def read(r: Reading, kind: str) -> None:
             r.problem("data.object", "source_kind", "a Stripe event payfix reads carries a "
                       "payment_intent or a charge (payment_intent.payment_failed, charge.failed)")
             return
-        _read(r, inner_kind, "data.object.")
+        _read(r, inner_kind, inner, "data.object.")
         return
-    _read(r, kind, "")
+    _read(r, kind, r.payload, "")
 
 
-def _read(r: Reading, kind: str, at: str) -> None:
+# Each reader below takes the object it reads and its path (``at``, "" or ending in "."): the
+# objects are walked once, each value looked up in its own object.
+Obj = Mapping[str, Any]
+
+
+def _read(r: Reading, kind: str, o: Obj, at: str) -> None:
     if kind == "error":
-        root = at + ("error." if isinstance(r.raw(at + "error"), Mapping) else "")
-        _error(r, root)
+        error = o.get("error")
+        holder, root = (error, at + "error.") if isinstance(error, Mapping) else (o, at)
+        _error(r, holder, root)
         r.read.add(root + "type")
     elif kind == "payment_intent":
-        _payment(r, at)
-        r.text(at + "status")
-        error = r.obj(at + "last_payment_error")
+        _payment(r, o, at)
+        r.text_in(o, at, "status")
+        error = r.obj_in(o, at, "last_payment_error")
         if error is not None:
-            _error(r, at + "last_payment_error.")
-        charge = r.obj(at + "latest_charge") if isinstance(r.raw(at + "latest_charge"), Mapping) \
+            _error(r, error, at + "last_payment_error.")
+        charge = r.obj_in(o, at, "latest_charge") if isinstance(o.get("latest_charge"), Mapping) \
             else None
         if charge is not None:
-            _outcome(r, at + "latest_charge.")
-            _card(r, at + "latest_charge.payment_method_details.card", "card")
-        _method(r, at + "payment_method")
+            _outcome(r, charge, at + "latest_charge.")
+            _card(r, inner(charge, "payment_method_details"),
+                  at + "latest_charge.payment_method_details.", "card")
+        _method(r, o, at, "payment_method")
     else:
-        _payment(r, at)
-        r.text(at + "status")
-        _outcome(r, at)
-        r.code("decline_code", at + "failure_code", _error_code(r, at + "failure_code"))
-        details = r.obj(at + "payment_method_details")
+        _payment(r, o, at)
+        r.text_in(o, at, "status")
+        _outcome(r, o, at)
+        _code_unless_generic(r, o, at, "failure_code")
+        details = r.obj_in(o, at, "payment_method_details")
         if details is not None:
-            _card(r, at + "payment_method_details.card", r.text(at + "payment_method_details.type"))
+            _card(r, details, at + "payment_method_details.",
+                  r.text_in(details, at + "payment_method_details.", "type"))
     r.assume("kind", "purchase", "a Stripe payment is a purchase unless the context says otherwise")
 
 
-def _payment(r: Reading, at: str) -> None:
+def _payment(r: Reading, o: Obj, at: str) -> None:
     """id, created, amount and currency of a PaymentIntent or Charge."""
-    r.put("id", r.text(at + "id", numbers=False))
-    r.put("at", r.unix_time(at + "created"))
-    r.put("amount", r.minor_amount(at + "amount", r.currency(at + "currency"), EXPONENTS))
+    r.put("id", r.text_in(o, at, "id", numbers=False))
+    r.put("at", r.unix_time_in(o, at, "created"))
+    r.put("amount", r.minor_amount_in(o, at, "amount", r.currency_in(o, at, "currency"),
+                                      EXPONENTS))
 
 
-def _error_code(r: Reading, path: str) -> str | None:
-    code = r.text(path)
-    return None if code in (None, "card_declined") else code
+def _code_unless_generic(r: Reading, o: Obj, at: str, key: str) -> None:
+    """An error ``code`` (or a charge's ``failure_code``) as the decline code; ``card_declined``
+    says nothing more than "declined", so it is placed only when nothing else was."""
+    code = r.text_in(o, at, key)
+    if code in (None, "card_declined"):
+        r.code_in("decline_code", o, at, key)
+    else:
+        r.code("decline_code", at + key, code)
 
 
-def _error(r: Reading, at: str) -> None:
+def _error(r: Reading, e: Obj, at: str) -> None:
     """An error object: its codes, message, and the PaymentIntent and method it names."""
-    r.code("decline_code", at + "decline_code")
-    r.code("decline_code", at + "code", _error_code(r, at + "code"))
-    r.code("advice_code", at + "advice_code")
-    _network(r, at)
-    r.message(at + "message")
-    intent = r.obj(at + "payment_intent")
+    r.code_in("decline_code", e, at, "decline_code")
+    _code_unless_generic(r, e, at, "code")
+    r.code_in("advice_code", e, at, "advice_code")
+    _network(r, e, at)
+    r.message_in(e, at, "message")
+    intent = r.obj_in(e, at, "payment_intent")
     if intent is not None:
-        _payment(r, at + "payment_intent.")
-        r.text(at + "payment_intent.status")
-    charge = r.text(at + "charge", numbers=False) if isinstance(r.raw(at + "charge"), str) else None
+        _payment(r, intent, at + "payment_intent.")
+        r.text_in(intent, at + "payment_intent.", "status")
+    charge = r.text_in(e, at, "charge", numbers=False) if isinstance(e.get("charge"), str) \
+        else None
     if charge is not None and "id" not in r.attempt:
         r.attempt["id"] = charge
-    _method(r, at + "payment_method")
+    _method(r, e, at, "payment_method")
 
 
-def _network(r: Reading, at: str) -> None:
+def _network(r: Reading, o: Obj, at: str) -> None:
     """The card network's raw decline and advice codes, kept as codes of their own schemes."""
-    r.relate("iso8583", "response_code", at + "network_decline_code")
-    r.relate("mastercard_mac", "merchant_advice_code", at + "network_advice_code")
+    r.relate_in("iso8583", "response_code", o, at, "network_decline_code")
+    r.relate_in("mastercard_mac", "merchant_advice_code", o, at, "network_advice_code")
 
 
-def _outcome(r: Reading, at: str) -> None:
+def _outcome(r: Reading, o: Obj, at: str) -> None:
     """A charge's ``outcome``: the decline or Radar reason, where it stopped, the network codes."""
-    outcome = r.obj(at + "outcome")
+    outcome = r.obj_in(o, at, "outcome")
     if outcome is None:
         return
-    kind = r.text(at + "outcome.type", numbers=False)
-    reason = r.text(at + "outcome.reason", numbers=False)
+    at += "outcome."
+    kind = r.text_in(outcome, at, "type", numbers=False)
+    reason = r.text_in(outcome, at, "reason", numbers=False)
     if reason is not None and kind in ("blocked", "manual_review", "issuer_declined", "invalid"):
-        r.code("decline_code", at + "outcome.reason", reason)
+        r.code("decline_code", at + "reason", reason)
     elif kind == "manual_review":  # a review without a reason is still a review
-        r.code("decline_code", at + "outcome.type", "elevated_risk_level")
-    r.code("advice_code", at + "outcome.advice_code")
-    _network(r, at + "outcome.")
-    status = r.text(at + "outcome.network_status", numbers=False)
+        r.code("decline_code", at + "type", "elevated_risk_level")
+    r.code_in("advice_code", outcome, at, "advice_code")
+    _network(r, outcome, at)
+    status = r.text_in(outcome, at, "network_status", numbers=False)
     if kind in ("blocked", "manual_review") or status == "reversed_after_approval":
         r.processor.setdefault("stage", "risk")
     elif kind == "issuer_declined":
         r.processor.setdefault("stage", "authorisation")
     if status is not None:
         r.processor.setdefault("answered", status != "not_sent_to_network")
-    r.message(at + "outcome.seller_message")
-    r.text(at + "outcome.risk_level", numbers=False)
-    r.integer(at + "outcome.risk_score")
+    r.message_in(outcome, at, "seller_message")
+    r.text_in(outcome, at, "risk_level", numbers=False)
+    r.integer_in(outcome, at, "risk_score")
 
 
-def _method(r: Reading, path: str) -> None:
+def _method(r: Reading, o: Obj, at: str, key: str) -> None:
     """A PaymentMethod object (an id alone says nothing)."""
-    if not isinstance(r.raw(path), Mapping):
-        if r.raw(path) is not None:
-            r.read.add(path)
+    method = o.get(key)
+    if not isinstance(method, Mapping):
+        if method is not None:
+            r.read.add(at + key)
         return
-    _card(r, path + ".card", r.text(path + ".type", numbers=False))
+    at += key + "."
+    _card(r, method, at, r.text_in(method, at, "type", numbers=False))
 
 
-def _card(r: Reading, path: str, method_type: str | None) -> None:
-    """Card details: brand, funding (the method type), last four, expiry."""
+def _card(r: Reading, holder: Obj | None, at: str, method_type: str | None) -> None:
+    """The card details in ``holder["card"]``: brand, funding (the method type), last four,
+    expiry."""
     if method_type in _BANK_METHODS:
         r.attempt.setdefault("method", {"type": "bank_account"})
         return
-    card = r.obj(path)
+    card = r.obj_in(holder, at, "card") if holder is not None else None
     if card is None:
         return
-    details = r.card(path + ".brand", path + ".last4", path + ".exp_month", path + ".exp_year")
-    funding = r.text(path + ".funding", numbers=False)
+    at += "card."
+    details = r.card_in(card, at, "brand", "last4", "exp_month", "exp_year")
+    funding = r.text_in(card, at, "funding", numbers=False)
     if funding in ("credit", "debit", "prepaid"):
         details["funding"] = funding
     r.method(details, _FUNDING.get(funding) if funding is not None else None)
