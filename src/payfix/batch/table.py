@@ -21,7 +21,7 @@ from payfix.batch.decode import (
     _texts,
 )
 from payfix.errors import InvalidReportError, Problem
-from payfix.inputs.adapters import adapt
+from payfix.inputs.adapters import adapted_report
 from payfix.inputs.columnmap import ColumnMap
 from payfix.inputs.intake import parse_report
 from payfix.masking import mask_text
@@ -227,7 +227,7 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
                 data = _load_json(values[0])
                 raw_id = _nested_id(data)
                 if source is not None:
-                    data = adapt(data, source, context=reader.context if reader else None).report
+                    data = adapted_report(data, source, context=reader.context if reader else None)
                     raw_id = data.attempt.id
             else:
                 data, raw_id = values

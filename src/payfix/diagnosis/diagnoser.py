@@ -37,7 +37,7 @@ from payfix.diagnosis.reply import notify_fields, reply_fields
 from payfix.diagnosis.view import View
 from payfix.engines.base import Engine, create_engine
 from payfix.fees import ConvertedSchedules
-from payfix.inputs.adapters import adapt
+from payfix.inputs.adapters import adapted_report
 from payfix.inputs.intake import ReportInput, parse_report
 from payfix.knowledge.lookup import FailureLookup, lookup_failure, require_code_map
 from payfix.knowledge.retry import retry_fields
@@ -129,7 +129,7 @@ class Diagnoser:
             InvalidPayloadError: the processor's object cannot be read as ``source`` documents it.
         """
         if source is not None:
-            report = adapt(report, source, context=context).report  # type: ignore[arg-type]
+            report = adapted_report(report, source, context=context)  # type: ignore[arg-type]
         elif context is not None:
             raise TypeError("context completes a processor's object: give source as well")
         parsed, priced, found, facts, fired_ids = self._evaluate(report)

@@ -44,7 +44,7 @@ from payfix.inputs.adapters.base import Reading, leaf_paths
 from payfix.inputs.intake import load_json, parse_report
 from payfix.models.report import AttemptReport
 
-__all__ = ["SOURCES", "Adapted", "adapt", "detect", "source_names"]
+__all__ = ["SOURCES", "Adapted", "adapt", "adapted_report", "detect", "source_names"]
 
 #: Every source, by name, in detection order (the most distinctive shapes first).
 SOURCES: Mapping[str, ModuleType] = {
@@ -193,6 +193,23 @@ def adapt(payload: Mapping[str, Any] | str | bytes, source: str = "auto", *,
         ...                "method": {"type": "credit_card"}}}).report.metadata
         {'paypal_id': 'b2c7'}
     """
+    data, source, kind, detected, reading, parsed = _read_report(payload, source, context)
+    return Adapted(source, kind, detected, parsed, tuple(reading.assumed), data,
+                   frozenset(reading.read))
+
+
+def adapted_report(payload: Mapping[str, Any] | str | bytes, source: str = "auto", *,
+                   context: Mapping[str, Any] | str | bytes | None = None) -> AttemptReport:
+    """``adapt(payload, source, context=context).report``, without what only an
+    :class:`Adapted` keeps (what a diagnosis needs; the same errors)."""
+    return _read_report(payload, source, context)[5]
+
+
+def _read_report(payload: Mapping[str, Any] | str | bytes, source: str,
+                 context: Mapping[str, Any] | str | bytes | None,
+                 ) -> tuple[dict[str, Any], str, str, bool, Reading, AttemptReport]:
+    """The steps of :func:`adapt`: the payload as an object, the source and kind read, the
+    reading, and the validated report."""
     data = _as_object(payload, "a processor payload", ())
     detected = source == "auto"
     if detected:
@@ -231,8 +248,7 @@ def adapt(payload: Mapping[str, Any] | str | bytes, source: str = "auto", *,
     except InvalidReportError as error:
         raise InvalidReportError("report is invalid", [_explained(p, module.TITLE, kind)
                                               for p in error.problems]) from None
-    return Adapted(source, kind, detected, parsed, tuple(reading.assumed), data,
-                   frozenset(reading.read))
+    return data, source, kind, detected, reading, parsed
 
 
 def _report(r: Reading) -> dict[str, Any]:
