@@ -19,6 +19,7 @@ from payfix.diagnosis.reply import duration
 from payfix.errors import RulePackError
 
 from .conftest import EXAMPLES, example
+from .strategies import reports
 
 DIAGNOSERS = {a: Diagnoser(engine="compiled", audience=a, replies=True)
               for a in ("agent", "customer")}
@@ -90,7 +91,18 @@ def test_the_agent_note_has_the_codes_the_advice_and_the_agent_steps() -> None:
 def test_chinese_output_holds_no_english(name: str) -> None:
     """In zh-CN the reply, the note, the hand-off and the text format have no English word but
     codes, ids, the scheme and the technical words Chinese writes in Latin letters."""
-    report = example(name)
+    _no_english_in_chinese(example(name))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reports())
+def test_chinese_output_holds_no_english_for_any_report(report: dict[str, Any]) -> None:
+    """The same over random reports: every reason, verdict, action, remedy and escalation the
+    pack can reach is worded in Chinese."""
+    _no_english_in_chinese(report)
+
+
+def _no_english_in_chinese(report: dict[str, Any]) -> None:
     for audience in ("customer", "agent"):
         result = DIAGNOSERS[audience].diagnose(report, locale="zh-CN")
         assert result.reply is not None
