@@ -114,10 +114,12 @@ def _no_english_in_chinese(report: dict[str, Any]) -> None:
                              *(r.code for r in result.escalation_reasons),
                              *(r.id for r in result.remedies)) if v)))
         # the payee's name and identifier are the report's data, quoted as given (masked)
-        allowed |= set(re.findall(r"[A-Za-z][A-Za-z\-]+", str(report["attempt"].get("payee"))))
+        payee = re.findall(r"[A-Za-z][A-Za-z\-]+", str(report["attempt"].get("payee")))
+        allowed |= {*payee, *(word.upper() for word in payee)}  # an identifier is shown upper-case
         # the text format's ids: rule ids, fact names and values, the pack and the engine
         allowed |= set(re.findall(r"[A-Za-z][A-Za-z\-]+", " ".join(
             [result.pack.name, result.pack.hash, result.engine,
+             *DIAGNOSERS[audience].pack.codemaps,  # scheme names, as a warning lists them
              *(f"{e.scheme} {e.field} {e.code}" for e in result.failure.evidence),
              *(f"{h.rule_id} {h.facts}" for h in result.fired)])))
         # the account's e-mail, masked, is the report's data

@@ -171,7 +171,7 @@ class Diagnoser:
         view = View.of(audience or self.audience, facts)
         retry = retry_fields(parsed, self.pack, found, self.as_of)
         shown = self._shown_to(fired_ids, view, retry["verdict"])
-        failure = self._failure(found, facts, view)  # remembered, codes masked once
+        failure = self._failure(found, facts, view, (self.locale,))  # remembered, masked once
         return Outline(
             attempt_id=mask_id(parsed.attempt.id), remedies=shown.remedies, reason=failure.reason,
             retry=retry["verdict"], escalate=bool(shown.codes), escalation_codes=shown.codes,
@@ -209,7 +209,7 @@ class Diagnoser:
                                      retry["verdict"], pack, chain, view, attempt_id,
                                      self._memos.merchants, retry["after_action"])
         trace = view.sees_trace(self.trace)
-        failure = self._failure(found, facts, view)
+        failure = self._failure(found, facts, view, chain)
         reply = None
         if self.replies:  # the agent's note says what the payer's reply lists
             told = self._shown_to(fired_ids, View.of("customer", facts),
@@ -297,16 +297,18 @@ class Diagnoser:
             remember(self._memos.worded, key, worded, MEMO_SIZE)
         return worded
 
-    def _failure(self, found: FailureLookup | None, facts: Facts, view: View) -> Failure:
+    def _failure(self, found: FailureLookup | None, facts: Facts, view: View,
+                 chain: tuple[str, ...]) -> Failure:
         """The diagnosis's :class:`~payfix.models.diagnosis.Failure`: a function of the code-map
-        verdict (the facts' ``failure.*`` come from it alone) and the audience, so it is remembered
-        (the code entry by identity: the pack holds it as long as this diagnoser)."""
+        verdict (the facts' ``failure.*`` come from it alone), the audience and, for agents, the
+        locale of its warnings, so it is remembered (the code entry by identity: the pack holds it
+        as long as this diagnoser)."""
         key = (None if found is None else (found.scheme, found.field, found.code, id(found.entry),
                                            found.path, found.evidence),
-               view.audience, view.safe)
+               view.audience, view.safe, chain if view.agent else ())
         failure = self._memos.failures.get(key)
         if failure is None:
-            source, path, evidence, warnings = view.failure_trace(found, self.pack)
+            source, path, evidence, warnings = view.failure_trace(found, self.pack, chain)
             scheme, code, reason = view.failure_words(facts)
             field_ = facts.get("failure.field")
             failure = Failure(scheme=scheme, field=None if field_ is None else str(field_), code=code,

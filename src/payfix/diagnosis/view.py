@@ -90,7 +90,8 @@ class View:
         code = facts.get("failure.code") if self.sees_code else None
         return _masked(facts.get("failure.scheme")), _masked(code), reason
 
-    def failure_trace(self, found: FailureLookup | None, pack: RulePack) -> tuple[
+    def failure_trace(self, found: FailureLookup | None, pack: RulePack,
+                      chain: tuple[str, ...] = ()) -> tuple[
             str | None, str | None, tuple[CodeSeen, ...], tuple[str, ...]]:
         """Where the deciding code came from, as agents see it (customers see none of it): the
         code-map file and line, the path it was read at in the processor's object, the answer's
@@ -105,8 +106,8 @@ class View:
                                   reason=f.entry.reason if f.entry is not None else None)
                          for f in found.evidence)
         mapped = ", ".join(sorted(pack.codemaps))
-        warnings = tuple(f"no code map for scheme {mask_code(scheme)!r}: its codes are not "
-                         f"interpreted (the pack maps {mapped})"
+        words = pack.texts_in("text", chain)[1]["unmapped_scheme"]  # in the first locale of chain
+        warnings = tuple(words.format(scheme=mask_code(scheme), mapped=mapped)
                          for scheme in unmapped_schemes(found, pack))
         return source, _masked(found.path), evidence, warnings
 

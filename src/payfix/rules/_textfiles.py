@@ -39,6 +39,7 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         "sentence_separator", "channel", "reference"}),
     "text": frozenset({
         "payment", "coded", "read_from", "no_code", "no_answer", "declined", "warning",
+        "unmapped_scheme",
         "other_codes",
         "other_code", "unmapped", "list_separator", "retry", "retry_after", "same_request",
         "wait", "how", "verdict_now", "verdict_later", "verdict_never", "verdict_hold",
