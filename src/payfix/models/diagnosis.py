@@ -46,6 +46,11 @@ DIAGNOSIS_SCHEMA_VERSION = "1.2"
 #: A fact's value as rules see it: integers (money in minor units), booleans and short strings.
 FactValue = int | bool | str
 Audience = Literal["customer", "agent"]
+#: A retry advice's verdict, and how to retry when it may be; an escalation's priority.
+RetryVerdict = Literal["now", "later", "never", "hold", "unknown"]
+RetryHow = Literal["same_method", "with_3ds", "update_card", "after_top_up",
+                   "bring_payer_on_session", "other_method", "query_first"]
+Priority = Literal["low", "normal", "high", "urgent"]
 
 
 class _Out(BaseModel):
@@ -98,7 +103,7 @@ class EscalationReason(_Out):
 
     code: str
     rule_id: str | None
-    priority: Literal["low", "normal", "high", "urgent"]
+    priority: Priority
     after_seconds: int
 
 
@@ -127,7 +132,7 @@ class Handoff(_Out):
     """
 
     reference: str
-    priority: Literal["low", "normal", "high", "urgent"]
+    priority: Priority
     when: Literal["now", "after"]
     not_before: str
     statement: str
@@ -175,13 +180,10 @@ class RetryAdvice(_Out):
     new attempt can succeed (``None``: nothing but the wait): ``never`` with ``correct_data`` means
     the same card number is refused and a corrected one may be approved at once."""
 
-    verdict: Literal["now", "later", "never", "hold", "unknown"]
+    verdict: RetryVerdict
     wait_seconds: int | None
     basis: str | None
-    how: (
-        Literal["same_method", "with_3ds", "update_card", "after_top_up",
-                "bring_payer_on_session", "other_method", "query_first"] | None
-    ) = None
+    how: RetryHow | None = None
     not_before: str | None = None
     attempts_left: int | None = None
     after_action: AfterAction | None = None

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from payfix.models.diagnosis import Priority
 from payfix.vocab import AfterAction, CardBrand, CodeField, NextPayment
 
 SlugId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=80)]
@@ -19,15 +20,19 @@ class _File(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: The kinds of official support channel.
+ChannelKind = Literal["phone", "chat", "web_form", "email", "in_app"]
+
+
 class ChannelFile(_File):
     id: SlugId
-    kind: Literal["phone", "chat", "web_form", "email", "in_app"]
+    kind: ChannelKind
     address: Text | dict[Locale, Text]
     hours: Text | dict[Locale, Text] | None = None
 
 
 class EscalationFile(_File):
-    priority: Literal["low", "normal", "high", "urgent"]
+    priority: Priority
     after_s: Annotated[int, Field(ge=0, le=30 * 86400)] = 0
     customer_code: Word | None = None
     description: Text | None = None

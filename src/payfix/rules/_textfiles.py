@@ -1,6 +1,6 @@
 """Reading the words payfix writes around the pack's remedies (``texts.yaml``): the support
-hand-off's statement, labels and reminder, the names of payment methods, the reply to the payer
-and the agent's ticket note, per locale.
+hand-off's statement, labels and reminder, the names of payment methods, the reply to the payer,
+the agent's ticket note, and the labels of the text format and the fee quote, per locale.
 
 Every text a locale lacks is taken from the pack's default locale, which must have them all; a
 locale the pack does not list, or a text payfix does not know, is a problem. A pack without a
@@ -10,11 +10,13 @@ locale the pack does not list, or a text payfix does not know, is a problem. A p
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated
+from typing import Annotated, get_args
 
 from pydantic import Field, StringConstraints
 
+from payfix.models.diagnosis import Priority, RetryHow, RetryVerdict
 from payfix.rules import _packfiles as pf
+from payfix.rules._packfiles import ChannelKind
 from payfix.rules._yamlsrc import Reader, Source, position, suggest
 from payfix.rules.pack import PackSettings
 from payfix.vocab import AFTER_ACTIONS, KINDS, METHOD_TYPES, REPLY_TEMPLATES
@@ -39,20 +41,15 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         "sentence_separator", "channel", "reference"}),
     "text": frozenset({
         "payment", "coded", "read_from", "no_code", "no_answer", "declined", "warning",
-        "unmapped_scheme",
-        "other_codes",
-        "other_code", "unmapped", "list_separator", "retry", "retry_after", "same_request",
-        "wait", "how", "verdict_now", "verdict_later", "verdict_never", "verdict_hold",
-        "verdict_unknown", "how_same_method", "how_with_3ds", "how_update_card",
-        "how_after_top_up", "how_bring_payer_on_session", "how_other_method", "how_query_first",
-        "after_correct_data", "after_update_card", "after_authenticate", "after_top_up",
-        "after_contact_issuer", "after_contact_payee", "after_contact_support",
-        "after_new_order", "after_merchant_fix", "after_renew_mandate", "after_query_status",
-        "after_other_method", "escalate_yes", "escalate_no", "remedy", "no_remedy", "handoff",
-        "handoff_now", "handoff_after", "priority_low", "priority_normal", "priority_high",
-        "priority_urgent", "prepare", "tried", "channels", "channel", "channel_hours",
-        "kind_phone", "kind_chat", "kind_web_form", "kind_email", "kind_in_app", "item",
-        "evidence", "pack"}),
+        "unmapped_scheme", "other_codes", "other_code", "unmapped", "list_separator", "retry",
+        "retry_after", "same_request", "wait", "how", "escalate_yes", "escalate_no", "remedy",
+        "no_remedy", "handoff", "handoff_now", "handoff_after", "prepare", "tried", "channels",
+        "channel", "channel_hours", "item", "evidence", "pack",
+        *(f"verdict_{verdict}" for verdict in get_args(RetryVerdict)),
+        *(f"how_{how}" for how in get_args(RetryHow)),
+        *(f"after_{action}" for action in AFTER_ACTIONS),
+        *(f"priority_{priority}" for priority in get_args(Priority)),
+        *(f"kind_{kind}" for kind in get_args(ChannelKind))}),
     "quote": frozenset({
         "schedule", "amount", "component", "fee", "debited", "received", "max_sendable",
         *(f"component_{name}" for name in ("percentage", "fixed", "minimum", "maximum",
@@ -60,7 +57,7 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
     "note": frozenset({
         "head", "reference", "reason", "code", "path", "no_answer", "retry", "escalated",
         "not_escalated", "next", "customer", "nothing", "tried", "list_separator",
-        *(f"priority_{p}" for p in ("low", "normal", "high", "urgent"))}),
+        *(f"priority_{priority}" for priority in get_args(Priority))}),
 }
 #: Texts a locale may give and payfix uses when given (the account's state, else its code).
 OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
