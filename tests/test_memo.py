@@ -138,8 +138,7 @@ PACK_KEYED_CACHES = [
     "payfix.batch.synth._codes", "payfix.diagnosis.codes._bundled",
     "payfix.diagnosis.diagnoser._bundled", "payfix.diagnosis.handoff._channels",
     "payfix.diagnosis.handoff._texts", "payfix.diagnosis.payee._compiled",
-    "payfix.diagnosis.present._bundled_pack",
-    "payfix.money.minor_unit_exponent",
+    "payfix.money.minor_unit_exponent", "payfix.rules.bundled.bundled_pack",
 ]
 
 

@@ -26,6 +26,7 @@ from payfix.errors import (
     Problem,
 )
 from payfix.fees import FeeError, Usage, max_sendable, quote
+from payfix.rules.bundled import pack_of
 from payfix.rules.loader import load_pack
 from payfix.rules.pack import RulePack
 
@@ -52,7 +53,7 @@ def read_input(source: str) -> bytes:
 
 
 def fees_quote_command(args: argparse.Namespace) -> int:
-    pack = load_pack(args.rules)
+    pack = pack_of(args.rules)
     try:
         amount = Decimal(args.amount)
         used = Decimal(args.free_amount_used)

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from payfix.diagnosis.diagnoser import Diagnoser
 from payfix.errors import InvalidReportError, Problem, RulePackError
 from payfix.rules._yamlsrc import Reader, Source, bundled_rules_dir, position, read_files
-from payfix.rules.loader import load_pack
+from payfix.rules.bundled import pack_of
 from payfix.rules.pack import RulePack
 
 __all__ = ["CaseResult", "PackCase", "RuleTestResult", "read_cases", "run_rule_tests"]
@@ -201,7 +201,7 @@ def run_rule_tests(overlay: str | Path | None = None, *, pack: RulePack | None =
     Raises:
         RulePackError: a case file is malformed (all problems listed, with file:line:col).
     """
-    pack = pack if pack is not None else load_pack(overlay)
+    pack = pack if pack is not None else pack_of(overlay)
     diagnoser = Diagnoser(pack, engine, audience="agent")
     known = frozenset(rule.id for rule in pack.rules)
     results: list[CaseResult] = []

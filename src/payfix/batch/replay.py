@@ -119,9 +119,9 @@ def read_output(out: str | Path, *, baseline: bool = False) -> Any:
 
 
 def _load(rules: Path | str | None) -> RulePack:
-    from payfix.rules.loader import load_pack
+    from payfix.rules.bundled import pack_of
 
-    return load_pack(None if rules in (None, BUNDLED) else rules)
+    return pack_of(None if rules in (None, BUNDLED) else rules)
 
 
 def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine: str = "compiled",

@@ -119,9 +119,9 @@ def _dumps(value: Any) -> str:
 @lru_cache(maxsize=1)
 def _codes() -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """(scheme, deciding field, sorted codes) for every code map of the bundled pack."""
-    from payfix.rules.loader import load_pack
+    from payfix.rules.bundled import bundled_pack
 
-    pack = load_pack()
+    pack = bundled_pack()
     return tuple((scheme, cmap.fields[0], tuple(sorted(cmap.codes)))
                  for scheme, cmap in sorted(pack.codemaps.items()))
 

@@ -52,7 +52,7 @@ from payfix.models.diagnosis import (
 )
 from payfix.models.report import AttemptReport
 from payfix.money import format_minor
-from payfix.rules.loader import load_pack
+from payfix.rules.bundled import pack_of
 from payfix.rules.pack import Rule, RulePack
 from payfix.vocab import PLACEHOLDER_RE, PLACEHOLDERS, TEXT_PLACEHOLDERS
 
@@ -95,7 +95,7 @@ class Diagnoser:
     def __init__(self, pack: RulePack | str | Path | None = None, engine: str = "auto", *,
                  locale: str | None = None, audience: Audience = "customer", trace: bool = True,
                  strict: bool = False, as_of: date | None = None, replies: bool = False) -> None:
-        self.pack: RulePack = pack if isinstance(pack, RulePack) else load_pack(pack)
+        self.pack: RulePack = pack_of(pack)
         self.engine: Engine = create_engine(self.pack, engine)
         self._all_rules = self.pack.rules
         self._rules = {rule.id: rule for rule in self._all_rules}

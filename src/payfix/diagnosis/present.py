@@ -9,11 +9,11 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
 
 from payfix.masking import mask_code
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
+from payfix.rules.bundled import bundled_pack
 from payfix.rules.pack import Remedy, RemedyText, RulePack
 from payfix.vocab import CHANGES_REQUEST, PLACEHOLDER_RE, Scalar
 
@@ -78,7 +78,7 @@ _SAID_BY_ACTION = frozenset({("after_top_up", "top_up"), ("update_card", "update
 def render_text(diagnosis: Diagnosis, pack: RulePack | None = None) -> str:
     """A plain-text rendering for terminals and tickets, its labels in the diagnosis's locale from
     ``pack``'s texts (``texts.yaml`` section ``text``; ``None``: the bundled pack's)."""
-    pack = _bundled_pack() if pack is None else pack
+    pack = bundled_pack() if pack is None else pack
     language, t = pack.texts_in("text", (diagnosis.locale,))
     reasons = pack.settings.reason_names.get(language, {})
     failure = diagnosis.failure
@@ -159,12 +159,6 @@ def _retry_line(diagnosis: Diagnosis, t: Mapping[str, str]) -> str:
     same = t["same_request"] if retry.verdict == "never" and after in CHANGES_REQUEST else ""
     return t["retry_after"].format(verdict=verdict, same=same, wait=wait, how=how,
                                    after=t[f"after_{after}"])
-
-
-@lru_cache(maxsize=1)
-def _bundled_pack() -> RulePack:
-    from payfix.rules.loader import load_pack  # the bundled pack, when the caller has none
-    return load_pack()
 
 
 def reply_text(diagnosis: Diagnosis) -> str:

@@ -35,6 +35,7 @@ from ruamel.yaml.scalarstring import (
 from ruamel.yaml.scanner import Scanner
 
 from payfix.errors import Problem
+from payfix.rules._yamlevents import EventParser, _UntranslatedError, translate
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -60,12 +61,14 @@ class Source:
     """One pack file: its path relative to the pack folder, the name shown in problems, its bytes.
 
     ``refused`` marks a file that was not read (outside the folder, too large ...): its problem is
-    already listed, and parsing it gives ``None`` without a further problem."""
+    already listed, and parsing it gives ``None`` without a further problem. ``bundled`` marks a
+    file of the pack payfix ships, which libyaml may parse (see :mod:`payfix.rules._yamlevents`)."""
 
     rel: str
     shown: str
     data: bytes
     refused: bool = False
+    bundled: bool = False
 
 
 def read_files(root: Path, pattern: str, label: str | None,
@@ -78,6 +81,7 @@ def read_files(root: Path, pattern: str, label: str | None,
     ``refused`` source and its problem (without any of its content) is added to ``problems``.
     """
     inside = root.resolve()
+    bundled = inside.is_relative_to(bundled_rules_dir().resolve())
     out: dict[str, Source] = {}
     for path in sorted(root.glob(pattern)):
         rel = path.relative_to(root).as_posix()
@@ -94,7 +98,7 @@ def read_files(root: Path, pattern: str, label: str | None,
                 if len(data) > MAX_FILE_BYTES:  # grew after it was measured
                     problem = _too_large(shown, len(data))
                 else:
-                    out[rel] = Source(rel, shown, data)
+                    out[rel] = Source(rel, shown, data, bundled=bundled)
                     continue
         problems.append(problem)
         out[rel] = Source(rel, shown, b"", refused=True)
@@ -174,6 +178,12 @@ class Reader:
         self.yaml.Parser = Parser
         self.yaml.Composer = _PackComposer
         self.yaml.max_depth = MAX_DEPTH
+        # the same composer and constructor over libyaml's events (see _yamlevents)
+        self.fast = YAML(typ="rt")
+        self.fast.preserve_quotes = True
+        self.fast.Parser = EventParser
+        self.fast.Composer = _PackComposer
+        self.fast.max_depth = MAX_DEPTH
 
     def add(self, type_: str, msg: str, src: Source, pos: tuple[int, int] | None,
             loc: tuple[str | int, ...] = ()) -> None:
@@ -185,7 +195,7 @@ class Reader:
         if src.refused:
             return None
         try:
-            return self.yaml.load(io.BytesIO(src.data))
+            return self._parse(src.data, src.bundled)
         except _RefusedError as error:
             mark = error.problem_mark
             self.add(error.slug, str(error.problem), src, (mark.line, mark.column))
@@ -201,6 +211,18 @@ class Reader:
         except Exception as error:  # decoding errors and the like
             self.add("yaml_syntax", f"cannot read YAML: {error}", src, None)
         return None
+
+    def _parse(self, data: bytes, bundled: bool) -> Any:
+        """``data`` composed and constructed: a bundled file from libyaml's events where they
+        translate, any other by ruamel's own parser."""
+        if not bundled:
+            return self.yaml.load(io.BytesIO(data))
+        try:
+            parser: EventParser = self.fast.parser
+            parser.feed(translate(data))
+            return self.fast.load(io.BytesIO(b""))
+        except _UntranslatedError:
+            return self.yaml.load(io.BytesIO(data))
 
     def model(self, model: type[M], node: Any, src: Source,
               prefix: tuple[str | int, ...] = ()) -> M | None:
