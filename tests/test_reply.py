@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from payfix import Diagnoser, load_pack
+from payfix.cli import main
 from payfix.diagnosis.present import render_text
 from payfix.diagnosis.reply import duration
 from payfix.errors import RulePackError
@@ -235,3 +236,28 @@ def test_replies_are_deterministic_and_agree_with_notify(name: str, locale: str,
         message = first.reply.message or ""
         assert "try the payment again" not in message
         assert "重新尝试付款" not in message
+
+
+def test_every_code_looked_up_in_chinese_holds_no_english(capsys: pytest.CaptureFixture[str]) -> None:
+    """``payfix codes list --locale zh-CN`` over every map (every entry of every code family): the
+    labels, verdicts, actions, who fixes it, escalation and remedies are Chinese; what stays Latin is
+    the entry's own data: scheme, code, brand, category, escalation codes, remedy ids, file, the
+    map's English note and its sources (titles of the documents it cites)."""
+    assert main(["codes", "list", "--locale", "zh-CN"]) == 0
+    out = capsys.readouterr().out
+    assert "重试：" in out
+    assert "由谁解决：" in out
+    pack = load_pack()
+    for scheme, codemap in pack.codemaps.items():
+        allowed = set(LATIN_IN_ZH) | {"rules", "codes", "yaml"}
+        allowed |= set(re.findall(r"[A-Za-z][A-Za-z\-]+", f"{scheme} {codemap.source}"))
+        for code, entry in codemap.codes.items():
+            allowed |= set(re.findall(r"[A-Za-z][A-Za-z\-]+", " ".join(
+                [code, entry.category or "", entry.note or ""])))
+        block = out[out.index(f"# {scheme}："):]
+        block = block[:block.find("\n# ", 1)] if "\n# " in block[1:] else block
+        remedy_ids = set(re.findall(r"\[([a-z_.]+)，", block))
+        escalations = set(re.findall(r"转人工：是（([^）]*)）", block))
+        allowed |= {w for ids in (*remedy_ids, *escalations)
+                    for w in re.findall(r"[A-Za-z][A-Za-z\-]+", ids)}
+        assert _latin_words(block, allowed) == [], scheme

@@ -10,7 +10,7 @@ import json
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -112,6 +112,7 @@ def fees_quote_command(args: argparse.Namespace) -> int:
 
 def codes_command(args: argparse.Namespace) -> int:
     pack = load_pack(args.rules) if args.rules is not None else None
+    shown = pack_of(pack)
     if args.codes_command == "coverage":
         return _coverage(pack, args.format)
     found: tuple[CodeInfo, ...]
@@ -126,7 +127,7 @@ def codes_command(args: argparse.Namespace) -> int:
                          ensure_ascii=False, indent=2))
         return EXIT_OK
     if args.codes_command == "lookup":
-        sys.stdout.write(render_code_text(found[0]))
+        sys.stdout.write(render_code_text(found[0], pack=shown))
         return EXIT_OK
     counts = Counter(info.scheme for info in found)
     blocks: list[str] = []
@@ -134,9 +135,11 @@ def codes_command(args: argparse.Namespace) -> int:
     for info in found:  # the map's sources once per scheme, then one block per code
         if info.scheme != scheme:
             scheme = info.scheme
-            blocks.append(f"# {scheme}: {counts[scheme]} entries from {info.source.at.rpartition(':')[0]}\n"
-                          f"# sources: {info.source.text}\n")
-        blocks.append(render_code_text(info, sources=False))
+            t = shown.texts_in("code", (info.locale,))[1]
+            blocks.append(t["map"].format(scheme=scheme, count=counts[scheme],
+                                          file=info.source.at.rpartition(":")[0]) + "\n"
+                          + t["sources"].format(text=info.source.text) + "\n")
+        blocks.append(render_code_text(info, sources=False, pack=shown))
     sys.stdout.write("\n".join(blocks))
     return EXIT_OK
 
@@ -170,16 +173,19 @@ def _coverage(pack: RulePack | None, fmt: str) -> int:
     return EXIT_OK
 
 
-def _duration(seconds: int) -> str:
+def _duration(seconds: int, t: Mapping[str, str]) -> str | None:
+    """``seconds`` in the largest whole unit of ``t`` (two days or more in days), or ``None``."""
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size * (2 if unit == "d" else 1) and seconds % size == 0:
-            return f"{seconds // size} {unit}"
-    return f"{seconds} s"
+            return t[f"unit_{unit}"].format(n=seconds // size)
+    return None
 
 
-def render_code_text(info: CodeInfo, *, sources: bool = True) -> str:
+def render_code_text(info: CodeInfo, *, sources: bool = True, pack: RulePack | None = None) -> str:
     """One readable block for ``info``: reason, retry and wait, customer-safe, who can fix it,
-    escalation, remedies, note and source line (and the map's sources when ``sources``).
+    escalation, remedies, note and source line (and the map's sources when ``sources``), its
+    words in ``info.locale`` from ``pack``'s texts (sections ``code`` and ``text``; ``None``: the
+    bundled pack's).
 
     Example:
         >>> info = lookup_code("stripe", "expired_card")
@@ -193,39 +199,45 @@ def render_code_text(info: CodeInfo, *, sources: bool = True) -> str:
           remedies:       1. Update your card details  [method.update_card, score 95.00%]
           source:         rules/codes/stripe.yaml:...
     """
-    label = f"{info.scheme} {info.code}" + (f" ({info.brand} entry)" if info.brand else "")
-    retry: str = info.retry
+    pack = pack_of(pack)
+    language, t = pack.texts_in("code", (info.locale,))
+    words = pack.texts_in("text", (language,))[1]
+    reason = pack.settings.reason_names.get(language, {}).get(info.reason, info.reason)
+    brand = t["brand"].format(brand=info.brand) if info.brand else ""
+    retry = words[f"verdict_{info.retry}"]
     if info.wait_seconds:
-        retry += f", after {info.wait_seconds} s"
-        if _duration(info.wait_seconds) != f"{info.wait_seconds} s":
-            retry += f" ({_duration(info.wait_seconds)})"
-    safe = ("yes (the payer may be told the reason)" if info.customer_safe
-            else "no (the payer sees a generic decline)")
+        retry += t["wait"].format(seconds=info.wait_seconds)
+        duration = _duration(info.wait_seconds, t)
+        if duration is not None:
+            retry += t["wait_unit"].format(duration=duration)
     if not info.escalate:
-        escalate = "no"
+        escalate = t["escalate_no"]
     elif info.escalations:
-        escalate = f"yes ({', '.join(info.escalations)})"
+        escalate = t["escalate_yes"].format(codes=t["list_separator"].join(info.escalations))
     else:
-        escalate = "yes (the code map flags this code)"
+        escalate = t["escalate_flagged"]
     rows = [("retry", retry)]
     if info.after_action:
-        rows.append(("first", f"{info.after_action.replace('_', ' ')} (before a new attempt)"))
-    rows += [("customer-safe", safe), ("fix by", info.fix_by)]
+        rows.append(("first", t["first"].format(action=words[f"after_{info.after_action}"])))
+    rows += [("customer_safe", t["safe_yes"] if info.customer_safe else t["safe_no"]),
+             ("fix_by", t.get(f"fix_by_{info.fix_by}", info.fix_by))]
     if info.category:
         rows.append(("category", info.category))
     if info.valid_from or info.valid_until:
-        rows.append(("in force", f"{info.valid_from or 'earlier'} to {info.valid_until or 'now'}"))
+        rows.append(("in_force", t["in_force"].format(start=info.valid_from or t["earlier"],
+                                                      end=info.valid_until or t["now"])))
     rows.append(("escalate", escalate))
-    lines = [f"{label}: {info.reason}"] + [f"  {name + ':':<15} {value}" for name, value in rows]
-    remedies = [f"{i}. {r.title}  [{r.id}, score {r.score / 100:.2f}%]"
-                for i, r in enumerate(info.remedies, 1)] or ["none from the code alone"]
-    lines.append(f"  {'remedies:':<15} {remedies[0]}")
-    lines += [f"  {'':<15} {line}" for line in remedies[1:]]
-    indent = " " * 18
+    lines = [t["head"].format(scheme=info.scheme, code=info.code, brand=brand, reason=reason)]
+    lines += [t["row"].format(label=t[f"label_{name}"], value=value) for name, value in rows]
+    remedies = [words["remedy"].format(rank=i, title=r.title, id=r.id, score=f"{r.score / 100:.2f}")
+                for i, r in enumerate(info.remedies, 1)] or [t["no_remedy"]]
+    lines.append(t["row"].format(label=t["label_remedies"], value=remedies[0]))
+    lines += [t["more"].format(value=line) for line in remedies[1:]]
+    indent = t["more"].format(value="")
     if info.note:
-        lines.append(textwrap.fill(info.note, 100, initial_indent=f"  {'note:':<15} ",
-                                   subsequent_indent=indent))
-    lines.append(f"  {'source:':<15} {info.source.at}")
+        lines.append(textwrap.fill(info.note, 100, subsequent_indent=indent,
+                                   initial_indent=t["row"].format(label=t["label_note"], value="")))
+    lines.append(t["row"].format(label=t["label_source"], value=info.source.at))
     if sources:
         lines.append(textwrap.fill(info.source.text, 100, initial_indent=indent,
                                    subsequent_indent=indent, break_on_hyphens=False,

@@ -1,6 +1,7 @@
 """Reading the words payfix writes around the pack's remedies (``texts.yaml``): the support
 hand-off's statement, labels and reminder, the names of payment methods, the reply to the payer,
-the agent's ticket note, and the labels of the text format and the fee quote, per locale.
+the agent's ticket note, and the labels of the text format, the fee quote and the code look-up,
+per locale.
 
 Every text a locale lacks is taken from the pack's default locale, which must have them all; a
 locale the pack does not list, or a text payfix does not know, is a problem. A pack without a
@@ -19,7 +20,7 @@ from payfix.rules import _packfiles as pf
 from payfix.rules._packfiles import ChannelKind
 from payfix.rules._yamlsrc import Reader, Source, position, suggest
 from payfix.rules.pack import PackSettings
-from payfix.vocab import AFTER_ACTIONS, KINDS, METHOD_TYPES, REPLY_TEMPLATES
+from payfix.vocab import AFTER_ACTIONS, FACTS, KINDS, METHOD_TYPES, REPLY_TEMPLATES
 
 __all__ = ["TEXT_KEYS", "read_texts"]
 
@@ -58,6 +59,13 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         "head", "reference", "reason", "code", "path", "no_answer", "retry", "escalated",
         "not_escalated", "next", "customer", "nothing", "tried", "list_separator",
         *(f"priority_{priority}" for priority in get_args(Priority))}),
+    "code": frozenset({
+        "head", "brand", "row", "more", "wait", "wait_unit", "unit_d", "unit_h", "unit_min",
+        "first", "safe_yes", "safe_no", "in_force", "earlier", "now", "escalate_no",
+        "escalate_yes", "escalate_flagged", "no_remedy", "map", "sources", "list_separator",
+        *(f"label_{label}" for label in ("retry", "first", "customer_safe", "fix_by", "category",
+                                         "in_force", "escalate", "remedies", "note", "source")),
+        *(f"fix_by_{who}" for who in FACTS["failure.fix_by"].domain or ())}),
 }
 #: Texts a locale may give and payfix uses when given (the account's state, else its code).
 OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
@@ -67,6 +75,7 @@ OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
     "note": frozenset(),
     "text": frozenset(),
     "quote": frozenset(),
+    "code": frozenset(),
 }
 
 #: A text may be empty (a separator: Chinese sentences follow each other without a space).
@@ -82,6 +91,7 @@ class _TextsFile(pf._File):
     note: dict[pf.Locale, Table] = Field(default_factory=dict)
     text: dict[pf.Locale, Table] = Field(default_factory=dict)
     quote: dict[pf.Locale, Table] = Field(default_factory=dict)
+    code: dict[pf.Locale, Table] = Field(default_factory=dict)
 
 
 Tables = dict[str, dict[str, dict[str, str]]]  # section -> locale -> text name -> text
