@@ -4,6 +4,7 @@ page rendered by a real headless Chromium without errors or outside requests."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from decimal import Decimal
@@ -57,6 +58,14 @@ def test_summary_figures_equal_a_count_over_the_whole_output(replayed: dict[str,
         quoted = [Decimal(r["fee_total"]) for r in rows if r["currency"] == currency and r["fee_total"]]
         assert Decimal(fees["fee_total"]) == sum(quoted, Decimal(0))
         assert fees["rows_with_fee"] == len(quoted)
+        assert fees["rows_fee_assumed"] == sum(1 for r in rows if r["currency"] == currency
+                                               and r["fee_total"] and r["fee_assumed"])
+    days = summary["over_time"]["day"]
+    assert {d: c["rows"] for d, c in days.items()} == dict(Counter(r["at"][:10] for r in rows))
+    assert {d: c["escalated"] for d, c in days.items()} == {
+        d: sum(1 for r in rows if r["at"][:10] == d and r["escalate"]) for d in days}
+    assert summary["over_time"]["hour"] == dict(Counter(r["at"][11:13] for r in rows))
+    assert list(days) == sorted(days)
     assert sum(summary["reject_types"].values()) >= 100
     assert summary["whatif"]["rows_compared"] == len(rows)
     written = json.loads((replayed["html"].parent / "summary.json").read_text())
@@ -75,6 +84,9 @@ def test_synthetic_rows_cover_every_breakdown(replayed: dict[str, Any]) -> None:
     assert set(by["method"]) == {"wallet_balance", "debit_card", "credit_card", "prepaid_card",
                                  "bank_account"}
     assert set(by["currency"]) == {"EUR", "USD", "GBP", "CNY", "JPY"}
+    assert len(by["country"]) >= 5
+    assert len(by["app_version"]) >= 2
+    assert len(summary["over_time"]["hour"]) >= 12
     assert set(by["code_family"]) == {*load_pack().codemaps, "(none)"}
     assert len(summary["failure_reasons"]) >= 20
     assert len(summary["top_remedies"]) >= 15
@@ -107,10 +119,11 @@ def test_report_leads_with_the_what_if_and_writes_money_as_money() -> None:
                           "escalated": 1, "escalation_rate": 0.1, "chunks": 1},
                "failure_reasons": {}, "top_remedies": {}, "retry_verdicts": {},
                "escalation_codes": {}, "by": {name: {} for name in DIMENSIONS},
-               "fees": {"JPY": {"rows": 4, "rows_with_fee": 2, "fee_total": "1200",
-                                "amount_total": "1582514586"},
-                        "EUR": {"rows": 6, "rows_with_fee": 6, "fee_total": "3.5",
-                                "amount_total": "12345.6"}},
+               "over_time": {"day": {}, "hour": {}},
+               "fees": {"JPY": {"rows": 4, "rows_with_fee": 2, "rows_fee_assumed": 2,
+                                "fee_total": "1200", "amount_total": "1582514586"},
+                        "EUR": {"rows": 6, "rows_with_fee": 6, "rows_fee_assumed": 1,
+                                "fee_total": "3.5", "amount_total": "12345.6"}},
                "reject_types": {}, "unmapped_codes": [],
                "whatif": {"rows_compared": 10, "top_remedy_changed": 3, "escalation_changed": 1,
                           "escalation_gained": 1, "escalation_lost": 0,
@@ -134,6 +147,8 @@ def test_report_escapes_what_it_shows() -> None:
                "failure_reasons": {"<script>alert(1)</script>": 1}, "top_remedies": {},
                "retry_verdicts": {}, "escalation_codes": {},
                "by": {name: {} for name in DIMENSIONS}, "fees": {}, "reject_types": {},
+               "over_time": {"day": {"2026-03-01": {"rows": 1, "escalated": 0,
+                                                    "escalation_rate": 0.0}}, "hour": {"23": 1}},
                "unmapped_codes": [{"scheme": "iso8583", "field": "response_code",
                                    "code": "<img src=x>", "rows": 1}],
                "job": {"engine": "<b>", "pack_hash": "x"}}
@@ -147,7 +162,9 @@ def test_report_escapes_what_it_shows() -> None:
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
 def test_report_renders_in_headless_chromium(replayed: dict[str, Any]) -> None:
     """Chromium opens the report offline with no console error and no request beyond the file
-    itself, lays out every chart with a visible size, and a screenshot is saved as a test artefact."""
+    itself, shows every section, lays out every chart with a visible size, and a screenshot is
+    saved as a test artefact (and, with PAYFIX_WRITE_DOC_IMAGES=1, the top of the page as
+    docs/images/replay-report.png)."""
     sync_api = pytest.importorskip("playwright.sync_api")
     url = replayed["html"].resolve().as_uri()
     requests: list[str] = []
@@ -167,13 +184,61 @@ def test_report_renders_in_headless_chromium(replayed: dict[str, Any]) -> None:
                 "svg", "els => els.map(e => [e.getBoundingClientRect().width,"
                        " e.getBoundingClientRect().height])")
             heading = page.text_content("h1")
+            sections = page.eval_on_selector_all("h2", "els => els.map(e => e.textContent)")
             page.screenshot(path=str(shot), full_page=True)
+            if os.environ.get("PAYFIX_WRITE_DOC_IMAGES") == "1":
+                page.screenshot(path=str(ROOT / "docs" / "images" / "replay-report.png"),
+                                full_page=True, clip={"x": 0, "y": 0, "width": 1100, "height": 1500})
         finally:
             browser.close()
     print(f"report screenshot: {shot}")
     assert errors == []
     assert requests == [url]
     assert heading == "payfix replay report"
-    assert len(sizes) >= 7
+    assert sections[:3] == ["Failures over time", "Failure reasons", "Top remedies"]
+    assert {f"By {h.lower()}" for h in DIMENSIONS.values()} <= set(sections)
+    assert {"Fees", "Codes without a map", "Rejected rows"} <= set(sections)
+    assert sections[-1] == "What-if: new rules against the baseline"
+    assert len(sizes) >= 11
     assert all(w > 100 and h > 50 for w, h in sizes)
     assert shot.stat().st_size > 10_000
+
+
+def test_time_axis_country_app_version_and_assumed_allowance_come_from_each_report(
+        tmp_path: Path) -> None:
+    """A row's day and hour are those its report wrote, in its own UTC offset (23:30 at +08:00 is
+    1 March, hour 23, not 15:30 UTC); country and app version are the account's and the device's;
+    a fee quoted without ``fee_usage`` counts as priced on an assumed unused allowance, one with
+    it does not."""
+    base = json.loads((ROOT / "examples" / "reports" / "balance_fee_pushes_over.json").read_text("utf-8"))
+    reports = []
+    for i, (at, usage) in enumerate((("2026-03-01T23:30:00+08:00", False),
+                                     ("2026-03-01T23:30:00+08:00", True),
+                                     ("2026-03-02T01:05:00-05:00", False))):
+        report = json.loads(json.dumps(base))
+        report["attempt"]["id"] = f"t-{i}"
+        report["attempt"]["at"] = at
+        report["account"] = {**report.get("account", {}), "country": ["DE", "CN", "DE"][i]}
+        report["device"] = {**report.get("device", {}), "app_version": ["4.6.2", "4.6.2", "3.1"][i]}
+        report["attempt"].pop("fee_usage", None)
+        if usage:
+            report["attempt"]["fee_usage"] = {"free_transfers_used": 99}
+        reports.append(report)
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in reports), encoding="utf-8")
+    replay([source], tmp_path / "out", tmp_path / "rej.jsonl", workers=1)
+    rows = read_output(tmp_path / "out").to_pylist()
+    assert [r["at"] for r in rows] == [r["attempt"]["at"] for r in reports]
+    assert all(r["fee_total"] is not None for r in rows)
+    assert [r["fee_assumed"] for r in rows] == [True, False, True]
+    summary = write_report(tmp_path / "out", tmp_path / "report.html")
+    assert {d: c["rows"] for d, c in summary["over_time"]["day"].items()} == {
+        "2026-03-01": 2, "2026-03-02": 1}
+    assert summary["over_time"]["hour"] == {"01": 1, "23": 2}
+    assert {k: v["rows"] for k, v in summary["by"]["country"].items()} == {"DE": 2, "CN": 1}
+    assert {k: v["rows"] for k, v in summary["by"]["app_version"].items()} == {"4.6.2": 2, "3.1": 1}
+    (fees,) = summary["fees"].values()
+    assert (fees["rows_with_fee"], fees["rows_fee_assumed"]) == (3, 2)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Failed payments by day" in page
+    assert "assumed unused allowance" in page

@@ -24,15 +24,15 @@ Example:
 from __future__ import annotations
 
 import html
-import io
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from payfix.batch.charts import bars as _bars
+from payfix.batch.charts import columns as _columns
 from payfix.batch.parts import (
     UNMAPPED_COLUMNS,
     Unmapped,
@@ -48,10 +48,11 @@ __all__ = ["DIMENSIONS", "render_html", "summarize", "write_report"]
 
 #: Breakdowns of the report: output column -> heading.
 DIMENSIONS: dict[str, str] = {"kind": "Payment kind", "method": "Payment method",
-                              "code_family": "Processor code family", "currency": "Currency"}
+                              "code_family": "Processor code family", "currency": "Currency",
+                              "country": "Payer's country", "app_version": "App version"}
 _COUNTED = ("failure_reason", "top_remedy", "retry_verdict")
-_COLUMNS = list(dict.fromkeys(["escalate", "escalation_codes", "fee_total", "amount", *_COUNTED,
-                               *DIMENSIONS, *UNMAPPED_COLUMNS]))
+_COLUMNS = list(dict.fromkeys(["escalate", "escalation_codes", "fee_total", "fee_assumed", "amount",
+                               "at", *_COUNTED, *DIMENSIONS, *UNMAPPED_COLUMNS]))
 _NONE = "(none)"
 
 
@@ -59,6 +60,7 @@ _NONE = "(none)"
 class _Fees:
     rows: int = 0
     with_fee: int = 0
+    assumed: int = 0  # of with_fee: priced without fee_usage, on an assumed unused allowance
     fee: Decimal = Decimal(0)
     amount: Decimal = Decimal(0)
 
@@ -87,6 +89,8 @@ def summarize(out: Path) -> dict[str, Any]:
     codes: Counter[str] = Counter()
     by: dict[str, dict[str, list[int]]] = {name: {} for name in DIMENSIONS}
     fees: dict[str, _Fees] = {}
+    days: dict[str, list[int]] = {}
+    hours: Counter[str] = Counter()
     reject_types: Counter[str] = Counter()
     unmapped: Unmapped = {}
     for chunk in sorted(manifest):
@@ -109,15 +113,18 @@ def summarize(out: Path) -> dict[str, Any]:
                 cell = by[name].setdefault(_label(key), [0, 0])
                 cell[0] += count
                 cell[1] += int(esc or 0)
-        for currency, fee, amount in zip(table.column("currency").to_pylist(),
-                                         table.column("fee_total").to_pylist(),
-                                         table.column("amount").to_pylist(), strict=True):
+        _count_times(table, days, hours)
+        for currency, fee, assumed, amount in zip(table.column("currency").to_pylist(),
+                                                  table.column("fee_total").to_pylist(),
+                                                  table.column("fee_assumed").to_pylist(),
+                                                  table.column("amount").to_pylist(), strict=True):
             money = fees.setdefault(currency, _Fees())
             money.rows += 1
             money.amount += Decimal(amount)
             if fee is not None:
                 money.with_fee += 1
                 money.fee += Decimal(fee)
+                money.assumed += bool(assumed)
         with (out / entry["rejects"]).open("rb") as handle:
             for line in handle:
                 rows_rejected += 1
@@ -138,7 +145,11 @@ def summarize(out: Path) -> dict[str, Any]:
         "by": {name: {key: {"rows": n, "escalated": e, "escalation_rate": _rate(e, n)}
                       for key, (n, e) in sorted(cells.items(), key=lambda kv: (-kv[1][0], kv[0]))}
                for name, cells in by.items()},
-        "fees": {cur: {"rows": f.rows, "rows_with_fee": f.with_fee, "fee_total": str(f.fee),
+        "over_time": {"day": {day: {"rows": n, "escalated": e, "escalation_rate": _rate(e, n)}
+                              for day, (n, e) in sorted(days.items())},
+                      "hour": {hour: hours[hour] for hour in sorted(hours)}},
+        "fees": {cur: {"rows": f.rows, "rows_with_fee": f.with_fee,
+                       "rows_fee_assumed": f.assumed, "fee_total": str(f.fee),
                        "amount_total": str(f.amount)} for cur, f in sorted(fees.items())},
         "reject_types": _ordered(reject_types),
         "unmapped_codes": unmapped_list(unmapped),
@@ -150,51 +161,32 @@ def summarize(out: Path) -> dict[str, Any]:
     return summary
 
 
+def _count_times(table: Any, days: dict[str, list[int]], hours: Counter[str]) -> None:
+    """Rows and escalations per day, and rows per hour of the day, of one part: read off ``at`` as
+    each report wrote it, so in the data's own time zone (``2026-03-01T23:30:00+08:00`` is
+    1 March, hour 23)."""
+    import pyarrow.compute as pc
+
+    at = table.column("at")
+    day = pc.utf8_slice_codeunits(at, 0, 10)
+    grouped = table.append_column("day", day).group_by("day").aggregate(
+        [("escalate", "count"), ("escalate", "sum")])
+    for key, count, esc in zip(grouped.column("day").to_pylist(),
+                               grouped.column("escalate_count").to_pylist(),
+                               grouped.column("escalate_sum").to_pylist(), strict=True):
+        cell = days.setdefault(key, [0, 0])
+        cell[0] += count
+        cell[1] += int(esc or 0)
+    for item in pc.value_counts(pc.utf8_slice_codeunits(at, 11, 13)).to_pylist():
+        hours[item["values"]] += item["counts"]
+
+
 def _rate(part: int, whole: int) -> float:
     return round(part / whole, 6) if whole else 0.0
 
 
 def _ordered(counter: Counter[str]) -> dict[str, int]:
     return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
-# ---------------------------------------------------------------- charts
-
-_SVG_STRIP = (re.compile(r"<\?xml[^>]*\?>\s*"), re.compile(r"<!DOCTYPE[^>]*>\s*"),
-              re.compile(r"<metadata>.*?</metadata>\s*", re.S), re.compile(r'\s+xmlns(:\w+)?="[^"]*"'))
-
-
-def _svg(figure: Any) -> str:
-    """``figure`` as inline SVG text: no XML prolog, DOCTYPE, metadata or namespace URLs (the HTML
-    parser puts inline ``<svg>`` in the SVG namespace), text kept as text."""
-    import matplotlib
-
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "payfix"}):
-        figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    text = buffer.getvalue()
-    for pattern in _SVG_STRIP:
-        text = pattern.sub("", text)
-    return text
-
-
-def _bars(title: str, counts: dict[str, int] | dict[str, float], xlabel: str, limit: int = 12,
-          percent: bool = False) -> str:
-    from matplotlib.figure import Figure
-
-    items = list(counts.items())[:limit]
-    figure = Figure(figsize=(7.5, 0.32 * max(len(items), 2) + 0.9))
-    axes = figure.add_subplot()
-    labels = [k for k, _ in items][::-1]
-    values = [float(v) * (100 if percent else 1) for _, v in items][::-1]
-    bars = axes.barh(labels, values, color="#3b6ea8")
-    axes.bar_label(bars, fmt="%.1f%%" if percent else "%.0f", padding=3, fontsize=8)
-    axes.set_title(title, fontsize=11, loc="left")
-    axes.set_xlabel(xlabel, fontsize=9)
-    axes.tick_params(labelsize=8)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.margins(x=0.15)
-    return _svg(figure)
 
 
 # ---------------------------------------------------------------- HTML
@@ -256,6 +248,23 @@ def render_html(summary: dict[str, Any], title: str = "payfix replay report") ->
                     f'{whatif["rows_compared"]:,} diagnoses change their top remedy and '
                     f'{whatif["escalation_changed"]:,} their escalation under the new rules. '
                     '<a href="#whatif">Details below</a>.</p>')
+    days, hours = summary["over_time"]["day"], summary["over_time"]["hour"]
+    body.append("<h2>Failures over time</h2><p class=muted>Days and hours as each report wrote its "
+                "time, so in the data's own time zone.</p>")
+    if days:
+        rows_by_day = {day: cell["rows"] for day, cell in days.items()}
+        body.append(f"<figure>{_columns('Failed payments by day', rows_by_day, 'failed payments', 'day')}"
+                    f"</figure>")
+    day_table = _table(["day", "rows", "escalated", "escalation rate"],
+                       [[d, f'{c["rows"]:,}', f'{c["escalated"]:,}', _pct(c["escalation_rate"])]
+                        for d, c in days.items()], {1, 2, 3})
+    # more than a month of days: the table folds away under its chart (no script: <details>)
+    body.append(day_table if len(days) <= 31 else
+                f"<details><summary>Table: {len(days):,} days</summary>{day_table}</details>")
+    if hours:
+        chart = _columns("Failed payments by hour of the day", hours, "failed payments", "hour")
+        body.append(f"<figure>{chart}</figure>")
+    body.append(_table(["hour", "rows"], [[h, f"{n:,}"] for h, n in hours.items()], {1}))
     body.append("<h2>Failure reasons</h2>")
     if summary["failure_reasons"]:
         body.append(f'<figure>{_bars("Rows by failure reason", summary["failure_reasons"], "rows")}</figure>')
@@ -282,11 +291,15 @@ def render_html(summary: dict[str, Any], title: str = "payfix replay report") ->
                            [[k, f'{c["rows"]:,}', f'{c["escalated"]:,}', _pct(c["escalation_rate"])]
                             for k, c in cells.items()], {1, 2, 3}))
     body.append("<h2>Fees</h2><p class=muted>Fee quotes of the pack's fee schedules, per currency "
-                "(exact decimal sums).</p>")
-    body.append(_table(["currency", "rows", "rows with a fee quote", "fees quoted", "amount attempted"],
-                       [[cur, f'{f["rows"]:,}', f'{f["rows_with_fee"]:,}', _money(f["fee_total"], cur),
-                         _money(f["amount_total"], cur)]
-                        for cur, f in summary["fees"].items()], {1, 2, 3, 4}))
+                "(exact decimal sums). A row without <code>fee_usage</code> is priced as though none "
+                "of the payer's free allowance had been used yet: its fee is the lowest it can be, "
+                "and the column says how many such rows each sum holds.</p>")
+    body.append(_table(["currency", "rows", "rows with a fee quote",
+                        "of which priced on an assumed unused allowance", "fees quoted",
+                        "amount attempted"],
+                       [[cur, f'{f["rows"]:,}', f'{f["rows_with_fee"]:,}', f'{f["rows_fee_assumed"]:,}',
+                         _money(f["fee_total"], cur), _money(f["amount_total"], cur)]
+                        for cur, f in summary["fees"].items()], {1, 2, 3, 4, 5}))
     if summary["fees"]:
         shares = {cur: (f["rows_with_fee"] / f["rows"] if f["rows"] else 0.0)
                   for cur, f in summary["fees"].items()}

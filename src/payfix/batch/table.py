@@ -66,6 +66,10 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "code_field",
     "code_known",
     "retry_after_action",
+    "at",
+    "country",
+    "app_version",
+    "fee_assumed",
 )
 
 
@@ -103,6 +107,10 @@ def output_schema() -> Any:
         ("code_field", pa.string()),
         ("code_known", pa.bool_()),
         ("retry_after_action", pa.string()),
+        ("at", pa.string()),
+        ("country", pa.string()),
+        ("app_version", pa.string()),
+        ("fee_assumed", pa.bool_()),
     ])
 
 
@@ -248,7 +256,11 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
                 None if outline.fee is None else str(outline.fee), pack_hash, outline.engine,
                 attempt.kind, attempt.method.type, attempt.amount.currency,
                 str(attempt.amount.value), outline.scheme, outline.code, outline.field,
-                outline.known, outline.after_action))
+                outline.known, outline.after_action, attempt.at.isoformat(),
+                parsed.account.country if parsed.account is not None else None,
+                parsed.device.app_version if parsed.device is not None else None,
+                # priced by a schedule as though no free allowance had been used yet
+                outline.fee is not None and attempt.fee_usage is None))
             continue
         rej_rows.append(row)
         masked = mask_id(raw_id)
