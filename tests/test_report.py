@@ -3,6 +3,7 @@ page rendered by a real headless Chromium without errors or outside requests."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -242,3 +243,49 @@ def test_time_axis_country_app_version_and_assumed_allowance_come_from_each_repo
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Failed payments by day" in page
     assert "assumed unused allowance" in page
+
+
+def test_replay_report_and_closing_lines_speak_the_locale_asked_for(tmp_path: Path) -> None:
+    """``payfix replay --locale zh-CN --report``: the page (headings, cards, charts, tables, the
+    what-if) and the lines printed at the end are Chinese; what stays Latin is the data itself
+    (reason, remedy and code ids, currencies, hashes, the engine) and the names payfix, JSON and
+    fee_usage. Without --locale both are English, as before."""
+    from payfix.cli import main
+
+    source = tmp_path / "in.jsonl"
+    write_reports(source, 300, 5, 0.05)
+    runs = {}
+    for locale in ("zh-CN", None):
+        out = tmp_path / f"out-{locale}"
+        args = ["replay", str(source), "--out", str(out), "--rejects", str(tmp_path / f"r-{locale}.jsonl"),
+                "--report", str(tmp_path / f"report-{locale}.html"), "--baseline-rules", "bundled"]
+        code = main([*args, "--locale", locale] if locale else args)
+        assert code == 0
+        runs[locale] = (tmp_path / f"report-{locale}.html").read_text(encoding="utf-8")
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    page = runs["zh-CN"]
+    assert '<html lang=zh-CN>' in page
+    assert "失败随时间的分布" in page
+    assert "payfix 回放报告" in page
+    text = re.sub(r"<style[^>]*>.*?</style>|<[^>]+>", " ", page, flags=re.S)
+    allowed = set(re.findall(r"[A-Za-z][A-Za-z\-]+", json.dumps(summary, ensure_ascii=False)))
+    allowed |= {"payfix", "JSON", "fee", "usage", "sha"}  # fee_usage, a field name
+    assert [w for w in re.findall(r"[A-Za-z][A-Za-z\-]+", html.unescape(text)) if w not in allowed] == []
+    assert "Failures over time" in runs[None]
+    assert '<html lang=en>' in runs[None]
+
+
+def test_replay_closing_lines_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The lines ``payfix replay --locale zh-CN`` prints when done (what-if, report, rows) are
+    Chinese apart from numbers, paths and ids."""
+    from payfix.cli import main
+
+    source = tmp_path / "in.jsonl"
+    write_reports(source, 80, 6, 0.1)
+    assert main(["replay", str(source), "--out", str(tmp_path / "out"), "--rejects",
+                 str(tmp_path / "r.jsonl"), "--report", str(tmp_path / "r.html"),
+                 "--baseline-rules", "bundled", "--locale", "zh-CN"]) == 0
+    out = capsys.readouterr().out.replace(str(tmp_path), "")
+    assert "输入 80 行，输出 72 行，拒收 8 行" in out
+    assert "假设分析：共比较 72 条诊断" in out
+    assert re.findall(r"[A-Za-z][A-Za-z\-]+", out) == ["html"]  # the report path

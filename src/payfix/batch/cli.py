@@ -22,6 +22,7 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -101,6 +102,9 @@ def add_subcommands(subparsers: Any) -> None:
                      help="write an HTML report (and summary.json beside it) when the run completes")
     rep.add_argument("--summary", default=None, metavar="FILE",
                      help="where to write the report's summary JSON (default: summary.json beside --report)")
+    rep.add_argument("--locale", default=None, metavar="LOCALE",
+                     help="language of the report and the closing lines, e.g. en or zh-CN (the pack's "
+                          "texts; default: its default locale)")
     rep.add_argument("--baseline-rules", default=None, metavar="DIR",
                      help="what-if: also diagnose under this pack directory ('bundled': the bundled "
                           "pack) and report the changes")
@@ -231,17 +235,19 @@ def _replay(args: argparse.Namespace) -> int:
         reporter.close()
         raise
     reporter.close()
-    _print_whatif(summary)
-    if args.report is not None:
-        from payfix.batch.report import write_report
+    from payfix.batch.report import report_texts, write_report
 
-        write_report(Path(args.out), Path(args.report), None if args.summary is None else Path(args.summary))
-        print(f"report: {args.report}")
-    print(f"rows in: {summary.rows_in}, out: {summary.rows_out}, rejected: {summary.rows_rejected}")
+    t = report_texts(args.locale)
+    _print_whatif(summary, t)
+    if args.report is not None:
+        write_report(Path(args.out), Path(args.report), None if args.summary is None else Path(args.summary),
+                     locale=args.locale)
+        print(t["cli_report"].format(path=args.report))
+    print(t["cli_rows"].format(rows_in=summary.rows_in, rows_out=summary.rows_out,
+                               rejected=summary.rows_rejected))
     unmapped = summary.unmapped
     if unmapped:
-        print(f"codes without a map: {len(unmapped)} distinct in "
-              f"{sum(u['rows'] for u in unmapped)} rows (_summary.json lists them)")
+        print(t["cli_unmapped"].format(distinct=len(unmapped), rows=sum(u["rows"] for u in unmapped)))
     print(json.dumps({"event": "done", "seconds": round(summary.seconds, 3),
                       "rows_per_second": round(summary.rows_per_second, 1),
                       "chunks": summary.chunks, "chunks_resumed": summary.chunks_resumed}),
@@ -299,18 +305,19 @@ def _say_unused(cmap: ColumnMap, inputs: list[Path]) -> None:
                   f"{', '.join(unused[:12])}{' ...' if len(unused) > 12 else ''}", file=sys.stderr)
 
 
-def _print_whatif(summary: ReplaySummary) -> None:
+def _print_whatif(summary: ReplaySummary, t: Mapping[str, str]) -> None:
     whatif = summary.whatif
     if whatif is None:
         return
-    print(f"what-if: {whatif['rows_compared']} diagnoses compared, top remedy changed: "
-          f"{whatif['top_remedy_changed']}, escalation changed: {whatif['escalation_changed']} "
-          f"(+{whatif['escalation_gained']} / -{whatif['escalation_lost']})")
+    print(t["cli_whatif"].format(compared=whatif["rows_compared"], changed=whatif["top_remedy_changed"],
+                                 escalation=whatif["escalation_changed"],
+                                 gained=whatif["escalation_gained"], lost=whatif["escalation_lost"]))
     for kind in ("top_remedy", "escalation"):
         for example in whatif["examples"][kind][:3]:
-            print(f"  row {example['row']} ({example['attempt_id']}): top remedy "
-                  f"{example['baseline_top_remedy']} -> {example['top_remedy']}, escalate "
-                  f"{example['baseline_escalate']} -> {example['escalate']}")
+            before, after = (t["yes" if example[k] else "no"] for k in ("baseline_escalate", "escalate"))
+            print(t["cli_whatif_example"].format(
+                row=example["row"], id=example["attempt_id"], before=example["baseline_top_remedy"],
+                after=example["top_remedy"], escalate_before=before, escalate_after=after))
 
 
 def run(args: argparse.Namespace) -> int:

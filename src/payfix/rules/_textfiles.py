@@ -1,7 +1,7 @@
 """Reading the words payfix writes around the pack's remedies (``texts.yaml``): the support
 hand-off's statement, labels and reminder, the names of payment methods, the reply to the payer,
-the agent's ticket note, and the labels of the text format, the fee quote and the code look-up,
-per locale.
+the agent's ticket note, and the labels of the text format, the fee quote, the code look-up
+and the replay report, per locale.
 
 Every text a locale lacks is taken from the pack's default locale, which must have them all; a
 locale the pack does not list, or a text payfix does not know, is a problem. A pack without a
@@ -66,6 +66,22 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         *(f"label_{label}" for label in ("retry", "first", "customer_safe", "fix_by", "category",
                                          "in_force", "escalate", "remedies", "note", "source")),
         *(f"fix_by_{who}" for who in FACTS["failure.fix_by"].domain or ())}),
+    "report": frozenset({
+        "lang", "title", "job", "card_rows_in", "card_diagnosed", "card_rejected", "card_escalated",
+        "card_escalation_rate", "headline", "details_below", "over_time", "over_time_note",
+        "by_day", "by_hour", "axis_failed", "axis_day", "axis_hour", "axis_rows", "axis_escalated",
+        "days_table", "col_day", "col_hour", "col_rows", "col_escalated", "col_escalation_rate",
+        "failure_reasons", "reasons_chart", "col_reason", "top_remedies", "remedies_chart",
+        "col_top_remedy", "escalation", "col_escalation_code", "col_retry_verdict", "by",
+        "by_chart", "fees", "fees_note", "fees_chart", "col_currency", "col_with_fee",
+        "col_assumed", "col_fees", "col_amount", "unmapped", "unmapped_note", "col_family",
+        "col_field", "col_code", "rejected", "col_problem_type", "col_problems", "whatif",
+        "whatif_line", "col_baseline_top", "col_new_top", "examples_top", "examples_escalation",
+        "col_row", "col_attempt", "col_baseline", "col_new", "col_baseline_escalates",
+        "col_escalates", "yes", "no", "none", "cli_report", "cli_rows", "cli_unmapped",
+        "cli_whatif", "cli_whatif_example",
+        *(f"dim_{name}" for name in ("kind", "method", "code_family", "currency", "country",
+                                     "app_version"))}),
 }
 #: Texts a locale may give and payfix uses when given (the account's state, else its code).
 OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
@@ -76,6 +92,7 @@ OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
     "text": frozenset(),
     "quote": frozenset(),
     "code": frozenset(),
+    "report": frozenset(),
 }
 
 #: A text may be empty (a separator: Chinese sentences follow each other without a space).
@@ -92,6 +109,7 @@ class _TextsFile(pf._File):
     text: dict[pf.Locale, Table] = Field(default_factory=dict)
     quote: dict[pf.Locale, Table] = Field(default_factory=dict)
     code: dict[pf.Locale, Table] = Field(default_factory=dict)
+    report: dict[pf.Locale, Table] = Field(default_factory=dict)
 
 
 Tables = dict[str, dict[str, dict[str, str]]]  # section -> locale -> text name -> text
