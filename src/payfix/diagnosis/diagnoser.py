@@ -64,7 +64,7 @@ class Diagnoser:
 
     Args:
         pack: a loaded :class:`~payfix.rules.pack.RulePack`, an overlay directory laid over the bundled
-            pack, or ``None`` for the bundled pack alone.
+            pack, or ``None`` for the bundled pack alone (read once per process, then shared).
         engine: ``"auto"`` (durable_rules where it imports, else compiled), ``"durable"`` or
             ``"compiled"``.
         locale: default locale of remedy texts (the pack's default if ``None``).

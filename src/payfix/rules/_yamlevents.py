@@ -64,11 +64,12 @@ def _mark(m: Any) -> StreamMark:
 
 
 def translate(data: bytes) -> Iterator[rev.Event]:
-    """The events of ``data`` (a file's bytes, UTF-8 or -16 as libyaml detects) as ruamel's event
-    objects, read as they are asked for (a composer that stops early reads no further).
+    """The events of ``data`` (a UTF-8 file's bytes) as ruamel's event objects, read as they are
+    asked for (a composer that stops early reads no further).
 
     Raises:
-        _UntranslatedError: libyaml refused the text, or it holds a tag or a directive.
+        _UntranslatedError: libyaml is missing or refused the text, or the text holds what the
+            pure parser reads instead (see the module's description), now or when reached.
     """
     if _pyyaml is None or _CParser is None:
         raise _UntranslatedError("no libyaml")
