@@ -261,3 +261,20 @@ def test_every_code_looked_up_in_chinese_holds_no_english(capsys: pytest.Capture
         allowed |= {w for ids in (*remedy_ids, *escalations)
                     for w in re.findall(r"[A-Za-z][A-Za-z\-]+", ids)}
         assert _latin_words(block, allowed) == [], scheme
+
+
+def test_code_coverage_in_chinese_holds_no_english(capsys: pytest.CaptureFixture[str]) -> None:
+    """``payfix codes coverage --locale zh-CN``: the header, the total and the closing sentence are
+    Chinese; the families, files, source names (the maps' own ``source`` text) and the processors
+    read without a map stay as they are."""
+    assert main(["codes", "coverage", "--locale", "zh-CN"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("代码体系")
+    assert "\n合计 " in out
+    pack = load_pack()
+    from payfix.inputs.adapters import SOURCES
+
+    allowed = set(LATIN_IN_ZH) | {"rules", "codes", "yaml", "from"}
+    allowed |= set(re.findall(r"[A-Za-z][A-Za-z\-]+", " ".join(
+        [*pack.codemaps, *(m.source for m in pack.codemaps.values()), *SOURCES])))
+    assert _latin_words(out, allowed) == []

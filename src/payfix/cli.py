@@ -254,11 +254,9 @@ def _parser() -> argparse.ArgumentParser:
                           "sees, and the documents the map follows; then the processors payfix "
                           "reads without a code map of their own."),
         epilog=_examples("payfix codes coverage", "payfix codes coverage --format json"))
-    coverage.add_argument("--format", choices=("json", "text"), default="text")
-    coverage.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
-    for command in (lookup, listing):
+    for command in (lookup, listing, coverage):
         command.add_argument("--format", choices=("json", "text"), default="text")
-        command.add_argument("--locale", default=None, help="remedy title locale, e.g. en or zh-CN")
+        command.add_argument("--locale", default=None, help="the text's language, e.g. en or zh-CN")
         command.add_argument("--rules", default=None, metavar="DIR", help="overlay this pack directory")
     return parser
 

@@ -114,7 +114,7 @@ def codes_command(args: argparse.Namespace) -> int:
     pack = load_pack(args.rules) if args.rules is not None else None
     shown = pack_of(pack)
     if args.codes_command == "coverage":
-        return _coverage(pack, args.format)
+        return _coverage(pack, args.format, shown.texts_in("code", (args.locale,) if args.locale else ())[1])
     found: tuple[CodeInfo, ...]
     if args.codes_command == "lookup":
         found = (lookup_code(args.scheme, args.code, brand=args.brand, pack=pack, locale=args.locale,
@@ -144,7 +144,7 @@ def codes_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _coverage(pack: RulePack | None, fmt: str) -> int:
+def _coverage(pack: RulePack | None, fmt: str, t: Mapping[str, str]) -> int:
     """``payfix codes coverage``: per family, the codes mapped and the sources; then the sources
     payfix reads objects of (``--from``) whose own codes have no map."""
     from payfix.inputs.adapters import SOURCES
@@ -157,18 +157,17 @@ def _coverage(pack: RulePack | None, fmt: str) -> int:
                           "read_without_map": unmapped}, ensure_ascii=False, indent=2))
         return EXIT_OK
     width = max(len(f.scheme) for f in families)
-    lines = [f"{'family':{width}}  codes  brand  now  later  never  hidden  file"]
+    lines = [f"{t['cov_family']:{width}}  {t['cov_columns']}"]
     for f in families:
         lines.append(f"{f.scheme:{width}}  {f.codes:5}  {f.brand_entries:5}  {f.retry['now']:3}  "
                      f"{f.retry['later']:5}  {f.retry['never']:5}  {f.hidden:6}  {f.file}")
-    lines.append(f"{'total':{width}}  {sum(f.codes for f in families):5}")
+    lines.append(f"{t['cov_total']:{width}}  {sum(f.codes for f in families):5}")
     lines.append("")
     for f in families:
         lines.append(f"{f.scheme}: {f.sources}")
     if unmapped:
         lines.append("")
-        lines.append("read with --from but without a code map of their own (codes of other "
-                     f"schemes inside them are still read): {', '.join(unmapped)}")
+        lines.append(t["cov_unmapped"].format(sources=t["list_separator"].join(unmapped)))
     print("\n".join(lines))
     return EXIT_OK
 

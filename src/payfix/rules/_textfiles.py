@@ -63,6 +63,7 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         "head", "brand", "row", "more", "wait", "wait_unit", "unit_d", "unit_h", "unit_min",
         "first", "safe_yes", "safe_no", "in_force", "earlier", "now", "escalate_no",
         "escalate_yes", "escalate_flagged", "no_remedy", "map", "sources", "list_separator",
+        "cov_family", "cov_columns", "cov_total", "cov_unmapped",
         *(f"label_{label}" for label in ("retry", "first", "customer_safe", "fix_by", "category",
                                          "in_force", "escalate", "remedies", "note", "source")),
         *(f"fix_by_{who}" for who in FACTS["failure.fix_by"].domain or ())}),
