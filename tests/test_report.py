@@ -289,3 +289,25 @@ def test_replay_closing_lines_in_chinese(tmp_path: Path, capsys: pytest.CaptureF
     assert "输入 80 行，输出 72 行，拒收 8 行" in out
     assert "假设分析：共比较 72 条诊断" in out
     assert re.findall(r"[A-Za-z][A-Za-z\-]+", out) == ["html"]  # the report path
+
+
+def test_the_report_takes_its_words_from_the_replays_own_pack(tmp_path: Path) -> None:
+    """With ``--rules``, the report's words come from that pack: the French example pack, given a
+    French report title in its texts, titles a ``--locale fr`` report in French (the texts it lacks
+    are the default locale's)."""
+    import shutil
+
+    from payfix.cli import main
+
+    pack = tmp_path / "pack"
+    shutil.copytree(ROOT / "examples" / "custom_pack", pack)
+    with (pack / "texts.yaml").open("a", encoding="utf-8") as texts:
+        texts.write('\nreport:\n  fr:\n    title: "rapport de relecture payfix"\n')
+    source = tmp_path / "in.jsonl"
+    write_reports(source, 40, 7, 0.0)
+    assert main(["replay", str(source), "--out", str(tmp_path / "out"), "--rejects",
+                 str(tmp_path / "r.jsonl"), "--report", str(tmp_path / "r.html"), "--rules", str(pack),
+                 "--locale", "fr"]) == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<h1>rapport de relecture payfix</h1>" in page
+    assert "<h2>Failures over time</h2>" in page

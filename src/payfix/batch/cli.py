@@ -236,12 +236,14 @@ def _replay(args: argparse.Namespace) -> int:
         raise
     reporter.close()
     from payfix.batch.report import report_texts, write_report
+    from payfix.rules.bundled import pack_of
 
-    t = report_texts(args.locale)
+    pack = pack_of(args.rules)  # the words of the pack the rows were diagnosed with
+    t = report_texts(args.locale, pack)
     _print_whatif(summary, t)
     if args.report is not None:
         write_report(Path(args.out), Path(args.report), None if args.summary is None else Path(args.summary),
-                     locale=args.locale)
+                     locale=args.locale, pack=pack)
         print(t["cli_report"].format(path=args.report))
     print(t["cli_rows"].format(rows_in=summary.rows_in, rows_out=summary.rows_out,
                                rejected=summary.rows_rejected))
