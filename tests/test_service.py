@@ -285,3 +285,17 @@ def test_operator_overlay_is_served_and_its_cases_gate_readiness(tmp_path: Path)
         assert unready.get("/healthz").status_code == 200
         assert unready.post("/v1/diagnose", json=example("balance_short.json"),
                             headers=HEADERS).status_code == 503
+
+
+def test_the_console_words_are_the_served_packs(tmp_path: Path) -> None:
+    """``/console/strings.js`` is made from the served pack's texts, under the console's CSP, with
+    no key needed: with the French example overlay the console's languages are en, zh-CN and fr."""
+    config = ServiceConfig(api_keys=(KEY,), rules=str(ROOT / "examples" / "custom_pack"))
+    with TestClient(create_app(config, prepare="startup")) as served:
+        answer = served.get("/console/strings.js")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/javascript")
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
+    tables = json.loads(answer.text.removeprefix("export default ").removesuffix(";\n"))
+    assert list(tables) == ["en", "zh-CN", "fr"]
+    assert (tables["fr"]["languageName"], tables["zh-CN"]["copyReply"]) == ("Français", "复制答复")

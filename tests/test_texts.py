@@ -5,6 +5,7 @@ write, a locale the pack does not list, or a default locale that lacks a text is
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -157,3 +158,29 @@ def test_the_fee_quote_speaks_the_locale_asked(capsys: pytest.CaptureFixture[str
                      "扣款    103.50 EUR", "到账    108.00 USD", "余额 50 EUR 最多可转出：48.06 EUR"]
     assert main(argv) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "max sendable from 50 EUR: 48.06 EUR"
+
+
+def test_the_french_example_adds_french_to_the_console() -> None:
+    """The console's words come from the pack: the French example's texts put French in the
+    console's language menu and its labels, the texts it leaves out in English."""
+    from payfix.service.static import strings_module
+
+    module = strings_module(load_pack(ROOT / "examples" / "custom_pack"))
+    tables = json.loads(module.removeprefix("export default ").removesuffix(";\n"))
+    assert list(tables) == ["en", "zh-CN", "fr"]
+    assert tables["fr"]["languageName"] == "Français"
+    assert tables["fr"]["diagnose"] == "Diagnostiquer"
+    assert tables["fr"]["copyReply"] == tables["en"]["copyReply"]
+    assert set(tables["fr"]) == set(tables["en"])
+
+
+def test_a_console_text_the_default_locale_does_not_name_is_a_problem(tmp_path: Path) -> None:
+    """An operator's console text must be one the console uses (one the default locale names): a
+    misspelt name is a load problem, not a silently unused text."""
+    pack = tmp_path / "pack"
+    shutil.copytree(ROOT / "examples" / "custom_pack", pack)
+    with (pack / "texts.yaml").open("a", encoding="utf-8") as texts:
+        texts.write('    diagnoze: "Diagnostiquer"\n')
+    with pytest.raises(RulePackError) as caught:
+        load_pack(pack)
+    assert [(p.type, "'diagnoze'" in p.msg) for p in caught.value.problems] == [("unknown_text", True)]

@@ -83,6 +83,9 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         "cli_whatif", "cli_whatif_example",
         *(f"dim_{name}" for name in ("kind", "method", "code_family", "currency", "country",
                                      "app_version"))}),
+    # the console's scripts name its texts: a pack's default locale names them all (the bundled
+    # one does, a test reads the scripts), and another locale may name only those
+    "console": frozenset({"languageName"}),
 }
 #: Texts a locale may give and payfix uses when given (the account's state, else its code).
 OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
@@ -94,11 +97,17 @@ OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
     "quote": frozenset(),
     "code": frozenset(),
     "report": frozenset(),
+    "console": frozenset(),
 }
 
 #: A text may be empty (a separator: Chinese sentences follow each other without a space).
 Table = Annotated[dict[pf.Word, Annotated[str, StringConstraints(max_length=2000)]],
                   Field(max_length=200)]
+#: The console's texts are named as its scripts name them (``keyTitle``, ``verdict.hold``).
+ConsoleTable = Annotated[dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.]*$",
+                                                                max_length=60)],
+                              Annotated[str, StringConstraints(max_length=2000)]],
+                         Field(max_length=400)]
 
 
 class _TextsFile(pf._File):
@@ -111,6 +120,7 @@ class _TextsFile(pf._File):
     quote: dict[pf.Locale, Table] = Field(default_factory=dict)
     code: dict[pf.Locale, Table] = Field(default_factory=dict)
     report: dict[pf.Locale, Table] = Field(default_factory=dict)
+    console: dict[pf.Locale, ConsoleTable] = Field(default_factory=dict)
 
 
 Tables = dict[str, dict[str, dict[str, str]]]  # section -> locale -> text name -> text
@@ -148,6 +158,11 @@ def read_texts(src: Source | None, reader: Reader, settings: PackSettings,
                        f"{', '.join(missing)}", where, None)
             continue
         out[section] = {locale: {**given[default], **table} for locale, table in given.items()}
+    for locale, table in tables.get("console", {}).items():
+        unknown = sorted(set(table) - set(tables["console"].get(default, {})))
+        if unknown:
+            reader.add("unknown_text", f"console.{locale} has {', '.join(map(repr, unknown))}, texts the "
+                       f"default locale {default!r} does not name", where, None)
     return out
 
 
@@ -166,7 +181,7 @@ def _read(src: Source, reader: Reader, settings: PackSettings) -> tuple[Tables, 
             if locale not in settings.locales:
                 reader.add("unknown_locale", f"{section} has locale {locale!r}, which is not in "
                            f"pack.yaml locales{suggest(locale, settings.locales)}", src, at)
-            for key in sorted(set(table) - known):
+            for key in sorted(set(table) - known if section != "console" else ()):
                 reader.add("unknown_text", f"{section}.{locale} has {key!r}, a text payfix does "
                            f"not write{suggest(key, tuple(known))}", src, at)
             tables.setdefault(section, {})[locale] = dict(table)

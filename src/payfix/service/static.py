@@ -1,19 +1,24 @@
 """The support console's static files (``src/payfix/service/console/``) at ``/console``.
 
 ``/console`` and ``/console/`` give ``index.html``; ``/console/{file}`` a file of that folder and
-nothing outside it (no parent paths, no hidden files). No key is needed for the files themselves:
+nothing outside it (no parent paths, no hidden files); ``/console/strings.js``, the console's
+own words, is made from the rule pack's texts (section ``console``), so a pack that adds a locale
+adds it to the console too. No key is needed for the files themselves:
 the page sends ``X-API-Key`` on its API calls. Every answer under ``/console`` carries
 :data:`CSP` and asks the browser not to sniff types, frame the page or send a referrer.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
 
-__all__ = ["CONSOLE_DIR", "CSP", "add_console_routes"]
+from payfix.rules.pack import RulePack
+
+__all__ = ["CONSOLE_DIR", "CSP", "add_console_routes", "strings_module"]
 
 #: Where the console's files are (shipped inside the wheel).
 CONSOLE_DIR = Path(__file__).resolve().parent / "console"
@@ -57,6 +62,23 @@ def console_file(path: str, root: Path = CONSOLE_DIR) -> Path | None:
     return target
 
 
+def strings_module(pack: RulePack) -> str:
+    """The console's words as the JavaScript module ``/console/strings.js``: every locale of the
+    pack's ``console`` texts (each completed from the default locale), default locale first.
+
+    Example:
+        >>> from payfix import load_pack
+        >>> text = strings_module(load_pack())
+        >>> text.startswith('export default {"en": {'), '"zh-CN": {' in text
+        (True, True)
+    """
+    tables = pack.texts["console"]
+    default = pack.settings.default_locale
+    ordered = {locale: tables[locale] for locale in sorted(tables, key=lambda loc: loc != default)}
+    # JSON is a JavaScript expression; "<" escaped so no text can close a script element
+    return "export default " + json.dumps(ordered, ensure_ascii=False).replace("<", "\\u003c") + ";\n"
+
+
 def add_console_routes(app: FastAPI) -> None:
     """Register ``GET``/``HEAD`` ``/console``, ``/console/`` and ``/console/{path}``."""
 
@@ -72,6 +94,11 @@ def add_console_routes(app: FastAPI) -> None:
     @app.api_route("/console/", methods=["GET", "HEAD"], include_in_schema=False)
     async def console_index() -> Response:
         return answer("index.html")
+
+    @app.api_route("/console/strings.js", methods=["GET", "HEAD"], include_in_schema=False)
+    async def console_strings() -> Response:
+        return Response(strings_module(app.state.payfix.pack), 200, HEADERS,
+                        "text/javascript; charset=utf-8")
 
     @app.api_route("/console/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
     async def console_asset(path: str) -> Response:

@@ -3,7 +3,7 @@
 
 import { ApiError, checkKey, diagnose, fieldLoc, keyStore, lookupCode } from "./api.js";
 import { fill, h } from "./dom.js";
-import { applyStatic, LOCALES, t } from "./i18n.js";
+import { applyStatic, DEFAULT_LOCALE, LOCALES, t } from "./i18n.js";
 import { renderAgent, renderCustomer, renderLookup } from "./render.js";
 import { buildReport, clearProblems, CODE_FIELDS, prefill, problemNode, showProblems } from "./report-form.js";
 
@@ -11,7 +11,7 @@ const $ = (selector) => document.querySelector(selector);
 const LOCALE_SLOT = "payfix.console.locale";
 
 const state = {
-  locale: "en",
+  locale: DEFAULT_LOCALE,
   last: null, // {text, parsed, source} of the last report sent
   lookup: null, // {scheme, code, brand} of the last look-up
   seq: 0,
@@ -310,7 +310,7 @@ function onLookupSubmit(event) {
 // --- locale -----------------------------------------------------------------------------------
 
 function setLocale(locale) {
-  state.locale = LOCALES.includes(locale) ? locale : "en";
+  state.locale = LOCALES.includes(locale) ? locale : DEFAULT_LOCALE;
   $("#locale").value = state.locale;
   try {
     sessionStorage.setItem(LOCALE_SLOT, state.locale);
@@ -343,9 +343,16 @@ function start() {
     if (field) $("#f-code-field").value = field;
   });
   prefill($("#fields-form"));
-  let saved = "en";
+  // the language menu lists every locale of the pack, each named in its own language
+  $("#locale").replaceChildren(...LOCALES.map((locale) => {
+    const option = document.createElement("option");
+    option.value = locale;
+    option.textContent = t(locale, "languageName");
+    return option;
+  }));
+  let saved = DEFAULT_LOCALE;
   try {
-    saved = sessionStorage.getItem(LOCALE_SLOT) || "en";
+    saved = sessionStorage.getItem(LOCALE_SLOT) || DEFAULT_LOCALE;
   } catch {
     // default
   }

@@ -1,19 +1,17 @@
-// The console's own words in English and Simplified Chinese. Texts from the service (remedies,
-// hand-off, labels of the items to have ready) arrive already in the chosen locale.
+// The console's own words, in every locale of the rule pack: the service makes strings.js from
+// the pack's texts (section `console`), the default locale first. Texts from the service
+// (remedies, hand-off, labels of the items to have ready) arrive already in the chosen locale.
 
-import en from "./strings-en.js";
-import zhCN from "./strings-zh-CN.js";
-
-const STRINGS = { en, "zh-CN": zhCN };
+import STRINGS from "./strings.js";
 
 export const LOCALES = Object.freeze(Object.keys(STRINGS));
+export const DEFAULT_LOCALE = LOCALES[0];
 
 /** The text for `key` in `locale`, with `{name}` placeholders filled from `vars`. */
 export function t(locale, key, vars = {}) {
-  const table = STRINGS[locale] || STRINGS.en;
-  let text = key in table ? table[key] : STRINGS.en[key];
+  const table = STRINGS[locale] || STRINGS[DEFAULT_LOCALE];
+  const text = key in table ? table[key] : STRINGS[DEFAULT_LOCALE][key];
   if (text === undefined) return key;
-  if (typeof text !== "string") return text;
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
@@ -33,12 +31,12 @@ export function duration(locale, seconds) {
   for (const [unit, size] of [["d", 86400], ["h", 3600], ["min", 60], ["s", 1]]) {
     const n = Math.floor(rest / size);
     if (n > 0) {
-      const plural = n !== 1 && t(locale, "plural") === true;
+      const plural = n !== 1 && t(locale, "plural") === "true";
       parts.push(t(locale, plural ? `unit.${unit}.other` : `unit.${unit}`, { n }));
       rest -= n * size;
     }
     if (parts.length === 2) break;
   }
-  if (parts.length === 0) parts.push(t(locale, t(locale, "plural") === true ? "unit.s.other" : "unit.s", { n: 0 }));
+  if (parts.length === 0) parts.push(t(locale, t(locale, "plural") === "true" ? "unit.s.other" : "unit.s", { n: 0 }));
   return parts.join(t(locale, "joiner"));
 }
