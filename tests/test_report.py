@@ -311,3 +311,17 @@ def test_the_report_takes_its_words_from_the_replays_own_pack(tmp_path: Path) ->
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "<h1>rapport de relecture payfix</h1>" in page
     assert "<h2>Failures over time</h2>" in page
+
+
+def test_the_progress_bar_speaks_the_locale_asked_for() -> None:
+    """The live progress line of ``payfix replay --locale zh-CN`` is Chinese; without a locale it is
+    as before."""
+    from payfix.batch.cli import progress_line
+    from payfix.batch.report import report_texts
+    from payfix.batch.summary import Progress
+
+    event = Progress(3, 20000, 19000, 1000, 4.0, 5000.0, 0.5, 4.0)
+    line = progress_line(event, width=10, words=report_texts("zh-CN"))
+    assert line == "[#####.....]  50.0%  已处理     20,000 行     5,000 行/秒  预计剩余 0:04  拒收 1,000 行"
+    assert progress_line(event, width=10) == (
+        "[#####.....]  50.0%      20,000 rows     5,000 rows/s  ETA 0:04  1,000 rejected")

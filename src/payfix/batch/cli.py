@@ -152,29 +152,36 @@ def _clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def progress_line(event: Progress, width: int = 24) -> str:
-    """The live progress bar shown on a terminal.
+def progress_line(event: Progress, width: int = 24, words: Mapping[str, str] | None = None) -> str:
+    """The live progress bar shown on a terminal, in the words of ``words`` (the report texts of
+    a locale, :func:`payfix.batch.report.report_texts`; ``None``: the bundled pack's default).
 
     Example:
         >>> progress_line(Progress(3, 20000, 19000, 1000, 4.0, 5000.0, 0.5, 4.0), width=10)
         '[#####.....]  50.0%      20,000 rows     5,000 rows/s  ETA 0:04  1,000 rejected'
     """
+    if words is None:
+        from payfix.batch.report import report_texts
+
+        words = report_texts()
     filled = min(max(round(event.fraction * width), 0), width)
-    return (f"[{'#' * filled}{'.' * (width - filled)}] {event.fraction * 100:5.1f}%  "
-            f"{event.rows_done:>10,} rows  {event.rows_per_second:>8,.0f} rows/s  "
-            f"ETA {_clock(event.eta_seconds)}  {event.rows_rejected:,} rejected")
+    return words["cli_progress"].format(
+        bar=f"[{'#' * filled}{'.' * (width - filled)}]", percent=f"{event.fraction * 100:5.1f}%",
+        rows=f"{event.rows_done:>10,}", rate=f"{event.rows_per_second:>8,.0f}",
+        eta=_clock(event.eta_seconds), rejected=f"{event.rows_rejected:,}")
 
 
 class _Reporter:
     """A live progress bar on a terminal; one JSON line per committed chunk otherwise."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, words: Mapping[str, str]) -> None:
         self.stream = stream
         self.tty = stream.isatty()
+        self.words = words
 
     def __call__(self, event: Progress) -> None:
         if self.tty:
-            self.stream.write("\r" + progress_line(event))
+            self.stream.write("\r" + progress_line(event, words=self.words))
         else:
             self.stream.write(json.dumps(event.to_dict()) + "\n")
         self.stream.flush()
@@ -219,7 +226,12 @@ def _replay(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if reader is not None and reader.column_map is not None:
         _say_unused(reader.column_map, [Path(p) for p in args.inputs])
-    reporter = _Reporter(sys.stderr)
+    from payfix.batch.report import report_texts, write_report
+    from payfix.rules.bundled import pack_of
+
+    pack = pack_of(args.rules)  # the words of the pack the rows are diagnosed with
+    t = report_texts(args.locale, pack)
+    reporter = _Reporter(sys.stderr, t)
     try:
         summary = replay([Path(p) for p in args.inputs], Path(args.out), Path(args.rejects),
                          workers=args.workers or os.cpu_count() or 1, engine=args.engine,
@@ -235,11 +247,6 @@ def _replay(args: argparse.Namespace) -> int:
         reporter.close()
         raise
     reporter.close()
-    from payfix.batch.report import report_texts, write_report
-    from payfix.rules.bundled import pack_of
-
-    pack = pack_of(args.rules)  # the words of the pack the rows were diagnosed with
-    t = report_texts(args.locale, pack)
     _print_whatif(summary, t)
     if args.report is not None:
         write_report(Path(args.out), Path(args.report), None if args.summary is None else Path(args.summary),
