@@ -325,3 +325,15 @@ def test_the_progress_bar_speaks_the_locale_asked_for() -> None:
     assert line == "[#####.....]  50.0%  已处理     20,000 行     5,000 行/秒  预计剩余 0:04  拒收 1,000 行"
     assert progress_line(event, width=10) == (
         "[#####.....]  50.0%      20,000 rows     5,000 rows/s  ETA 0:04  1,000 rejected")
+
+
+def test_synth_says_what_it_wrote_in_the_locale_asked_for(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """``payfix synth --locale zh-CN`` closes in Chinese; without a locale, as before."""
+    from payfix.cli import main
+
+    assert main(["synth", "--rows", "3", "--seed", "1", "--out", str(tmp_path / "a.jsonl"),
+                 "--locale", "zh-CN"]) == 0
+    assert main(["synth", "--rows", "3", "--seed", "1", "--out", str(tmp_path / "b.jsonl")]) == 0
+    assert capsys.readouterr().out == (f"已写入 3 行：{tmp_path / 'a.jsonl'}\n"
+                                       f"wrote 3 rows to {tmp_path / 'b.jsonl'}\n")

@@ -80,6 +80,8 @@ def add_subcommands(subparsers: Any) -> None:
                        help="share of malformed rows, 0..1 (default 0)")
     synth.add_argument("--out", required=True, metavar="FILE",
                        help="output file; format by suffix: .jsonl, .csv, .parquet (.gz/.zst: compressed)")
+    synth.add_argument("--locale", default=None, metavar="LOCALE",
+                       help="language of the closing line, e.g. en or zh-CN")
 
     rep = subparsers.add_parser(
         "replay", help="diagnose report files (JSON Lines, CSV, Parquet) in bulk",
@@ -198,7 +200,9 @@ def _synth(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"payfix synth: {error}", file=sys.stderr)
         return EXIT_INVALID
-    print(f"wrote {count} rows to {args.out}")
+    from payfix.batch.report import report_texts
+
+    print(report_texts(args.locale)["cli_wrote"].format(count=count, path=args.out))
     return EXIT_OK
 
 
