@@ -39,7 +39,7 @@ from payfix.batch.parts import (
     unmapped_list,
     write_atomic,
 )
-from payfix.batch.reportpage import render_html, report_texts
+from payfix.batch.reportpage import NONE, render_html, report_texts
 from payfix.rules.pack import RulePack
 
 __all__ = ["DIMENSIONS", "render_html", "report_texts", "summarize", "write_report"]
@@ -51,7 +51,6 @@ DIMENSIONS: dict[str, str] = {"kind": "Payment kind", "method": "Payment method"
 _COUNTED = ("failure_reason", "top_remedy", "retry_verdict")
 _COLUMNS = list(dict.fromkeys(["escalate", "escalation_codes", "fee_total", "fee_assumed", "amount",
                                "at", *_COUNTED, *DIMENSIONS, *UNMAPPED_COLUMNS]))
-_NONE = "(none)"
 
 
 @dataclass(slots=True)
@@ -64,7 +63,7 @@ class _Fees:
 
 
 def _label(value: Any) -> str:
-    return _NONE if value is None else str(value)
+    return NONE if value is None else str(value)
 
 
 def summarize(out: Path) -> dict[str, Any]:
