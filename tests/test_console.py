@@ -326,6 +326,26 @@ def test_form_shows_each_problem_next_to_its_field(page: Any) -> None:
     shot(page, "form-problems")
 
 
+def test_form_problems_are_written_in_the_page_language(page: Any) -> None:
+    """In 简体中文 the service writes the problems under the fields in Chinese (their type and
+    place stay as they are): a decimal place too many, and text where a number belongs."""
+    enter_key(page)
+    page.locator("#locale").select_option("zh-CN")
+    page.get_by_role("tab", name="填写表单").click()
+    form = page.locator("#fields-form")
+    form.locator("#f-amount").fill("12.345")
+    form.locator("#f-currency").fill("EUR")
+    form.locator("#f-latency").fill("fast")
+    form.get_by_role("button", name="诊断").click()
+    amount_problem = page.locator("#f-amount + .field-problem")
+    expect(amount_problem.locator(".problem-msg")).to_have_text("金额 12.345 的小数位多于 EUR 的 2 位")
+    expect(amount_problem.locator("[data-type]").first).to_have_attribute("data-type", "value_error")
+    latency = page.locator("#f-latency + .field-problem")
+    expect(latency.locator(".problem-msg")).to_have_text("应为整数，无法把这段文本读成整数")
+    expect(latency.locator("[data-type]").first).to_have_attribute("data-type", "int_parsing")
+    shot(page, "form-problems-zh-CN")
+
+
 def test_form_builds_a_valid_report(page: Any) -> None:
     """A ticket told in words (50 CNY from a 20 CNY balance, ISO 8583 code 51, online) becomes a
     valid report: the service diagnoses it with a balance remedy first."""

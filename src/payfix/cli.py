@@ -28,6 +28,7 @@ from payfix.cli_lookup import (
     codes_command,
     emit_problems,
     fees_quote_command,
+    in_locale,
     read_input,
 )
 from payfix.diagnosis.codes import BRANDS
@@ -374,7 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules_docs(args)
         return _rules_check(args)
     except (InvalidReportError, RulePackError) as error:
-        emit_problems(error.problems, fmt)
+        emit_problems(in_locale(error.problems, args), fmt)
         return EXIT_INVALID
     except CodeLookupError as error:
         emit_problems([error.problem], fmt)

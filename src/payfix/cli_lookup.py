@@ -21,9 +21,11 @@ from payfix.diagnosis.codes import (
     lookup_code,
 )
 from payfix.diagnosis.present import locale_chain
+from payfix.diagnosis.problemtext import localised
 from payfix.errors import (
     InvalidReportError,
     Problem,
+    RulePackError,
 )
 from payfix.fees import FeeError, Usage, max_sendable, quote
 from payfix.rules.bundled import pack_of
@@ -31,7 +33,7 @@ from payfix.rules.loader import load_pack
 from payfix.rules.pack import RulePack
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_UNEXPECTED", "codes_command", "emit_problems",
-           "fees_quote_command", "read_input", "render_code_text"]
+           "fees_quote_command", "in_locale", "read_input", "render_code_text"]
 
 #: Exit codes: done; an unexpected error; invalid input or arguments.
 EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID = 0, 1, 2
@@ -44,6 +46,19 @@ def emit_problems(problems: Sequence[Problem], fmt: str) -> None:
         for problem in problems:
             print(problem.render(), file=sys.stderr)
         print(json.dumps([p.to_dict() for p in problems], ensure_ascii=False), file=sys.stderr)
+
+
+def in_locale(problems: Sequence[Problem], args: argparse.Namespace) -> tuple[Problem, ...]:
+    """``problems`` written in the locale the command was asked for (``--locale``), from the
+    texts of the pack it names (``--rules``, else the bundled one); as found without a locale."""
+    locale = getattr(args, "locale", None)
+    if locale is None:
+        return tuple(problems)
+    try:
+        pack = pack_of(getattr(args, "rules", None))
+    except RulePackError:  # the pack's own problems are being reported: the bundled texts
+        pack = pack_of(None)
+    return localised(problems, pack, locale)
 
 
 def read_input(source: str) -> bytes:

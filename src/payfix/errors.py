@@ -18,7 +18,9 @@ The exception tree::
     ├── ConservationError (RuntimeError)   a replay's rows in ≠ rows out + rows rejected
     ├── WorkerError (RuntimeError)         a replay chunk failed twice, or no worker could start
     ├── ConfigError (ValueError)           the service cannot start with these settings
-    └── BodyError (ValueError)             an HTTP request body cannot be used; carries problems
+    ├── BodyError (ValueError)             an HTTP request body cannot be used; carries problems
+    └── ReportValueError (ValueError)      a report model's own check refused a value: met only
+                                           inside pydantic, reported as a value_error problem
 
 Every problem is a :class:`Problem` in the ``{type, loc, msg, ...}`` shape of pydantic-core:
 ``type`` is a stable ``snake_case`` slug that code may key on; ``msg`` is for people and may change.
@@ -36,7 +38,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +58,7 @@ __all__ = [
     "InvalidReportError",
     "PayfixError",
     "Problem",
+    "ReportValueError",
     "RulePackError",
     "ScheduleMismatchError",
     "UnknownCodeError",
@@ -79,6 +82,10 @@ class Problem:
             masked, numbers of 7 or more digits masked as strings, non-finite floats given as
             strings (``"nan"``, ``"inf"``); objects and lists are not echoed (``loc`` points at
             them).
+        ctx: what ``msg`` was written from, for writing it in another language
+            (:mod:`payfix.problemtext`): ``key`` names the message when ``type`` alone does not
+            (``json_invalid`` ``at`` a line), the rest are its values (``max_length``). Not part
+            of the JSON form.
 
     Example:
         >>> problem = Problem("missing", ("attempt", "amount"), "Field required")
@@ -95,6 +102,7 @@ class Problem:
     line: int | None = None
     col: int | None = None
     input: Any = field(default=None, compare=False)
+    ctx: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         loc = self.loc
@@ -159,6 +167,23 @@ class PayfixError(Exception):
         >>> issubclass(InvalidReportError, PayfixError), issubclass(InvalidReportError, ValueError)
         (True, True)
     """
+
+
+class ReportValueError(PayfixError, ValueError):
+    """A report value a model validator refuses, with what its message is made of: ``key`` names
+    the message, ``params`` its values. pydantic reports it as a ``value_error`` whose ``msg`` is
+    the English text; the key and values let the message be written in another language.
+
+    Example:
+        >>> error = ReportValueError("history_order", "history[0].at is after attempt.at", index=0)
+        >>> str(error), error.key, error.params
+        ('history[0].at is after attempt.at', 'history_order', {'index': 0})
+    """
+
+    def __init__(self, key: str, msg: str, **params: Any) -> None:
+        super().__init__(msg)
+        self.key = key
+        self.params = params
 
 
 class _ProblemsError(PayfixError):

@@ -16,12 +16,14 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
 __all__ = [
     "AFTER_ACTIONS", "CHANGES_REQUEST", "FACTS", "IDENTIFIER_PROBLEMS", "KINDS",
     "MAX_WALLET_ID_LENGTH", "METHOD_TYPES", "NEXT_PAYMENTS", "PAYEE_TYPES", "PLACEHOLDERS", "PLACEHOLDER_RE",
+    "PROBLEM_TEXTS",
     "REASONS_DOMAIN", "REPLY_TEMPLATES", "TEXT_PLACEHOLDERS", "AccountStatus", "AfterAction",
     "AttemptOutcome", "CardBrand", "CodeField", "Connection", "Credential", "FactSpec",
     "FailureStage", "Initiator", "MethodStatus", "MethodType", "NameCheck", "NextPayment",
@@ -221,3 +223,43 @@ def fact_domain(name: str, pack_reasons: tuple[str, ...]) -> tuple[str, ...] | N
     """Allowed string values of fact ``name`` (the pack's reasons for ``failure.reason``)."""
     spec = FACTS[name]
     return pack_reasons if spec.domain == REASONS_DOMAIN else spec.domain
+
+
+_VALUE_ERROR = "value_error_"
+_SOURCE_TYPE = "source_type_"
+
+#: Every problem text a pack may give (``texts.yaml`` section ``problem``: a problem's ``type``,
+#: or ``<type>_<key>`` for a type of several messages), with the values its placeholders may
+#: name (see :mod:`payfix.diagnosis.problemtext`).
+PROBLEM_TEXTS: Mapping[str, frozenset[str]] = {name: frozenset(params) for name, params in {
+    # pydantic's own checks of the report's fields (their ``ctx``)
+    "missing": (), "extra_forbidden": (), "string_type": (), "string_too_long": ("max_length",),
+    "string_too_short": ("min_length",), "string_pattern_mismatch": ("pattern",),
+    "literal_error": ("expected",), "enum": ("expected",), "int_type": (), "int_parsing": (),
+    "int_from_float": (), "bool_type": (), "bool_parsing": (), "decimal_type": (),
+    "decimal_parsing": (), "finite_number": (), "float_type": (), "float_parsing": (),
+    "datetime_type": (), "datetime_parsing": (), "datetime_from_date_parsing": (),
+    "timezone_aware": (), "greater_than_equal": ("ge",), "less_than_equal": ("le",),
+    "greater_than": ("gt",), "less_than": ("lt",), "model_type": (), "model_attributes_type": (),
+    "dict_type": (), "list_type": (), "tuple_type": (), "too_long": ("max_length",),
+    "too_short": ("min_length",), "string_unicode": (), "missing_context": ("source", "kind"),
+    # the report models' own checks (``value_error`` with a key)
+    f"{_VALUE_ERROR}currency": (), f"{_VALUE_ERROR}integer_amount": ("value",),
+    f"{_VALUE_ERROR}amount_twice": (),
+    f"{_VALUE_ERROR}minor_range": ("max", "value"),
+    f"{_VALUE_ERROR}decimal_places": ("value", "places", "currency"),
+    f"{_VALUE_ERROR}amount_too_large": ("max", "currency"), f"{_VALUE_ERROR}schema_version": ("value",),
+    f"{_VALUE_ERROR}conversion_same_currency": (), f"{_VALUE_ERROR}fx_and_conversion": (),
+    f"{_VALUE_ERROR}converted_too_large": ("max",), f"{_VALUE_ERROR}fee_currency": (),
+    f"{_VALUE_ERROR}free_amount_currency": (), f"{_VALUE_ERROR}history_order": ("index",),
+    # reading JSON text
+    "json_invalid": (), "json_invalid_at": ("line", "col"), "json_invalid_utf8": (),
+    "json_invalid_deep": (), "json_invalid_digits": (),
+    # reading a processor's payload
+    f"{_SOURCE_TYPE}text": (), f"{_SOURCE_TYPE}object": (), f"{_SOURCE_TYPE}flag": (),
+    f"{_SOURCE_TYPE}integer": (), f"{_SOURCE_TYPE}decimal": (), f"{_SOURCE_TYPE}list": (),
+    "source_kind": ("source", "kinds"), "source_kind_event": (), "unknown_source": ("accepted",),
+    "unknown_source_name": ("accepted",), "context_conflict": ("source",), "currency": (),
+    "amount_range": ("max",), "amount_places": ("value", "places", "iso", "currency"),
+    "amount_decimal": (), "amount_finite": (), "time": (), "expiry_month": (), "expiry_year": (),
+}.items()}

@@ -22,7 +22,7 @@ from typing import Any, cast
 from pydantic import ValidationError
 from pydantic_core import from_json
 
-from payfix.errors import InvalidReportError, Problem
+from payfix.errors import InvalidReportError, Problem, ReportValueError
 from payfix.models.report import AttemptReport
 
 __all__ = ["ReportInput", "load_json", "parse_report"]
@@ -38,8 +38,20 @@ def problems_from(error: ValidationError) -> tuple[Problem, ...]:
         msg = str(item["msg"])
         if item["type"] == "extra_forbidden":
             msg = "unknown field; see `payfix schema` for the accepted fields"
-        out.append(Problem(item["type"], tuple(item["loc"]), msg, input=item.get("input")))
+        out.append(Problem(item["type"], tuple(item["loc"]), msg, input=item.get("input"),
+                           ctx=_ctx(item.get("ctx"))))
     return tuple(out)
+
+
+def _ctx(ctx: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What a pydantic message is made of: its ``ctx`` values, or a model check's key and
+    values (:class:`~payfix.errors.ReportValueError`); a plain ``ValueError`` gives nothing."""
+    if not ctx:
+        return None
+    error = ctx.get("error")
+    if isinstance(error, ReportValueError):
+        return {"key": error.key, **error.params}
+    return {name: value for name, value in ctx.items() if name != "error"} or None
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
@@ -111,18 +123,21 @@ def _load_json_exactly(text: str | bytes) -> Any:
     try:
         return json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        where = f" at line {error.lineno}, column {error.colno}" if isinstance(
-            error, json.JSONDecodeError) else ""
+        if isinstance(error, json.JSONDecodeError):
+            where, ctx = f" at line {error.lineno}, column {error.colno}", {
+                "key": "at", "line": error.lineno, "col": error.colno}
+        else:
+            where, ctx = "", {"key": "utf8"}
         raise InvalidReportError("report is not valid JSON", [
             Problem("json_invalid", (), f"not valid JSON{where}: "
-                    f"{getattr(error, 'msg', 'cannot decode as UTF-8')}")]) from None
+                    f"{getattr(error, 'msg', 'cannot decode as UTF-8')}", ctx=ctx)]) from None
     except ValueError:  # int() refuses a literal of more than sys.get_int_max_str_digits()
         raise InvalidReportError("report is not valid JSON", [
             Problem("json_invalid", (), "a number in the JSON has too many digits (a report's "
-                    "numbers have at most a few dozen)")]) from None
+                    "numbers have at most a few dozen)", ctx={"key": "digits"})]) from None
     except RecursionError:
         raise InvalidReportError("report is not valid JSON", [
-            Problem("json_invalid", (), "JSON nested too deeply")]) from None
+            Problem("json_invalid", (), "JSON nested too deeply", ctx={"key": "deep"})]) from None
 
 
 def parse_report(data: ReportInput) -> AttemptReport:

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from payfix.errors import ReportValueError
 from payfix.masking import shown
 from payfix.models._base import _Model
 from payfix.money import MAX_MINOR, from_minor, is_currency, minor_unit_exponent, to_minor
@@ -32,7 +33,8 @@ _MAX_MINOR_DIGITS = len(str(MAX_MINOR)) - 1  # a larger power of ten is above MA
 
 def _check_currency(code: str) -> str:
     if not is_currency(code):
-        raise ValueError(
+        raise ReportValueError(
+            "currency",
             "must be an active ISO 4217 alphabetic code with a minor unit, e.g. 'EUR', 'USD', 'JPY'"
         )
     return code
@@ -50,11 +52,12 @@ def _not_an_integer(value: object) -> object:
     """Refuse a JSON integer as a money value: processors send amounts as integers of minor units
     (Stripe's 2500 is 25.00 USD), so an integer here is ambiguous and is never guessed at."""
     if isinstance(value, int) and not isinstance(value, bool):
-        raise ValueError(
+        raise ReportValueError(
+            "integer_amount",
             f"an integer amount ({shown(str(value), 24)}) is ambiguous: processors send integers "
             "of minor units (2500 for 25.00 USD); write the amount as a decimal string such as "
-            "'25.00', or give integer minor units as 'minor' instead of 'value'"
-        )
+            "'25.00', or give integer minor units as 'minor' instead of 'value'",
+            value=shown(str(value), 24))
     return value
 
 
@@ -89,14 +92,15 @@ class Money(_Model):
         if not isinstance(data, dict) or "minor" not in data:
             return data
         if "value" in data:
-            raise ValueError("give the amount once: 'value' (a decimal) or 'minor' (integer "
-                             "minor units), not both")
+            raise ReportValueError("amount_twice", "give the amount once: 'value' (a decimal) or "
+                               "'minor' (integer minor units), not both")
         minor, currency = data["minor"], data.get("currency")
         if isinstance(minor, str) and minor.isascii() and minor.isdigit() and len(minor) <= 20:
             minor = int(minor)
         if not isinstance(minor, int) or isinstance(minor, bool) or not 0 <= minor <= MAX_MINOR:
-            raise ValueError(f"minor must be a whole number of minor units from 0 to {MAX_MINOR}, "
-                             f"got {shown(str(minor), 24)}")
+            raise ReportValueError("minor_range", f"minor must be a whole number of minor units from 0 "
+                               f"to {MAX_MINOR}, got {shown(str(minor), 24)}",
+                               max=MAX_MINOR, value=shown(str(minor), 24))
         rest = {key: item for key, item in data.items() if key != "minor"}
         if isinstance(currency, str) and is_currency(currency):
             return {**rest, "value": from_minor(minor, currency)}
@@ -107,9 +111,10 @@ class Money(_Model):
         exponent = minor_unit_exponent(self.currency)
         assert exponent is not None  # guaranteed by the currency validator
         if self.value.as_tuple().exponent < -exponent:  # type: ignore[operator]
-            raise ValueError(
-                f"value {self.value} has more than {exponent} decimal places for {self.currency}"
-            )
+            raise ReportValueError(
+                "decimal_places",
+                f"value {self.value} has more than {exponent} decimal places for {self.currency}",
+                value=str(self.value), places=exponent, currency=self.currency)
         # the digit count first: 1E+999999 must fail here, not build a million-digit integer
         value = self.value
         minor = MAX_MINOR + 1
@@ -117,8 +122,9 @@ class Money(_Model):
             numerator, denominator = value.as_integer_ratio()  # exact: whole minor units (above)
             minor = numerator * 10**exponent // denominator
         if minor > MAX_MINOR:
-            raise ValueError(f"value is above the largest accepted amount, "
-                             f"{from_minor(MAX_MINOR, self.currency):,} {self.currency}")
+            largest = f"{from_minor(MAX_MINOR, self.currency):,}"
+            raise ReportValueError("amount_too_large", f"value is above the largest accepted amount, "
+                               f"{largest} {self.currency}", max=largest, currency=self.currency)
         self.__dict__["minor"] = minor  # what ``minor`` would compute; filled once, here
         return self
 

@@ -38,6 +38,7 @@ from pydantic import (
     model_validator,
 )
 
+from payfix.errors import ReportValueError
 from payfix.masking import shown
 from payfix.models._base import ShortText, Slug, _Model
 from payfix.models.amount import Conversion, CountryCode, FxConversion, Money
@@ -86,9 +87,10 @@ _SCHEMA_RE = re.compile(r"^1(\.\d{1,3})?$")
 
 def _check_schema_version(value: str) -> str:
     if value != SCHEMA_VERSION and not _SCHEMA_RE.match(value):
-        raise ValueError(  # the value is echoed bounded and masked: it may be of any size
-            f"unsupported schema_version {shown(value, 16)!r}; this payfix reads '1' and '1.x'"
-        )
+        raise ReportValueError(  # the value is echoed bounded and masked: it may be of any size
+            "schema_version",
+            f"unsupported schema_version {shown(value, 16)!r}; this payfix reads '1' and '1.x'",
+            value=shown(value, 16))
     return value
 
 
@@ -177,21 +179,24 @@ class Attempt(_Model):
         charged = self.conversion.currency if self.conversion is not None else self.amount.currency
         if self.conversion is not None:
             if self.conversion.currency == self.amount.currency:
-                raise ValueError("conversion.currency must differ from amount.currency")
+                raise ReportValueError("conversion_same_currency",
+                                   "conversion.currency must differ from amount.currency")
             if self.fx is not None:
-                raise ValueError("give fx (the payee receives another currency) or conversion "
-                                 "(the payer is charged in another currency), not both")
+                raise ReportValueError("fx_and_conversion", "give fx (the payee receives another "
+                                   "currency) or conversion (the payer is charged in another "
+                                   "currency), not both")
             value, currency = self.charged()
             if to_minor(value, currency) > MAX_MINOR:
-                raise ValueError(f"the converted amount is above the largest accepted amount "
-                                 f"({MAX_MINOR} minor units)")
+                raise ReportValueError("converted_too_large", f"the converted amount is above the "
+                                   f"largest accepted amount ({MAX_MINOR} minor units)",
+                                   max=MAX_MINOR)
         if self.fee is not None and self.fee.currency != charged:
-            raise ValueError("fee.currency must equal the currency the payer is charged in "
-                             "(amount.currency, or conversion.currency)")
+            raise ReportValueError("fee_currency", "fee.currency must equal the currency the payer is "
+                               "charged in (amount.currency, or conversion.currency)")
         used = self.fee_usage.free_amount_used if self.fee_usage is not None else None
         if used is not None and used.currency != charged:
-            raise ValueError("fee_usage.free_amount_used.currency must equal the currency the "
-                             "payer is charged in")
+            raise ReportValueError("free_amount_currency", "fee_usage.free_amount_used.currency must "
+                               "equal the currency the payer is charged in")
         return self
 
     def charged(self, rounding: str = ROUND_HALF_EVEN) -> tuple[Decimal, str]:
@@ -294,8 +299,9 @@ class AttemptReport(_Model):
     def _history_before_attempt(self) -> AttemptReport:
         for i, prior in enumerate(self.history):
             if prior.at > self.attempt.at:
-                raise ValueError(
-                    f"history[{i}].at is after attempt.at; history lists earlier tries only"
-                )
+                raise ReportValueError(
+                    "history_order",
+                    f"history[{i}].at is after attempt.at; history lists earlier tries only",
+                    index=i)
         return self
 

@@ -10,6 +10,7 @@ locale the pack does not list, or a text payfix does not know, is a problem. A p
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Mapping
 from typing import Annotated, get_args
 
@@ -20,7 +21,7 @@ from payfix.rules import _packfiles as pf
 from payfix.rules._packfiles import ChannelKind
 from payfix.rules._yamlsrc import Reader, Source, position, suggest
 from payfix.rules.pack import PackSettings
-from payfix.vocab import AFTER_ACTIONS, FACTS, KINDS, METHOD_TYPES, REPLY_TEMPLATES
+from payfix.vocab import AFTER_ACTIONS, FACTS, KINDS, METHOD_TYPES, PROBLEM_TEXTS, REPLY_TEMPLATES
 
 __all__ = ["TEXT_KEYS", "read_texts"]
 
@@ -86,6 +87,8 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
     # the console's scripts name its texts: a pack's default locale names them all (the bundled
     # one does, a test reads the scripts), and another locale may name only those
     "console": frozenset({"languageName"}),
+    # a problem's message is English where it is found; a locale writes the ones it gives
+    "problem": frozenset(),
 }
 #: Texts a locale may give and payfix uses when given (the account's state, else its code).
 OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
@@ -98,6 +101,7 @@ OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
     "code": frozenset(),
     "report": frozenset(),
     "console": frozenset(),
+    "problem": frozenset(PROBLEM_TEXTS),
 }
 
 #: A text may be empty (a separator: Chinese sentences follow each other without a space).
@@ -121,6 +125,7 @@ class _TextsFile(pf._File):
     code: dict[pf.Locale, Table] = Field(default_factory=dict)
     report: dict[pf.Locale, Table] = Field(default_factory=dict)
     console: dict[pf.Locale, ConsoleTable] = Field(default_factory=dict)
+    problem: dict[pf.Locale, Table] = Field(default_factory=dict)
 
 
 Tables = dict[str, dict[str, dict[str, str]]]  # section -> locale -> text name -> text
@@ -157,7 +162,9 @@ def read_texts(src: Source | None, reader: Reader, settings: PackSettings,
             reader.add("missing_text", f"{section} of the default locale {default!r} lacks "
                        f"{', '.join(missing)}", where, None)
             continue
-        out[section] = {locale: {**given[default], **table} for locale, table in given.items()}
+        out[section] = {locale: {**given.get(default, {}), **table}
+                        for locale, table in given.items()}
+        out[section].setdefault(default, {})
     for locale, table in tables.get("console", {}).items():
         unknown = sorted(set(table) - set(tables["console"].get(default, {})))
         if unknown:
@@ -184,5 +191,32 @@ def _read(src: Source, reader: Reader, settings: PackSettings) -> tuple[Tables, 
             for key in sorted(set(table) - known if section != "console" else ()):
                 reader.add("unknown_text", f"{section}.{locale} has {key!r}, a text payfix does "
                            f"not write{suggest(key, tuple(known))}", src, at)
+            if section == "problem":
+                _check_placeholders(table, locale, reader, src, at)
             tables.setdefault(section, {})[locale] = dict(table)
     return tables, model.merge
+
+
+def _check_placeholders(table: Mapping[str, str], locale: str, reader: Reader, src: Source,
+                        at: tuple[int, int] | None) -> None:
+    """A problem text names only the values its problem gives (:data:`PROBLEM_TEXTS`)."""
+    for key, template in sorted(table.items()):
+        allowed = PROBLEM_TEXTS.get(key)
+        if allowed is None:
+            continue
+        try:
+            unknown = sorted(placeholders(template) - allowed)
+        except ValueError as error:
+            reader.add("bad_placeholder", f"problem.{locale}.{key}: {error}; write a brace as "
+                       "{{ or }}", src, at)
+            continue
+        if unknown:
+            reader.add("unknown_placeholder", f"problem.{locale}.{key} names "
+                       f"{', '.join('{' + name + '}' for name in unknown)}; it may name "
+                       f"{', '.join('{' + name + '}' for name in sorted(allowed)) or 'none'}",
+                       src, at)
+
+
+def placeholders(template: str) -> set[str]:
+    """The names ``template``'s ``{...}`` placeholders use (a malformed one raises ValueError)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}

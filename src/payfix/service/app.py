@@ -41,6 +41,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from payfix._version import __version__
 from payfix.diagnosis.codes import BRANDS, lookup_code
 from payfix.diagnosis.diagnoser import Diagnoser
+from payfix.diagnosis.problemtext import localised
 from payfix.errors import CodeLookupError, InvalidReportError, Problem
 from payfix.inputs.adapters import SOURCES, adapt
 from payfix.masking import mask_text
@@ -221,7 +222,7 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
             text, read = await run_in_threadpool(_diagnose_one, engine, body, audience, chosen,
                                                  source)
         except (BodyError, InvalidReportError) as error:
-            return _problems(422, error.problems, keep)
+            return _problems(422, localised(error.problems, engine.pack, chosen), keep)
         answer = json_answer(text)
         if read is not None:
             answer.headers["Payfix-Source"] = read
@@ -339,7 +340,8 @@ def _diagnose_all(engine: Diagnoser, reports: list[Any], audience: Audience,
                 problems = error.problems
             except (ValueError, RecursionError) as error:  # fails this report, not the batch
                 problems = [Problem("invalid", (), f"report not usable ({type(error).__name__})")]
-        parts.append(dumps_json({"problems": [p.to_dict() for p in problems]}))
+        parts.append(dumps_json({"problems": [p.to_dict() for p in localised(
+            problems, engine.pack, locale)]}))
     return '{"results":[' + ",".join(parts) + "]}"
 
 

@@ -44,19 +44,24 @@ def load_body(body: bytes, loc: tuple[str | int, ...] = ("body",), *,
     """
     if _too_deep(body):
         raise BodyError(Problem("json_invalid", loc,
-                                f"JSON nested too deeply: at most {MAX_DEPTH} levels"))
+                                f"JSON nested too deeply: at most {MAX_DEPTH} levels",
+                                ctx={"key": "deep"}))
     try:
         data = json.loads(body)
     except UnicodeDecodeError:
-        raise BodyError(Problem("json_invalid", loc, "the body is not UTF-8 text")) from None
+        raise BodyError(Problem("json_invalid", loc, "the body is not UTF-8 text",
+                                ctx={"key": "utf8"})) from None
     except json.JSONDecodeError as error:
         raise BodyError(Problem("json_invalid", loc, f"not valid JSON at line {error.lineno}, "
-                                                     f"column {error.colno}: {error.msg}")) from None
+                                                     f"column {error.colno}: {error.msg}", ctx={
+                                    "key": "at", "line": error.lineno, "col": error.colno})) from None
     except RecursionError:
-        raise BodyError(Problem("json_invalid", loc, "JSON nested too deeply")) from None
+        raise BodyError(Problem("json_invalid", loc, "JSON nested too deeply",
+                                ctx={"key": "deep"})) from None
     except ValueError:  # an integer of more digits than Python converts
         raise BodyError(Problem("json_invalid", loc, "a number in the body has too many digits: "
-                                                     "send amounts as decimal strings")) from None
+                                                     "send amounts as decimal strings",
+                                ctx={"key": "digits"})) from None
     if check_values:
         problems = value_problems(data, loc)
         if problems:
@@ -98,7 +103,8 @@ def value_problems(value: Any, loc: tuple[str | int, ...] = ()) -> list[Problem]
     while stack:
         item, where = stack.pop()
         if len(where) - len(loc) > MAX_DEPTH:
-            problems.append(Problem("json_invalid", loc, f"nested deeper than {MAX_DEPTH} levels"))
+            problems.append(Problem("json_invalid", loc, f"nested deeper than {MAX_DEPTH} levels",
+                                    ctx={"key": "deep"}))
             break
         if isinstance(item, str):
             if not _is_text(item):

@@ -145,7 +145,7 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any], at: tuple[str, ...],
                 "context_conflict", (*at, key),
                 f"the context gives {json.dumps(value, default=str)[:60]} but the {title} "
                 f"payload gives {json.dumps(mine, default=str)[:60]}; leave it out of the context "
-                "or correct it", input=value))
+                "or correct it", input=value, ctx={"source": title}))
 
 
 def _prefer_context(report: dict[str, Any], context: Mapping[str, Any], source: str) -> None:
@@ -217,19 +217,21 @@ def _read_report(payload: Mapping[str, Any] | str | bytes, source: str,
         if found is None:
             raise InvalidPayloadError("no source recognises the payload", [Problem(
                 "unknown_source", (), f"not an object payfix reads; it reads {_accepted()}; "
-                "name the source if detection fails")])
+                "name the source if detection fails", ctx={"accepted": _accepted()})])
         source, kind = found
     else:
         module = SOURCES.get(source)
         if module is None:
             raise InvalidPayloadError(f"unknown source {source[:40]!r}", [Problem(
                 "unknown_source", ("from",), f"unknown source; accepted: auto, "
-                f"{', '.join(SOURCES)}", input=source)])
+                f"{', '.join(SOURCES)}", input=source,
+                ctx={"key": "name", "accepted": f"auto, {', '.join(SOURCES)}"})])
         found_kind = module.detect(data)
         if found_kind is None:
             raise InvalidPayloadError(f"not a {module.TITLE} object", [Problem(
                 "source_kind", (source,), f"not a {module.TITLE} object payfix reads (one of: "
-                f"{', '.join(module.KINDS)}); see docs/inputs.md", )])
+                f"{', '.join(module.KINDS)}); see docs/inputs.md",
+                ctx={"source": module.TITLE, "kinds": ", ".join(module.KINDS)})])
         kind = found_kind
     module = SOURCES[source]
     reading = Reading(source, data)
@@ -267,4 +269,5 @@ def _explained(problem: Problem, title: str, kind: str) -> Problem:
     if problem.type != "missing":
         return problem
     return Problem("missing", problem.loc, f"Field required: a {title} {kind.replace('_', ' ')} "
-                   "does not carry it; give it in the context (a partial payfix report)")
+                   "does not carry it; give it in the context (a partial payfix report)",
+                   ctx={"key": "context", "source": title, "kind": kind})

@@ -39,6 +39,7 @@ BRANDS: Mapping[str, str] = {
 }
 
 _UNSEEN = object()
+_OBJECT = {"key": "object"}  # what "expected an object" is made of (see payfix.problemtext)
 _MAX_LEAVES = 2000  # a payload's values listed as unplaced at most (the rest are counted)
 
 
@@ -122,16 +123,18 @@ class Reading:
             holder = self._objects[path] = self.raw(path)
         return holder
 
-    def problem(self, path: str, type_: str, msg: str, value: Any = None) -> None:
-        """Record a problem at ``path`` of the payload."""
-        self.problems.append(Problem(type_, self._loc(path), msg, input=value))
+    def problem(self, path: str, type_: str, msg: str, value: Any = None,
+                ctx: dict[str, Any] | None = None) -> None:
+        """Record a problem at ``path`` of the payload (``ctx``: what ``msg`` is made of)."""
+        self.problems.append(Problem(type_, self._loc(path), msg, input=value, ctx=ctx))
 
     def obj(self, path: str) -> Mapping[str, Any] | None:
         """The object at ``path``, or ``None``; anything else there is a problem."""
         value = self.raw(path)
         if value is None or isinstance(value, dict):
             return value
-        self.problem(path, "source_type", f"expected an object, got {_kind(value)}", value)
+        self.problem(path, "source_type", f"expected an object, got {_kind(value)}", value,
+                     _OBJECT)
         self.read.add(path)
         return None
 
@@ -140,7 +143,8 @@ class Reading:
         value = holder.get(key)
         if value is None or type(value) is dict:
             return value
-        self.problem(at + key, "source_type", f"expected an object, got {_kind(value)}", value)
+        self.problem(at + key, "source_type", f"expected an object, got {_kind(value)}", value,
+                     _OBJECT)
         self.read.add(at + key)
         return None
 
@@ -165,7 +169,8 @@ class Reading:
             return value or None
         if numbers and isinstance(value, int) and not isinstance(value, bool):
             return str(value)
-        self.problem(path, "source_type", f"expected text, got {_kind(value)}", value)
+        self.problem(path, "source_type", f"expected text, got {_kind(value)}", value,
+                     {"key": "text"})
         return None
 
     def flag(self, path: str) -> bool | None:
@@ -184,7 +189,8 @@ class Reading:
             return value
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
             return value.strip().lower() == "true"
-        self.problem(path, "source_type", f"expected true or false, got {_kind(value)}", value)
+        self.problem(path, "source_type", f"expected true or false, got {_kind(value)}", value,
+                     {"key": "flag"})
         return None
 
     def integer(self, path: str) -> int | None:
@@ -207,7 +213,8 @@ class Reading:
             return value
         if isinstance(value, float) and value.is_integer():
             return int(value)
-        self.problem(path, "source_type", f"expected a whole number, got {_kind(value)}", value)
+        self.problem(path, "source_type", f"expected a whole number, got {_kind(value)}", value,
+                     {"key": "integer"})
         return None
 
     # -- placing values in the report -----------------------------------------------------
@@ -245,7 +252,8 @@ class Reading:
         if minor is None or currency is None:
             return None
         if not 0 <= minor <= MAX_MINOR:
-            self.problem(path, "amount", f"an amount from 0 to {MAX_MINOR} minor units", minor)
+            self.problem(path, "amount", f"an amount from 0 to {MAX_MINOR} minor units", minor,
+                         {"key": "range", "max": MAX_MINOR})
             return None
         exponent = (exponents or {}).get(currency)
         iso = minor_unit_exponent(currency)
@@ -255,7 +263,9 @@ class Reading:
         value = Decimal(minor).scaleb(-exponent)
         if value != value.quantize(Decimal(1).scaleb(-iso)):
             self.problem(path, "amount", f"{minor} in the source's {exponent}-decimal {currency} "
-                         f"has more than ISO 4217's {iso} decimal places", minor)
+                         f"has more than ISO 4217's {iso} decimal places", minor,
+                         {"key": "places", "value": minor, "places": exponent, "iso": iso,
+                          "currency": currency})
             return None
         return {"value": str(value.quantize(Decimal(1).scaleb(-iso))), "currency": currency}
 
@@ -269,18 +279,21 @@ class Reading:
         self.read.add(path)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.problem(path, "source_type", f"expected a decimal amount, got {_kind(value)}",
-                         value)
+                         value, {"key": "decimal"})
             return None
         if isinstance(value, float) and not math.isfinite(value):
-            self.problem(path, "amount", "expected a finite decimal amount", value)
+            self.problem(path, "amount", "expected a finite decimal amount", value,
+                         {"key": "finite"})
             return None
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
-            self.problem(path, "amount", "expected a decimal amount such as '10.00'", value)
+            self.problem(path, "amount", "expected a decimal amount such as '10.00'", value,
+                         {"key": "decimal"})
             return None
         if not number.is_finite():
-            self.problem(path, "amount", "expected a finite decimal amount", value)
+            self.problem(path, "amount", "expected a finite decimal amount", value,
+                         {"key": "finite"})
             return None
         return {"value": str(value).strip() if isinstance(value, str) else format(number, "f"),
                 "currency": currency}
@@ -355,12 +368,14 @@ class Reading:
         if month is None or year is None:
             return
         if not 1 <= month <= 12:
-            self.problem(month_path, "expiry", "a card's expiry month is 1 to 12", month)
+            self.problem(month_path, "expiry", "a card's expiry month is 1 to 12", month,
+                         {"key": "month"})
             return
         if 0 <= year < 100:
             year += 2000
         if not 2000 <= year <= 2100:
-            self.problem(year_path, "expiry", "a card's expiry year, such as 2030 or 30", year)
+            self.problem(year_path, "expiry", "a card's expiry year, such as 2030 or 30", year,
+                         {"key": "year"})
             return
         card["expiry_month"], card["expiry_year"] = month, year
 

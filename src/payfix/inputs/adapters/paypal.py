@@ -52,7 +52,8 @@ def _error(r: Reading) -> None:
     message = r.text("message", numbers=False)
     details = r.raw("details")
     if details is not None and not isinstance(details, list):
-        r.problem("details", "source_type", "expected a list of {issue, description}")
+        r.problem("details", "source_type", "expected a list of {issue, description}",
+                  ctx={"key": "list"})
         return
     for i, _ in enumerate(details or ()):
         issue = r.text(f"details[{i}].issue", numbers=False)

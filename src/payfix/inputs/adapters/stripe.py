@@ -65,7 +65,8 @@ def read(r: Reading, kind: str) -> None:
         inner_kind = detect(inner) if inner is not None else None
         if inner is None or inner_kind not in ("payment_intent", "charge"):
             r.problem("data.object", "source_kind", "a Stripe event payfix reads carries a "
-                      "payment_intent or a charge (payment_intent.payment_failed, charge.failed)")
+                      "payment_intent or a charge (payment_intent.payment_failed, charge.failed)",
+                      ctx={"key": "event"})
             return
         _read(r, inner_kind, inner, "data.object.")
         return
