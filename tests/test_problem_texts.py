@@ -99,7 +99,9 @@ _BAD = st.one_of(st.integers(-10**25, 10**25), st.text(max_size=300), st.floats(
                  st.booleans(), st.none(), st.lists(st.integers(), max_size=2),
                  st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
                  st.sampled_from(["2026-13-01", "2026-03-01T10:00:00", "1e400", "-5", "ZZZ",
-                                  "1.005", "XTS", "99:99", "1" * 40, "2099-01-01T00:00:00Z"]))
+                                  "1.005", "XTS", "99:99", "1" * 40, "2099-01-01T00:00:00Z",
+                                  "9" * 5000, "1" * 400 + ".5", "\u00e9t\u00e9", "2026-03-01",
+                                  "10:00", "-0", "0x10", "1_000", " 5 "]))
 
 
 def _paths(value: Any, at: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
