@@ -15,8 +15,6 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any
 
 from payfix._version import __version__
 from payfix.batch.cli import add_subcommands as add_batch_subcommands
@@ -30,6 +28,7 @@ from payfix.cli_lookup import (
     fees_quote_command,
     in_locale,
     read_input,
+    rules_command,
 )
 from payfix.diagnosis.codes import BRANDS
 from payfix.diagnosis.diagnoser import Diagnoser
@@ -46,10 +45,6 @@ from payfix.inputs.adapters import SOURCES, Adapted, adapt, source_names
 from payfix.inputs.intake import parse_report
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
-from payfix.rules.catalogue import render_catalogue
-from payfix.rules.channels import placeholder_channels
-from payfix.rules.loader import load_pack
-from payfix.ruletests import problems_of, run_rule_tests
 from payfix.service.cli import add_subcommands as add_service_subcommands
 from payfix.service.cli import run as run_service
 from payfix.vocab import KINDS
@@ -184,6 +179,8 @@ def _parser() -> argparse.ArgumentParser:
     docs.add_argument("dir", nargs="?", default=None, help="overlay directory (default: bundled)")
     docs.add_argument("--out", default=None, metavar="FILE",
                       help="write here (default: standard output)")
+    for command in (check, test, docs):
+        command.add_argument("--locale", default=None, help="the text's language, e.g. en or zh-CN")
 
     fees = sub.add_parser("fees", help="fee schedules: quote", formatter_class=_RAW,
                           epilog=_examples("payfix fees quote 120.00 EUR --kind p2p_transfer"))
@@ -304,52 +301,6 @@ def _say_read(adapted: Adapted) -> None:
               file=sys.stderr)
 
 
-def _rules_check(args: argparse.Namespace) -> int:
-    pack = load_pack(args.dir)
-    counts = {rs.name: len(rs.rules) for rs in pack.rulesets}
-    warnings = placeholder_channels(pack)
-    summary: dict[str, Any] = {"ok": True, "name": pack.settings.name, "version": pack.settings.version,
-                               "hash": pack.hash, "rules": counts, "remedies": len(pack.remedies),
-                               "code_maps": sorted(pack.codemaps), "warnings": list(warnings)}
-    if args.format == "json":
-        print(json.dumps(summary, indent=2))
-    else:
-        total = sum(counts.values())
-        print(f"rule pack {pack.settings.name} {pack.settings.version} ok: {total} rules in "
-              f"{len(counts)} rule sets, {len(pack.remedies)} remedies, code maps "
-              f"{', '.join(sorted(pack.codemaps))}; {pack.hash}")
-        for line in warnings:
-            print(f"warning: {line}", file=sys.stderr)
-    return EXIT_OK
-
-
-def _rules_test(args: argparse.Namespace) -> int:
-    result = run_rule_tests(args.dir, engine=args.engine)
-    problems = problems_of(result)
-    if args.format == "json":
-        print(json.dumps({"cases": len(result.cases), "failed": len(result.failures),
-                          "coverage": result.coverage_line(),
-                          "problems": [p.to_dict() for p in problems]}, indent=2))
-    else:
-        for case in result.failures:
-            print(f"FAIL {case.where}: {case.name}: {'; '.join(case.problems)}")
-        for rule in result.uncovered:
-            print(f"UNCOVERED {rule}: needs a case where it fires and one where it does not")
-        print(f"{len(result.cases) - len(result.failures)} passed, {len(result.failures)} failed")
-        print(result.coverage_line())
-    return EXIT_OK if not problems else EXIT_UNEXPECTED
-
-
-def _rules_docs(args: argparse.Namespace) -> int:
-    text = render_catalogue(load_pack(args.dir))
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"wrote {args.out}", file=sys.stderr)
-    return EXIT_OK
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (``payfix`` console script calls ``sys.exit`` on it)."""
     args = build_parser().parse_args(argv)
@@ -369,11 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_batch(args)
         if args.command == "serve":
             return run_service(args)
-        if args.rules_command == "test":
-            return _rules_test(args)
-        if args.rules_command == "docs":
-            return _rules_docs(args)
-        return _rules_check(args)
+        return rules_command(args)
     except (InvalidReportError, RulePackError) as error:
         emit_problems(in_locale(error.problems, args), fmt)
         return EXIT_INVALID

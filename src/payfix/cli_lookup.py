@@ -1,6 +1,6 @@
-"""The look-up commands of the command line (``payfix fees quote``, ``payfix codes lookup|list``),
-their text (:func:`render_code_text`), and what every command shares: exit codes, reading input,
-printing problems.
+"""The look-up and pack commands of the command line (``payfix fees quote``, ``payfix codes
+lookup|list|coverage``, ``payfix rules check|test|docs``), their text (:func:`render_code_text`),
+and what every command shares: exit codes, reading input, printing problems.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from payfix.diagnosis.codes import (
     CodeInfo,
@@ -29,11 +30,14 @@ from payfix.errors import (
 )
 from payfix.fees import FeeError, Usage, max_sendable, quote
 from payfix.rules.bundled import pack_of
+from payfix.rules.catalogue import render_catalogue
+from payfix.rules.channels import placeholder_channels
 from payfix.rules.loader import load_pack
 from payfix.rules.pack import RulePack
+from payfix.ruletests import problems_of, run_rule_tests
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_UNEXPECTED", "codes_command", "emit_problems",
-           "fees_quote_command", "in_locale", "read_input", "render_code_text"]
+           "fees_quote_command", "in_locale", "read_input", "render_code_text", "rules_command"]
 
 #: Exit codes: done; an unexpected error; invalid input or arguments.
 EXIT_OK, EXIT_UNEXPECTED, EXIT_INVALID = 0, 1, 2
@@ -257,3 +261,65 @@ def render_code_text(info: CodeInfo, *, sources: bool = True, pack: RulePack | N
                                    subsequent_indent=indent, break_on_hyphens=False,
                                    break_long_words=False))
     return "\n".join(lines) + "\n"
+
+
+def rules_command(args: argparse.Namespace) -> int:
+    """``payfix rules check|test|docs``: their lines in ``--locale`` (the pack's ``rules`` and
+    ``catalogue`` texts); a pack that does not load is reported as found (in English)."""
+    if args.rules_command == "test":
+        return _rules_test(args)
+    if args.rules_command == "docs":
+        return _rules_docs(args)
+    return _rules_check(args)
+
+
+def _rules_check(args: argparse.Namespace) -> int:
+    pack = load_pack(args.dir)
+    counts = {rs.name: len(rs.rules) for rs in pack.rulesets}
+    warnings = placeholder_channels(pack, args.locale)
+    summary: dict[str, Any] = {"ok": True, "name": pack.settings.name, "version": pack.settings.version,
+                               "hash": pack.hash, "rules": counts, "remedies": len(pack.remedies),
+                               "code_maps": sorted(pack.codemaps), "warnings": list(warnings)}
+    if args.format == "json":
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    w = pack.texts_for("rules", args.locale)
+    print(w["check_ok"].format(name=pack.settings.name, version=pack.settings.version,
+                               rules=sum(counts.values()), rulesets=len(counts),
+                               remedies=len(pack.remedies), hash=pack.hash,
+                               maps=w["list_separator"].join(sorted(pack.codemaps))))
+    for line in warnings:
+        print(w["warning"].format(warning=line), file=sys.stderr)
+    return EXIT_OK
+
+
+def _rules_test(args: argparse.Namespace) -> int:
+    result = run_rule_tests(args.dir, engine=args.engine, locale=args.locale)
+    problems = problems_of(result)
+    w = result.words
+    if args.format == "json":
+        print(json.dumps({"cases": len(result.cases), "failed": len(result.failures),
+                          "coverage": result.coverage_line(),
+                          "problems": [p.to_dict() for p in problems]}, indent=2,
+                         ensure_ascii=False))
+    else:
+        for case in result.failures:
+            print(w["test_fail"].format(where=case.where, name=case.name,
+                                        problems=w["problem_separator"].join(case.problems)))
+        for rule in result.uncovered:
+            print(w["test_uncovered"].format(rule=rule))
+        print(w["test_summary"].format(passed=len(result.cases) - len(result.failures),
+                                       failed=len(result.failures)))
+        print(result.coverage_line())
+    return EXIT_OK if not problems else EXIT_UNEXPECTED
+
+
+def _rules_docs(args: argparse.Namespace) -> int:
+    pack = load_pack(args.dir)
+    text = render_catalogue(pack, args.locale)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(pack.texts_for("rules", args.locale)["wrote"].format(path=args.out), file=sys.stderr)
+    return EXIT_OK

@@ -34,6 +34,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from payfix.diagnosis.diagnoser import Diagnoser
+from payfix.diagnosis.problemtext import localised
 from payfix.errors import InvalidReportError, Problem, RulePackError
 from payfix.rules._yamlsrc import Reader, Source, bundled_rules_dir, position, read_files
 from payfix.rules.bundled import pack_of
@@ -85,6 +86,8 @@ class RuleTestResult:
     rules: tuple[str, ...]
     fired: frozenset[str] = field(default_factory=frozenset)
     not_fired: frozenset[str] = field(default_factory=frozenset)
+    #: the pack's ``rules`` texts the lines are written in (:func:`run_rule_tests` fills them)
+    words: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def failures(self) -> tuple[CaseResult, ...]:
@@ -93,9 +96,8 @@ class RuleTestResult:
 
     def coverage_line(self) -> str:
         """``coverage: 54/54 rules fired in a case, 54/54 seen not firing``."""
-        total = len(self.rules)
-        return (f"coverage: {len(self.fired)}/{total} rules fired in a case, "
-                f"{len(self.not_fired)}/{total} seen not firing")
+        return self.words["test_coverage"].format(fired=len(self.fired), total=len(self.rules),
+                                                  not_fired=len(self.not_fired))
 
     @property
     def uncovered(self) -> tuple[str, ...]:
@@ -115,25 +117,26 @@ def _merge(base: Any, patch: Any) -> Any:
     return out
 
 
-def _check(case: PackCase, diagnoser: Diagnoser,
-           known: frozenset[str]) -> tuple[bool | None, tuple[str, ...]]:
+def _check(case: PackCase, diagnoser: Diagnoser, known: frozenset[str],
+           w: Mapping[str, str]) -> tuple[bool | None, tuple[str, ...]]:
     if case.rule not in known:
-        return None, (f"unknown rule {case.rule!r}",)
+        return None, (w["case_unknown_rule"].format(rule=repr(case.rule)),)
     try:
         result = diagnoser.diagnose(case.report, audience="agent")
     except InvalidReportError as error:
-        return None, tuple(f"invalid report: {p.render()}" for p in error.problems)
+        return None, tuple(w["case_invalid"].format(problem=p.render()) for p in localised(
+            error.problems, diagnoser.pack, diagnoser.locale))
     fired = {hit.rule_id for hit in result.fired}
     problems = []
     did_fire = case.rule in fired
     if did_fire != case.fires:
-        verb = "to fire" if case.fires else "not to fire"
-        problems.append(f"expected {case.rule} {verb}; fired: {', '.join(sorted(fired)) or 'none'}")
+        problems.append(w["case_fire" if case.fires else "case_not_fire"].format(
+            rule=case.rule, fired=w["list_separator"].join(sorted(fired)) or w["none"]))
     top = result.remedies[0].id if result.remedies else None
     if case.top is not None and top != case.top:
-        problems.append(f"expected top remedy {case.top}, got {top}")
+        problems.append(w["case_top"].format(expected=case.top, got=top))
     if case.escalate is not None and result.escalate != case.escalate:
-        problems.append(f"expected escalate={case.escalate}, got {result.escalate}")
+        problems.append(w["case_escalate"].format(expected=case.escalate, got=result.escalate))
     return did_fire, tuple(problems)
 
 
@@ -195,31 +198,35 @@ def read_cases(overlay: str | Path | None = None) -> tuple[PackCase, ...]:
 
 
 def run_rule_tests(overlay: str | Path | None = None, *, pack: RulePack | None = None,
-                   engine: str = "compiled") -> RuleTestResult:
-    """Run every case in the pack's ``tests/`` folder (bundled, or ``overlay`` laid over it).
+                   engine: str = "compiled", locale: str | None = None) -> RuleTestResult:
+    """Run every case in the pack's ``tests/`` folder (bundled, or ``overlay`` laid over it);
+    what failed is said in ``locale`` (the pack's ``rules`` texts; default: its default locale).
 
     Raises:
         RulePackError: a case file is malformed (all problems listed, with file:line:col).
     """
     pack = pack if pack is not None else pack_of(overlay)
-    diagnoser = Diagnoser(pack, engine, audience="agent")
+    diagnoser = Diagnoser(pack, engine, audience="agent", locale=locale)
+    words = pack.texts_for("rules", locale)
     known = frozenset(rule.id for rule in pack.rules)
     results: list[CaseResult] = []
     fired: set[str] = set()
     not_fired: set[str] = set()
     for case in read_cases(overlay):
-        did_fire, problems = _check(case, diagnoser, known)
+        did_fire, problems = _check(case, diagnoser, known, words)
         if not problems and did_fire is not None:
             (fired if did_fire else not_fired).add(case.rule)
         results.append(CaseResult(case.where, case.name, case.rule, case.fires, problems))
     return RuleTestResult(tuple(results), tuple(sorted(known)), frozenset(fired),
-                          frozenset(not_fired))
+                          frozenset(not_fired), words)
 
 
 def problems_of(result: RuleTestResult) -> tuple[Problem, ...]:
     """Failed cases and uncovered rules as problems (for the CLI's JSON output)."""
-    out = [Problem("rule_test_failed", (c.rule,), f"{c.where}: {c.name}: {'; '.join(c.problems)}")
+    w = result.words
+    out = [Problem("rule_test_failed", (c.rule,), w["failed"].format(
+        where=c.where, name=c.name, problems=w["problem_separator"].join(c.problems)))
            for c in result.failures]
-    out += [Problem("rule_not_covered", (rule,), f"rule {rule} needs a case where it fires and one "
-                    "where it does not") for rule in result.uncovered]
+    out += [Problem("rule_not_covered", (rule,), w["uncovered"].format(rule=rule))
+            for rule in result.uncovered]
     return tuple(out)

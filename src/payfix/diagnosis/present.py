@@ -14,7 +14,7 @@ from payfix.masking import mask_code
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
 from payfix.rules.bundled import bundled_pack
-from payfix.rules.pack import Remedy, RemedyText, RulePack
+from payfix.rules.pack import Remedy, RemedyText, RulePack, locale_chain
 from payfix.vocab import CHANGES_REQUEST, PLACEHOLDER_RE, Scalar
 
 __all__ = [
@@ -26,18 +26,6 @@ __all__ = [
     "reply_text",
     "shown_facts",
 ]
-
-
-def locale_chain(requested: str | None, available: tuple[str, ...], default: str) -> tuple[str, ...]:
-    """Locales to try, best first: exact match, same language, then the pack default."""
-    chain: list[str] = []
-    if requested:
-        wanted = requested.replace("_", "-").lower()
-        chain += [loc for loc in available if loc.lower() == wanted]
-        language = wanted.split("-")[0]
-        chain += [loc for loc in available if loc.lower().split("-")[0] == language]
-    chain.append(default)
-    return tuple(dict.fromkeys(chain))
 
 
 def method_names(types: tuple[str, ...], names: Mapping[str, str]) -> str:

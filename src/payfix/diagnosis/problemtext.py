@@ -28,7 +28,6 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from payfix.diagnosis.present import locale_chain
 from payfix.errors import Problem
 from payfix.rules.pack import RulePack
 
@@ -48,8 +47,7 @@ def localised(problems: Iterable[Problem], pack: RulePack | None,
     problems = tuple(problems)
     if locale is None or pack is None or "problem" not in pack.texts:
         return problems
-    chain = locale_chain(locale, tuple(pack.settings.locales), pack.settings.default_locale)
-    table = pack.texts_in("problem", chain)[1]
+    table = pack.texts_for("problem", locale)
     return tuple(_written(problem, table) for problem in problems)
 
 

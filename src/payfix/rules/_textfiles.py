@@ -84,6 +84,25 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         "cli_whatif", "cli_whatif_example", "cli_progress", "cli_wrote",
         *(f"dim_{name}" for name in ("kind", "method", "code_family", "currency", "country",
                                      "app_version"))}),
+    "rules": frozenset({
+        "check_ok", "warning", "channel_example", "channel_fiction", "test_fail", "test_uncovered",
+        "test_summary", "test_coverage", "case_unknown_rule", "case_invalid", "case_fire",
+        "case_not_fire", "case_top", "case_escalate", "failed", "uncovered", "none",
+        "list_separator", "problem_separator", "wrote"}),
+    "catalogue": frozenset({
+        "title", "generated", "intro", "pack", "name", "version", "hash", "locales",
+        "default_locale", "confidence_floor", "rulesets", "rules_count", "remedies_count",
+        "code_maps", "fee_schedules", "none", "rules", "rules_intro", "ruleset", "ruleset_line",
+        "rule_set", "rule_when", "rule_remedy", "rule_escalate", "no", "rule_fallback",
+        "rule_facts", "rule_source", "remedies", "remedies_intro", "remedy_line", "self_service",
+        "not_self_service", "no_rule", "next_none", "next_same", "next_changed", "escalations",
+        "col_reason", "col_priority", "col_after", "col_customer", "col_raised", "now", "after",
+        "unit_d", "unit_h", "unit_min", "unit_s", "same", "policy_only", "code_maps_head",
+        "code_maps_intro", "map_entries", "map_fields", "map_reasons", "map_after", "map_file",
+        "map_sources", "fees", "fees_none", "fees_intro", "col_id", "col_label", "col_kinds",
+        "col_currency", "col_payer", "col_price", "col_rounding", "col_valid", "always",
+        "valid_range", "up_to", "above", "tier", "min", "max", "free_transfers", "free_amount",
+        "monthly", "fx", "surcharge", "free", "list_separator", "price_separator"}),
     # the console's scripts name its texts: a pack's default locale names them all (the bundled
     # one does, a test reads the scripts), and another locale may name only those
     "console": frozenset({"languageName"}),
@@ -100,6 +119,8 @@ OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
     "quote": frozenset(),
     "code": frozenset(),
     "report": frozenset(),
+    "rules": frozenset(),
+    "catalogue": frozenset(),
     "console": frozenset(),
     "problem": frozenset(PROBLEM_TEXTS),
 }
@@ -124,6 +145,8 @@ class _TextsFile(pf._File):
     quote: dict[pf.Locale, Table] = Field(default_factory=dict)
     code: dict[pf.Locale, Table] = Field(default_factory=dict)
     report: dict[pf.Locale, Table] = Field(default_factory=dict)
+    rules: dict[pf.Locale, Table] = Field(default_factory=dict)
+    catalogue: dict[pf.Locale, Table] = Field(default_factory=dict)
     console: dict[pf.Locale, ConsoleTable] = Field(default_factory=dict)
     problem: dict[pf.Locale, Table] = Field(default_factory=dict)
 

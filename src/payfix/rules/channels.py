@@ -18,9 +18,10 @@ __all__ = ["placeholder_channels"]
 _FICTIONAL_PHONE = re.compile(r"555[\s.-]*01\d\d\s*$")
 
 
-def placeholder_channels(pack: RulePack) -> tuple[str, ...]:
+def placeholder_channels(pack: RulePack, locale: str | None = None) -> tuple[str, ...]:
     """One warning per support channel of ``pack`` that is still a placeholder: the bundled pack's
-    example address, or a telephone number reserved for fiction.
+    example address, or a telephone number reserved for fiction; in ``locale`` (the pack's
+    ``rules`` texts; default: its default locale).
 
     Example:
         >>> from payfix import load_pack
@@ -30,16 +31,16 @@ def placeholder_channels(pack: RulePack) -> tuple[str, ...]:
     bundled = YAML(typ="safe").load((bundled_rules_dir() / "pack.yaml").read_text(encoding="utf-8"))
     examples = {(c.get("kind"), address) for c in bundled.get("channels", ())
                 for address in _addresses(c.get("address"))}
+    words = pack.texts_for("rules", locale)
     out = []
     for channel in pack.settings.channels:
         if (channel.kind, channel.address) in examples:
-            why = "is the bundled example"
+            text = words["channel_example"]
         elif channel.kind == "phone" and _FICTIONAL_PHONE.search(channel.address):
-            why = "is a number reserved for fiction (555-0100 to 555-0199)"
+            text = words["channel_fiction"]
         else:
             continue
-        out.append(f"channel {channel.id}: address {channel.address!r} {why}; every hand-off "
-                   "names it to customers: set your own in pack.yaml channels")
+        out.append(text.format(id=channel.id, address=repr(channel.address)))
     return tuple(out)
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "Rule",
     "RulePack",
     "RuleSet",
+    "locale_chain",
 ]
 
 
@@ -299,6 +300,12 @@ class RulePack:
             key: tuple(s for _, s in sorted(named, key=lambda pair: pair[0]))
             for key, named in index.items()})
 
+    def texts_for(self, section: str, locale: str | None) -> Mapping[str, str]:
+        """``section``'s texts in ``locale`` (the first of its :func:`locale_chain` the pack
+        has; the default locale's without one)."""
+        return self.texts_in(section, locale_chain(locale, tuple(self.settings.locales),
+                                                   self.settings.default_locale))[1]
+
     def texts_in(self, section: str, chain: Sequence[str]) -> tuple[str, Mapping[str, str]]:
         """The first locale of ``chain`` the pack has ``section`` texts for (else the default
         locale), and those texts (``texts.yaml``; each locale complete)."""
@@ -315,3 +322,15 @@ class RulePack:
     def rules(self) -> tuple[Rule, ...]:
         """All rules of all rule sets, in pack order."""
         return tuple(rule for rs in self.rulesets for rule in rs.rules)
+
+
+def locale_chain(requested: str | None, available: tuple[str, ...], default: str) -> tuple[str, ...]:
+    """Locales to try, best first: exact match, same language, then the pack default."""
+    chain: list[str] = []
+    if requested:
+        wanted = requested.replace("_", "-").lower()
+        chain += [loc for loc in available if loc.lower() == wanted]
+        language = wanted.split("-")[0]
+        chain += [loc for loc in available if loc.lower().split("-")[0] == language]
+    chain.append(default)
+    return tuple(dict.fromkeys(chain))
