@@ -73,6 +73,7 @@ def add_subcommands(subparsers: Any) -> None:
         epilog="examples:\n"
                "  payfix synth --rows 1000 --seed 1 --out reports.jsonl\n"
                "  payfix synth --rows 100000 --seed 1 --corrupt-share 0.05 --out day.parquet\n"
+               "  payfix synth --rows 100000 --seed 1 --profile card-online --out cards.parquet\n"
                "then: payfix replay day.parquet --out out/ --rejects rejects.jsonl --report report.html")
     synth.add_argument("--rows", type=int, required=True, help="number of rows")
     synth.add_argument("--seed", type=int, required=True, help="random seed (same seed, same file)")
@@ -82,6 +83,9 @@ def add_subcommands(subparsers: Any) -> None:
                        help="output file; format by suffix: .jsonl, .csv, .parquet (.gz/.zst: compressed)")
     synth.add_argument("--locale", default=None, metavar="LOCALE",
                        help="language of the closing line, e.g. en or zh-CN")
+    synth.add_argument("--profile", default=None, metavar="NAME|FILE",
+                       help="draw failures from a published mix: card-online, wallet-upi, or a "
+                            "profile file (.yaml); default: the broad test mix")
 
     rep = subparsers.add_parser(
         "replay", help="diagnose report files (JSON Lines, CSV, Parquet) in bulk",
@@ -196,7 +200,8 @@ class _Reporter:
 
 def _synth(args: argparse.Namespace) -> int:
     try:
-        count = write_reports(Path(args.out), args.rows, args.seed, args.corrupt_share)
+        count = write_reports(Path(args.out), args.rows, args.seed, args.corrupt_share,
+                              args.profile)
     except ValueError as error:
         print(f"payfix synth: {error}", file=sys.stderr)
         return EXIT_INVALID

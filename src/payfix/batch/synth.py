@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from payfix.vocab import KINDS
@@ -300,19 +301,28 @@ def _corrupt(rng: random.Random, report: dict[str, Any], kind: str) -> None:
         report["truncated_line"] = True
 
 
-def synth_rows(rows: int, seed: int, corrupt_share: float = 0.0) -> Iterator[SynthRow]:
-    """Yield ``rows`` synthetic rows (1-based ``row``), ``floor(rows * corrupt_share)`` corrupted.
+def synth_rows(rows: int, seed: int, corrupt_share: float = 0.0,
+               profile: str | Path | None = None) -> Iterator[SynthRow]:
+    """Yield ``rows`` synthetic rows (1-based ``row``), ``floor(rows * corrupt_share)`` corrupted;
+    with ``profile`` (a name of :data:`~payfix.batch.synthprofile.PROFILES` or a profile file)
+    the failures follow its mix (:mod:`payfix.batch.synthprofile`).
 
     Raises:
-        ValueError: ``rows`` is negative or ``corrupt_share`` is outside 0..1.
+        ValueError: ``rows`` is negative, ``corrupt_share`` is outside 0..1, or the profile is
+            unknown or invalid.
     """
     if rows < 0:
         raise ValueError("rows must be >= 0")
     if not 0.0 <= corrupt_share <= 1.0:
         raise ValueError("corrupt_share must be between 0 and 1")
+    draw = _report
+    if profile is not None:
+        from payfix.batch.synthprofile import Drawer, load_profile
+
+        draw = Drawer(load_profile(profile)).report
     rng = random.Random(seed)
     for index in range(rows):
-        report = _report(rng, seed, index + 1)
+        report = draw(rng, seed, index + 1)
         kind: str | None = None
         cut = 0
         if int((index + 1) * corrupt_share) > int(index * corrupt_share):
@@ -323,9 +333,10 @@ def synth_rows(rows: int, seed: int, corrupt_share: float = 0.0) -> Iterator[Syn
         yield SynthRow(index + 1, kind, report, cut)
 
 
-def synth_reports(rows: int, seed: int, corrupt_share: float = 0.0) -> Iterator[dict[str, Any]]:
+def synth_reports(rows: int, seed: int, corrupt_share: float = 0.0,
+                  profile: str | Path | None = None) -> Iterator[dict[str, Any]]:
     """Yield ``rows`` synthetic failed-payment reports as dicts (see the module docs)."""
-    for row in synth_rows(rows, seed, corrupt_share):
+    for row in synth_rows(rows, seed, corrupt_share, profile):
         yield row.report
 
 

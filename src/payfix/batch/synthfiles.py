@@ -19,7 +19,8 @@ def _open_text(path: Path, gz: bool) -> TextIO:
     return path.open("w", encoding="utf-8", newline="\n")
 
 
-def write_jsonl(path: str | Path, rows: int, seed: int, corrupt_share: float = 0.0) -> int:
+def write_jsonl(path: str | Path, rows: int, seed: int, corrupt_share: float = 0.0,
+                profile: str | Path | None = None) -> int:
     """Write synthetic rows to ``path`` as JSON Lines (gzip when the name ends in ``.gz``).
 
     The file is written under a temporary name and renamed, so it is either complete or absent.
@@ -29,7 +30,7 @@ def write_jsonl(path: str | Path, rows: int, seed: int, corrupt_share: float = 0
     tmp = path.with_name(f".{path.name}.tmp")
     count = 0
     with _open_text(tmp, path.name.endswith(".gz")) as handle:
-        for row in synth_rows(rows, seed, corrupt_share):
+        for row in synth_rows(rows, seed, corrupt_share, profile):
             handle.write(row.line)
             handle.write("\n")
             count += 1
@@ -40,26 +41,32 @@ def write_jsonl(path: str | Path, rows: int, seed: int, corrupt_share: float = 0
 _FLAT_BLOCK = 20_000
 
 
-def write_reports(path: str | Path, rows: int, seed: int, corrupt_share: float = 0.0) -> int:
+def write_reports(path: str | Path, rows: int, seed: int, corrupt_share: float = 0.0,
+                  profile: str | Path | None = None) -> int:
     """Write synthetic rows to ``path`` in the format its suffix names: ``.jsonl`` (nested), or
     ``.csv`` / ``.parquet`` (flat columns, see the module docs); ``.gz`` or ``.zst`` after ``.jsonl``
     or ``.csv`` compresses. Written in blocks (memory stays flat) under a temporary name and renamed.
-    The rows are those of :func:`synth_rows`, whatever the format. Returns the rows written.
+    The rows are those of :func:`synth_rows` (with ``profile``, its mix), whatever the format.
+    Returns the rows written.
 
     Raises:
-        ValueError: the suffix names no supported format.
+        ValueError: the suffix names no supported format, or the profile is unknown or invalid
+            (checked before anything is written).
     """
     from payfix.batch.sources import input_format
+    from payfix.batch.synthprofile import load_profile
 
     path = Path(path)
     fmt, compression = input_format(path)
+    if profile is not None:
+        load_profile(profile)
     if fmt == "jsonl" and compression in (None, "gzip"):
-        return write_jsonl(path, rows, seed, corrupt_share)
-    return _write_flat(path, fmt, compression, rows, seed, corrupt_share)
+        return write_jsonl(path, rows, seed, corrupt_share, profile)
+    return _write_flat(path, fmt, compression, rows, seed, corrupt_share, profile)
 
 
 def _write_flat(path: Path, fmt: str, compression: str | None, rows: int, seed: int,
-                corrupt_share: float) -> int:
+                corrupt_share: float, profile: str | Path | None) -> int:
     import pyarrow as pa
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
@@ -89,7 +96,7 @@ def _write_flat(path: Path, fmt: str, compression: str | None, rows: int, seed: 
                 writer.write_table(pa.table(columns, schema=schema))
             block.clear()
 
-        for row in synth_rows(rows, seed, corrupt_share):
+        for row in synth_rows(rows, seed, corrupt_share, profile):
             block.append(row.line + "\n" if fmt == "jsonl" else row.record)
             count += 1
             if len(block) == _FLAT_BLOCK:
