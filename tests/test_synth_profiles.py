@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from payfix import Diagnoser, parse_report
+from payfix import Diagnoser, adapt, parse_report
 from payfix.batch.synth import synth_reports
 from payfix.batch.synthfiles import write_reports
 from payfix.batch.synthprofile import OFFLINE, PROFILES, Profile, load_profile
@@ -147,3 +147,52 @@ def test_a_profile_file_is_read_and_checked(tmp_path: Path,
                  "--out", str(target)]) == 2
     assert "card-online, wallet-upi" in capsys.readouterr().err
     assert not list(tmp_path.glob(".never*"))
+
+
+def test_native_rows_are_the_processors_objects_and_read_back(tmp_path: Path) -> None:
+    """--native writes each card-online row as a Stripe Charge, a Checkout.com webhook or a
+    Braintree transaction (made from the objects their docs show); detection finds each, and a
+    diagnosis reads the profile's mix back from them."""
+    path = tmp_path / "native.jsonl"
+    assert write_reports(path, 3000, 8, profile="card-online", native=True) == 3000
+    diagnoser = Diagnoser(engine="compiled", audience="agent")
+    sources: collections.Counter[str] = collections.Counter()
+    reasons: collections.Counter[str] = collections.Counter()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        adapted = adapt(line, "auto")
+        sources[adapted.source] += 1
+        reasons[diagnoser.outline(adapted.report).reason] += 1
+    assert set(sources) == {"stripe", "checkout", "braintree"}
+    for reason, share in _expected(load_profile("card-online")).items():
+        tolerance = 4 * math.sqrt(share * (1 - share) / 3000) + 0.002
+        assert abs(reasons[reason] / 3000 - share) <= tolerance, (reason, reasons[reason], share)
+
+
+def test_replay_reads_a_file_of_mixed_processors_with_from_auto(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]
+                                                                ) -> None:
+    path = tmp_path / "native.jsonl"
+    assert main(["synth", "--rows", "300", "--seed", "2", "--profile", "card-online", "--native",
+                 "--out", str(path)]) == 0
+    assert main(["replay", str(path), "--from", "auto", "--out", str(tmp_path / "out"),
+                 "--rejects", str(tmp_path / "rejects.jsonl"), "--workers", "1"]) == 0
+    assert "rows in: 300, out: 300, rejected: 0" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--profile", "wallet-upi", "--native"], "none of them carries"),
+    (["--native"], "native rows need a profile"),
+    (["--profile", "card-online", "--native", "--corrupt-share", "0.1"], "no corrupted rows"),
+])
+def test_native_rows_that_cannot_be_written_are_refused_first(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], said: str) -> None:
+    target = tmp_path / "native.jsonl"
+    assert main(["synth", "--rows", "5", "--seed", "1", *args, "--out", str(target)]) == 2
+    assert said in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+def test_native_rows_are_json_lines_only(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"write them as \.jsonl"):
+        write_reports(tmp_path / "native.parquet", 5, 1, profile="card-online", native=True)
+    assert not list(tmp_path.iterdir())

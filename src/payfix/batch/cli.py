@@ -74,6 +74,7 @@ def add_subcommands(subparsers: Any) -> None:
                "  payfix synth --rows 1000 --seed 1 --out reports.jsonl\n"
                "  payfix synth --rows 100000 --seed 1 --corrupt-share 0.05 --out day.parquet\n"
                "  payfix synth --rows 100000 --seed 1 --profile card-online --out cards.parquet\n"
+               "  payfix synth --rows 1000 --seed 1 --profile card-online --native --out stripe.jsonl\n"
                "then: payfix replay day.parquet --out out/ --rejects rejects.jsonl --report report.html")
     synth.add_argument("--rows", type=int, required=True, help="number of rows")
     synth.add_argument("--seed", type=int, required=True, help="random seed (same seed, same file)")
@@ -86,6 +87,9 @@ def add_subcommands(subparsers: Any) -> None:
     synth.add_argument("--profile", default=None, metavar="NAME|FILE",
                        help="draw failures from a published mix: card-online, wallet-upi, or a "
                             "profile file (.yaml); default: the broad test mix")
+    synth.add_argument("--native", action="store_true",
+                       help="with --profile: write each row as its processor's own object "
+                            "(Stripe, Checkout.com, Braintree; .jsonl), for replay --from auto")
 
     rep = subparsers.add_parser(
         "replay", help="diagnose report files (JSON Lines, CSV, Parquet) in bulk",
@@ -115,9 +119,10 @@ def add_subcommands(subparsers: Any) -> None:
                      help="what-if: also diagnose under this pack directory ('bundled': the bundled "
                           "pack) and report the changes")
     rep.add_argument("--from", dest="source", default=None, metavar="SOURCE",
-                     choices=(*source_names(), *BUNDLED_MAPS),
+                     choices=("auto", *source_names(), *BUNDLED_MAPS),
                      help="rows are not payfix reports but JSON Lines of a processor's objects "
-                     f"({', '.join(source_names())}), or a dashboard export read through a "
+                     f"({', '.join(source_names())}; auto: each row's own, detected), or a "
+                     "dashboard export read through a "
                      f"bundled column map ({', '.join(BUNDLED_MAPS)}); see docs/inputs.md")
     rep.add_argument("--column-map", default=None, metavar="FILE",
                      help="a CSV/Parquet file's own columns, read through this YAML column map "
@@ -201,7 +206,7 @@ class _Reporter:
 def _synth(args: argparse.Namespace) -> int:
     try:
         count = write_reports(Path(args.out), args.rows, args.seed, args.corrupt_share,
-                              args.profile)
+                              args.profile, args.native)
     except ValueError as error:
         print(f"payfix synth: {error}", file=sys.stderr)
         return EXIT_INVALID

@@ -81,10 +81,15 @@ class SynthRow:
     kind: str | None
     report: dict[str, Any]
     cut: int = 0
+    #: the processor's own object the row is written as (``--native``), else ``None``
+    native: dict[str, Any] | None = None
 
     @property
     def line(self) -> str:
-        """The row as one line of JSON (cut off after ``cut`` characters for ``not_json`` rows)."""
+        """The row as one line of JSON (cut off after ``cut`` characters for ``not_json`` rows;
+        the processor's object for a native row)."""
+        if self.native is not None:
+            return _dumps(self.native)
         if self.kind == "not_json":
             report = {k: v for k, v in self.report.items() if k != "truncated_line"}
             return _dumps(report)[: self.cut]
@@ -302,27 +307,37 @@ def _corrupt(rng: random.Random, report: dict[str, Any], kind: str) -> None:
 
 
 def synth_rows(rows: int, seed: int, corrupt_share: float = 0.0,
-               profile: str | Path | None = None) -> Iterator[SynthRow]:
+               profile: str | Path | None = None, native: bool = False) -> Iterator[SynthRow]:
     """Yield ``rows`` synthetic rows (1-based ``row``), ``floor(rows * corrupt_share)`` corrupted;
     with ``profile`` (a name of :data:`~payfix.batch.synthprofile.PROFILES` or a profile file)
-    the failures follow its mix (:mod:`payfix.batch.synthprofile`).
+    the failures follow its mix (:mod:`payfix.batch.synthprofile`), and with ``native`` each
+    row is written as its processor's own object (:mod:`payfix.batch.synthnative`).
 
     Raises:
-        ValueError: ``rows`` is negative, ``corrupt_share`` is outside 0..1, or the profile is
-            unknown or invalid.
+        ValueError: ``rows`` is negative, ``corrupt_share`` is outside 0..1, the profile is
+            unknown or invalid, or ``native`` is asked without a profile, with corrupted rows,
+            or for a profile whose reasons those processors' codes do not all carry.
     """
     if rows < 0:
         raise ValueError("rows must be >= 0")
     if not 0.0 <= corrupt_share <= 1.0:
         raise ValueError("corrupt_share must be between 0 and 1")
+    if native and (profile is None or corrupt_share):
+        raise ValueError("native rows need a profile, and are written as the processors "
+                         "document them (no corrupted rows)")
     draw = _report
     if profile is not None:
         from payfix.batch.synthprofile import Drawer, load_profile
 
-        draw = Drawer(load_profile(profile)).report
+        draw = Drawer(load_profile(profile), native).report
     rng = random.Random(seed)
     for index in range(rows):
         report = draw(rng, seed, index + 1)
+        if native:
+            from payfix.batch.synthnative import native_object
+
+            yield SynthRow(index + 1, None, report, native=native_object(report))
+            continue
         kind: str | None = None
         cut = 0
         if int((index + 1) * corrupt_share) > int(index * corrupt_share):

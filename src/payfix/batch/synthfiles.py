@@ -20,7 +20,7 @@ def _open_text(path: Path, gz: bool) -> TextIO:
 
 
 def write_jsonl(path: str | Path, rows: int, seed: int, corrupt_share: float = 0.0,
-                profile: str | Path | None = None) -> int:
+                profile: str | Path | None = None, native: bool = False) -> int:
     """Write synthetic rows to ``path`` as JSON Lines (gzip when the name ends in ``.gz``).
 
     The file is written under a temporary name and renamed, so it is either complete or absent.
@@ -30,7 +30,7 @@ def write_jsonl(path: str | Path, rows: int, seed: int, corrupt_share: float = 0
     tmp = path.with_name(f".{path.name}.tmp")
     count = 0
     with _open_text(tmp, path.name.endswith(".gz")) as handle:
-        for row in synth_rows(rows, seed, corrupt_share, profile):
+        for row in synth_rows(rows, seed, corrupt_share, profile, native):
             handle.write(row.line)
             handle.write("\n")
             count += 1
@@ -42,16 +42,17 @@ _FLAT_BLOCK = 20_000
 
 
 def write_reports(path: str | Path, rows: int, seed: int, corrupt_share: float = 0.0,
-                  profile: str | Path | None = None) -> int:
+                  profile: str | Path | None = None, native: bool = False) -> int:
     """Write synthetic rows to ``path`` in the format its suffix names: ``.jsonl`` (nested), or
     ``.csv`` / ``.parquet`` (flat columns, see the module docs); ``.gz`` or ``.zst`` after ``.jsonl``
     or ``.csv`` compresses. Written in blocks (memory stays flat) under a temporary name and renamed.
     The rows are those of :func:`synth_rows` (with ``profile``, its mix), whatever the format.
+    With ``native`` the rows are the processors' own objects, one per line (JSON Lines only).
     Returns the rows written.
 
     Raises:
-        ValueError: the suffix names no supported format, or the profile is unknown or invalid
-            (checked before anything is written).
+        ValueError: the suffix names no supported format, the profile is unknown or invalid, or
+            ``native`` rows cannot be written as asked (checked before anything is written).
     """
     from payfix.batch.sources import input_format
     from payfix.batch.synthprofile import load_profile
@@ -60,8 +61,13 @@ def write_reports(path: str | Path, rows: int, seed: int, corrupt_share: float =
     fmt, compression = input_format(path)
     if profile is not None:
         load_profile(profile)
+    if native:
+        if fmt != "jsonl" or compression not in (None, "gzip"):
+            raise ValueError("native rows are processors' objects: write them as .jsonl "
+                             "(or .jsonl.gz)")
+        next(synth_rows(0, seed, corrupt_share, profile, native), None)  # its checks, first
     if fmt == "jsonl" and compression in (None, "gzip"):
-        return write_jsonl(path, rows, seed, corrupt_share, profile)
+        return write_jsonl(path, rows, seed, corrupt_share, profile, native)
     return _write_flat(path, fmt, compression, rows, seed, corrupt_share, profile)
 
 

@@ -236,9 +236,25 @@ def _stamp(moment: datetime, offset: str) -> str:
 
 
 class Drawer:
-    """Draws failed payments from one profile (its week of weights worked out once)."""
+    """Draws failed payments from one profile (its week of weights worked out once); with
+    ``native``, only with codes of processors whose own objects payfix writes
+    (:data:`~payfix.batch.synthnative.NATIVE_SCHEMES`).
 
-    def __init__(self, profile: Profile) -> None:
+    Raises:
+        ValueError: ``native`` and the profile has a reason no such processor's code carries.
+    """
+
+    def __init__(self, profile: Profile, native: bool = False) -> None:
+        if native:
+            from payfix.batch.synthnative import NATIVE_SCHEMES
+
+            schemes = tuple(s for s in profile.schemes if s in NATIVE_SCHEMES) or NATIVE_SCHEMES
+            lacking = [r.reason for r in profile.reasons if r.reason == OFFLINE
+                       or not set(_codes_by_reason().get(r.reason, {})) & set(schemes)]
+            if lacking:
+                raise ValueError(f"--native writes Stripe, Checkout.com and Braintree objects; "
+                                 f"none of them carries {', '.join(lacking)} of this profile")
+            profile = profile.model_copy(update={"schemes": schemes})
         self.profile = profile
         self.cumulative = _cumulative(profile)
 
