@@ -21,6 +21,7 @@ from payfix import RulePackError, adapt, load_pack, parse_report
 from payfix.cli import main
 from payfix.diagnosis.problemtext import localised, text_name
 from payfix.errors import InvalidReportError, Problem
+from payfix.inputs.adapters import SOURCES
 from payfix.rules.bundled import bundled_pack
 from payfix.service.app import create_app
 from payfix.service.config import ServiceConfig
@@ -299,3 +300,32 @@ def test_a_problem_text_payfix_does_not_write_is_refused(tmp_path: Path) -> None
     with pytest.raises(RulePackError) as caught:
         load_pack(_overlay(tmp_path, ["en", "zh-CN"], texts))
     assert [p.type for p in caught.value.problems] == ["unknown_text"]
+
+
+def test_the_service_says_its_own_refusals_in_the_locale_asked_for() -> None:
+    """A missing key, a body over the limit, an unknown path, a bad query value or a batch over
+    the limit: with locale=zh-CN each problem is Chinese (its type and place unchanged); a
+    locale the pack does not serve leaves them English."""
+    key = {"X-API-Key": "problem-texts-key-1"}
+    app = create_app(ServiceConfig(api_keys=("problem-texts-key-1",), max_body_bytes=2_000,
+                                   max_batch=1), prepare="startup")
+    with TestClient(app) as client:
+        answers = {
+            "unauthorized": client.post("/v1/diagnose?locale=zh-CN", content=b"{}"),
+            "too_large": client.post("/v1/diagnose?locale=zh-CN", content=b"x" * 5_000,
+                                     headers=key),
+            "not_found": client.get("/v1/nothing?locale=zh-CN", headers=key),
+            "literal_error": client.post("/v1/diagnose?locale=zh-CN&audience=boss", content=b"{}",
+                                         headers=key),
+            "enum": client.post("/v1/diagnose?locale=zh-CN&from=bank", content=b"{}", headers=key),
+            "too_long": client.post("/v1/diagnose:batch?locale=zh-CN", headers=key,
+                                    content=json.dumps({"reports": [{}, {}]})),
+        }
+        english = client.post("/v1/diagnose?locale=xx", content=b"{}")
+    for kind, answer in answers.items():
+        (problem,) = answer.json()["problems"]
+        assert problem["type"] == kind
+        ids = {"auto", "iso", *SOURCES}  # the values a query accepts are ids (iso8583 too)
+        assert [w for w in _english_words(problem["msg"]) if w not in ids] == [], problem
+    assert answers["too_large"].json()["problems"][0]["msg"] == "请求正文超过 2000 字节的上限"
+    assert english.json()["problems"][0]["msg"].startswith("missing or wrong API key")

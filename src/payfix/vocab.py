@@ -252,6 +252,10 @@ PROBLEM_TEXTS: Mapping[str, frozenset[str]] = {name: frozenset(params) for name,
     "none_required": (), "set_type": (), "frozen_set_type": (), "iterable_type": (),
     "mapping_type": (), "union_tag_invalid": ("tag", "expected_tags"),
     "union_tag_not_found": ("discriminator",), "invalid_key": (), "recursion_loop": (),
+    # the service's own answers
+    "unauthorized": (), "not_ready": (), "too_large_body": ("limit",), "host_not_allowed": (),
+    "cross_site": (), "unsupported_media_type": (), "internal_error": ("request_id",),
+    "not_found": (), "method_not_allowed": (), "http_error": (), "invalid": (),
     # the report models' own checks (``value_error`` with a key)
     f"{_VALUE_ERROR}currency": (), f"{_VALUE_ERROR}integer_amount": ("value",),
     f"{_VALUE_ERROR}amount_twice": (),

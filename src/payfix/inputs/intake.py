@@ -25,7 +25,7 @@ from pydantic_core import from_json
 from payfix.errors import InvalidReportError, Problem, ReportValueError
 from payfix.models.report import AttemptReport
 
-__all__ = ["ReportInput", "load_json", "parse_report"]
+__all__ = ["ReportInput", "load_json", "parse_report", "problem_ctx"]
 
 ReportInput = AttemptReport | Mapping[str, Any] | str | bytes
 
@@ -39,11 +39,11 @@ def problems_from(error: ValidationError) -> tuple[Problem, ...]:
         if item["type"] == "extra_forbidden":
             msg = "unknown field; see `payfix schema` for the accepted fields"
         out.append(Problem(item["type"], tuple(item["loc"]), msg, input=item.get("input"),
-                           ctx=_ctx(item.get("ctx"))))
+                           ctx=problem_ctx(item.get("ctx"))))
     return tuple(out)
 
 
-def _ctx(ctx: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def problem_ctx(ctx: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """What a pydantic message is made of: its ``ctx`` values, or a model check's key and
     values (:class:`~payfix.errors.ReportValueError`); a plain ``ValueError`` gives nothing."""
     if not ctx:
@@ -51,7 +51,10 @@ def _ctx(ctx: Mapping[str, Any] | None) -> dict[str, Any] | None:
     error = ctx.get("error")
     if isinstance(error, ReportValueError):
         return {"key": error.key, **error.params}
-    return {name: value for name, value in ctx.items() if name != "error"} or None
+    out = {name: value for name, value in ctx.items() if name != "error"}
+    if isinstance(out.get("expected"), str):  # "'a', 'b' or 'c'": the list, without English
+        out["expected"] = out["expected"].replace("' or '", "', '")
+    return out or None
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -44,6 +44,7 @@ from payfix.diagnosis.diagnoser import Diagnoser
 from payfix.diagnosis.problemtext import localised
 from payfix.errors import CodeLookupError, InvalidReportError, Problem
 from payfix.inputs.adapters import SOURCES, adapt
+from payfix.inputs.intake import problem_ctx as _ctx
 from payfix.masking import mask_text
 from payfix.models.diagnosis import Audience
 from payfix.rules.channels import placeholder_channels
@@ -145,8 +146,12 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
                   description="Why did a payment fail, and what next? Diagnoses failed-payment "
                               "reports with a reviewable rule pack. Send `X-API-Key` on /v1 calls.")
     app.state.payfix = state
+    def said(problems: Sequence[Problem], locale: str | None) -> Sequence[Problem]:
+        """Problems in the request's locale (one the pack serves), else as found."""
+        return localised(problems, pack, locale) if locale in locales else problems
+
     app.add_middleware(ServiceMiddleware, max_body_bytes=config.max_body_bytes,
-                       allowed_hosts=config.allowed_hosts)
+                       allowed_hosts=config.allowed_hosts, localise=said)
 
     key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="one of the service's API keys")
@@ -175,18 +180,21 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
         return Response(scrub_json(text, keep), 200, media_type="application/json")
 
     @app.exception_handler(_RefusedError)
-    async def refused(_: Request, error: _RefusedError) -> Response:
-        return _problems(error.status, error.problems, keep, error.headers)
+    async def refused(request: Request, error: _RefusedError) -> Response:
+        return _problems(error.status, said(error.problems, request.query_params.get("locale")),
+                         keep, error.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> Response:
-        return _problems(422, [Problem(str(e.get("type", "invalid")), tuple(e.get("loc", ())),
-                                       str(e.get("msg", ""))) for e in error.errors()])
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        return _problems(422, said([Problem(str(e.get("type", "invalid")), tuple(e.get("loc", ())),
+                                            str(e.get("msg", "")), ctx=_ctx(e.get("ctx")))
+                                    for e in error.errors()], request.query_params.get("locale")))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> Response:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         kind = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
-        return _problems(error.status_code, [Problem(kind, (), str(error.detail))],
+        return _problems(error.status_code, said([Problem(kind, (), str(error.detail))],
+                                                 request.query_params.get("locale")),
                          headers=dict(error.headers or {}))
 
     auth = [Security(require_key)]
@@ -215,8 +223,10 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
                        source: str | None = source_query) -> Response:
         engine, chosen = diagnoser(), chosen_locale(locale)
         if source is not None and source != "auto" and source not in SOURCES:
+            accepted = f"auto, {', '.join(SOURCES)}"
             raise _RefusedError(422, Problem("enum", ("query", "from"), "from must be one of "
-                                             f"auto, {', '.join(SOURCES)}", input=source))
+                                             f"{accepted}", input=source,
+                                             ctx={"expected": accepted}))
         body = await request.body()
         try:  # parsing and diagnosing are CPU work: off the event loop, /healthz keeps answering
             text, read = await run_in_threadpool(_diagnose_one, engine, body, audience, chosen,
@@ -251,7 +261,8 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
         engine, chosen = diagnoser(), chosen_locale(locale)
         if brand is not None and brand.lower() not in BRANDS:
             raise _RefusedError(422, Problem("enum", ("query", "brand"),
-                                             f"brand must be one of {', '.join(BRANDS)}"))
+                                             f"brand must be one of {', '.join(BRANDS)}",
+                                             ctx={"expected": ", ".join(BRANDS)}))
         try:
             info = lookup_code(scheme, code, brand=brand.lower() if brand else None,
                                pack=engine, locale=chosen)
@@ -316,7 +327,8 @@ def _batch_reports(body: bytes, limit: int) -> list[Any]:
                                 "reports must be a list of report objects"))
     elif len(reports) > limit:
         problems.append(Problem("too_long", ("body", "reports"),
-                                f"at most {limit} reports in one batch, got {len(reports)}"))
+                                f"at most {limit} reports in one batch, got {len(reports)}",
+                                ctx={"max_length": limit}))
     if problems:
         raise _RefusedError(422, *problems)
     return list(reports or ())

@@ -17,6 +17,8 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable, Sequence
+from urllib.parse import parse_qs
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -49,8 +51,25 @@ def problems_body(*problems: Problem) -> bytes:
                       separators=(",", ":")).encode("utf-8")
 
 
-def _too_large(limit: int) -> bytes:
-    return problems_body(Problem("too_large", ("body",), f"request body over the limit of {limit} bytes"))
+def _too_large(limit: int) -> Problem:
+    return Problem("too_large", ("body",), f"request body over the limit of {limit} bytes",
+                   ctx={"key": "body", "limit": limit})
+
+
+#: Writes problems in a locale (``None``: as found): :func:`payfix.diagnosis.problemtext.localised`
+#: over the served pack.
+Localise = Callable[[Sequence[Problem], "str | None"], Sequence[Problem]]
+
+
+def _as_found(problems: Sequence[Problem], _: str | None) -> Sequence[Problem]:
+    return problems
+
+
+def _locale(scope: Scope) -> str | None:
+    """The ``locale`` the request's query names, if any (checked by the localiser's pack)."""
+    query = scope.get("query_string", b"")
+    values = parse_qs(query.decode("latin-1")).get("locale") if query else None
+    return values[0] if values else None
 
 
 class _BodyTooLargeError(Exception):
@@ -61,10 +80,11 @@ class ServiceMiddleware:
     """Wraps the app: see the module docstring."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int,
-                 allowed_hosts: tuple[str, ...] = ()) -> None:
+                 allowed_hosts: tuple[str, ...] = (), localise: Localise = _as_found) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.allowed_hosts = allowed_hosts
+        self.localise = localise
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,7 +111,8 @@ class ServiceMiddleware:
                 message["headers"] = headers
             await send(message)
 
-        async def reply(code: int, body: bytes) -> None:
+        async def reply(code: int, *problems: Problem) -> None:
+            body = problems_body(*self.localise(problems, _locale(scope)))
             await send_with_id({"type": "http.response.start", "status": code, "headers": [
                 (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
             await send_with_id({"type": "http.response.body", "body": body})
@@ -112,7 +133,7 @@ class ServiceMiddleware:
         try:
             declared = _content_length(scope)
             if door is not None:
-                await reply(door[0], problems_body(door[1]))
+                await reply(door[0], door[1])
             elif declared is not None and declared > limit:
                 await reply(413, _too_large(limit))
             else:
@@ -128,8 +149,9 @@ class ServiceMiddleware:
                 "path": _route_path(scope)}})
             if status == 0:
                 try:
-                    await reply(500, problems_body(Problem(
-                        "internal_error", (), f"unexpected error; request id {request_id}")))
+                    await reply(500, Problem(
+                        "internal_error", (), f"unexpected error; request id {request_id}",
+                        ctx={"request_id": request_id}))
                 except OSError:  # the client went away meanwhile
                     status = CLIENT_CLOSED
         finally:
