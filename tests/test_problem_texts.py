@@ -329,3 +329,27 @@ def test_the_service_says_its_own_refusals_in_the_locale_asked_for() -> None:
         assert [w for w in _english_words(problem["msg"]) if w not in ids] == [], problem
     assert answers["too_large"].json()["problems"][0]["msg"] == "请求正文超过 2000 字节的上限"
     assert english.json()["problems"][0]["msg"].startswith("missing or wrong API key")
+
+
+def test_what_diagnose_read_from_a_processor_is_said_in_the_locale(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The lines on standard error that say which source was read, what was assumed and what
+    was not placed are the pack's texts: English as before, Chinese with --locale zh-CN."""
+    payload = json.loads((PAYLOADS / "stripe" / "error_generic_decline.json").read_text(
+        encoding="utf-8"))["payload"]
+    (tmp_path / "error.json").write_text(json.dumps(payload), encoding="utf-8")
+    (tmp_path / "ctx.json").write_text('{"attempt": {"method": {"type": "credit_card"}}}',
+                                       encoding="utf-8")
+    command = ["diagnose", str(tmp_path / "error.json"), "--from", "auto", "--context",
+               str(tmp_path / "ctx.json"), "--format", "json"]
+    assert main(command) == 0
+    english = capsys.readouterr().err.splitlines()
+    assert english[:2] == ["payfix: read a Stripe error (detected)",
+                           "payfix: assumed attempt.kind=purchase (a Stripe payment is a purchase "
+                           "unless the context says otherwise)"]
+    assert re.fullmatch(r"payfix: \d+ value\(s\) not placed in the report: doc_url, .*", english[2])
+    assert main([*command, "--locale", "zh-CN"]) == 0
+    chinese = capsys.readouterr().err.splitlines()
+    assert chinese[:2] == ["payfix：读取了 Stripe 的 error 对象（自动识别）",
+                           "payfix：已假定 attempt.kind=purchase"]
+    assert chinese[2].startswith("payfix：有 ")

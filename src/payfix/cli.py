@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from payfix._version import __version__
@@ -45,6 +45,7 @@ from payfix.inputs.adapters import SOURCES, Adapted, adapt, source_names
 from payfix.inputs.intake import parse_report
 from payfix.models.diagnosis import Diagnosis
 from payfix.models.report import AttemptReport
+from payfix.rules.bundled import pack_of
 from payfix.service.cli import add_subcommands as add_service_subcommands
 from payfix.service.cli import run as run_service
 from payfix.vocab import KINDS
@@ -269,7 +270,7 @@ def _diagnose(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     if args.source is not None:
         adapted = adapt(data, args.source, context=context)
-        _say_read(adapted)
+        _say_read(adapted, pack_of(args.rules).texts_for("text", args.locale))
         report = adapted.report
     elif args.context is not None:
         emit_problems([Problem("context_without_source", ("context",), "--context completes a "
@@ -288,17 +289,17 @@ def _diagnose(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _say_read(adapted: Adapted) -> None:
-    """On standard error: which source and object was read, what was assumed and not placed."""
-    title = SOURCES[adapted.source].TITLE
-    how = "detected" if adapted.detected else "as named"
-    print(f"payfix: read a {title} {adapted.kind.replace('_', ' ')} ({how})", file=sys.stderr)
+def _say_read(adapted: Adapted, words: Mapping[str, str]) -> None:
+    """On standard error, in ``words`` (the pack's ``text`` texts): which source and object was
+    read, what was assumed (``attempt.kind=purchase (why)``) and what was not placed."""
+    how = words["read_detected" if adapted.detected else "read_named"]
+    print(words["read_source"].format(source=SOURCES[adapted.source].TITLE, how=how,
+                                      kind=adapted.kind.replace("_", " ")), file=sys.stderr)
     for line in adapted.assumed:
-        print(f"payfix: assumed {line}", file=sys.stderr)
+        print(words["assumed"].format(what=line, field=line.split(" (", 1)[0]), file=sys.stderr)
     if adapted.unplaced:
         shown = ", ".join(adapted.unplaced[:8]) + (" ..." if len(adapted.unplaced) > 8 else "")
-        print(f"payfix: {len(adapted.unplaced)} value(s) not placed in the report: {shown}",
-              file=sys.stderr)
+        print(words["unplaced"].format(count=len(adapted.unplaced), paths=shown), file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
