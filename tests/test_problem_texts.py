@@ -353,3 +353,34 @@ def test_what_diagnose_read_from_a_processor_is_said_in_the_locale(
     assert chinese[:2] == ["payfix：读取了 Stripe 的 error 对象（自动识别）",
                            "payfix：已假定 attempt.kind=purchase"]
     assert chinese[2].startswith("payfix：有 ")
+
+
+@pytest.mark.parametrize(("command", "chinese"), [
+    (["codes", "lookup", "stripe", "nope"], "代码方案 stripe 中没有代码 nope"),
+    (["fees", "quote", "1.005", "EUR", "--kind", "p2p_transfer"],
+     "`amount` 1.005 的小数位多于 EUR 的 2 位"),
+    (["fees", "quote", "100.00", "EUR", "--kind", "p2p_transfer", "--free-amount-used", "-5"],
+     "`free_amount_used` 不能为负数"),
+])
+def test_look_ups_and_quotes_say_what_is_wrong_in_the_locale(
+        command: list[str], chinese: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A code the map does not have, or an amount a fee schedule cannot quote: Chinese with
+    --locale zh-CN, the same type and the English message as before without it."""
+    assert main([*command, "--format", "json", "--locale", "zh-CN"]) == 2
+    (said,) = json.loads(capsys.readouterr().out)["problems"]
+    assert said["msg"] == chinese
+    assert main([*command, "--format", "json"]) == 2
+    (english,) = json.loads(capsys.readouterr().out)["problems"]
+    assert english["type"] == said["type"]
+    assert _english_words(english["msg"])
+
+
+def test_the_service_says_an_unknown_code_in_the_locale_asked_for() -> None:
+    key = {"X-API-Key": "problem-texts-key-1"}
+    app = create_app(ServiceConfig(api_keys=("problem-texts-key-1",)), prepare="startup")
+    with TestClient(app) as client:
+        chinese = client.get("/v1/codes/iso8583/X9?locale=zh-CN", headers=key)
+        english = client.get("/v1/codes/iso8583/X9", headers=key)
+    assert chinese.status_code == english.status_code == 404
+    assert chinese.json()["problems"][0]["msg"] == "代码方案 iso8583 中没有代码 X9"
+    assert english.json()["problems"][0]["msg"].startswith("unknown code 'X9' for scheme 'iso8583'")

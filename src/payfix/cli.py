@@ -326,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         emit_problems(in_locale(error.problems, args), fmt)
         return EXIT_INVALID
     except CodeLookupError as error:
-        emit_problems([error.problem], fmt)
+        emit_problems(in_locale([error.problem], args), fmt)
         return EXIT_INVALID
     except EngineError as error:
         print(f"payfix: engine error: {error}", file=sys.stderr)

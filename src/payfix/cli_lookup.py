@@ -94,7 +94,8 @@ def fees_quote_command(args: argparse.Namespace) -> int:
         raise InvalidReportError("no fee schedule", [Problem(
             "unknown_fee_schedule", ("schedule",),
             f"no fee schedule {'named ' + repr(args.schedule) if args.schedule else 'prices'} "
-            f"{args.kind} in {args.currency}; known schedules: {known}")])
+            f"{args.kind} in {args.currency}; known schedules: {known}",
+            ctx={"kind": args.kind, "currency": args.currency, "known": known})])
     schedule = pack.fees[candidates[0]]
     try:
         usage = Usage(free_transfers_used=args.free_transfers_used, free_amount_used=used,
@@ -104,7 +105,9 @@ def fees_quote_command(args: argparse.Namespace) -> int:
         best = (max_sendable(balance, args.currency, args.kind, schedule, usage)
                 if balance is not None else None)
     except FeeError as error:
-        raise InvalidReportError("cannot quote", [Problem("fee_error", (), str(error))]) from None
+        ctx = {"key": error.key, **error.params} if error.key else None
+        raise InvalidReportError("cannot quote", [Problem("fee_error", (), str(error),
+                                                          ctx=ctx)]) from None
     if args.format == "json":
         print(json.dumps({
             "schedule": quoted.schedule, "currency": quoted.currency, "amount": str(quoted.amount),

@@ -276,7 +276,7 @@ class UnknownSchemeError(CodeLookupError):
         typed = shown(scheme)  # what was typed is echoed: bounded, and a pasted card number masked
         super().__init__(Problem("unknown_scheme", ("scheme",),
                                  f"unknown scheme {typed!r}{hint}; known schemes: {listed}",
-                                 input=typed))
+                                 input=typed, ctx={"scheme": typed, "known": listed}))
 
 
 class UnknownCodeError(CodeLookupError):
@@ -293,7 +293,7 @@ class UnknownCodeError(CodeLookupError):
         typed = shown(code)
         super().__init__(Problem("unknown_code", ("code",),
                                  f"unknown code {typed!r} for scheme {shown(scheme)!r}{hint}",
-                                 input=typed))
+                                 input=typed, ctx={"scheme": shown(scheme), "code": typed}))
 
 
 def _rebuild(cls: type[CodeLookupError], state: dict[str, Any]) -> CodeLookupError:
@@ -336,7 +336,19 @@ class ConditionSyntaxError(PayfixError, ValueError):
 
 
 class FeeError(PayfixError, ValueError):
-    """A fee cannot be quoted: bad amount or usage (base of the fee errors)."""
+    """A fee cannot be quoted: bad amount or usage (base of the fee errors). ``key`` and
+    ``params`` say what the message is made of (for writing it in another language).
+
+    Example:
+        >>> error = FeeError("fx_rate must be positive", "fx_rate_positive")
+        >>> str(error), error.key, error.params
+        ('fx_rate must be positive', 'fx_rate_positive', {})
+    """
+
+    def __init__(self, msg: str, key: str | None = None, **params: Any) -> None:
+        super().__init__(msg)
+        self.key = key
+        self.params = params
 
 
 class ScheduleMismatchError(FeeError):

@@ -22,7 +22,7 @@ def _decimal(value: object, what: str) -> Decimal:
     if not isinstance(value, Decimal):
         raise TypeError(f"{what} must be a decimal.Decimal, not {type(value).__name__}")
     if not value.is_finite():
-        raise FeeError(f"{what} must be a finite number, not {value}")
+        raise FeeError(f"{what} must be a finite number, not {value}", "finite", what=what)
     return value
 
 
@@ -32,7 +32,8 @@ def _minor(value: Decimal, exponent: int, currency: str, what: str) -> int:
     minor: int
     minor, rest = divmod(numerator * 10**exponent, denominator)
     if rest:
-        raise FeeError(f"{what} {value} has more than {exponent} decimal places for {currency}")
+        raise FeeError(f"{what} {value} has more than {exponent} decimal places for {currency}",
+                       "places", what=what, value=value, places=exponent, currency=currency)
     return minor
 
 

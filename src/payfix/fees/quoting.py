@@ -53,21 +53,27 @@ class Usage:
 
     def __post_init__(self) -> None:
         if self.at is not None and self.at.utcoffset() is None:
-            raise FeeError("at must carry its UTC offset (a surcharge's hours are local to a zone)")
+            raise FeeError("at must carry its UTC offset (a surcharge's hours are local to a zone)",
+                           "at_offset")
         if isinstance(self.free_transfers_used, bool) or not isinstance(self.free_transfers_used, int):
             raise TypeError("free_transfers_used must be an int")
         if self.free_transfers_used < 0:
-            raise FeeError("free_transfers_used must not be negative")
+            raise FeeError("free_transfers_used must not be negative", "negative",
+                           what="free_transfers_used")
         _decimal(self.free_amount_used, "free_amount_used")
         if self.free_amount_used < 0:
-            raise FeeError("free_amount_used must not be negative")
+            raise FeeError("free_amount_used must not be negative", "negative",
+                           what="free_amount_used")
         if (self.fx_rate is None) != (self.fx_currency is None):
-            raise FeeError("fx_rate and fx_currency go together: give both or neither")
+            raise FeeError("fx_rate and fx_currency go together: give both or neither",
+                           "fx_together")
         if self.fx_rate is not None:
             if _decimal(self.fx_rate, "fx_rate") <= 0:
-                raise FeeError("fx_rate must be positive")
+                raise FeeError("fx_rate must be positive", "fx_rate_positive")
             if minor_unit_exponent(str(self.fx_currency)) is None:
-                raise ScheduleMismatchError(f"unknown ISO 4217 currency {self.fx_currency!r} in fx_currency")
+                raise ScheduleMismatchError(
+                    f"unknown ISO 4217 currency {self.fx_currency!r} in fx_currency", "currency",
+                    currency=repr(self.fx_currency))
 
     def after(self, q: FeeQuote) -> Usage:
         """The usage once the quoted payment is made (free transfer and free amount consumed)."""
@@ -115,24 +121,29 @@ class FeeQuote:
 def _plan(schedule: FeeSchedule, currency: str, kind: str, usage: Usage,
           converted: ConvertedSchedules | None = None) -> _Plan:
     if kind not in KINDS:
-        raise ScheduleMismatchError(f"unknown payment kind {kind!r}; payfix knows {', '.join(KINDS)}")
+        raise ScheduleMismatchError(f"unknown payment kind {kind!r}; payfix knows {', '.join(KINDS)}",
+                                    "kind", kind=repr(kind), kinds=", ".join(KINDS))
     if kind not in schedule.kinds:
         raise ScheduleMismatchError(f"fee schedule {schedule.id!r} does not price {kind!r} payments "
-                                    f"(it prices {', '.join(schedule.kinds)})")
+                                    f"(it prices {', '.join(schedule.kinds)})", "schedule_kind",
+                                    schedule=schedule.id, kind=kind, kinds=", ".join(schedule.kinds))
     if minor_unit_exponent(currency) is None:
-        raise ScheduleMismatchError(f"unknown ISO 4217 currency {currency!r}")
+        raise ScheduleMismatchError(f"unknown ISO 4217 currency {currency!r}", "currency",
+                                    currency=repr(currency))
     if currency != schedule.currency:
         raise ScheduleMismatchError(f"fee schedule {schedule.id!r} is in {schedule.currency}, "
-                                    f"not {currency}")
+                                    f"not {currency}", "schedule_currency", schedule=schedule.id,
+                                    expected=schedule.currency, currency=currency)
     if usage.on is not None and not (
         (schedule.valid_from is None or schedule.valid_from <= usage.on)
         and (schedule.valid_until is None or usage.on <= schedule.valid_until)
     ):
         since, until = schedule.valid_from or "any date", schedule.valid_until or "further notice"
         raise ScheduleMismatchError(f"fee schedule {schedule.id!r} is not valid on {usage.on} "
-                                    f"(valid from {since} until {until})")
+                                    f"(valid from {since} until {until})", "schedule_dates",
+                                    schedule=schedule.id, on=usage.on, since=since, until=until)
     if usage.fx_currency == currency:
-        raise FeeError("fx_currency must differ from the payment currency")
+        raise FeeError("fx_currency must differ from the payment currency", "fx_same")
     exponent = minor_unit_exponent(currency) or 0
     k = _convert(schedule, exponent) if converted is None else converted.of(schedule, exponent)
     free_used = usage.free_amount_used
@@ -180,17 +191,22 @@ def _quote(plan: _Plan, amount: Decimal, currency: str, kind: str, schedule: Fee
     """:func:`quote` under ``plan``, the schedule and usage already checked and converted."""
     a = _minor(amount, plan.exponent, currency, "amount")
     if not 0 <= a <= MAX_MINOR:
-        raise FeeError(f"amount {amount} must be between 0 and {_dec(MAX_MINOR, plan.exponent)}")
+        largest_amount = _dec(MAX_MINOR, plan.exponent)
+        raise FeeError(f"amount {amount} must be between 0 and {largest_amount}", "amount_range",
+                       amount=amount, max=largest_amount)
     largest = plan.largest
     if largest is not None and a > largest:
         raise ScheduleMismatchError(
             f"fee schedule {schedule.id!r} prices amounts up to {_dec(largest, plan.exponent)} "
-            f"{currency} (its last tier ends at {_dec(plan.bands[-1].upper or 0, plan.exponent)})")
+            f"{currency} (its last tier ends at {_dec(plan.bands[-1].upper or 0, plan.exponent)})",
+            "schedule_largest", schedule=schedule.id, max=_dec(largest, plan.exponent),
+            currency=currency)
     parts, free_used = plan.parts(a)
     fee = sum(v for _, v in parts)
     if not plan.on_top and fee > a:
         raise FeeExceedsAmountError(f"the fee {_dec(fee, plan.exponent)} {currency} is deducted from "
-                                    f"{amount} {currency} and is larger than it")
+                                    f"{amount} {currency} and is larger than it", "fee_exceeds",
+                                    fee=_dec(fee, plan.exponent), amount=amount, currency=currency)
     net = a if plan.on_top else a - fee
     received, received_currency = _dec(net, plan.exponent), currency
     if usage.fx_rate is not None and usage.fx_currency is not None:

@@ -267,7 +267,7 @@ def create_app(config: ServiceConfig, *, state: ServiceState | None = None,
             info = lookup_code(scheme, code, brand=brand.lower() if brand else None,
                                pack=engine, locale=chosen)
         except CodeLookupError as error:
-            return _problems(404, [error.problem], keep)
+            return _problems(404, said([error.problem], chosen), keep)
         return json_answer(info.model_dump_json())
 
     @app.get("/v1/rules", dependencies=auth, summary="The rule pack being served",
