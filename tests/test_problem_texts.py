@@ -357,6 +357,9 @@ def test_what_diagnose_read_from_a_processor_is_said_in_the_locale(
 
 @pytest.mark.parametrize(("command", "chinese"), [
     (["codes", "lookup", "stripe", "nope"], "代码方案 stripe 中没有代码 nope"),
+    (["diagnose", "/nonexistent/report.json"], "无法读取 /nonexistent/report.json"),
+    (["diagnose", str(EXAMPLES / "network_offline.json"), "--context",
+      str(EXAMPLES / "network_offline.json")], "`--context` 用于补全处理方的对象：请同时给出 `--from`"),
     (["fees", "quote", "1.005", "EUR", "--kind", "p2p_transfer"],
      "`amount` 1.005 的小数位多于 EUR 的 2 位"),
     (["fees", "quote", "100.00", "EUR", "--kind", "p2p_transfer", "--free-amount-used", "-5"],

@@ -265,20 +265,24 @@ def _diagnose(args: argparse.Namespace) -> int:
         data = read_input(args.report)
         context = read_input(args.context) if args.context is not None else None
     except OSError as error:
-        emit_problems([Problem("file_unreadable", (), f"cannot read {error.filename}: "
-                               f"{error.strerror or error}")], args.format)
+        emit_problems(in_locale([Problem("file_unreadable", (), f"cannot read {error.filename}: "
+                                         f"{error.strerror or error}",
+                                         ctx={"file": error.filename})], args), args.format)
         return EXIT_INVALID
     if args.source is not None:
         adapted = adapt(data, args.source, context=context)
-        _say_read(adapted, pack_of(args.rules).texts_for("text", args.locale))
+        pack = pack_of(args.rules)
+        _say_read(adapted, pack.texts_for("text", args.locale))
         report = adapted.report
     elif args.context is not None:
-        emit_problems([Problem("context_without_source", ("context",), "--context completes a "
-                               "processor's object: give --from as well")], args.format)
+        emit_problems(in_locale([Problem("context_without_source", ("context",), "--context "
+                                         "completes a processor's object: give --from as well")],
+                                args), args.format)
         return EXIT_INVALID
     else:
         report = parse_report(data)  # bad input is answered before the rule pack is loaded
-    diagnoser = Diagnoser(args.rules, args.engine, locale=args.locale, audience=args.audience,
+        pack = pack_of(args.rules)
+    diagnoser = Diagnoser(pack, args.engine, locale=args.locale, audience=args.audience,
                           strict=args.strict, replies=True)
     diagnosis = diagnoser.diagnose(report)
     if args.format == "json":

@@ -259,6 +259,7 @@ PROBLEM_TEXTS: Mapping[str, frozenset[str]] = {name: frozenset(params) for name,
     # code look-ups and fee quotes
     "unknown_scheme": ("scheme", "known"), "unknown_code": ("scheme", "code"),
     "unknown_fee_schedule": ("kind", "currency", "known"), "fx_incomplete": (),
+    "file_unreadable": ("file",), "context_without_source": (),
     "fee_error_finite": ("what",), "fee_error_places": ("what", "value", "places", "currency"),
     "fee_error_at_offset": (), "fee_error_negative": ("what",), "fee_error_fx_together": (),
     "fee_error_fx_rate_positive": (), "fee_error_currency": ("currency",),
