@@ -136,7 +136,8 @@ def _diagnose_once(identifier: str, name: str) -> None:
 #: Module-level caches payfix keeps: each keyed by pack or locale data, never by report content.
 PACK_KEYED_CACHES = [
     "payfix.batch.synth._codes", "payfix.batch.synthprofile._bundled",
-    "payfix.batch.synthprofile._codes_by_reason", "payfix.diagnosis.codes._bundled",
+    "payfix.batch.synthprofile._codes_by_reason", "payfix.batch.synthnative._template",
+    "payfix.diagnosis.codes._bundled",
     "payfix.diagnosis.diagnoser._bundled", "payfix.diagnosis.handoff._channels",
     "payfix.diagnosis.handoff._texts", "payfix.diagnosis.payee._compiled",
     "payfix.money.minor_unit_exponent", "payfix.rules.bundled.bundled_pack",

@@ -73,7 +73,6 @@ def add_subcommands(subparsers: Any) -> None:
         epilog="examples:\n"
                "  payfix synth --rows 1000 --seed 1 --out reports.jsonl\n"
                "  payfix synth --rows 100000 --seed 1 --corrupt-share 0.05 --out day.parquet\n"
-               "  payfix synth --rows 100000 --seed 1 --profile card-online --out cards.parquet\n"
                "  payfix synth --rows 1000 --seed 1 --profile card-online --native --out stripe.jsonl\n"
                "then: payfix replay day.parquet --out out/ --rejects rejects.jsonl --report report.html")
     synth.add_argument("--rows", type=int, required=True, help="number of rows")
