@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from payfix.rules.conditions import And, Cmp, Condition, In, Not, Or, Present
-from payfix.rules.forms import render
+from payfix.rules.forms import shared_conditions
 from payfix.rules.pack import RulePack
 from payfix.vocab import FACTS, Scalar
 
@@ -67,13 +67,7 @@ class ColumnarEngine:
     name = "columnar"
 
     def __init__(self, pack: RulePack) -> None:
-        groups: dict[str, list[str]] = {}
-        conditions: dict[str, Condition] = {}
-        for rule in pack.rules:
-            key = render(rule.condition)
-            groups.setdefault(key, []).append(rule.id)
-            conditions.setdefault(key, rule.condition)
-        self._groups = [(conditions[key], tuple(ids)) for key, ids in groups.items()]
+        self._groups = shared_conditions(pack.rules)
         self.rule_ids = tuple(rule.id for rule in pack.rules)
 
     def fired_columns(self, table: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import cast
 
 from payfix.rules.codegen import _expr, _inline, condition_source
 from payfix.rules.conditions import Condition, Present, leaves
-from payfix.rules.forms import render
+from payfix.rules.forms import shared_conditions
 from payfix.rules.pack import RulePack
 from payfix.vocab import Scalar
 
@@ -52,14 +52,8 @@ def pack_source(pack: RulePack) -> str:
 
     lines = ["def evaluate(f):", "    hits = []", "    hit = hits.append"]
     lines += [f"    {var} = f.get({path!r})" for path, var in hoisted.items()]
-    groups: dict[str, list[str]] = {}
-    conditions: dict[str, Condition] = {}
-    for rule in pack.rules:
-        key = render(rule.condition)
-        groups.setdefault(key, []).append(rule.id)
-        conditions.setdefault(key, rule.condition)
-    for key, ids in groups.items():
-        lines.append(f"    if {_expr(conditions[key], lookup, [0])}:")
+    for condition, ids in shared_conditions(pack.rules):
+        lines.append(f"    if {_expr(condition, lookup, [0])}:")
         lines += [f"        hit({rule_id!r})" for rule_id in ids]
     lines.append("    return frozenset(hits)")
     return "\n".join(lines) + "\n"

@@ -9,10 +9,13 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Protocol
+
 from payfix.rules.conditions import And, Cmp, Condition, In, Leaf, Not, Or, Present
 from payfix.vocab import Scalar
 
-__all__ = ["disjunctive_terms", "negation_normal_form", "render"]
+__all__ = ["disjunctive_terms", "negation_normal_form", "render", "shared_conditions"]
 
 _NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", ">": "<=", "<=": ">"}
 
@@ -83,3 +86,29 @@ def disjunctive_terms(cond: Condition) -> list[tuple[Leaf, ...]]:
     if isinstance(cond, In) and not cond.negated:
         return [(In(cond.path, (v,), False, cond.pos),) for v in cond.values]
     return [(cond,)]
+
+
+class _Rule(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def condition(self) -> Condition: ...
+
+
+def shared_conditions(rules: Iterable[_Rule]) -> list[tuple[Condition, tuple[str, ...]]]:
+    """Each distinct condition of ``rules`` (by :func:`render`) with the ids of the rules that
+    have it, in the order they first appear: what an engine tests once for all of them.
+
+    Example:
+        >>> from types import SimpleNamespace as Rule
+        >>> from payfix.rules.conditions import parse
+        >>> [(render(c), ids) for c, ids in shared_conditions([
+        ...     Rule(id="a", condition=parse("x == 1")), Rule(id="b", condition=parse("x == 1"))])]
+        [('x == 1', ('a', 'b'))]
+    """
+    groups: dict[str, tuple[Condition, list[str]]] = {}
+    for rule in rules:
+        groups.setdefault(render(rule.condition), (rule.condition, []))[1].append(rule.id)
+    return [(condition, tuple(ids)) for condition, ids in groups.values()]
+
