@@ -8,11 +8,15 @@ from __future__ import annotations
 import collections
 import csv
 import math
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
 
 from payfix import Diagnoser, adapt, parse_report
 from payfix.batch.synth import synth_reports
@@ -196,3 +200,41 @@ def test_native_rows_are_json_lines_only(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"write them as \.jsonl"):
         write_reports(tmp_path / "native.parquet", 5, 1, profile="card-online", native=True)
     assert not list(tmp_path.iterdir())
+
+
+_ODD = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10, 10**9),
+                 st.text(max_size=8), st.none(), st.booleans(), st.lists(st.integers(), max_size=3),
+                 st.dictionaries(st.text(max_size=4), st.floats(), max_size=2))
+
+
+@given(st.sampled_from(PROFILES), st.data())
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_profile_file_is_a_valid_mix_or_a_clear_refusal(name: str, data: st.DataObject) -> None:
+    """Any value in any place of a profile file: the profile loads and its rows are valid
+    reports, or it is refused with a ValueError that names the place (never another error)."""
+    text = (Path(__file__).resolve().parents[1] / "src" / "payfix" / "batch" / "profiles"
+            / f"{name}.yaml").read_text(encoding="utf-8")
+    mapping = YAML(typ="safe").load(text)
+    for _ in range(data.draw(st.integers(1, 3))):
+        holder: Any = mapping
+        key: Any = data.draw(st.sampled_from(sorted(holder)))
+        while isinstance(holder[key], dict | list) and holder[key] and data.draw(st.booleans()):
+            holder = holder[key]
+            key = data.draw(st.sampled_from(sorted(holder) if isinstance(holder, dict)
+                                            else range(len(holder))))
+        holder[key] = data.draw(_ODD)
+    path = Path(tempfile.mkdtemp()) / "mutated.yaml"
+    with path.open("w", encoding="utf-8") as handle:
+        YAML(typ="safe").dump(mapping, handle)
+    try:
+        profile = load_profile(path)
+    except ValueError as error:
+        refusal = str(error)
+    else:
+        refusal = ""
+    if refusal:
+        assert refusal.startswith("mutated.yaml: ")
+        return
+    for report in synth_reports(20, seed=3, profile=path):
+        parse_report(report)
+    assert math.isclose(sum(share.share for share in profile.reasons), 100)

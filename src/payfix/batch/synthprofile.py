@@ -26,7 +26,7 @@ from decimal import Decimal
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from ruamel.yaml import YAML
@@ -62,12 +62,18 @@ class Source(BaseModel):
     says: str
 
 
+#: A relative weight (of a currency, a method, a weekday ...): finite, not negative.
+Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: A share in percent.
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+
+
 class Share(BaseModel):
     """One reason's share of failures, in percent, and what it rests on."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     reason: str
-    share: float = Field(gt=0, le=100)
+    share: float = Field(gt=0, le=100, allow_inf_nan=False)
     sources: tuple[str, ...] = ()
     basis: str
 
@@ -76,7 +82,7 @@ class Night(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     start: int = Field(alias="from", ge=0, le=23)
     end: int = Field(alias="to", ge=1, le=24)
-    factor: float = Field(gt=0, le=10)
+    factor: float = Field(gt=0, le=10, allow_inf_nan=False)
 
 
 class Profile(BaseModel):
@@ -85,19 +91,20 @@ class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     title: str
     sources: tuple[Source, ...]
-    currencies: dict[str, float]
-    methods: dict[str, float]
-    kinds: dict[str, float]
+    currencies: dict[str, Weight] = Field(min_length=1)
+    methods: dict[str, Weight] = Field(min_length=1)
+    kinds: dict[str, Weight] = Field(min_length=1)
     schemes: tuple[str, ...] = Field(min_length=1)
     reasons: tuple[Share, ...] = Field(min_length=1)
-    unmapped: float = Field(ge=0, le=100)
-    escalation: dict[str, float]
-    weekdays: tuple[float, ...] = Field(min_length=7, max_length=7)
-    hours: tuple[float, ...] = Field(min_length=24, max_length=24)
+    unmapped: Percent
+    escalation: dict[str, Percent]
+    weekdays: tuple[Weight, ...] = Field(min_length=7, max_length=7)
+    hours: tuple[Weight, ...] = Field(min_length=24, max_length=24)
     night: Night
     time_sources: tuple[str, ...] = ()
-    start: date
-    weeks: int = Field(ge=1, le=520)
+    #: the first day of the time axis (a card's expiry is drawn up to five years after a row)
+    start: date = Field(ge=date(2001, 1, 1), le=date(2090, 12, 31))
+    weeks: int = Field(ge=1, le=260)
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
@@ -126,6 +133,17 @@ class Profile(BaseModel):
                                    "account_locked"}:
             problems.append("escalation names funds_debited, outcome_unknown, repeated_failures, "
                             "account_locked")
+        codes = _codes_by_reason()
+        lacking = sorted({r.reason for r in self.reasons if r.reason != OFFLINE} - set(codes))
+        if lacking:
+            problems.append(f"no code map carries {', '.join(lacking)}")
+        for name, weights in (("currencies", self.currencies.values()),
+                              ("methods", self.methods.values()), ("kinds", self.kinds.values()),
+                              ("weekdays", self.weekdays), ("hours", self.hours)):
+            if not any(weights):
+                problems.append(f"{name}: at least one weight must be above 0")
+        if self.night.start >= self.night.end:
+            problems.append("night: 'from' must be before 'to'")
         if problems:
             raise ValueError("; ".join(problems))
         return self
