@@ -20,6 +20,7 @@ pytest.importorskip("matplotlib")
 from payfix.batch.replay import read_output, replay
 from payfix.batch.report import DIMENSIONS, render_html, write_report
 from payfix.batch.synthfiles import write_reports
+from payfix.rules.bundled import bundled_pack
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -273,6 +274,11 @@ def test_replay_report_and_closing_lines_speak_the_locale_asked_for(tmp_path: Pa
     assert [w for w in re.findall(r"[A-Za-z][A-Za-z\-]+", html.unescape(text)) if w not in allowed] == []
     assert "Failures over time" in runs[None]
     assert '<html lang=en>' in runs[None]
+    # a reason is written by its Chinese name, with the id the data holds; English keeps the id
+    first = next(iter(summary["failure_reasons"]))
+    name = bundled_pack().settings.reason_names["zh-CN"][first]
+    assert f"<td>{html.escape(name)} ({first})</td>" in page
+    assert f"<td>{first}</td>" in runs[None]
 
 
 def test_replay_closing_lines_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

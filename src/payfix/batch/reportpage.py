@@ -8,16 +8,16 @@ text is escaped; the few that carry markup (a link, a code name) get it after es
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from payfix.batch.charts import bars, columns
 from payfix.money import minor_unit_exponent
 from payfix.rules.bundled import pack_of
-from payfix.rules.pack import RulePack
+from payfix.rules.pack import RulePack, locale_chain
 
-__all__ = ["render_html", "report_texts"]
+__all__ = ["reason_names", "render_html", "report_texts"]
 
 #: How a summary writes a missing value (no remedy, no processor answer).
 NONE = "(none)"
@@ -39,6 +39,16 @@ def report_texts(locale: str | None = None, pack: RulePack | None = None) -> Map
     (``None``: the bundled pack's)."""
     pack = pack_of(pack)
     return pack.texts_in("report", (locale,) if locale else ())[1]
+
+
+def reason_names(locale: str | None = None, pack: RulePack | None = None) -> Mapping[str, str]:
+    """Failure reasons by their names in ``locale`` (``pack``'s ``reason_names``; empty where
+    the locale writes reasons as their ids, as English does)."""
+    pack = pack_of(pack)
+    names = pack.settings.reason_names
+    return next((names[loc] for loc in locale_chain(locale, tuple(pack.settings.locales),
+                                                    pack.settings.default_locale)
+                 if loc in names), {}) if locale else {}
 
 
 def _e(value: Any) -> str:
@@ -78,19 +88,22 @@ def _money(value: str, currency: str) -> str:
 
 
 def render_html(summary: dict[str, Any], title: str | None = None,
-                texts: Mapping[str, str] | None = None) -> str:
+                texts: Mapping[str, str] | None = None,
+                reasons: Mapping[str, str] | None = None) -> str:
     """The report page for ``summary``: one self-contained HTML document, in the words of
-    ``texts`` (:func:`report_texts`; ``None``: the bundled pack's default locale)."""
+    ``texts`` (:func:`report_texts`; ``None``: the bundled pack's default locale); a failure
+    reason ``reasons`` names (:func:`reason_names`) is written as its name, with its id."""
     t = report_texts() if texts is None else texts
+    names = reasons or {}
+
+    def reason(key: Any) -> str:  # the locale's name of a reason, and the id the data holds
+        return f"{names[key]} ({key})" if key in names else shown(key)
 
     def shown(key: Any) -> str:  # a summary's "(none)" in the page's language
         return t["none"] if key == NONE or key is None else str(key)
 
     def counts(mapping: Mapping[str, int]) -> list[list[Any]]:
         return [[shown(k), f"{v:,}"] for k, v in mapping.items()]
-
-    def named(mapping: Mapping[str, Any]) -> dict[str, Any]:
-        return {shown(k): v for k, v in mapping.items()}
 
     totals = summary["totals"]
     title = t["title"] if title is None else title
@@ -125,12 +138,16 @@ def render_html(summary: dict[str, Any], title: str | None = None,
     if hours:
         body.append(f'<figure>{columns(t["by_hour"], hours, t["axis_failed"], t["axis_hour"])}</figure>')
     body.append(_table([t["col_hour"], t["col_rows"]], [[h, f"{n:,}"] for h, n in hours.items()], {1}))
-    for key, chart, column in (("failure_reasons", "reasons_chart", "col_reason"),
-                               ("top_remedies", "remedies_chart", "col_top_remedy")):
+    listed: list[tuple[str, str, str, Callable[[Any], str]]] = [
+        ("failure_reasons", "reasons_chart", "col_reason", reason),
+        ("top_remedies", "remedies_chart", "col_top_remedy", shown)]
+    for key, chart, column, write in listed:
         body.append(f'<h2>{_e(t[key])}</h2>')
         if summary[key]:
-            body.append(f'<figure>{bars(t[chart], named(summary[key]), t["axis_rows"])}</figure>')
-        body.append(_table([t[column], t["col_rows"]], counts(summary[key]), {1}))
+            bars_of = {write(k): v for k, v in summary[key].items()}
+            body.append(f'<figure>{bars(t[chart], bars_of, t["axis_rows"])}</figure>')
+        body.append(_table([t[column], t["col_rows"]],
+                           [[write(k), f"{v:,}"] for k, v in summary[key].items()], {1}))
     body.append(f'<h2>{_e(t["escalation"])}</h2>')
     body.append(_table([t["col_escalation_code"], t["col_rows"]], counts(summary["escalation_codes"]), {1}))
     body.append(_table([t["col_retry_verdict"], t["col_rows"]], counts(summary["retry_verdicts"]), {1}))
