@@ -1,7 +1,9 @@
 """Reading the words payfix writes around the pack's remedies (``texts.yaml``): the support
 hand-off's statement, labels and reminder, the names of payment methods, the reply to the payer,
-the agent's ticket note, and the labels of the text format, the fee quote, the code look-up
-and the replay report, per locale.
+the agent's ticket note, the labels of the text format, the fee quote, the code look-up and the
+replay report, the lines of the pack tools and the catalogue, the console's words, and what is
+wrong with a report, a payload or a request (``problem``: only the texts a locale gives), per
+locale.
 
 Every text a locale lacks is taken from the pack's default locale, which must have them all; a
 locale the pack does not list, or a text payfix does not know, is a problem. A pack without a
