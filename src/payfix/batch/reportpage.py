@@ -15,7 +15,7 @@ from typing import Any
 from payfix.batch.charts import bars, columns
 from payfix.money import minor_unit_exponent
 from payfix.rules.bundled import pack_of
-from payfix.rules.pack import RulePack, locale_chain
+from payfix.rules.pack import RulePack
 
 __all__ = ["reason_names", "render_html", "report_texts"]
 
@@ -42,13 +42,11 @@ def report_texts(locale: str | None = None, pack: RulePack | None = None) -> Map
 
 
 def reason_names(locale: str | None = None, pack: RulePack | None = None) -> Mapping[str, str]:
-    """Failure reasons by their names in ``locale`` (``pack``'s ``reason_names``; empty where
-    the locale writes reasons as their ids, as English does)."""
+    """Failure reasons by their names in the language :func:`report_texts` writes the page in
+    (``pack``'s ``reason_names``; empty where it writes reasons as their ids, as English does)."""
     pack = pack_of(pack)
-    names = pack.settings.reason_names
-    return next((names[loc] for loc in locale_chain(locale, tuple(pack.settings.locales),
-                                                    pack.settings.default_locale)
-                 if loc in names), {}) if locale else {}
+    language = pack.texts_in("report", (locale,) if locale else ())[0]
+    return pack.settings.reason_names.get(language, {})
 
 
 def _e(value: Any) -> str:

@@ -327,6 +327,7 @@ def synth_rows(rows: int, seed: int, corrupt_share: float = 0.0,
                          "document them (no corrupted rows)")
     draw = _report
     if profile is not None:
+        from payfix.batch.synthnative import native_object
         from payfix.batch.synthprofile import Drawer, load_profile
 
         draw = Drawer(load_profile(profile), native).report
@@ -334,8 +335,6 @@ def synth_rows(rows: int, seed: int, corrupt_share: float = 0.0,
     for index in range(rows):
         report = draw(rng, seed, index + 1)
         if native:
-            from payfix.batch.synthnative import native_object
-
             yield SynthRow(index + 1, None, report, native=native_object(report))
             continue
         kind: str | None = None

@@ -55,17 +55,15 @@ def write_reports(path: str | Path, rows: int, seed: int, corrupt_share: float =
             ``native`` rows cannot be written as asked (checked before anything is written).
     """
     from payfix.batch.sources import input_format
-    from payfix.batch.synthprofile import load_profile
 
     path = Path(path)
     fmt, compression = input_format(path)
-    if profile is not None:
-        load_profile(profile)
-    if native:
-        if fmt != "jsonl" or compression not in (None, "gzip"):
-            raise ValueError("native rows are processors' objects: write them as .jsonl "
-                             "(or .jsonl.gz)")
-        next(synth_rows(0, seed, corrupt_share, profile, native), None)  # its checks, first
+    if native and (fmt != "jsonl" or compression not in (None, "gzip")):
+        raise ValueError("native rows are processors' objects: write them as .jsonl "
+                         "(or .jsonl.gz)")
+    # synth_rows checks its arguments and the profile when first asked for a row: ask now,
+    # before a file is opened
+    next(synth_rows(0, seed, corrupt_share, profile, native), None)
     if fmt == "jsonl" and compression in (None, "gzip"):
         return write_jsonl(path, rows, seed, corrupt_share, profile, native)
     return _write_flat(path, fmt, compression, rows, seed, corrupt_share, profile)
