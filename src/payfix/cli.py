@@ -30,6 +30,7 @@ from payfix.cli_lookup import (
     read_input,
     rules_command,
 )
+from payfix.cli_words import LocalisedParser, parser_class
 from payfix.diagnosis.codes import BRANDS
 from payfix.diagnosis.diagnoser import Diagnoser
 from payfix.diagnosis.present import render_text, reply_text
@@ -85,11 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
         >>> (args.command, args.codes_command, args.scheme, args.code, args.format)
         ('codes', 'lookup', 'iso8583', '51', 'text')
     """
-    return _parser()
+    return _parser(LocalisedParser)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser(kind: type[LocalisedParser]) -> argparse.ArgumentParser:
+    """The parser, of ``kind``: its usage errors are in the words of that class (and its
+    sub-command parsers', made of the same class)."""
+    parser = kind(
         prog="payfix", description=_wrap("Why did a payment fail, and what next?"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="start here (from a source checkout; example reports are in examples/reports/):\n"
@@ -308,7 +311,8 @@ def _say_read(adapted: Adapted, words: Mapping[str, str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (``payfix`` console script calls ``sys.exit`` on it)."""
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = _parser(parser_class(words)).parse_args(words)
     fmt = getattr(args, "format", "text")
     try:
         if args.command == "diagnose":

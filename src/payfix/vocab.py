@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 __all__ = [
-    "AFTER_ACTIONS", "CHANGES_REQUEST", "FACTS", "IDENTIFIER_PROBLEMS", "KINDS",
+    "AFTER_ACTIONS", "ARG_TEXTS", "CHANGES_REQUEST", "FACTS", "IDENTIFIER_PROBLEMS", "KINDS",
     "MAX_WALLET_ID_LENGTH", "METHOD_TYPES", "NEXT_PAYMENTS", "PAYEE_TYPES", "PLACEHOLDERS", "PLACEHOLDER_RE",
     "PROBLEM_TEXTS",
     "REASONS_DOMAIN", "REPLY_TEMPLATES", "TEXT_PLACEHOLDERS", "AccountStatus", "AfterAction",
@@ -224,6 +224,15 @@ def fact_domain(name: str, pack_reasons: tuple[str, ...]) -> tuple[str, ...] | N
     spec = FACTS[name]
     return pack_reasons if spec.domain == REASONS_DOMAIN else spec.domain
 
+
+#: The texts a command line's usage errors are written in (``texts.yaml`` section ``text``): the
+#: frame, argparse's messages and payfix's own checks of an argument's value (see
+#: :mod:`payfix.cli_words`).
+ARG_TEXTS: tuple[str, ...] = (
+    "usage", "arg_error", "arg_required", "arg_unrecognized", "arg_one_of", "arg_ambiguous",
+    "arg_choice", "arg_value", "arg_expected_one", "arg_expected_at_most_one",
+    "arg_expected_at_least_one", "arg_expected_n", "arg_not_allowed", "arg_ignored",
+    "arg_fraction", "arg_at_least_one", "arg_positive", "arg_offset")
 
 _VALUE_ERROR = "value_error_"
 _SOURCE_TYPE = "source_type_"

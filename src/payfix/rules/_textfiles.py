@@ -23,7 +23,15 @@ from payfix.rules import _packfiles as pf
 from payfix.rules._packfiles import ChannelKind
 from payfix.rules._yamlsrc import Reader, Source, position, suggest
 from payfix.rules.pack import PackSettings
-from payfix.vocab import AFTER_ACTIONS, FACTS, KINDS, METHOD_TYPES, PROBLEM_TEXTS, REPLY_TEMPLATES
+from payfix.vocab import (
+    AFTER_ACTIONS,
+    ARG_TEXTS,
+    FACTS,
+    KINDS,
+    METHOD_TYPES,
+    PROBLEM_TEXTS,
+    REPLY_TEMPLATES,
+)
 
 __all__ = ["TEXT_KEYS", "read_texts"]
 
@@ -49,7 +57,7 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         "retry_after", "same_request", "wait", "how", "escalate_yes", "escalate_no", "remedy",
         "no_remedy", "handoff", "handoff_now", "handoff_after", "prepare", "tried", "channels",
         "channel", "channel_hours", "item", "evidence", "pack", "read_source", "read_detected",
-        "read_named", "assumed", "unplaced",
+        "read_named", "assumed", "unplaced", *ARG_TEXTS,
         *(f"verdict_{verdict}" for verdict in get_args(RetryVerdict)),
         *(f"how_{how}" for how in get_args(RetryHow)),
         *(f"after_{action}" for action in AFTER_ACTIONS),

@@ -1,0 +1,113 @@
+"""The command line's usage errors in the reader's language.
+
+argparse writes its errors in English (``the following arguments are required: report``). A
+command asked for a locale (``--locale zh-CN`` anywhere on the line) writes them from the pack's
+``text`` texts of that locale instead (``arg_*``; the pack is the one ``--rules`` names, else the
+bundled one): the frame (``usage:``, ``payfix diagnose: error:``) and every message argparse and
+payfix's own argument checks make, with the option names, values and choices as given. A message
+the texts do not know stays as argparse wrote it; English output is argparse's own, unchanged.
+
+Example:
+    >>> words = {"usage": "用法：", "arg_error": "{prog}：错误：{message}",
+    ...          "arg_required": "缺少参数：{args}"}
+    >>> said("the following arguments are required: report, --kind", words)
+    '缺少参数：report, --kind'
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn
+
+from payfix.errors import RulePackError
+from payfix.rules.bundled import pack_of
+
+__all__ = ["LocalisedParser", "parser_class", "requested", "said"]
+
+#: argparse's messages (as CPython 3.11 to 3.13 write them) and payfix's own argument checks, each
+#: with the name of its text (:data:`payfix.vocab.ARG_TEXTS`) and the values it is made of.
+_MESSAGES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.S)) for name, pattern in (
+        ("arg_required", r"the following arguments are required: (?P<args>.+)"),
+        ("arg_unrecognized", r"unrecognized arguments: (?P<args>.*)"),
+        ("arg_one_of", r"one of the arguments (?P<args>.+) is required"),
+        ("arg_ambiguous", r"ambiguous option: (?P<option>\S+) could match (?P<matches>.+)"),
+        ("arg_choice", r"argument (?P<arg>.+?): invalid choice: (?P<value>.+) "
+                       r"\(choose from (?P<choices>.+)\)"),
+        ("arg_value", r"argument (?P<arg>.+?): invalid (?P<type>\S+) value: (?P<value>.+)"),
+        ("arg_expected_one", r"argument (?P<arg>.+?): expected one argument"),
+        ("arg_expected_at_most_one", r"argument (?P<arg>.+?): expected at most one argument"),
+        ("arg_expected_at_least_one", r"argument (?P<arg>.+?): expected at least one argument"),
+        ("arg_expected_n", r"argument (?P<arg>.+?): expected (?P<count>\d+) arguments?"),
+        ("arg_not_allowed", r"argument (?P<arg>.+?): not allowed with argument (?P<other>.+)"),
+        ("arg_ignored", r"argument (?P<arg>.+?): ignored explicit argument (?P<value>.+)"),
+        # payfix's own checks of an argument's value (argparse.ArgumentTypeError)
+        ("arg_fraction", r"argument (?P<arg>.+?): must be between 0 and 1"),
+        ("arg_at_least_one", r"argument (?P<arg>.+?): must be >= 1"),
+        ("arg_positive", r"argument (?P<arg>.+?): must be > 0"),
+        ("arg_offset", r"argument (?P<arg>.+?): give the time with its UTC offset, .*"),
+    ))
+
+
+def said(message: str, words: Mapping[str, str]) -> str:
+    """argparse's ``message`` in ``words`` (the pack's ``text`` texts of a locale); as written when
+    it is none of the messages payfix knows."""
+    for name, pattern in _MESSAGES:
+        found = pattern.fullmatch(message)
+        if found is not None and name in words:
+            return words[name].format(**found.groupdict())
+    return message
+
+
+class LocalisedParser(argparse.ArgumentParser):
+    """An argument parser that writes its usage errors in :attr:`words` (``None``: argparse's
+    English). Sub-command parsers are made of the same class, so they write in the same words."""
+
+    words: Mapping[str, str] | None = None
+
+    def format_usage(self) -> str:
+        usage = super().format_usage()
+        if self.words is not None and usage.startswith("usage: "):
+            return self.words["usage"] + usage[len("usage: "):]
+        return usage
+
+    def error(self, message: str) -> NoReturn:
+        if self.words is None:
+            super().error(message)
+        self.print_usage(sys.stderr)
+        self.exit(2, self.words["arg_error"].format(prog=self.prog, message=said(message, self.words))
+                  + "\n")
+
+
+def requested(argv: Sequence[str]) -> tuple[str | None, str | None]:
+    """``(locale, rules)``: the values of ``--locale`` and ``--rules`` on the command line, before
+    it is parsed (either ``None`` when absent)."""
+    found: dict[str, str | None] = {"--locale": None, "--rules": None}
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        name, eq, value = arg.partition("=")
+        if name in found:
+            if eq:
+                found[name] = value
+            elif i + 1 < len(argv):
+                found[name] = argv[i + 1]
+    return found["--locale"], found["--rules"]
+
+
+def parser_class(argv: Sequence[str]) -> type[LocalisedParser]:
+    """The parser class for ``argv``: one that writes in the locale it asks for (the first of its
+    fallback chain the pack has), from the pack it names (the bundled one when that pack cannot
+    be read: its problems are reported after parsing)."""
+    locale, rules = requested(argv)
+    if locale is None:
+        return LocalisedParser
+    try:
+        pack = pack_of(rules)
+    except RulePackError:
+        pack = pack_of(None)
+    words: dict[str, Any] = dict(pack.texts_for("text", locale))
+    return type("LocalisedParser", (LocalisedParser,), {"words": words})
