@@ -289,7 +289,10 @@ PROBLEM_TEXTS: Mapping[str, frozenset[str]] = {name: frozenset(params) for name,
     f"{_VALUE_ERROR}free_amount_currency": (), f"{_VALUE_ERROR}history_order": ("index",),
     # reading JSON text
     "json_invalid": (), "json_invalid_at": ("line", "col"), "json_invalid_utf8": (),
-    "json_invalid_deep": (), "json_invalid_digits": (),
+    "json_invalid_deep": (), "json_invalid_digits": (), "json_invalid_empty": (),
+    # reading a batch file's records
+    "line_too_long": ("line", "limit"), "input_truncated": (), "csv_invalid": ("fields", "expected"),
+    "utf8_invalid": ("columns",),
     # reading a processor's payload
     f"{_SOURCE_TYPE}text": (), f"{_SOURCE_TYPE}object": (), f"{_SOURCE_TYPE}flag": (),
     f"{_SOURCE_TYPE}integer": (), f"{_SOURCE_TYPE}decimal": (), f"{_SOURCE_TYPE}list": (),

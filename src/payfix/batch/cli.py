@@ -112,8 +112,8 @@ def add_subcommands(subparsers: Any) -> None:
     rep.add_argument("--summary", default=None, metavar="FILE",
                      help="where to write the report's summary JSON (default: summary.json beside --report)")
     rep.add_argument("--locale", default=None, metavar="LOCALE",
-                     help="language of the report and the closing lines, e.g. en or zh-CN (the pack's "
-                          "texts; default: its default locale)")
+                     help="language of the report, the closing lines and the rejects' messages, e.g. "
+                          "en or zh-CN (the pack's texts; default: its default locale; rejects: English)")
     rep.add_argument("--baseline-rules", default=None, metavar="DIR",
                      help="what-if: also diagnose under this pack directory ('bundled': the bundled "
                           "pack) and report the changes")
@@ -251,7 +251,8 @@ def _replay(args: argparse.Namespace) -> int:
                          rules=None if args.rules is None else Path(args.rules),
                          chunk_rows=args.chunk_rows, progress=reporter, resume=args.resume,
                          output_format=args.output_format, baseline=args.baseline_rules,
-                         chunk_deadline=args.chunk_deadline, reader=reader, as_of=args.as_of)
+                         chunk_deadline=args.chunk_deadline, reader=reader, as_of=args.as_of,
+                         locale=args.locale)
     except (FileExistsError, ValueError) as error:
         reporter.close()
         print(f"payfix replay: {error}", file=sys.stderr)

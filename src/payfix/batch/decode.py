@@ -8,10 +8,11 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from payfix.diagnosis.problemtext import localised
 from payfix.errors import InvalidReportError, Problem
 
 if TYPE_CHECKING:
-    pass
+    from payfix.rules.pack import RulePack
 
 
 def _decodable(column: Any) -> tuple[Any, bool]:
@@ -86,18 +87,21 @@ def _safe_text(text: str) -> str:
 def _load_json(raw: Any) -> Any:
     """A nested report from JSON text; ``InvalidReportError`` (``json_invalid``) if it is not JSON."""
     if raw is None:
-        raise InvalidReportError("report is not valid JSON", [Problem("json_invalid", (), "no report")])
+        raise InvalidReportError("report is not valid JSON", [
+            Problem("json_invalid", (), "no report", ctx={"key": "empty"})])
+    ctx: dict[str, Any] = {}
     try:
         return _loads(raw)
     except UnicodeDecodeError:
-        msg = "not valid JSON: cannot decode as UTF-8"
+        msg, ctx = "not valid JSON: cannot decode as UTF-8", {"key": "utf8"}
     except json.JSONDecodeError as error:
         msg = f"not valid JSON at column {error.colno}: {error.msg}"
+        ctx = {"key": "at", "line": error.lineno, "col": error.colno}
     except RecursionError:
-        msg = "JSON nested too deeply"
+        msg, ctx = "JSON nested too deeply", {"key": "deep"}
     except ValueError as error:  # a lone surrogate
         msg = str(error)
-    raise InvalidReportError("report is not valid JSON", [Problem("json_invalid", (), msg)])
+    raise InvalidReportError("report is not valid JSON", [Problem("json_invalid", (), msg, ctx=ctx or None)])
 
 
 def _is_text(kind: Any) -> bool:
@@ -106,9 +110,29 @@ def _is_text(kind: Any) -> bool:
     return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
-def _problems(kind: str, msg: str, loc: tuple[str, ...] = ()) -> str:
-    """A reject's ``problems`` column: one problem as JSON text."""
-    return json.dumps([Problem(kind, loc, msg).to_dict()], ensure_ascii=False)
+def _problems(kind: str, msg: str, loc: tuple[str, ...] = (), **ctx: Any) -> str:
+    """A reject's ``problems`` column: one problem as JSON text, with what its message is made of
+    (``ctx``, taken out when the rejects file is written, see :func:`written_problems`)."""
+    out = Problem(kind, loc, msg).to_dict()
+    if ctx:
+        out["ctx"] = ctx
+    return json.dumps([out], ensure_ascii=False)
+
+
+def written_problems(problems: list[dict[str, Any]], pack: RulePack | None,
+                     locale: str | None) -> list[dict[str, Any]]:
+    """A reject's problems as the rejects file holds them: each ``msg`` in ``locale`` (the pack's
+    ``problem`` texts, see :func:`payfix.diagnosis.problemtext.localised`; ``None``: as found),
+    without ``ctx``."""
+    out = []
+    for item in problems:
+        ctx = item.pop("ctx", None)
+        if locale is not None and isinstance(item.get("type"), str):
+            problem = Problem(item["type"], tuple(item.get("loc") or ()), str(item.get("msg", "")),
+                              ctx=ctx if isinstance(ctx, dict) else None)
+            item["msg"] = localised([problem], pack, locale)[0].msg
+        out.append(item)
+    return out
 
 
 def _text_columns(table: Any, records: list[int], bad: list[tuple[int, str]], *,
@@ -145,7 +169,7 @@ def _text_columns(table: Any, records: list[int], bad: list[tuple[int, str]], *,
     for i in sorted(wrong):
         bad.append((records[i], _problems(
             "utf8_invalid", f"not valid UTF-8 text in column {', '.join(wrong[i])}: the record "
-            "is skipped", (wrong[i][0],))))
+            "is skipped", (wrong[i][0],), columns=", ".join(wrong[i]))))
     records[:] = [r for r, k in zip(records, keep, strict=True) if k]
     table = table.filter(pa.array(keep))
     if binary:

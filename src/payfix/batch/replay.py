@@ -129,7 +129,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
            progress: Callable[[Progress], None] | None = None, resume: bool = False,
            audience: str = "agent", output_format: str = "parquet",
            baseline: Path | str | None = None, chunk_deadline: float | None = None,
-           reader: RowReader | None = None, as_of: date | None = None) -> ReplaySummary:
+           reader: RowReader | None = None, as_of: date | None = None,
+           locale: str | None = None) -> ReplaySummary:
     """Diagnose every row of ``inputs``; write parts to ``out`` and rejects to ``rejects``.
 
     Args:
@@ -156,6 +157,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
             (``RowReader(column_map=...)``).
         as_of: evaluate every row under the rules of this day (code meanings, fee schedules,
             scheme limits); ``None``: each attempt under the rules of its own day.
+        locale: write the rejects' messages in this language (the pack's ``problem`` texts;
+            ``None``: as found, English). Types, locations and inputs do not change.
 
     Raises:
         FileNotFoundError: an input cannot be read.
@@ -185,6 +188,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
            "baseline_hash": None if base is None else base.hash,
            "reader": None if reader is None else _reader_key(reader), "columns": list(OUTPUT_COLUMNS),
            "as_of": None if as_of is None else as_of.isoformat()}
+    if locale is not None:  # a job file of a run without one reads as before
+        job["locale"] = locale
     fresh = not out.exists() or not any(out.iterdir())
     existed = out.exists()
     try:
@@ -192,7 +197,7 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
                       job, (pickle.dumps(pack), engine, audience,
                             None if base is None else pickle.dumps(base),
                             None if reader is None else pickle.dumps(reader),
-                            None if as_of is None else as_of.isoformat()),
+                            None if as_of is None else as_of.isoformat(), locale),
                       chunk_deadline if chunk_deadline is not None else max(600.0, 0.06 * chunk_rows))
     except ValueError:
         # a refused input (not readable as its format) before any chunk was committed: leave
@@ -204,8 +209,9 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
 
 
 #: What each worker is started with: pickled pack, engine, audience, pickled baseline pack,
-#: pickled row reader and the as-of day (see :func:`payfix.batch.workers.init_worker`).
-_Init = tuple[bytes, str, str, bytes | None, bytes | None, str | None]
+#: pickled row reader, the as-of day and the rejects' locale (see
+#: :func:`payfix.batch.workers.init_worker`).
+_Init = tuple[bytes, str, str, bytes | None, bytes | None, str | None, str | None]
 
 
 def _reader_key(reader: RowReader) -> dict[str, Any]:
@@ -230,7 +236,7 @@ def _start(inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_row
         if job_path.exists():
             earlier = json.loads(job_path.read_text(encoding="utf-8"))
             if earlier != job:
-                changed = sorted(k for k in job if earlier.get(k) != job[k])
+                changed = sorted(k for k in {*job, *earlier} if earlier.get(k) != job.get(k))
                 raise ValueError(f"cannot resume: {', '.join(changed)} differ from the interrupted run")
         committed = read_manifest(out)
     write_atomic(job_path, json.dumps(job, indent=1) + "\n")

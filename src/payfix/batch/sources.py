@@ -156,8 +156,6 @@ def _jsonl(path: Path, compression: str | None) -> Iterator[_Segment]:
     import pyarrow as pa
 
     source = _Raw(path, compression)
-    too_long = (f"line is longer than {MAX_LINE_BYTES} bytes (MAX_LINE_BYTES); it is skipped "
-                "unread")
     try:
         record = lineno = 0
         tail = b""
@@ -172,7 +170,7 @@ def _jsonl(path: Path, compression: str | None) -> Iterator[_Segment]:
                 block, skipping = block[end + 1:], False
                 lineno += 1
                 record += 1
-                bad.append((record, _problems("line_too_long", f"line {lineno}: {too_long}")))
+                bad.append((record, _too_long(lineno)))
             data = tail + block if tail else block
             if not block:
                 pieces, tail = ([data] if data else []), b""
@@ -190,7 +188,7 @@ def _jsonl(path: Path, compression: str | None) -> Iterator[_Segment]:
                     continue
                 record += 1
                 if len(raw) > MAX_LINE_BYTES:
-                    bad.append((record, _problems("line_too_long", f"line {lineno}: {too_long}")))
+                    bad.append((record, _too_long(lineno)))
                     continue
                 reports.append(raw)
                 records.append(record)
@@ -199,7 +197,7 @@ def _jsonl(path: Path, compression: str | None) -> Iterator[_Segment]:
             if done and (skipping or source.error is not None):
                 record += 1
                 bad.append((record, _truncated(source.error) if source.error is not None
-                            else _problems("line_too_long", f"line {lineno + 1}: {too_long}")))
+                            else _too_long(lineno + 1)))
             if reports or bad:
                 table = pa.table({"report": pa.array(reports, pa.binary())})
                 yield _Segment(table, records, lines, bad, source.fraction())
@@ -207,6 +205,12 @@ def _jsonl(path: Path, compression: str | None) -> Iterator[_Segment]:
                 return
     finally:
         source.close()
+
+
+def _too_long(line: int) -> str:
+    mib = MAX_LINE_BYTES >> 20  # a count of bytes would read as a phone number, and be masked
+    return _problems("line_too_long", f"line {line}: line is longer than {mib} MiB "
+                     "(MAX_LINE_BYTES); it is skipped unread", line=line, limit=mib)
 
 
 def _truncated(error: str) -> str:
@@ -231,7 +235,8 @@ def _csv(path: Path, compression: str | None) -> Iterator[_Segment]:
 
     def invalid(row: Any) -> str:
         problems = _problems("csv_invalid", f"CSV record has {row.actual_columns} fields, the header "
-                             f"has {row.expected_columns}")
+                             f"has {row.expected_columns}", fields=row.actual_columns,
+                             expected=row.expected_columns)
         bad.append((None if row.number is None else row.number - 1, problems))
         return "skip"
 

@@ -20,6 +20,7 @@ from payfix.batch.decode import (
     _safe_text,
     _texts,
 )
+from payfix.diagnosis.problemtext import localised
 from payfix.errors import InvalidReportError, Problem
 from payfix.inputs.adapters import adapted_report
 from payfix.inputs.columnmap import ColumnMap
@@ -174,7 +175,7 @@ def _nested_id(data: Any) -> Any:
 
 
 def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
-                   reader: RowReader | None = None) -> tuple[Any, Any]:
+                   reader: RowReader | None = None, locale: str | None = None) -> tuple[Any, Any]:
     """Diagnose every row of an Arrow ``table`` (``pyarrow.Table`` or ``RecordBatch``).
 
     The input is nested or flat: with a ``report`` column, each row's report is that column's
@@ -187,7 +188,8 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
     Returns ``(results, rejects)``: ``results`` has exactly :func:`output_schema`, one row per
     valid input row in row order; ``rejects`` has :func:`reject_schema`, one row per invalid row:
     its number, its attempt id when readable (masked by :func:`mask_id`), and ``problems``, JSON
-    text of a list of ``{type, loc, msg}`` (no input values echoed). A row whose diagnosis fails
+    text of a list of ``{type, loc, msg}`` (no input values echoed; each ``msg`` in ``locale``, from
+    the pack's ``problem`` texts, or as found without one). A row whose diagnosis fails
     unexpectedly is a reject of type ``diagnosis_failed``. Every row is in exactly one of them.
     Pure: no files, no clock; the same rows and diagnoser always give equal tables.
 
@@ -244,7 +246,7 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
             parsed = parse_report(data)
             outline = diagnoser.outline(parsed)
         except InvalidReportError as error:
-            problems = [_short(p) for p in error.problems]
+            problems = [_short(p) for p in localised(error.problems, diagnoser.pack, locale)]
         except Exception as error:  # one bad row must not stop the batch; it is a reject
             problems = _one("diagnosis_failed", mask_text(f"{type(error).__name__}: {error}"[:500]))
         else:

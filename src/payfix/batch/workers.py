@@ -36,11 +36,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from payfix.batch.decode import written_problems
 from payfix.batch.parts import BASELINE_DIR, part_name, rejects_name, write_atomic
 from payfix.batch.table import diagnose_table
 from payfix.errors import WorkerError
+
+if TYPE_CHECKING:
+    from payfix.rules.pack import RulePack
 
 __all__ = ["FAULT_ENV", "ChunkResult", "ChunkTask", "Supervisor", "init_pool_worker",
            "init_worker", "process_chunk", "to_ipc"]
@@ -258,14 +262,17 @@ _WORKER: dict[str, Any] = {}
 
 
 def init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None,
-                reader: bytes | None = None, as_of: str | None = None) -> None:
+                reader: bytes | None = None, as_of: str | None = None,
+                locale: str | None = None) -> None:
     """Build this process's diagnosers from the packs the replay loaded and checked (pickled:
     a worker reads no rule files and spends no time on YAML), and its row reader (how rows that
     are not payfix reports are read, :class:`~payfix.batch.table.RowReader`); ``as_of`` (ISO
-    date) is the day whose rules apply to every row (``None``: each attempt's own)."""
+    date) is the day whose rules apply to every row (``None``: each attempt's own); ``locale``
+    the language of the rejects' messages (``None``: as found)."""
     from payfix.diagnosis.diagnoser import Diagnoser
 
     _WORKER["reader"] = None if reader is None else pickle.loads(reader)
+    _WORKER["locale"] = locale
     key = (pack, engine, audience, baseline, as_of)
     if _WORKER.get("key") != key:
         day = None if as_of is None else date.fromisoformat(as_of)
@@ -279,7 +286,8 @@ def init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None,
 
 
 def init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None,
-                     reader: bytes | None = None, as_of: str | None = None) -> None:
+                     reader: bytes | None = None, as_of: str | None = None,
+                     locale: str | None = None) -> None:
     """A pool worker's start: its diagnosers, then the garbage collector told to leave them be.
 
     ``gc.freeze()`` moves everything built so far (the pack, the compiled rules, the models'
@@ -289,7 +297,7 @@ def init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | 
     # Ctrl-C reaches the whole process group: the replay stops its workers itself (committed
     # chunks kept), so a worker does not die of it mid-chunk with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    init_worker(pack, engine, audience, baseline, reader, as_of)
+    init_worker(pack, engine, audience, baseline, reader, as_of, locale)
     gc.freeze()
     gc.set_threshold(20_000, 20, 50)
 
@@ -345,7 +353,8 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     """Diagnose one chunk; write its output part, baseline part and rejects part (each atomically)."""
     table = _from_ipc(task.table)
     rows = [task.first_row + r - task.first_record for r in task.records]
-    results, rejected = diagnose_table(_WORKER["diagnoser"], table, 0, _WORKER.get("reader"))
+    diagnoser, locale = _WORKER["diagnoser"], _WORKER.get("locale")
+    results, rejected = diagnose_table(diagnoser, table, 0, _WORKER.get("reader"), locale)
     results = _renumber(results, rows)
     rejected = _renumber(rejected, rows)
     lines: list[tuple[int, str]] = []
@@ -354,10 +363,11 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     for row, attempt_id, problems in zip(*(rejected.column(c).to_pylist() for c in rejected.column_names),
                                          strict=True):
         lines.append((row, _reject_line(row, attempt_id, task.source, record_of[row], line_of.get(row),
-                                        problems)))
+                                        problems, diagnoser.pack, locale)))
     for record, problems in task.bad:
         row = task.first_row + record - task.first_record
-        lines.append((row, _reject_line(row, None, task.source, record, None, problems)))
+        lines.append((row, _reject_line(row, None, task.source, record, None, problems,
+                                        diagnoser.pack, locale)))
     lines.sort()
     out = Path(task.out_dir)
     _write_part(results, out / part_name(task.chunk, task.output_format), task.output_format)
@@ -374,9 +384,11 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
 
 
 def _reject_line(row: int, attempt_id: str | None, source: str, record: int, line: int | None,
-                 problems: str) -> str:
-    """One line of the rejects file (``problems``: the reject's problems column, JSON text)."""
+                 problems: str, pack: RulePack, locale: str | None) -> str:
+    """One line of the rejects file (``problems``: the reject's problems column, JSON text; the
+    messages of a record the reader refused written in ``locale``)."""
     return json.dumps({"row": row, "attempt_id": attempt_id, "source": source, "record": record,
-                       "line": line, "problems": json.loads(problems)}, ensure_ascii=False)
+                       "line": line, "problems": written_problems(json.loads(problems), pack, locale)},
+                      ensure_ascii=False)
 
 

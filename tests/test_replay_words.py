@@ -1,0 +1,113 @@
+"""``payfix replay --locale``: the rejects file writes each problem's message in that locale (the
+pack's ``problem`` texts): a report's problems, a line that is not JSON, a line too long to read,
+a CSV record of the wrong width, a cut-off file, text that is not UTF-8. Rows, types, locations and
+order are those of the English run, and without a locale the messages are as found."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from payfix.batch import replay, write_jsonl, write_reports
+from payfix.batch.sources import MAX_LINE_BYTES
+from payfix.rules.bundled import bundled_pack
+
+from .replay_support import read_rejects
+
+_WORD = re.compile(r"[A-Za-z]*[a-z][A-Za-z]*")
+
+
+def _english_words(text: str) -> list[str]:
+    """English words of a message beyond quoted values, field and column names and
+    ``UPPER_CASE`` constants."""
+    text = re.sub(r"`[^`]*`|'[^']*'|\b[A-Z_]{2,}\b|\b\w*_\w*\b", "", text)
+    return [word for word in _WORD.findall(text) if len(word) > 1]
+
+
+def _jsonl(tmp_path: Path) -> Path:
+    """JSON Lines with a report of each kind of problem, a line that is not JSON, an empty
+    object, and a line longer than a reader takes."""
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 40, 3, 0)
+    lines = source.read_bytes().splitlines()
+    report = json.loads(lines[5])
+    report["attempt"]["amount"]["value"] = "1.005"
+    report["attempt"]["kind"] = "lunch"
+    lines[5] = json.dumps(report).encode()
+    lines[9] = b'{"attempt": {"id": "x"'
+    lines[12] = b"{}"
+    lines[20] = b'{"pad": "' + b"x" * MAX_LINE_BYTES + b'"}'
+    report = json.loads(lines[30])
+    report["attempt"]["amount"] = {"value": 2500, "currency": "USD"}
+    lines[30] = json.dumps(report).encode()
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    return source
+
+
+def _csv(tmp_path: Path) -> Path:
+    """A gzip CSV with a record of the wrong width and one that is not UTF-8, cut off half-way."""
+    plain = tmp_path / "plain.csv"
+    write_reports(plain, 1500, 4, 0)
+    lines = plain.read_bytes().splitlines()
+    lines[7] = lines[7] + b",extra"
+    lines[11] = lines[11].replace(b"syn4", b"s\xffyn4", 1)
+    packed = gzip.compress(b"\n".join(lines) + b"\n")
+    source = tmp_path / "cut.csv.gz"
+    source.write_bytes(packed[:len(packed) * 2 // 3])
+    return source
+
+
+def _rejects(sources: list[Path], tmp_path: Path, name: str, locale: str | None,
+             workers: int = 1) -> list[dict[str, Any]]:
+    replay(sources, tmp_path / name, tmp_path / f"{name}.jsonl", workers=workers, chunk_rows=500,
+           locale=locale)
+    return read_rejects(tmp_path / f"{name}.jsonl")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_rejects_are_written_in_zh_cn_with_the_english_run_s_rows_types_and_places(
+        tmp_path: Path, workers: int) -> None:
+    sources = [_jsonl(tmp_path), _csv(tmp_path)]
+    english = _rejects(sources, tmp_path, "en", None, workers)
+    chinese = _rejects(sources, tmp_path, "zh", "zh-CN", workers)
+    types = {p["type"] for r in english for p in r["problems"]}
+    assert types >= {"value_error", "literal_error", "json_invalid", "missing", "line_too_long",
+                     "csv_invalid", "utf8_invalid", "input_truncated"}, types
+
+    def shape(rejects: list[dict[str, Any]]) -> list[Any]:
+        return [(r["row"], r["source"], r["record"], r["line"], r["attempt_id"],
+                 [(p["type"], p["loc"]) for p in r["problems"]]) for r in rejects]
+
+    assert shape(chinese) == shape(english)
+    zh = bundled_pack().texts["problem"]["zh-CN"]
+    for reject in chinese:
+        for problem in reject["problems"]:
+            assert "ctx" not in problem
+            assert _english_words(problem["msg"]) == [], problem
+    written = {p["type"]: p["msg"] for r in chinese for p in r["problems"]}
+    assert written["line_too_long"] == zh["line_too_long"].format(line=21, limit=1)
+    assert written["csv_invalid"].startswith("CSV 记录有 ")
+
+
+def test_without_a_locale_the_rejects_read_as_found(tmp_path: Path) -> None:
+    rejects = _rejects([_jsonl(tmp_path), _csv(tmp_path)], tmp_path, "en", None)
+    written = {p["type"]: p["msg"] for r in rejects for p in r["problems"]}
+    assert written["line_too_long"] == ("line 21: line is longer than 1 MiB (MAX_LINE_BYTES); it is "
+                                        "skipped unread")
+    header = len((tmp_path / "plain.csv").read_bytes().splitlines()[0].split(b","))
+    assert written["csv_invalid"] == f"CSV record has {header + 1} fields, the header has {header}"
+    assert all("ctx" not in p for r in rejects for p in r["problems"])
+
+
+def test_a_job_started_in_one_locale_resumes_only_in_that_locale(tmp_path: Path) -> None:
+    source = _jsonl(tmp_path)
+    replay([source], tmp_path / "out", tmp_path / "r.jsonl", workers=1, chunk_rows=500,
+           locale="zh-CN")
+    with pytest.raises(ValueError, match="cannot resume: locale differ"):
+        replay([source], tmp_path / "out", tmp_path / "r.jsonl", workers=1, chunk_rows=500,
+               resume=True)
