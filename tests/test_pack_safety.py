@@ -138,8 +138,9 @@ def test_an_oversize_file_is_refused_before_it_is_parsed(tmp_path: Path,
 
 
 def test_the_largest_bundled_file_is_far_below_the_caps() -> None:
-    """The size cap leaves at least 16x room over the largest bundled file."""
-    assert max(p.stat().st_size for p in BUNDLED.rglob("*.yaml")) * 16 <= MAX_FILE_BYTES
+    """The size cap leaves at least 10x room over the largest bundled file (texts.yaml, which
+    holds every text in two locales: room for several more)."""
+    assert max(p.stat().st_size for p in BUNDLED.rglob("*.yaml")) * 10 <= MAX_FILE_BYTES
 
 
 def test_deep_nesting_is_refused(tmp_path: Path) -> None:

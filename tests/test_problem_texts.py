@@ -28,6 +28,7 @@ from payfix.service.config import ServiceConfig
 from payfix.vocab import PROBLEM_TEXTS
 
 from .conftest import EXAMPLES, ROOT, example
+from .test_pack_problem_words import is_pack_text, template_english_words
 from .test_texts import _bundled_texts, _overlay
 
 PAYLOADS = ROOT / "tests" / "data" / "payloads"
@@ -63,7 +64,10 @@ def test_zh_cn_writes_every_problem_payfix_can_report_about_an_input() -> None:
 
 @pytest.mark.parametrize("name", sorted(PROBLEM_TEXTS))
 def test_zh_cn_problem_texts_hold_no_english_word(name: str) -> None:
-    assert _english_words(_zh()[name]) == [], name
+    if is_pack_text(name):  # a pack file's problem names its keys as the file writes them
+        assert template_english_words(_zh()[name]) == [], name
+    else:
+        assert _english_words(_zh()[name]) == [], name
 
 
 def test_english_problems_are_unchanged_without_a_locale_or_in_english() -> None:

@@ -329,10 +329,12 @@ class ConditionSyntaxError(PayfixError, ValueError):
     """A rule condition could not be parsed; ``pos`` is the 0-based offset in the condition text.
     The loader reports it as a ``RulePackError`` problem with the file, line and column."""
 
-    def __init__(self, msg: str, pos: int) -> None:
+    def __init__(self, msg: str, pos: int, **ctx: Any) -> None:
         super().__init__(msg)
         self.msg = msg
         self.pos = pos
+        #: What ``msg`` is made of (``key`` names which message; see ``Problem.ctx``).
+        self.ctx = ctx
 
 
 class FeeError(PayfixError, ValueError):

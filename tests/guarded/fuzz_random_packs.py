@@ -161,7 +161,7 @@ def pack_specs(draw: st.DrawFn) -> PackSpec:
                 budget -= cost
         spec.append(tuple(texts))
     result = tuple(spec)
-    lint = [msg for rs in build_pack(result).rulesets for msg in lint_ruleset(rs)]
+    lint = [msg for rs in build_pack(result).rulesets for msg, _ in lint_ruleset(rs)]
     assume(not lint)  # the envelope the loader enforces; anything outside is an invalid example
     return result
 

@@ -52,15 +52,31 @@ def localised(problems: Iterable[Problem], pack: RulePack | None,
 
 
 def _written(problem: Problem, table: Mapping[str, str]) -> Problem:
-    template = table.get(text_name(problem))
+    name = text_name(problem)
+    ctx = problem.ctx or {}
+    template, frame = table.get(name), None
+    if template is None and name.startswith(_FILE_PREFIXES) and "path" in ctx:
+        # a pack file's structural problem (``pack.missing``, ``fees.value_error_float``): the
+        # check's own text, said of the key it is at
+        bare = name.split(".", 1)[1]
+        template, frame = table.get(f"file_{bare}", table.get(bare)), table.get("field_at")
     if template is None:
         return problem
-    values = {name: value for name, value in (problem.ctx or {}).items() if name != "key"}
+    values = {key: value for key, value in ctx.items() if key != "key"}
+    if "hint" in values:  # the closest known word to a misspelt one, or none
+        hint = values["hint"]
+        values["hint"] = table.get("did_you_mean", "").format(word=repr(hint)) if hint else ""
     try:
         msg = template.format_map(_Values(values))
+        if frame is not None:
+            msg = frame.format(path=ctx["path"], message=msg)
     except (ValueError, IndexError, AttributeError):  # a template the pack check let through
         return problem
     return dataclasses.replace(problem, msg=msg)
+
+
+#: The types of a rule pack's and a fee file's structural problems (``pack.<pydantic type>``).
+_FILE_PREFIXES = ("pack.", "fees.")
 
 
 class _Values(dict[str, Any]):

@@ -9,7 +9,7 @@ from itertools import pairwise
 from typing import Any
 
 from payfix.rules import _packfiles as pf
-from payfix.rules._yamlsrc import Reader, Source, position, suggest
+from payfix.rules._yamlsrc import Reader, Source, closest, position, suggest
 from payfix.rules.pack import CodeEntry, CodeMap
 from payfix.vocab import CHANGES_REQUEST
 
@@ -45,11 +45,11 @@ def read_code_maps(sources: list[Source], reader: Reader, reasons: tuple[str, ..
                 if key in model.model_fields_set:
                     reader.add("merge_redefines", f"{key}: a merge: true file takes {key} from the "
                                "map it adds to; remove it here (change it in that map)", src,
-                               position(node, (key,)))
+                               position(node, (key,)), name=key)
             continue
         if model.scheme in out:
             reader.add("duplicate_scheme", f"scheme {model.scheme!r} is mapped in two files",
-                       src, position(node, ("scheme",)))
+                       src, position(node, ("scheme",)), scheme=model.scheme)
         if not model.fields:
             reader.add("missing_fields", "fields: list the report code fields this map answers, "
                        "most specific first (only a merge: true file may leave them out)", src,
@@ -65,7 +65,8 @@ def read_code_maps(sources: list[Source], reader: Reader, reasons: tuple[str, ..
             reader.add("merge_without_map", f"merge: true adds to the map of scheme "
                        f"{model.scheme!r}, which the pack does not have (a file at the same path "
                        "as a bundled map replaces it: give the additions a name of their own, "
-                       f"e.g. codes/{model.scheme}_additions.yaml)", src, position(node, ("scheme",)))
+                       f"e.g. codes/{model.scheme}_additions.yaml)", src, position(node, ("scheme",)),
+                       scheme=model.scheme)
             continue
         codes, dated = _codes(reader, src, node, model, reasons, after_actions, src.shown)
         out[model.scheme] = replace(
@@ -102,16 +103,17 @@ def _entry(reader: Reader, src: Source, code: str, entry: pf.CodeEntryFile,
     joins another file's map)."""
     if entry.reason not in reasons:
         reader.add("unknown_reason", f"code {code!r}: reason {entry.reason!r} is not in "
-                   f"pack.yaml reasons{suggest(entry.reason, reasons)}", src, pos)
+                   f"pack.yaml reasons{suggest(entry.reason, reasons)}", src, pos, key="code",
+                   code=code, name=entry.reason, hint=closest(entry.reason, reasons))
     if entry.retry == "later" and entry.wait_s is None:
-        reader.add("missing_wait", f"code {code!r}: retry 'later' needs wait_s", src, pos)
+        reader.add("missing_wait", f"code {code!r}: retry 'later' needs wait_s", src, pos, code=code)
     by = after_actions.get(entry.reason, {})
     after = None if entry.after == "none" else entry.after or by.get(entry.fix_by) or by.get("*")
     if after in CHANGES_REQUEST and entry.retry != "never":
         reader.add("retry_contradicts_after", f"code {code!r}: retry {entry.retry!r}, yet "
                    f"the request must change first ({after}); retry is the verdict for the "
                    "same request: 'never', with the action saying what makes a new one "
-                   "succeed", src, pos)
+                   "succeed", src, pos, code=code, retry=entry.retry, after=after)
     return CodeEntry(entry.reason, entry.retry, entry.wait_s, entry.customer_safe, entry.fix_by,
                      (pos[0] + 1) if pos else 0, entry.note, entry.category, entry.escalate, after,
                      entry.valid_from, entry.valid_until, file)
@@ -124,13 +126,15 @@ def _dates_in_order(reader: Reader, src: Source, code: str, entries: list[CodeEn
     for entry in entries:
         if entry.valid_from and entry.valid_until and entry.valid_from > entry.valid_until:
             reader.add("dates_out_of_order", f"code {code!r}: valid_from {entry.valid_from} is "
-                       f"after valid_until {entry.valid_until}", src, pos)
+                       f"after valid_until {entry.valid_until}", src, pos, key="reversed", code=code,
+                       since=str(entry.valid_from), until=str(entry.valid_until))
             return False
     for earlier, later in pairwise(entries):
         if earlier.valid_until is None or later.valid_from is None \
                 or earlier.valid_until >= later.valid_from:
             reader.add("dates_out_of_order", f"code {code!r}: its meanings must follow each other "
                        "in time, oldest first: each but the last needs valid_until, each but the "
-                       "first valid_from, and each must end before the next begins", src, pos)
+                       "first valid_from, and each must end before the next begins", src, pos,
+                       key="sequence", code=code)
             return False
     return True

@@ -13,6 +13,7 @@ from pydantic import (
 )
 
 from payfix.errors import Problem, RulePackError
+from payfix.inputs.intake import problem_ctx
 from payfix.rules._packfiles import Text
 from payfix.rules._yamlsrc import Reader, Source, plain, position, read_files
 from payfix.rules.schedules import (
@@ -42,7 +43,8 @@ def read_fee_files(folder: Path, shown: str | None = None) -> dict[str, FeeSched
     """
     if not folder.is_dir():
         raise RulePackError("fee schedule directory not found",
-                            [Problem("fees.missing_dir", (), f"{folder} is not a directory", str(folder))])
+                            [Problem("fees.missing_dir", (), f"{folder} is not a directory", str(folder),
+                                     ctx={"folder": str(folder)})])
     reader = Reader()
     sources = list(read_files(folder, "*.yaml", shown, reader.problems).values())
     out = read_fee_sources(sources, reader)
@@ -71,13 +73,14 @@ def read_fee_sources(sources: list[Source], reader: Reader) -> dict[str, FeeSche
             if schedule is None:
                 continue
             problems = schedule_problems(schedule)
-            for where, type_, msg in problems:
+            for where, type_, msg, ctx in problems:
                 reader.add(type_, f"{_dotted(loc + where)}: {msg}", src, position(node, loc + where),
-                           loc + where)
+                           loc + where, path=_dotted(loc + where), **ctx)
             if schedule.id in defined:
                 reader.add("fees.duplicate_id", f"{_dotted((*loc, 'id'))}: fee schedule {schedule.id!r} is "
                            f"already defined in "
-                           f"{defined[schedule.id]}", src, position(node, (*loc, "id")), (*loc, "id"))
+                           f"{defined[schedule.id]}", src, position(node, (*loc, "id")), (*loc, "id"),
+                           path=_dotted((*loc, "id")), id=schedule.id, file=defined[schedule.id])
             else:
                 defined[schedule.id] = src.shown
                 out[schedule.id] = schedule
@@ -97,7 +100,8 @@ def _validate(reader: Reader, model: type[FeeFile] | type[FeeSchedule], value: A
             if item["type"] == "value_error":
                 msg = str(item.get("ctx", {}).get("error", msg))
             reader.add(f"fees.{item['type']}", f"{_dotted(prefix + where)}: {msg}", src,
-                       position(node, prefix + where, item["type"] == "extra_forbidden"), prefix + where)
+                       position(node, prefix + where, item["type"] == "extra_forbidden"), prefix + where,
+                       path=_dotted(prefix + where), **(problem_ctx(item.get("ctx")) or {}))
     return None
 
 

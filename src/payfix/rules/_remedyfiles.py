@@ -8,7 +8,7 @@ from typing import Any
 
 from payfix.errors import Problem
 from payfix.rules import _packfiles as pf
-from payfix.rules._yamlsrc import Reader, Source, position, suggest
+from payfix.rules._yamlsrc import Reader, Source, closest, position, suggest
 from payfix.rules.pack import PackSettings, Remedy, RemedyText
 from payfix.vocab import PLACEHOLDER_RE, PLACEHOLDERS, TEXT_PLACEHOLDERS
 
@@ -35,7 +35,7 @@ def read_remedies(main: Source | None, extra: list[Source], reader: Reader,
         for i, entry in enumerate(model.remedies):
             if entry.id in seen:
                 reader.add("duplicate_remedy", f"remedy {entry.id!r} is defined twice", src,
-                           position(node, ("remedies", i)))
+                           position(node, ("remedies", i)), id=entry.id)
             seen.add(entry.id)
             _check(reader, src, node, i, entry, settings)
             texts = {loc: RemedyText(t.title, t.steps) for loc, t in entry.text.items()}
@@ -52,14 +52,19 @@ def _check(reader: Reader, src: Source, node: Any, i: int, entry: pf.RemedyEntry
     if entry.category not in settings.categories:
         reader.add("unknown_category", f"category {entry.category!r} is not in pack.yaml "
                    f"categories{suggest(entry.category, settings.categories)}", src,
-                   position(node, ("remedies", i, "category")))
+                   position(node, ("remedies", i, "category")), name=entry.category,
+                   hint=closest(entry.category, settings.categories))
     if settings.default_locale not in entry.text:
         reader.add("missing_text", f"remedy {entry.id!r} has no text in the default locale "
-                   f"{settings.default_locale!r}", src, position(node, ("remedies", i, "text")))
+                   f"{settings.default_locale!r}", src, position(node, ("remedies", i, "text")),
+                   key="remedy", id=entry.id, locale=settings.default_locale)
     for locale, text in entry.text.items():
         for name in PLACEHOLDER_RE.findall(" ".join((text.title, *text.steps))):
             if name not in PLACEHOLDERS and name not in TEXT_PLACEHOLDERS:
                 reader.add("unknown_placeholder", f"remedy {entry.id!r} ({locale}): unknown "
                            f"placeholder {{{name}}}{suggest(name, tuple(PLACEHOLDERS))}; "
                            f"known: {', '.join((*PLACEHOLDERS, *TEXT_PLACEHOLDERS))}", src,
-                           position(node, ("remedies", i, "text", locale)))
+                           position(node, ("remedies", i, "text", locale)), key="remedy",
+                           id=entry.id, locale=locale, name=f"{{{name}}}",
+                           hint=closest(name, tuple(PLACEHOLDERS)),
+                           known=", ".join((*PLACEHOLDERS, *TEXT_PLACEHOLDERS)))

@@ -21,7 +21,7 @@ from pydantic import Field, StringConstraints
 from payfix.models.diagnosis import Priority, RetryHow, RetryVerdict
 from payfix.rules import _packfiles as pf
 from payfix.rules._packfiles import ChannelKind
-from payfix.rules._yamlsrc import Reader, Source, position, suggest
+from payfix.rules._yamlsrc import Reader, Source, closest, position, suggest
 from payfix.rules.pack import PackSettings
 from payfix.vocab import (
     AFTER_ACTIONS,
@@ -139,6 +139,11 @@ OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
 #: A text may be empty (a separator: Chinese sentences follow each other without a space).
 Table = Annotated[dict[pf.Word, Annotated[str, StringConstraints(max_length=2000)]],
                   Field(max_length=200)]
+#: A problem's text is named by its type, which may hold a dot (``pack.unreadable``).
+ProblemTable = Annotated[dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]*$",
+                                                                max_length=60)],
+                              Annotated[str, StringConstraints(max_length=2000)]],
+                         Field(max_length=400)]
 #: The console's texts are named as its scripts name them (``keyTitle``, ``verdict.hold``).
 ConsoleTable = Annotated[dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.]*$",
                                                                 max_length=60)],
@@ -159,7 +164,7 @@ class _TextsFile(pf._File):
     rules: dict[pf.Locale, Table] = Field(default_factory=dict)
     catalogue: dict[pf.Locale, Table] = Field(default_factory=dict)
     console: dict[pf.Locale, ConsoleTable] = Field(default_factory=dict)
-    problem: dict[pf.Locale, Table] = Field(default_factory=dict)
+    problem: dict[pf.Locale, ProblemTable] = Field(default_factory=dict)
 
 
 Tables = dict[str, dict[str, dict[str, str]]]  # section -> locale -> text name -> text
@@ -194,7 +199,8 @@ def read_texts(src: Source | None, reader: Reader, settings: PackSettings,
         missing = sorted(TEXT_KEYS[section] - set(given.get(default, {})))
         if missing:
             reader.add("missing_text", f"{section} of the default locale {default!r} lacks "
-                       f"{', '.join(missing)}", where, None)
+                       f"{', '.join(missing)}", where, None, key="section", section=section,
+                       locale=default, names=", ".join(missing))
             continue
         out[section] = {locale: {**given.get(default, {}), **table}
                         for locale, table in given.items()}
@@ -203,7 +209,8 @@ def read_texts(src: Source | None, reader: Reader, settings: PackSettings,
         unknown = sorted(set(table) - set(tables["console"].get(default, {})))
         if unknown:
             reader.add("unknown_text", f"console.{locale} has {', '.join(map(repr, unknown))}, texts the "
-                       f"default locale {default!r} does not name", where, None)
+                       f"default locale {default!r} does not name", where, None, key="console",
+                       locale=locale, names=", ".join(map(repr, unknown)), default=default)
     return out
 
 
@@ -221,10 +228,13 @@ def _read(src: Source, reader: Reader, settings: PackSettings) -> tuple[Tables, 
             at = position(node, (section, locale))
             if locale not in settings.locales:
                 reader.add("unknown_locale", f"{section} has locale {locale!r}, which is not in "
-                           f"pack.yaml locales{suggest(locale, settings.locales)}", src, at)
+                           f"pack.yaml locales{suggest(locale, settings.locales)}", src, at,
+                           key="texts", section=section, locale=locale,
+                           hint=closest(locale, settings.locales))
             for key in sorted(set(table) - known if section != "console" else ()):
                 reader.add("unknown_text", f"{section}.{locale} has {key!r}, a text payfix does "
-                           f"not write{suggest(key, tuple(known))}", src, at)
+                           f"not write{suggest(key, tuple(known))}", src, at, section=section,
+                           locale=locale, name=key, hint=closest(key, tuple(known)))
             if section == "problem":
                 _check_placeholders(table, locale, reader, src, at)
             tables.setdefault(section, {})[locale] = dict(table)
@@ -242,13 +252,15 @@ def _check_placeholders(table: Mapping[str, str], locale: str, reader: Reader, s
             unknown = sorted(placeholders(template) - allowed)
         except ValueError as error:
             reader.add("bad_placeholder", f"problem.{locale}.{key}: {error}; write a brace as "
-                       "{{ or }}", src, at)
+                       "{{ or }}", src, at, locale=locale, name=key)
             continue
         if unknown:
             reader.add("unknown_placeholder", f"problem.{locale}.{key} names "
                        f"{', '.join('{' + name + '}' for name in unknown)}; it may name "
                        f"{', '.join('{' + name + '}' for name in sorted(allowed)) or 'none'}",
-                       src, at)
+                       src, at, key="problem", locale=locale, name=key,
+                       names=", ".join("{" + name + "}" for name in unknown),
+                       allowed=", ".join("{" + name + "}" for name in sorted(allowed)))
 
 
 def placeholders(template: str) -> set[str]:

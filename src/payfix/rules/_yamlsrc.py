@@ -35,6 +35,7 @@ from ruamel.yaml.scalarstring import (
 from ruamel.yaml.scanner import Scanner
 
 from payfix.errors import Problem
+from payfix.inputs.intake import problem_ctx
 from payfix.rules._yamlevents import EventParser, _UntranslatedError, translate
 
 M = TypeVar("M", bound=BaseModel)
@@ -92,8 +93,9 @@ def read_files(root: Path, pattern: str, label: str | None,
                 with path.resolve().open("rb") as handle:
                     data = handle.read(MAX_FILE_BYTES + 1)
             except OSError as error:
-                problem = Problem("pack.unreadable", (), "the file cannot be read: "
-                                  f"{error.strerror or type(error).__name__}", shown)
+                reason = error.strerror or type(error).__name__
+                problem = Problem("pack.unreadable", (), f"the file cannot be read: {reason}", shown,
+                                  ctx={"detail": reason})
             else:
                 if len(data) > MAX_FILE_BYTES:  # grew after it was measured
                     problem = _too_large(shown, len(data))
@@ -112,7 +114,8 @@ def _unsafe(path: Path, inside: Path, shown: str) -> Problem | None:
         info = os.stat(real)
     except (OSError, RuntimeError) as error:  # a dangling link, a loop of links
         reason = error.strerror if isinstance(error, OSError) and error.strerror else "a broken link"
-        return Problem("pack.unreadable", (), f"the file cannot be read: {reason}", shown)
+        return Problem("pack.unreadable", (), f"the file cannot be read: {reason}", shown,
+                       ctx={"detail": reason})
     if not real.is_relative_to(inside):
         return Problem("pack.outside_folder", (), "the file leads outside the pack folder (through a "
                        "symbolic link or '..'); pack files must lie inside their folder, so it was "
@@ -127,15 +130,17 @@ def _unsafe(path: Path, inside: Path, shown: str) -> Problem | None:
 
 def _too_large(shown: str, size: int) -> Problem:
     return Problem("pack.file_too_large", (), f"the file is {size:,} bytes; a pack file may be at most "
-                   f"{MAX_FILE_BYTES:,} bytes (1 MiB), so it was not read", shown)
+                   f"{MAX_FILE_BYTES:,} bytes (1 MiB), so it was not read", shown,
+                   ctx={"size": f"{size:,}", "max": f"{MAX_FILE_BYTES:,}"})
 
 
 class _RefusedError(MarkedYAMLError):
     """A YAML feature pack files may not use, with the slug of its problem."""
 
-    def __init__(self, slug: str, message: str, mark: Any) -> None:
+    def __init__(self, slug: str, message: str, mark: Any, **ctx: Any) -> None:
         super().__init__(problem=message, problem_mark=mark)
         self.slug = slug
+        self.ctx = ctx
 
 
 class _PackComposer(Composer):
@@ -157,11 +162,12 @@ class _PackComposer(Composer):
                 f"anchor '&{event.anchor}'"
             raise _RefusedError("pack.yaml_alias", f"YAML {what}: pack files may not use anchors (&), "
                            "aliases (*) or merge keys (<<); write the value out in full",
-                           event.start_mark)
+                           event.start_mark, what=f"*{event.anchor}" if isinstance(event, AliasEvent)
+                           else f"&{event.anchor}")
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _RefusedError("pack.yaml_too_many_values", f"more than {MAX_NODES:,} values in one "
-                           "file; split it into several files", event.start_mark)
+                           "file; split it into several files", event.start_mark, max=MAX_NODES)
         return super().compose_node(parent, index)
 
 
@@ -186,9 +192,11 @@ class Reader:
         self.fast.max_depth = MAX_DEPTH
 
     def add(self, type_: str, msg: str, src: Source, pos: tuple[int, int] | None,
-            loc: tuple[str | int, ...] = ()) -> None:
+            loc: tuple[str | int, ...] = (), **ctx: Any) -> None:
+        """A problem of ``src`` at ``pos``; ``ctx``: what ``msg`` is made of (its text in another
+        locale is written from them, see :mod:`payfix.diagnosis.problemtext`)."""
         line, col = (pos[0] + 1, pos[1] + 1) if pos else (None, None)
-        self.problems.append(Problem(type_, loc, msg, src.shown, line, col))
+        self.problems.append(Problem(type_, loc, msg, src.shown, line, col, ctx=ctx or None))
 
     def load(self, src: Source) -> Any:
         """The parsed file, or None with its problem noted (a refused file's is already listed)."""
@@ -198,18 +206,20 @@ class Reader:
             return self._parse(src.data, src.bundled)
         except _RefusedError as error:
             mark = error.problem_mark
-            self.add(error.slug, str(error.problem), src, (mark.line, mark.column))
+            self.add(error.slug, str(error.problem), src, (mark.line, mark.column), **error.ctx)
         except MaxDepthExceededError as error:
             mark = error.problem_mark
             self.add("pack.yaml_too_deep", f"values nested more than {MAX_DEPTH} deep; pack files "
                      f"may nest at most {MAX_DEPTH} deep", src,
-                     (mark.line, mark.column) if mark is not None else None)
+                     (mark.line, mark.column) if mark is not None else None, max=MAX_DEPTH)
         except MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             pos = (mark.line, mark.column) if mark is not None else None
-            self.add("yaml_syntax", f"YAML syntax error: {error.problem or error}", src, pos)
+            detail = str(error.problem or error)
+            self.add("yaml_syntax", f"YAML syntax error: {detail}", src, pos, detail=detail)
         except Exception as error:  # decoding errors and the like
-            self.add("yaml_syntax", f"cannot read YAML: {error}", src, None)
+            self.add("yaml_syntax", f"cannot read YAML: {error}", src, None, key="unreadable",
+                     detail=str(error))
         return None
 
     def _parse(self, data: bytes, bundled: bool) -> Any:
@@ -233,7 +243,8 @@ class Reader:
                 loc = prefix + tuple(item["loc"])
                 msg = _message(item)
                 self.add(f"pack.{item['type']}", f"{_dotted(loc)}: {msg}", src,
-                         position(node, tuple(item["loc"]), item["type"] == "extra_forbidden"), loc)
+                         position(node, tuple(item["loc"]), item["type"] == "extra_forbidden"), loc,
+                         path=_dotted(loc), **(problem_ctx(item.get("ctx")) or {}))
         return None
 
 
@@ -316,6 +327,12 @@ def text_position(src: Source, mapping: CommentedMap, key: str, offset: int) -> 
 
 def suggest(word: str, options: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``options`` to a misspelt ``word``, or ``""``."""
+    match = closest(word, options)
+    return f" (did you mean {match!r}?)" if match else ""
+
+
+def closest(word: str, options: Iterable[str]) -> str:
+    """The closest of ``options`` to a misspelt ``word``, or ``""`` (a problem's ``hint``)."""
     match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
+    return match[0] if match else ""
 

@@ -146,7 +146,8 @@ def _unquote(text: str, pos: int) -> str:
         if ch == "\\":
             nxt = body[i + 1]
             if nxt not in _ESCAPES:
-                raise ConditionSyntaxError(f"unknown escape '\\{nxt}' in string", pos + i + 1)
+                raise ConditionSyntaxError(f"unknown escape '\\{nxt}' in string", pos + i + 1,
+                                           key="escape", char=f"\\{nxt}")
             out.append(_ESCAPES[nxt])
             i += 2
         else:
@@ -161,11 +162,13 @@ def _tokens(text: str) -> list[_Tok]:
     while pos < len(text):
         m = _TOKEN_RE.match(text, pos)
         if m is None:
-            raise ConditionSyntaxError(f"unexpected character {text[pos]!r}", pos)
+            raise ConditionSyntaxError(f"unexpected character {text[pos]!r}", pos, key="character",
+                                       char=repr(text[pos]))
         kind = m.lastgroup or ""
         word = m.group()
         if kind == "op" and word == "=":
-            raise ConditionSyntaxError("'=' is not an operator; use '==' to compare", pos)
+            raise ConditionSyntaxError("'=' is not an operator; use '==' to compare", pos,
+                                       key="single_equals")
         if kind == "name" and word in _KEYWORDS:
             kind = word
         if kind != "ws":
@@ -191,7 +194,11 @@ class _Parser:
         tok = self.toks[self.i]
         if kind is not None and tok.kind != kind:
             found = "end of condition" if tok.kind == "end" else repr(tok.text)
-            raise ConditionSyntaxError(f"expected {what or kind}, found {found}", tok.pos)
+            fact = "_fact" if kind == "name" else ""
+            raise ConditionSyntaxError(
+                f"expected {what or kind}, found {found}", tok.pos,
+                key=f"expected{fact}_end" if tok.kind == "end" else f"expected{fact}",
+                what=what.removesuffix(" after 'not'"), found=repr(tok.text))
         self.i += 1
         return tok
 
@@ -200,7 +207,9 @@ class _Parser:
         tok = self.peek()
         if tok.kind != "end":
             hint = " (combine conditions with 'and' / 'or')" if tok.kind == "name" else ""
-            raise ConditionSyntaxError(f"unexpected {tok.text!r}{hint}", tok.pos)
+            raise ConditionSyntaxError(f"unexpected {tok.text!r}{hint}", tok.pos,
+                                       key="unexpected_name" if hint else "unexpected",
+                                       found=repr(tok.text))
         return node
 
     def expr(self) -> Condition:
@@ -230,7 +239,8 @@ class _Parser:
             node = self.expr()
             close = self.take("punct", "')'")
             if close.text != ")":
-                raise ConditionSyntaxError(f"expected ')', found {close.text!r}", close.pos)
+                raise ConditionSyntaxError(f"expected ')', found {close.text!r}", close.pos,
+                                           key="expected", what="')'", found=repr(close.text))
             return node
         name = self.take("name", "a fact name")
         nxt = self.peek()
@@ -251,7 +261,8 @@ class _Parser:
                 self.take()
             which = self.peek()
             if which.kind not in ("present", "missing"):
-                raise ConditionSyntaxError("expected 'present' or 'missing' after 'is'", which.pos)
+                raise ConditionSyntaxError("expected 'present' or 'missing' after 'is'", which.pos,
+                                           key="is")
             self.take()
             return Present(name.text, (which.kind == "present") != negated, name.pos)
         return Cmp(name.text, "==", True, name.pos)
@@ -263,7 +274,7 @@ class _Parser:
             if abs(number) > MAX_SAFE_INT:
                 raise ConditionSyntaxError(
                     f"integer {tok.text} is outside ±{MAX_SAFE_INT} (not exact on every engine)",
-                    tok.pos,
+                    tok.pos, key="integer", value=tok.text, max=MAX_SAFE_INT,
                 )
             return number
         if tok.kind == "str":
@@ -275,19 +286,21 @@ class _Parser:
             if key not in self.constants:
                 known = ", ".join(sorted(self.constants)) or "none defined"
                 raise ConditionSyntaxError(
-                    f"unknown threshold '${key}' (pack.yaml thresholds: {known})", tok.pos
+                    f"unknown threshold '${key}' (pack.yaml thresholds: {known})", tok.pos,
+                    key="threshold", name=f"${key}", known=", ".join(sorted(self.constants)),
                 )
             return self.constants[key]
         found = "end of condition" if tok.kind == "end" else repr(tok.text)
         raise ConditionSyntaxError(
             f"expected a value (integer, \"string\", true, false or $threshold), found {found}",
-            tok.pos,
+            tok.pos, key="value_end" if tok.kind == "end" else "value", found=repr(tok.text),
         )
 
     def values(self) -> tuple[Scalar, ...]:
         open_ = self.take("punct", "'['")
         if open_.text != "[":
-            raise ConditionSyntaxError(f"expected '[', found {open_.text!r}", open_.pos)
+            raise ConditionSyntaxError(f"expected '[', found {open_.text!r}", open_.pos,
+                                       key="expected", what="'['", found=repr(open_.text))
         out = [self.value()]
         while self.peek().text == ",":
             self.take()
@@ -296,7 +309,8 @@ class _Parser:
             out.append(self.value())
         close = self.take("punct", "']'")
         if close.text != "]":
-            raise ConditionSyntaxError(f"expected ']' or ',', found {close.text!r}", close.pos)
+            raise ConditionSyntaxError(f"expected ']' or ',', found {close.text!r}", close.pos,
+                                       key="list", found=repr(close.text))
         return tuple(out)
 
 

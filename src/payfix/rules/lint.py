@@ -61,31 +61,42 @@ def _terms(cond: Condition) -> int:
     return 1
 
 
-def lint_ruleset(ruleset: RuleSet) -> list[str]:
-    """Messages for every envelope limit ``ruleset`` exceeds; empty when it is inside all of them."""
-    out: list[str] = []
+def lint_ruleset(ruleset: RuleSet) -> list[tuple[str, dict[str, Any]]]:
+    """``(message, ctx)`` for every envelope limit ``ruleset`` exceeds (``ctx``: what the message
+    is made of); empty when it is inside all of them."""
+    out: list[tuple[str, dict[str, Any]]] = []
     rules = ruleset.rules
+    name = ruleset.name
     if len(rules) > ENVELOPE["max_rules"]:
-        out.append(f"rule set {ruleset.name!r} has {len(rules)} rules; the engine envelope allows "
-                   f"{ENVELOPE['max_rules']} per rule set (split it into two files)")
+        out.append((f"rule set {name!r} has {len(rules)} rules; the engine envelope allows "
+                    f"{ENVELOPE['max_rules']} per rule set (split it into two files)",
+                    {"key": "rules", "name": name, "count": len(rules), "max": ENVELOPE["max_rules"]}))
     total = 0
     for rule in rules:
         terms = passing_nodes(rule.condition)
         total += terms
         if terms > ENVELOPE["max_rule_terms"]:
-            out.append(f"rule {rule.id!r} can match through {terms} 'or' branches at once; the "
-                       f"envelope allows {ENVELOPE['max_rule_terms']} (simplify the condition)")
+            out.append((f"rule {rule.id!r} can match through {terms} 'or' branches at once; the "
+                        f"envelope allows {ENVELOPE['max_rule_terms']} (simplify the condition)",
+                        {"key": "terms", "id": rule.id, "count": terms,
+                         "max": ENVELOPE["max_rule_terms"]}))
     if total > ENVELOPE["max_passing_nodes"]:
-        out.append(f"rule set {ruleset.name!r} can pass {total} condition nodes for one report; the "
-                   f"engine envelope allows {ENVELOPE['max_passing_nodes']} (split the rule set)")
+        out.append((f"rule set {name!r} can pass {total} condition nodes for one report; the "
+                    f"engine envelope allows {ENVELOPE['max_passing_nodes']} (split the rule set)",
+                    {"key": "nodes", "name": name, "count": total,
+                     "max": ENVELOPE["max_passing_nodes"]}))
     distinct = {render(leaf) for rule in rules for leaf in leaves(negation_normal_form(rule.condition))}
     if len(distinct) > ENVELOPE["max_distinct_conditions"]:
-        out.append(f"rule set {ruleset.name!r} has {len(distinct)} distinct conditions; the envelope "
-                   f"allows {ENVELOPE['max_distinct_conditions']}")
+        out.append((f"rule set {name!r} has {len(distinct)} distinct conditions; the envelope "
+                    f"allows {ENVELOPE['max_distinct_conditions']}",
+                    {"key": "conditions", "name": name, "count": len(distinct),
+                     "max": ENVELOPE["max_distinct_conditions"]}))
     paths = {name for rule in rules for name in rule.facts}
     if len(paths) + 3 > ENVELOPE["max_fact_properties"]:  # + id, sid and the fact marker
-        out.append(f"rule set {ruleset.name!r} reads {len(paths)} facts; the envelope allows "
-                   f"{ENVELOPE['max_fact_properties'] - 3}")
+        out.append((f"rule set {name!r} reads {len(paths)} facts; the envelope allows "
+                    f"{ENVELOPE['max_fact_properties'] - 3}",
+                    {"key": "facts", "name": name, "count": len(paths),
+                     "max": ENVELOPE["max_fact_properties"] - 3}))
     return out
 
 

@@ -30,6 +30,7 @@ from payfix.rules._yamlsrc import (
     Reader,
     Source,
     bundled_rules_dir,
+    closest,
     position,
     read_files,
     suggest,
@@ -44,7 +45,7 @@ from payfix.rules.conditions import (
     leaves,
     parse,
 )
-from payfix.rules.lint import lint_ruleset, pattern_problem
+from payfix.rules.lint import MAX_PATTERN_PATHS, lint_ruleset, pattern_problem
 from payfix.rules.pack import (
     Channel,
     CodeMap,
@@ -84,36 +85,42 @@ def _base_texts(base: Path, overlay: Path | None, problems: list[Problem]) -> So
     return read_files(bundled_rules_dir(), "texts.yaml", "rules", problems).get("texts.yaml")
 
 
-def typecheck(cond: Condition, reasons: tuple[str, ...]) -> list[tuple[str, str, int]]:
-    """Type problems in ``cond`` as ``(type, message, offset)``; empty when it is well typed."""
-    out: list[tuple[str, str, int]] = []
+def typecheck(cond: Condition, reasons: tuple[str, ...]) -> list[tuple[str, str, int, dict[str, Any]]]:
+    """Type problems in ``cond`` as ``(type, message, offset, ctx)`` (``ctx``: what the message
+    is made of); empty when it is well typed."""
+    out: list[tuple[str, str, int, dict[str, Any]]] = []
     for leaf in leaves(cond):
         spec = FACTS.get(leaf.path)
+        fact = leaf.path
         if spec is None:
-            out.append(("unknown_fact", f"unknown fact {leaf.path!r}{suggest(leaf.path, tuple(FACTS))}",
-                        leaf.pos))
+            out.append(("unknown_fact", f"unknown fact {fact!r}{suggest(fact, tuple(FACTS))}",
+                        leaf.pos, {"fact": fact, "hint": closest(fact, tuple(FACTS))}))
             continue
         if isinstance(leaf, Present):
             continue
         values = leaf.values if isinstance(leaf, In) else (leaf.value,)
         if isinstance(leaf, In) and spec.type == "bool":
-            out.append(("bad_operator", f"'in' is not defined for boolean fact {leaf.path!r}; "
-                        "use '== true' or '== false'", leaf.pos))
+            out.append(("bad_operator", f"'in' is not defined for boolean fact {fact!r}; "
+                        "use '== true' or '== false'", leaf.pos, {"key": "in_bool", "fact": fact}))
             continue
         if not isinstance(leaf, In) and leaf.op not in ("==", "!=") and spec.type != "int":
             out.append(("bad_operator", f"{leaf.op!r} is only defined for integer facts; "
-                        f"{leaf.path!r} is {spec.type} (use == or !=)", leaf.pos))
+                        f"{fact!r} is {spec.type} (use == or !=)", leaf.pos,
+                        {"key": "order", "op": leaf.op, "fact": fact, "type": spec.type}))
             continue
         for value in values:
             kind = "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
             if kind != spec.type:
-                out.append(("type_mismatch", f"{leaf.path!r} is {spec.type}, compared with {kind} "
-                            f"value {value!r}", leaf.pos))
+                out.append(("type_mismatch", f"{fact!r} is {spec.type}, compared with {kind} "
+                            f"value {value!r}", leaf.pos,
+                            {"fact": fact, "type": spec.type, "kind": kind, "value": repr(value)}))
                 continue
             domain = fact_domain(leaf.path, reasons)
             if isinstance(value, str) and domain is not None and value not in domain:
-                out.append(("unknown_value", f"{value!r} is not a value of {leaf.path!r}"
-                            f"{suggest(value, domain)}; allowed: {', '.join(domain)}", leaf.pos))
+                out.append(("unknown_value", f"{value!r} is not a value of {fact!r}"
+                            f"{suggest(value, domain)}; allowed: {', '.join(domain)}", leaf.pos,
+                            {"value": value, "fact": fact, "hint": closest(value, domain),
+                             "allowed": ", ".join(domain)}))
     return out
 
 
@@ -125,7 +132,8 @@ class _PackBuilder:
     def settings(self) -> PackSettings | None:
         src = self.files.get("pack.yaml")
         if src is None:
-            self.r.problems.append(Problem("pack.missing_file", (), "pack.yaml not found", "pack.yaml"))
+            self.r.problems.append(Problem("pack.missing_file", (), "pack.yaml not found", "pack.yaml",
+                                           ctx={"key": "pack"}))
             return None
         node = self.r.load(src)
         model = self.r.model(pf.PackFile, node, src) if node is not None else None
@@ -139,11 +147,13 @@ class _PackBuilder:
                            *(("reason_names", tuple(n)) for n in model.reason_names.values())):
             for name in (n for n in names if n not in model.reasons):
                 self.r.add("unknown_reason", f"{key} names {name!r}, which is not in "
-                           f"reasons{suggest(name, model.reasons)}", src, position(node, (key,)))
+                           f"reasons{suggest(name, model.reasons)}", src, position(node, (key,)),
+                           key="settings", section=key, name=name, hint=closest(name, model.reasons))
         for locale in (loc for loc in model.reason_names if loc not in model.locales):
             self.r.add("unknown_locale", f"reason_names has locale {locale!r}, which is not in "
                        f"locales{suggest(locale, model.locales)}", src,
-                       position(node, ("reason_names",)))
+                       position(node, ("reason_names",)), key="reason_names", locale=locale,
+                       hint=closest(locale, model.locales))
         if "default" not in model.high_value_minor:
             self.r.add("missing_default", "high_value_minor must define 'default'", src,
                        position(node, ("high_value_minor",)))
@@ -171,10 +181,12 @@ class _PackBuilder:
         for locale in sorted({*address, *hours} - set(model.locales)):
             self.r.add("unknown_locale", f"channel {c.id!r} has locale {locale!r}, which is not "
                        f"in locales{suggest(locale, model.locales)}", src,
-                       position(node, ("channels",)))
+                       position(node, ("channels",)), key="channel", channel=c.id, locale=locale,
+                       hint=closest(locale, model.locales))
         if model.default_locale not in address:
             self.r.add("missing_text", f"channel {c.id!r} has no address in the default locale "
-                       f"{model.default_locale!r}", src, position(node, ("channels",)))
+                       f"{model.default_locale!r}", src, position(node, ("channels",)),
+                       key="channel", channel=c.id, locale=model.default_locale)
             return Channel(c.id, c.kind, next(iter(address.values()), ""))
         default_address, default_hours = address[model.default_locale], hours.get(
             model.default_locale)
@@ -191,11 +203,11 @@ class _PackBuilder:
             at = position(node, ("retry_limits", name))
             if name not in model.thresholds:
                 self.r.add("unknown_threshold", f"retry limit {name!r} names no entry of thresholds "
-                           "(the count it allows)", src, at)
+                           "(the count it allows)", src, at, name=name)
                 continue
             if limit.valid_from and limit.valid_until and limit.valid_until < limit.valid_from:
                 self.r.add("bad_dates", f"retry limit {name!r}: valid_until is before valid_from",
-                           src, at)
+                           src, at, name=name)
                 continue
             limits.append(RetryLimit(name, limit.brands, limit.schemes, limit.never, limit.categories,
                                      limit.window_s, limit.valid_from, limit.valid_until,
@@ -209,12 +221,14 @@ class _PackBuilder:
             re.compile(pattern)
         except re.error as error:
             self.r.add("bad_pattern", f"wallet_id_pattern is not a regular expression: {error}", src,
-                       position(node, ("wallet_id_pattern",)))
+                       position(node, ("wallet_id_pattern",)), detail=str(error))
             return None
         problem = pattern_problem(pattern, MAX_WALLET_ID_LENGTH)
         if problem is not None:
+            key = "nested" if problem.startswith("has a repeat") else "alternation" \
+                if problem.startswith("has an alternation") else "paths"
             self.r.add("unsafe_pattern", f"wallet_id_pattern {problem}", src,
-                       position(node, ("wallet_id_pattern",)))
+                       position(node, ("wallet_id_pattern",)), key=key, max=MAX_PATTERN_PATHS)
             return None
         return pattern
 
@@ -243,7 +257,7 @@ class _PackBuilder:
                     "pack.unlisted_ruleset", ("rulesets",),
                     f"{rel} is not listed in pack.yaml rulesets, so its rules would never be "
                     f"evaluated; add {rel.removesuffix('.yaml')!r} to rulesets, or remove the file",
-                    src.shown))
+                    src.shown, ctx={"file": rel, "name": rel.removesuffix(".yaml")}))
 
     def ruleset(self, name: str, settings: PackSettings, remedies: Mapping[str, Remedy],
                 seen: dict[str, str]) -> RuleSet | None:
@@ -251,7 +265,8 @@ class _PackBuilder:
         if src is None:
             self.r.problems.append(Problem("pack.missing_file", ("rulesets",),
                                            f"rule set {name!r} is listed in pack.yaml but {name}.yaml "
-                                           "does not exist", "pack.yaml"))
+                                           "does not exist", "pack.yaml",
+                                           ctx={"key": "ruleset", "name": name}))
             return None
         node = self.r.load(src)
         model = self.r.model(pf.RuleSetFile, node, src) if node is not None else None
@@ -259,7 +274,7 @@ class _PackBuilder:
             return None
         if model.ruleset != name:
             self.r.add("ruleset_name", f"file {name}.yaml must declare 'ruleset: {name}'", src,
-                       position(node, ("ruleset",)))
+                       position(node, ("ruleset",)), name=name)
         rules: list[Rule] = []
         for i, raw in enumerate(node["rules"]):
             entry = self.r.model(pf.RuleEntry, raw, src, ("rules", i))
@@ -269,8 +284,8 @@ class _PackBuilder:
             if rule is not None:
                 rules.append(rule)
         ruleset = RuleSet(name, tuple(rules), src.shown)
-        for message in lint_ruleset(ruleset):
-            self.r.add("engine_envelope", message, src, position(node, ("rules",)))
+        for message, ctx in lint_ruleset(ruleset):
+            self.r.add("engine_envelope", message, src, position(node, ("rules",)), **ctx)
         return ruleset
 
     def rule(self, entry: pf.RuleEntry, loc: tuple[str | int, ...], node: Any, src: Source,
@@ -280,22 +295,24 @@ class _PackBuilder:
         ok = True
         if not entry.id.startswith(f"{ruleset}."):
             self.r.add("rule_id", f"rule id {entry.id!r} must start with '{ruleset}.'", src,
-                       position(node, (*loc, "id")))
+                       position(node, (*loc, "id")), id=entry.id, ruleset=ruleset)
             ok = False
         if entry.id in seen:
             self.r.add("duplicate_rule", f"rule id {entry.id!r} is already used in {seen[entry.id]}",
-                       src, position(node, (*loc, "id")))
+                       src, position(node, (*loc, "id")), id=entry.id, file=seen[entry.id])
             ok = False
         seen[entry.id] = src.shown
         if entry.remedy not in remedies:
             self.r.add("unknown_remedy", f"unknown remedy {entry.remedy!r}"
                        f"{suggest(entry.remedy, tuple(remedies))}", src,
-                       position(node, (*loc, "remedy")))
+                       position(node, (*loc, "remedy")), name=entry.remedy,
+                       hint=closest(entry.remedy, tuple(remedies)))
             ok = False
         if entry.escalate is not None and entry.escalate not in settings.escalations:
             self.r.add("unknown_escalation", f"escalation {entry.escalate!r} is not in pack.yaml "
                        f"escalations{suggest(entry.escalate, tuple(settings.escalations))}", src,
-                       position(node, (*loc, "escalate")))
+                       position(node, (*loc, "escalate")), name=entry.escalate,
+                       hint=closest(entry.escalate, tuple(settings.escalations)))
             ok = False
         rule_map = node
         for part in loc:
@@ -304,24 +321,24 @@ class _PackBuilder:
             cond = parse(entry.when, settings.thresholds)
         except ConditionSyntaxError as error:
             self.r.add("condition_syntax", error.msg, src,
-                       text_position(src, rule_map, "when", error.pos))
+                       text_position(src, rule_map, "when", error.pos), **error.ctx)
             return None
-        for type_, msg, offset in typecheck(cond, settings.reasons):
-            self.r.add(type_, msg, src, text_position(src, rule_map, "when", offset))
+        for type_, msg, offset, ctx in typecheck(cond, settings.reasons):
+            self.r.add(type_, msg, src, text_position(src, rule_map, "when", offset), **ctx)
             ok = False
         if not ok:
             return None
         types = {name: spec.type for name, spec in FACTS.items()}
         if witness(cond, types, lambda path: fact_domain(path, settings.reasons)) is None:
             self.r.add("unsatisfiable", f"rule {entry.id!r} can never fire: its condition "
-                       "contradicts itself", src, position(node, (*loc, "when")))
+                       "contradicts itself", src, position(node, (*loc, "when")), id=entry.id)
             return None
         line = here[0] + 1 if here else 0
         if entry.fallback and entry.escalate is not None:
             self.r.add("fallback_escalates", f"rule {entry.id!r} is a fallback and escalates: a "
                        "fallback offers the checklist when nothing explains the failure; "
                        "escalation belongs to the rules that explain it",
-                       src, position(node, (*loc, "escalate")))
+                       src, position(node, (*loc, "escalate")), id=entry.id)
             return None
         return Rule(entry.id, ruleset, entry.when, cond, entry.remedy, entry.confidence,
                     entry.escalate, fact_names(cond), src.shown, line, entry.description,

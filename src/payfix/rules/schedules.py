@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from payfix.errors import ReportValueError
 from payfix.money import MAX_MINOR, minor_unit_exponent
 from payfix.rules._packfiles import SlugId, Text
 from payfix.vocab import PaymentKind
@@ -56,9 +57,9 @@ _DECIMAL = re.compile(r"^\d{1,18}(\.\d{1,18})?$")
 
 def _exact(value: Any) -> Any:
     if isinstance(value, bool | float):
-        raise ValueError(
-            "write decimals as quoted strings, e.g. \"0.10\" (a bare YAML number with a point is a "
-            "binary float and is not exact)"
+        raise ReportValueError(
+            "float", "write decimals as quoted strings, e.g. \"0.10\" (a bare YAML number with a "
+            "point is a binary float and is not exact)"
         )
     if isinstance(value, int):
         return Decimal(value)
@@ -66,7 +67,8 @@ def _exact(value: Any) -> Any:
         return value
     if isinstance(value, str) and _DECIMAL.match(value):
         return Decimal(value)
-    raise ValueError("must be a non-negative decimal string such as \"1.75\", or an integer")
+    raise ReportValueError("decimal", "must be a non-negative decimal string such as \"1.75\", or an "
+                           "integer")
 
 
 #: A non-negative exact decimal (money in the schedule's currency, or a threshold).
@@ -158,20 +160,25 @@ class FeeSchedule(_Model):
             return self
         problems = schedule_problems(self)
         if problems:
-            raise ValueError("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, _, msg in problems))
+            raise ValueError("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, _, msg, _ in problems))
         return self
 
 
 Loc = tuple[str | int, ...]
 
 
-def schedule_problems(s: FeeSchedule) -> list[tuple[Loc, str, str]]:
-    """Cross-field problems of a structurally valid schedule, as ``(loc, type, message)``."""
-    out: list[tuple[Loc, str, str]] = []
+#: A schedule's problem: where, its type, its message and what the message is made of.
+SchedProblem = tuple[Loc, str, str, dict[str, Any]]
+
+
+def schedule_problems(s: FeeSchedule) -> list[SchedProblem]:
+    """Cross-field problems of a structurally valid schedule, as ``(loc, type, message, ctx)``."""
+    out: list[SchedProblem] = []
     exponent = minor_unit_exponent(s.currency)
     if exponent is None:
         out.append((("currency",), "fees.unknown_currency",
-                    f"{s.currency!r} is not an ISO 4217 currency with a minor unit"))
+                    f"{s.currency!r} is not an ISO 4217 currency with a minor unit",
+                    {"currency": s.currency}))
     money: list[tuple[Loc, Decimal | None]] = [
         (("fixed",), s.fixed), (("minimum",), s.minimum), (("maximum",), s.maximum),
         *((("tiers", i, "up_to"), t.up_to) for i, t in enumerate(s.tiers)),
@@ -185,14 +192,17 @@ def schedule_problems(s: FeeSchedule) -> list[tuple[Loc, str, str]]:
         scaled = Fraction(value) * 10**exponent
         if scaled.denominator != 1:
             out.append((loc, "fees.minor_unit",
-                        f"{value} has more than {exponent} decimal places for {s.currency}"))
+                        f"{value} has more than {exponent} decimal places for {s.currency}",
+                        {"value": str(value), "places": exponent, "currency": s.currency}))
         elif scaled > MAX_MINOR:
-            out.append((loc, "fees.too_large", f"{value} is above the largest amount payfix accepts"))
+            out.append((loc, "fees.too_large", f"{value} is above the largest amount payfix accepts",
+                        {"value": str(value)}))
     if s.minimum is not None and s.maximum is not None and s.minimum > s.maximum:
         out.append((("maximum",), "fees.min_above_max",
-                    f"maximum {s.maximum} is below minimum {s.minimum}"))
+                    f"maximum {s.maximum} is below minimum {s.minimum}",
+                    {"maximum": str(s.maximum), "minimum": str(s.minimum)}))
     if len(set(s.kinds)) != len(s.kinds):
-        out.append((("kinds",), "fees.duplicate_kind", "a payment kind is listed twice"))
+        out.append((("kinds",), "fees.duplicate_kind", "a payment kind is listed twice", {}))
     if s.tiers:
         out.extend(_tier_problems(s))
     if s.free is not None:
@@ -202,22 +212,25 @@ def schedule_problems(s: FeeSchedule) -> list[tuple[Loc, str, str]]:
             ZoneInfo(surcharge.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             out.append((("surcharges", i, "timezone"), "fees.timezone",
-                        f"{surcharge.timezone!r} is not an IANA time zone (e.g. Europe/London, UTC)"))
+                        f"{surcharge.timezone!r} is not an IANA time zone (e.g. Europe/London, UTC)",
+                        {"zone": surcharge.timezone}))
         if surcharge.start >= surcharge.end:
             out.append((("surcharges", i, "end"), "fees.surcharge_hours",
-                        f"end {surcharge.end} must come after start {surcharge.start}"))
+                        f"end {surcharge.end} must come after start {surcharge.start}",
+                        {"start": str(surcharge.start), "end": str(surcharge.end)}))
     if s.valid_from and s.valid_until and s.valid_from > s.valid_until:
         out.append((("valid_until",), "fees.dates", f"valid_until {s.valid_until} is before "
-                    f"valid_from {s.valid_from}"))
+                    f"valid_from {s.valid_from}",
+                    {"until": str(s.valid_until), "since": str(s.valid_from)}))
     return out
 
 
-def _tier_problems(s: FeeSchedule) -> list[tuple[Loc, str, str]]:
-    out: list[tuple[Loc, str, str]] = []
+def _tier_problems(s: FeeSchedule) -> list[SchedProblem]:
+    out: list[SchedProblem] = []
     for key in ("percent", "fixed"):
         if key in s.model_fields_set:
             out.append(((key,), "fees.tiers_and_flat", f"{key!r} cannot be used with 'tiers'; "
-                        "give each tier its own percent and fixed"))
+                        "give each tier its own percent and fixed", {"name": key}))
     previous = Decimal(0)
     last = len(s.tiers) - 1
     for i, tier in enumerate(s.tiers):
@@ -225,24 +238,25 @@ def _tier_problems(s: FeeSchedule) -> list[tuple[Loc, str, str]]:
             break  # an open last tier prices every larger amount; a closed one ends the table
         if tier.up_to is None:
             out.append((("tiers", i), "fees.tier_missing_bound",
-                        "every tier but the last needs 'up_to'"))
+                        "every tier but the last needs 'up_to'", {}))
         elif tier.up_to <= previous:
             out.append((("tiers", i, "up_to"), "fees.tier_order",
-                        f"up_to {tier.up_to} must be greater than the previous bound {previous}"))
+                        f"up_to {tier.up_to} must be greater than the previous bound {previous}",
+                        {"value": str(tier.up_to), "previous": str(previous)}))
         else:
             previous = tier.up_to
     return out
 
 
-def _free_problems(free: FreeAllowance) -> list[tuple[Loc, str, str]]:
-    out: list[tuple[Loc, str, str]] = []
+def _free_problems(free: FreeAllowance) -> list[SchedProblem]:
+    out: list[SchedProblem] = []
     if free.transfers_per_month == 0 and not free.amount:
         out.append((("free",), "fees.empty_allowance",
-                    "give 'transfers_per_month' above 0, or a positive 'amount'"))
+                    "give 'transfers_per_month' above 0, or a positive 'amount'", {}))
     if free.amount is not None and free.amount_period is None:
         out.append((("free", "amount"), "fees.missing_period",
-                    "'amount' needs 'amount_period': monthly or lifetime"))
+                    "'amount' needs 'amount_period': monthly or lifetime", {}))
     if free.amount is None and free.amount_period is not None:
         out.append((("free", "amount_period"), "fees.missing_amount",
-                    "'amount_period' needs 'amount'"))
+                    "'amount_period' needs 'amount'", {}))
     return out
