@@ -11,7 +11,7 @@ import string
 
 import pytest
 
-from payfix.cli import main
+from payfix.cli import build_parser, main
 from payfix.cli_words import _MESSAGES, LocalisedParser, requested, said
 from payfix.rules.bundled import bundled_pack
 from payfix.vocab import ARG_TEXTS
@@ -151,3 +151,88 @@ def test_the_parser_class_is_argparse_without_words() -> None:
     assert LocalisedParser.words is None
     parser = LocalisedParser(prog="p")
     assert parser.format_usage() == argparse.ArgumentParser(prog="p").format_usage()
+
+
+def _help_entries() -> dict[str, str]:
+    """Every help text the command line writes, by the name its translation has (see
+    :mod:`payfix.cli_words`), with argparse's own ``help`` and ``version``."""
+    entries: dict[str, str] = {}
+
+    def walk(parser: argparse.ArgumentParser, command: str) -> None:
+        name = command or "payfix"
+        if parser.description:
+            entries[f"{name}.about"] = parser.description
+        prose = [line for line in (parser.epilog or "").splitlines()[1:]
+                 if line and not line.startswith(" ")]
+        if parser.epilog and (prose or not parser.epilog.startswith("examples:\n")):
+            entries[f"{name}.epilog"] = parser.epilog  # more than example command lines
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for line in action._choices_actions:
+                    entries[f"{name}.{line.dest}"] = str(line.help)
+                for sub, child in action.choices.items():
+                    walk(child, f"{command}.{sub}" if command else sub)
+            elif action.help not in (None, argparse.SUPPRESS) and action.dest not in ("help",
+                                                                                     "version"):
+                entries[f"{name}.{action.dest}"] = str(action.help)
+
+    walk(build_parser(), "")
+    return entries
+
+
+def _commands() -> list[list[str]]:
+    return [[] if key == "payfix.about" else key.removesuffix(".about").split(".")
+            for key in _help_entries() if key.endswith(".about")] + [
+        ["fees"], ["synth"], ["replay"], ["codes"]]
+
+
+def test_zh_cn_gives_every_help_text_and_names_only_texts_the_commands_have() -> None:
+    zh = bundled_pack().texts["help"]["zh-CN"]
+    entries = _help_entries()
+    generic = {key for key in zh if "." not in key}
+    assert {key for key in zh if "." in key} <= set(entries)
+    missing = [key for key in entries if key not in zh and key.rsplit(".", 1)[1] not in generic]
+    assert missing == []
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "payfix")
+def test_help_is_written_in_zh_cn(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main([*command, "--help", "--locale", "zh-CN"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("用法：payfix")
+    usage, _, rest = text.partition("\n\n")
+    given = set(_WORD.findall(usage)) | _VALUES
+    rest = "\n".join(line for line in rest.splitlines()  # example command lines, as typed
+                     if not line.strip().startswith(("payfix ", "curl ", "PAYFIX_", "--data")))
+    rest = re.sub(r"'[^']*'|--?[\w-]+|[\w$-]*[._/:\[\]{}][\w.$/:\[\]{}-]*|\w*\d\w*", "", rest)
+    assert [w for w in _WORD.findall(rest) if len(w) > 1 and w not in given] == [], text
+
+
+#: What a user types or a product is called, written as is in any language.
+_VALUES = {"json", "text", "reply", "agent", "customer", "auto", "durable", "compiled", "stripe",
+           "adyen", "paypal", "checkout", "braintree", "hyperswitch", "alipay", "wechatpay",
+           "card", "online", "wallet", "upi", "bundled", "report", "diagnosis", "local", "spark",
+           "Schema", "Stripe", "Braintree", "Lines", "Markdown", "Spark", "Parquet", "localhost",
+           "en", "zh", "export", "payfix", "Host", "file", "line", "col", "brand", "code",
+           "scheme", "pip", "install", "schema", "id", "curl", "open", "http",
+           "OpenAPI", "diagnose", "rules", "check", "test", "docs", "fees", "quote", "synth",
+           "replay", "serve", "codes", "lookup", "list", "coverage"}
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "payfix")
+def test_english_help_is_argparse_s_own(command: list[str],
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in ([*command, "--help"], [*command, "--help", "--locale", "en"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert capsys.readouterr().out == _plain_help(command)
+
+
+def _plain_help(command: list[str]) -> str:
+    parser: argparse.ArgumentParser = build_parser()
+    for name in command:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[name]
+    return parser.format_help()

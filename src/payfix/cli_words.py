@@ -1,4 +1,4 @@
-"""The command line's usage errors in the reader's language.
+"""The command line's usage errors and help in the reader's language.
 
 argparse writes its errors in English (``the following arguments are required: report``). A
 command asked for a locale (``--locale zh-CN`` anywhere on the line) writes them from the pack's
@@ -6,6 +6,14 @@ command asked for a locale (``--locale zh-CN`` anywhere on the line) writes them
 bundled one): the frame (``usage:``, ``payfix diagnose: error:``) and every message argparse and
 payfix's own argument checks make, with the option names, values and choices as given. A message
 the texts do not know stays as argparse wrote it; English output is argparse's own, unchanged.
+
+``--help`` with a locale writes the help from the pack's ``help`` texts: a command's description
+is named ``<command>.about`` (``rules.check.about``; the top command is ``payfix``), its closing
+lines ``<command>.epilog``, an argument's help ``<command>.<dest>`` (``diagnose.format``), else
+``<dest>`` alone for one every command words alike (``rules``), a sub-command's line
+``<command>.<name>`` (``payfix.diagnose``); ``help``, ``version``, ``positional``, ``options`` and
+``examples`` are argparse's own words. What a locale does not give stays English; option names,
+metavars, choices and example command lines are as built.
 
 Example:
     >>> words = {"usage": "用法：", "arg_error": "{prog}：错误：{message}",
@@ -19,6 +27,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
@@ -63,10 +72,47 @@ def said(message: str, words: Mapping[str, str]) -> str:
 
 
 class LocalisedParser(argparse.ArgumentParser):
-    """An argument parser that writes its usage errors in :attr:`words` (``None``: argparse's
-    English). Sub-command parsers are made of the same class, so they write in the same words."""
+    """An argument parser that writes its usage errors in :attr:`words` and its help in
+    :attr:`helps` (``None``: argparse's English). Sub-command parsers are made of the same class,
+    so they write in the same words."""
 
     words: Mapping[str, str] | None = None
+    helps: Mapping[str, str] | None = None
+
+    def format_help(self) -> str:
+        helps = self.helps
+        if not helps:
+            return super().format_help()
+        command = ".".join(self.prog.split()[1:]) or "payfix"
+        saved: list[tuple[Any, str | None]] = []
+        for action in self._actions:
+            actions = [action, *getattr(action, "_choices_actions", ())]
+            for item in actions:
+                key = f"{command}.{item.dest}"
+                text = helps.get(key, helps.get(item.dest)) if item is action else helps.get(key)
+                if item.help not in (None, argparse.SUPPRESS) and text is not None:
+                    saved.append((item, item.help))
+                    item.help = text
+        description, epilog = self.description, self.epilog
+        self.description = helps.get(f"{command}.about", description)
+        if f"{command}.epilog" in helps:
+            self.epilog = helps[f"{command}.epilog"]
+        elif epilog is not None and epilog.startswith("examples:\n") and "examples" in helps:
+            self.epilog = helps["examples"] + epilog[len("examples:"):]
+        try:
+            text = super().format_help()  # through _get_formatter: lines wrapped by display width
+        finally:
+            for item, original in saved:
+                item.help = original
+            self.description, self.epilog = description, epilog
+        return _headings(text, helps)
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        formatter = super()._get_formatter()
+        if self.helps:
+            formatter._split_lines = _wide_lines  # type: ignore[method-assign]
+        return formatter
+
 
     def format_usage(self) -> str:
         usage = super().format_usage()
@@ -80,6 +126,40 @@ class LocalisedParser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(2, self.words["arg_error"].format(prog=self.prog, message=said(message, self.words))
                   + "\n")
+
+
+#: A run the lines never break inside: a word, a number, an option, a path, a placeholder.
+_UNBROKEN = re.compile(r"[\w./:\-\[\]{}'\"$@=+*<>,;()!?%&|#~^`\\]+|\s+|.", re.S)
+
+
+def _wide_lines(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` columns, a wide (CJK) character taking two: broken
+    between wide characters or at spaces, never inside a word of narrow ones."""
+    lines: list[str] = []
+    line, used = "", 0
+    for piece in _UNBROKEN.findall(" ".join(text.split())):
+        size = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in piece)
+        if piece.isspace():
+            if line:
+                line, used = line + " ", used + 1
+            continue
+        if used + size > width and line.strip():
+            lines.append(line.rstrip())
+            line, used = "", 0
+        line, used = line + piece, used + size
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+def _headings(text: str, helps: Mapping[str, str]) -> str:
+    """argparse's own headings of a help text in ``helps``' words."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if i == 0 and line.startswith("usage: ") and "usage" in helps:
+            lines[i] = helps["usage"] + line[len("usage: "):]
+        elif line in ("positional arguments:", "options:") and line[:-1].split()[0] in helps:
+            lines[i] = helps[line[:-1].split()[0]]
+    return "\n".join(lines)
 
 
 def requested(argv: Sequence[str]) -> tuple[str | None, str | None]:
@@ -110,4 +190,5 @@ def parser_class(argv: Sequence[str]) -> type[LocalisedParser]:
     except RulePackError:
         pack = pack_of(None)
     words: dict[str, Any] = dict(pack.texts_for("text", locale))
-    return type("LocalisedParser", (LocalisedParser,), {"words": words})
+    helps = dict(pack.texts_for("help", locale)) if "help" in pack.texts else {}
+    return type("LocalisedParser", (LocalisedParser,), {"words": words, "helps": helps})

@@ -2,8 +2,9 @@
 hand-off's statement, labels and reminder, the names of payment methods, the reply to the payer,
 the agent's ticket note, the labels of the text format, the fee quote, the code look-up and the
 replay report, the lines of the pack tools and the catalogue, the console's words, and what is
-wrong with a report, a payload or a request (``problem``: only the texts a locale gives), per
-locale.
+wrong with a report, a payload or a request (``problem``: only the texts a locale gives), and
+the command line's help (``help``: only the texts a locale gives, named by command and argument;
+a name no command has is not checked here), per locale.
 
 Every text a locale lacks is taken from the pack's default locale, which must have them all; a
 locale the pack does not list, or a text payfix does not know, is a problem. A pack without a
@@ -119,6 +120,9 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
     "console": frozenset({"languageName"}),
     # a problem's message is English where it is found; a locale writes the ones it gives
     "problem": frozenset(),
+    # the command line's help is English where the commands are built; a locale writes the ones
+    # it gives, named by command and argument (``diagnose.format``; see payfix.cli_words)
+    "help": frozenset(),
 }
 #: Texts a locale may give and payfix uses when given (the account's state, else its code).
 OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
@@ -134,12 +138,14 @@ OPTIONAL_KEYS: Mapping[str, frozenset[str]] = {
     "catalogue": frozenset(),
     "console": frozenset(),
     "problem": frozenset(PROBLEM_TEXTS),
+    "help": frozenset(),
 }
 
 #: A text may be empty (a separator: Chinese sentences follow each other without a space).
 Table = Annotated[dict[pf.Word, Annotated[str, StringConstraints(max_length=2000)]],
                   Field(max_length=200)]
-#: A problem's text is named by its type, which may hold a dot (``pack.unreadable``).
+#: A problem's text is named by its type, which may hold a dot (``pack.unreadable``); a help
+#: text by its command and argument (``rules.check.dir``).
 ProblemTable = Annotated[dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.]*$",
                                                                 max_length=60)],
                               Annotated[str, StringConstraints(max_length=2000)]],
@@ -165,6 +171,7 @@ class _TextsFile(pf._File):
     catalogue: dict[pf.Locale, Table] = Field(default_factory=dict)
     console: dict[pf.Locale, ConsoleTable] = Field(default_factory=dict)
     problem: dict[pf.Locale, ProblemTable] = Field(default_factory=dict)
+    help: dict[pf.Locale, ProblemTable] = Field(default_factory=dict)
 
 
 Tables = dict[str, dict[str, dict[str, str]]]  # section -> locale -> text name -> text
@@ -231,7 +238,7 @@ def _read(src: Source, reader: Reader, settings: PackSettings) -> tuple[Tables, 
                            f"pack.yaml locales{suggest(locale, settings.locales)}", src, at,
                            key="texts", section=section, locale=locale,
                            hint=closest(locale, settings.locales))
-            for key in sorted(set(table) - known if section != "console" else ()):
+            for key in sorted(set(table) - known if section not in ("console", "help") else ()):
                 reader.add("unknown_text", f"{section}.{locale} has {key!r}, a text payfix does "
                            f"not write{suggest(key, tuple(known))}", src, at, section=section,
                            locale=locale, name=key, hint=closest(key, tuple(known)))
