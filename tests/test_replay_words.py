@@ -111,3 +111,48 @@ def test_a_job_started_in_one_locale_resumes_only_in_that_locale(tmp_path: Path)
     with pytest.raises(ValueError, match="cannot resume: locale differ"):
         replay([source], tmp_path / "out", tmp_path / "r.jsonl", workers=1, chunk_rows=500,
                resume=True)
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from payfix.batch.cli import run
+
+    from .replay_support import batch_parser
+
+    code = run(batch_parser().parse_args(argv))
+    return code, capsys.readouterr().err
+
+
+def test_replay_s_closing_lines_are_written_in_zh_cn(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """A file mostly rejected, an input that cannot be read and an interrupted run say so in
+    the locale asked for (English as before without one)."""
+    source = tmp_path / "bad.jsonl"
+    source.write_text("{}\n" * 10, encoding="utf-8")
+    args = ["replay", str(source), "--out", str(tmp_path / "o"), "--rejects", str(tmp_path / "r"),
+            "--workers", "1"]
+    code, err = _cli([*args, "--locale", "zh-CN"], capsys)
+    assert code == 1
+    assert "payfix replay：拒收率 1.0000 高于 --max-reject-rate 0.5" in err
+    code, err = _cli(["replay", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "p"),
+                      "--rejects", str(tmp_path / "q"), "--locale", "zh-CN"], capsys)
+    assert (code, err.strip()) == (2, f"payfix replay：无法读取输入 {tmp_path / 'none.jsonl'}")
+    code, err = _cli(["replay", str(tmp_path / "none.jsonl"), "--out", str(tmp_path / "p"),
+                      "--rejects", str(tmp_path / "q")], capsys)
+    assert err.strip() == f"payfix replay: cannot read input {tmp_path / 'none.jsonl'}"
+
+
+def test_an_interrupted_replay_says_how_to_resume_in_zh_cn(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import payfix.batch.cli as batch_cli
+
+    def interrupted(args: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch_cli, "_replay", interrupted)
+    code, err = _cli(["replay", "x.jsonl", "--out", "o", "--rejects", "r", "--locale", "zh-CN"],
+                     capsys)
+    assert (code, err.strip()) == (
+        130, "payfix replay：已中断；已提交的分块都保留：用 --resume 运行同一命令即可完成")
+    code, err = _cli(["replay", "x.jsonl", "--out", "o", "--rejects", "r"], capsys)
+    assert err.strip() == ("payfix replay: interrupted; committed chunks are kept: run the same "
+                           "command with --resume to finish")

@@ -220,15 +220,16 @@ def _replay(args: argparse.Namespace) -> int:
         from payfix.spark import replay_command
 
         return replay_command(args)
+    said = _words(args)
     for name in args.inputs:
         path = Path(name)
         if not path.is_file():
-            print(f"payfix replay: cannot read input {name}", file=sys.stderr)
+            print(said["cli_cannot_read"].format(name=name), file=sys.stderr)
             return EXIT_INVALID
         try:
             path.open("rb").close()
         except OSError as error:
-            print(f"payfix replay: cannot read input {name}: {error.strerror}", file=sys.stderr)
+            print(said["cli_cannot_open"].format(name=name, reason=error.strerror), file=sys.stderr)
             return EXIT_INVALID
     try:
         reader = row_reader(args.source, args.column_map, args.context)
@@ -238,7 +239,7 @@ def _replay(args: argparse.Namespace) -> int:
         print(f"payfix replay: {detail}", file=sys.stderr)
         return EXIT_INVALID
     if reader is not None and reader.column_map is not None:
-        _say_unused(reader.column_map, [Path(p) for p in args.inputs])
+        _say_unused(reader.column_map, [Path(p) for p in args.inputs], said)
     from payfix.batch.report import report_texts, write_report
     from payfix.rules.bundled import pack_of
 
@@ -277,13 +278,13 @@ def _replay(args: argparse.Namespace) -> int:
           file=sys.stderr)
     rate = summary.rows_rejected / summary.rows_in if summary.rows_in else 0.0
     if rate > args.max_reject_rate:
-        print(f"payfix replay: reject rate {rate:.4f} is above --max-reject-rate {args.max_reject_rate}",
+        print(t["cli_reject_rate"].format(rate=f"{rate:.4f}", limit=args.max_reject_rate),
               file=sys.stderr)
         return EXIT_REJECTS
     if args.fail_on_unmapped and unmapped:
         for u in unmapped:
-            print(f"payfix replay: no code-map entry for {u['scheme']} {u['field']}={u['code']} "
-                  f"({u['rows']} rows)", file=sys.stderr)
+            print(t["cli_no_map"].format(scheme=u["scheme"], field=u["field"], code=u["code"],
+                                         rows=u["rows"]), file=sys.stderr)
         return EXIT_REJECTS
     return EXIT_OK
 
@@ -315,7 +316,15 @@ def row_reader(source: str | None, column_map: str | None,
     return RowReader(source=source, context=data)
 
 
-def _say_unused(cmap: ColumnMap, inputs: list[Path]) -> None:
+def _words(args: argparse.Namespace) -> Mapping[str, str]:
+    """The closing lines' words in ``--locale`` (the bundled pack's: the command's own pack may
+    be what is wrong)."""
+    from payfix.batch.report import report_texts
+
+    return report_texts(getattr(args, "locale", None))
+
+
+def _say_unused(cmap: ColumnMap, inputs: list[Path], said: Mapping[str, str]) -> None:
     """On standard error: the header columns of CSV inputs the column map does not read."""
     for path in inputs:
         if path.suffix.lower() != ".csv":
@@ -324,8 +333,9 @@ def _say_unused(cmap: ColumnMap, inputs: list[Path]) -> None:
             header = next(csv.reader(handle), [])
         unused = cmap.unused(header)
         if unused:
-            print(f"payfix replay: {path.name}: {len(unused)} column(s) not read: "
-                  f"{', '.join(unused[:12])}{' ...' if len(unused) > 12 else ''}", file=sys.stderr)
+            shown = f"{', '.join(unused[:12])}{' ...' if len(unused) > 12 else ''}"
+            print(said["cli_unused"].format(file=path.name, count=len(unused), columns=shown),
+                  file=sys.stderr)
 
 
 def _print_whatif(summary: ReplaySummary, t: Mapping[str, str]) -> None:
@@ -350,14 +360,16 @@ def run(args: argparse.Namespace) -> int:
             return _synth(args)
         return _replay(args)
     except RulePackError as error:
-        for problem in error.problems:
+        from payfix.diagnosis.problemtext import localised
+        from payfix.rules.bundled import pack_of
+
+        for problem in localised(error.problems, pack_of(None), getattr(args, "locale", None)):
             print(problem.render(), file=sys.stderr)
         return EXIT_INVALID
     except (EngineError, ConservationError, WorkerError, OSError) as error:
         print(f"payfix {args.command}: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_REJECTS
     except KeyboardInterrupt:  # Ctrl-C: one line, no traceback, and how to go on
-        again = ("; committed chunks are kept: run the same command with --resume to finish"
-                 if args.command == "replay" else "")
-        print(f"payfix {args.command}: interrupted{again}", file=sys.stderr)
+        line = "cli_interrupted_resume" if args.command == "replay" else "cli_interrupted"
+        print(_words(args)[line].format(command=args.command), file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -93,7 +93,9 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         "whatif_line", "col_baseline_top", "col_new_top", "examples_top", "examples_escalation",
         "col_row", "col_attempt", "col_baseline", "col_new", "col_baseline_escalates",
         "col_escalates", "yes", "no", "none", "cli_report", "cli_rows", "cli_unmapped",
-        "cli_whatif", "cli_whatif_example", "cli_progress", "cli_wrote",
+        "cli_whatif", "cli_whatif_example", "cli_progress", "cli_wrote", "cli_cannot_read",
+        "cli_cannot_open", "cli_reject_rate", "cli_no_map", "cli_unused", "cli_interrupted",
+        "cli_interrupted_resume",
         *(f"dim_{name}" for name in ("kind", "method", "code_family", "currency", "country",
                                      "app_version"))}),
     "rules": frozenset({
