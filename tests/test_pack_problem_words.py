@@ -36,7 +36,8 @@ _FILE_WORDS = {"payfix", "MiB", "id", "when", "remedy", "escalate", "fallback", 
                "later", "never", "fields", "merge", "true", "false", "present", "missing", "and",
                "or", "in", "is", "not", "schedules", "up_to", "tiers", "percent", "fixed",
                "maximum", "minimum", "amount", "amount_period", "transfers_per_month", "monthly",
-               "lifetime", "start", "end", "string", "threshold", "int", "str", "bool"}
+               "lifetime", "start", "end", "string", "threshold", "int", "str", "bool",
+               "escalation", "night", "from", "to", "approved", "Stripe", "Braintree"}
 
 
 def _english_words(problem: Problem, written: str) -> list[str]:
@@ -54,15 +55,17 @@ def _english_words(problem: Problem, written: str) -> list[str]:
 
 
 def is_pack_text(name: str) -> bool:
-    """Whether problem text ``name`` is about a pack's files."""
-    return name.startswith(_PACK_TEXT_PREFIXES) or name in ("value_error_float",
-                                                            "value_error_decimal")
+    """Whether problem text ``name`` is about a file an operator or analyst writes (a pack's,
+    a synth profile) or the options naming it."""
+    return name.startswith((*_PACK_TEXT_PREFIXES, "synth_")) or name in ("value_error_float",
+                                                                         "value_error_decimal")
 
 
 def template_english_words(template: str) -> list[str]:
     """English words of a pack problem's text beyond placeholders, quoted text, the names of the
     pack's keys and files, and identifiers."""
-    text = re.sub(r"'[^']*'|\"[^\"]*\"|\{[^}]*\}|[\w$-]*[._/][\w.$/-]*|\b[A-Z_]{2,}\b", "", template)
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|\{[^}]*\}|--?[\w-]+|[\w$-]*[._/][\w.$/-]*|\b[A-Z_]{2,}\b", "",
+                  template)
     return [w for w in _WORD.findall(text) if len(w) > 1 and w not in _FILE_WORDS]
 
 

@@ -156,3 +156,53 @@ def test_an_interrupted_replay_says_how_to_resume_in_zh_cn(
     code, err = _cli(["replay", "x.jsonl", "--out", "o", "--rejects", "r"], capsys)
     assert err.strip() == ("payfix replay: interrupted; committed chunks are kept: run the same "
                            "command with --resume to finish")
+
+
+def _synth(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from payfix.batch.cli import run
+
+    from .replay_support import batch_parser
+
+    code = run(batch_parser().parse_args(["synth", "--rows", "5", "--seed", "1", *argv]))
+    return code, capsys.readouterr().err
+
+
+def _bad_profile(tmp_path: Path) -> Path:
+    """card-online with shares that do not add up, an 'approved' failure and an unlisted source."""
+    from payfix.batch.synthprofile import PROFILES
+
+    text = (Path(__file__).resolve().parents[1] / "src" / "payfix" / "batch" / "profiles"
+            / f"{PROFILES[0]}.yaml").read_text(encoding="utf-8")
+    text = text.replace("share: 38,", "share: 37,", 1).replace(
+        "reason: insufficient_funds", "reason: approved", 1).replace(
+        "sources: [ethoca_2016, nationwide_2016]", "sources: [nowhere_2020]", 1)
+    path = tmp_path / "mine.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_synth_s_refusals_are_written_in_zh_cn(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = str(tmp_path / "x.jsonl")
+    missing = tmp_path / "title.yaml"
+    missing.write_text("sources: []\n", encoding="utf-8")
+    cases = {
+        "checks": ["--out", out, "--profile", str(_bad_profile(tmp_path))],
+        "field": ["--out", out, "--profile", str(missing)],
+        "unknown": ["--out", out, "--profile", "nope"],
+        "native": ["--out", out, "--native"],
+    }
+    for name, argv in cases.items():
+        code, english = _synth(argv, capsys)
+        assert code == 2, (name, english)
+        assert english.startswith("payfix synth: "), (name, english)
+        code, chinese = _synth([*argv, "--locale", "zh-CN"], capsys)
+        assert code == 2, (name, chinese)
+        assert chinese != english, (name, chinese)
+        said = chinese.removeprefix("payfix synth: ")
+        said = re.sub(r"'[^']*'|[\w<>-]*[._/:][\w.<>/-]*|--?[\w-]+", "", said)
+        assert [w for w in _WORD.findall(said) if len(w) > 1 and w not in {
+            "card", "online", "wallet", "upi", "root", "title", "Stripe", "Checkout", "Braintree",
+            "approved"}] == [], (name, chinese)
+    _, chinese = _synth([*cases["checks"], "--locale", "zh-CN"], capsys)
+    assert "各原因的份额之和必须为 100；'approved' 不是失败；未列出的来源：nowhere_2020" in chinese

@@ -293,6 +293,15 @@ PROBLEM_TEXTS: Mapping[str, frozenset[str]] = {name: frozenset(params) for name,
     # reading a batch file's records
     "line_too_long": ("line", "limit"), "input_truncated": (), "csv_invalid": ("fields", "expected"),
     "utf8_invalid": ("columns",),
+    # a synthetic-data profile and the synth command's arguments
+    "synth_no_profile": ("name", "profiles"), "synth_not_profile": ("file", "detail"),
+    "synth_native_lacks": ("names",), "synth_rows": (), "synth_corrupt_share": (), "synth_native": (),
+    "synth_profile_shares": ("file",), "synth_profile_reason": ("file", "reason"),
+    "synth_profile_approved": ("file",), "synth_profile_sources": ("file", "names"),
+    "synth_profile_schemes": ("file", "names"), "synth_profile_currencies": ("file", "names"),
+    "synth_profile_method_kind": ("file",), "synth_profile_escalation": ("file",),
+    "synth_profile_no_code": ("file", "names"), "synth_profile_weight": ("file", "name"),
+    "synth_profile_night": ("file",),
     # a rule pack's own files: what `payfix rules check` (and a command loading a pack) reports
     "did_you_mean": ("word",), "field_at": ("path", "message"), "file_extra_forbidden": (),
     "file_missing": (), "value_error_float": (), "value_error_decimal": (),

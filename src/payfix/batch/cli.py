@@ -207,7 +207,15 @@ def _synth(args: argparse.Namespace) -> int:
         count = write_reports(Path(args.out), args.rows, args.seed, args.corrupt_share,
                               args.profile, args.native)
     except ValueError as error:
-        print(f"payfix synth: {error}", file=sys.stderr)
+        from payfix.batch.synthprofile import SynthError
+        from payfix.diagnosis.problemtext import localised
+        from payfix.rules.bundled import pack_of
+
+        pack = pack_of(None)
+        problems = error.problems if isinstance(error, SynthError) else ()
+        said = [p.msg for p in localised(problems, pack, args.locale)] or [str(error)]
+        separator = pack.texts_for("rules", args.locale)["problem_separator"]
+        print(f"payfix synth: {separator.join(said)}", file=sys.stderr)
         return EXIT_INVALID
     from payfix.batch.report import report_texts
 

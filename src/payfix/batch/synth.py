@@ -42,6 +42,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from payfix.batch.synthprofile import SynthError
+from payfix.errors import Problem
 from payfix.vocab import KINDS
 
 __all__ = ["CORRUPTIONS", "FLAT_EXTRA", "SynthRow", "synth_reports", "synth_rows"]
@@ -319,12 +321,14 @@ def synth_rows(rows: int, seed: int, corrupt_share: float = 0.0,
             or for a profile whose reasons those processors' codes do not all carry.
     """
     if rows < 0:
-        raise ValueError("rows must be >= 0")
+        raise SynthError([Problem("synth", ("rows",), "rows must be >= 0", ctx={"key": "rows"})])
     if not 0.0 <= corrupt_share <= 1.0:
-        raise ValueError("corrupt_share must be between 0 and 1")
+        raise SynthError([Problem("synth", ("corrupt_share",), "corrupt_share must be between 0 "
+                                  "and 1", ctx={"key": "corrupt_share"})])
     if native and (profile is None or corrupt_share):
-        raise ValueError("native rows need a profile, and are written as the processors "
-                         "document them (no corrupted rows)")
+        raise SynthError([Problem("synth", ("native",), "native rows need a profile, and are "
+                                  "written as the processors document them (no corrupted rows)",
+                                  ctx={"key": "native"})])
     draw = _report
     if profile is not None:
         from payfix.batch.synthnative import native_object

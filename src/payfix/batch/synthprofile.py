@@ -31,9 +31,22 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from ruamel.yaml import YAML
 
+from payfix.errors import Problem, ReportValueError
+from payfix.inputs.intake import problem_ctx
 from payfix.vocab import KINDS, METHOD_TYPES
 
-__all__ = ["OFFLINE", "PROFILES", "Drawer", "Profile", "load_profile", "profile_report"]
+__all__ = ["OFFLINE", "PROFILES", "Drawer", "Profile", "SynthError", "load_profile",
+           "profile_report"]
+
+
+class SynthError(ValueError):
+    """Synthetic data cannot be written as asked (a profile unknown or invalid, arguments that do
+    not go together): ``problems`` say what, each with what its message is made of, so a door
+    can write it in another language; ``str()`` is the English messages."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(problem.msg for problem in problems))
+        self.problems = tuple(problems)
 
 #: The profiles payfix ships, by name.
 PROFILES = ("card-online", "wallet-upi")
@@ -112,40 +125,49 @@ class Profile(BaseModel):
 
         pack = bundled_pack()
         cited = {source.id for source in self.sources}
-        problems = []
+        problems: list[tuple[str, str, dict[str, Any]]] = []  # (key, message, what it names)
         if abs(sum(r.share for r in self.reasons) - 100) > 1e-9:
-            problems.append("reason shares must add up to 100")
+            problems.append(("shares", "reason shares must add up to 100", {}))
         for share in self.reasons:
             if share.reason != OFFLINE and share.reason not in pack.settings.reasons:
-                problems.append(f"{share.reason!r} is not a reason of the rule pack")
+                problems.append(("reason", f"{share.reason!r} is not a reason of the rule pack",
+                                 {"reason": share.reason}))
             if share.reason == "approved":
-                problems.append("'approved' is not a failure")
+                problems.append(("approved", "'approved' is not a failure", {}))
         unknown = {s for r in self.reasons for s in r.sources} | set(self.time_sources)
         if unknown - cited:
-            problems.append(f"sources not listed: {sorted(unknown - cited)}")
+            problems.append(("sources", f"sources not listed: {sorted(unknown - cited)}",
+                             {"names": ", ".join(sorted(unknown - cited))}))
         if set(self.schemes) - set(pack.codemaps):
-            problems.append(f"schemes without a code map: {sorted(set(self.schemes) - set(pack.codemaps))}")
+            names = sorted(set(self.schemes) - set(pack.codemaps))
+            problems.append(("schemes", f"schemes without a code map: {names}",
+                             {"names": ", ".join(names)}))
         if set(self.currencies) - set(_PLACES):
-            problems.append(f"currencies without a place: {sorted(set(self.currencies) - set(_PLACES))}")
+            names = sorted(set(self.currencies) - set(_PLACES))
+            problems.append(("currencies", f"currencies without a place: {names}",
+                             {"names": ", ".join(names)}))
         if set(self.methods) - set(METHOD_TYPES) or set(self.kinds) - set(KINDS):
-            problems.append("unknown payment method or kind")
+            problems.append(("method_kind", "unknown payment method or kind", {}))
         if set(self.escalation) - {"funds_debited", "outcome_unknown", "repeated_failures",
                                    "account_locked"}:
-            problems.append("escalation names funds_debited, outcome_unknown, repeated_failures, "
-                            "account_locked")
+            problems.append(("escalation", "escalation names funds_debited, outcome_unknown, "
+                             "repeated_failures, account_locked", {}))
         codes = _codes_by_reason()
         lacking = sorted({r.reason for r in self.reasons if r.reason != OFFLINE} - set(codes))
         if lacking:
-            problems.append(f"no code map carries {', '.join(lacking)}")
+            problems.append(("no_code", f"no code map carries {', '.join(lacking)}",
+                             {"names": ", ".join(lacking)}))
         for name, weights in (("currencies", self.currencies.values()),
                               ("methods", self.methods.values()), ("kinds", self.kinds.values()),
                               ("weekdays", self.weekdays), ("hours", self.hours)):
             if not any(weights):
-                problems.append(f"{name}: at least one weight must be above 0")
+                problems.append(("weight", f"{name}: at least one weight must be above 0",
+                                 {"name": name}))
         if self.night.start >= self.night.end:
-            problems.append("night: 'from' must be before 'to'")
+            problems.append(("night", "night: 'from' must be before 'to'", {}))
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ReportValueError("profile", "; ".join(msg for _, msg, _ in problems),
+                                   checks=problems)
         return self
 
 
@@ -159,8 +181,11 @@ def load_profile(name_or_path: str | Path) -> Profile:
         return _bundled(str(name_or_path))
     path = Path(name_or_path)
     if not path.is_file():
-        raise ValueError(f"no profile {str(name_or_path)[:80]!r}: name one of "
-                         f"{', '.join(PROFILES)} or a profile file (.yaml)")
+        name = str(name_or_path)[:80]
+        raise SynthError([Problem("synth", (), f"no profile {name!r}: name one of "
+                                  f"{', '.join(PROFILES)} or a profile file (.yaml)",
+                                  ctx={"key": "no_profile", "name": name,
+                                       "profiles": ", ".join(PROFILES)})])
     return _parse(path.read_text(encoding="utf-8"), path.name)
 
 
@@ -177,9 +202,21 @@ def _parse(text: str, where: str) -> Profile:
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
         at = ".".join(str(part) for part in first["loc"]) or "<root>"
-        raise ValueError(f"{where}: {at}: {first['msg']}") from None
+        found = first.get("ctx", {}).get("error")
+        if isinstance(found, ReportValueError) and found.key == "profile":
+            raise SynthError([
+                Problem("synth", (), f"{where}: {at}: {msg}" if i == 0 else msg,
+                        ctx={"key": f"profile_{key}", "file": f"{where}: {at}: " if i == 0 else "",
+                             **params})
+                for i, (key, msg, params) in enumerate(found.params["checks"])]) from None
+        raise SynthError([Problem(f"profile.{first['type']}", tuple(first["loc"]),
+                                  f"{where}: {at}: {first['msg']}",
+                                  ctx={"path": f"{where}: {at}",
+                                       **(problem_ctx(first.get("ctx")) or {})})]) from None
     except Exception as error:  # YAML syntax
-        raise ValueError(f"{where}: not a profile: {type(error).__name__}") from None
+        raise SynthError([Problem("synth", (), f"{where}: not a profile: {type(error).__name__}",
+                                  ctx={"key": "not_profile", "file": where,
+                                       "detail": type(error).__name__})]) from None
 
 
 def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
@@ -270,8 +307,10 @@ class Drawer:
             lacking = [r.reason for r in profile.reasons if r.reason == OFFLINE
                        or not set(_codes_by_reason().get(r.reason, {})) & set(schemes)]
             if lacking:
-                raise ValueError(f"--native writes Stripe, Checkout.com and Braintree objects; "
-                                 f"none of them carries {', '.join(lacking)} of this profile")
+                raise SynthError([Problem(
+                    "synth", (), f"--native writes Stripe, Checkout.com and Braintree objects; "
+                    f"none of them carries {', '.join(lacking)} of this profile",
+                    ctx={"key": "native_lacks", "names": ", ".join(lacking)})])
             profile = profile.model_copy(update={"schemes": schemes})
         self.profile = profile
         self.cumulative = _cumulative(profile)

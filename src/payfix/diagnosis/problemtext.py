@@ -75,8 +75,9 @@ def _written(problem: Problem, table: Mapping[str, str]) -> Problem:
     return dataclasses.replace(problem, msg=msg)
 
 
-#: The types of a rule pack's and a fee file's structural problems (``pack.<pydantic type>``).
-_FILE_PREFIXES = ("pack.", "fees.")
+#: The types of a rule pack's, a fee file's and a synth profile's structural problems
+#: (``pack.<pydantic type>``).
+_FILE_PREFIXES = ("pack.", "fees.", "profile.")
 
 
 class _Values(dict[str, Any]):
