@@ -37,7 +37,7 @@ _FILE_WORDS = {"payfix", "MiB", "id", "when", "remedy", "escalate", "fallback", 
                "or", "in", "is", "not", "schedules", "up_to", "tiers", "percent", "fixed",
                "maximum", "minimum", "amount", "amount_period", "transfers_per_month", "monthly",
                "lifetime", "start", "end", "string", "threshold", "int", "str", "bool",
-               "escalation", "night", "from", "to", "approved", "Stripe", "Braintree"}
+               "escalation", "night", "from", "to", "approved", "Stripe", "Braintree", "Parquet"}
 
 
 def _english_words(problem: Problem, written: str) -> list[str]:
@@ -57,7 +57,7 @@ def _english_words(problem: Problem, written: str) -> list[str]:
 def is_pack_text(name: str) -> bool:
     """Whether problem text ``name`` is about a file an operator or analyst writes (a pack's,
     a synth profile) or the options naming it."""
-    return name.startswith((*_PACK_TEXT_PREFIXES, "synth_")) or name in ("value_error_float",
+    return name.startswith((*_PACK_TEXT_PREFIXES, "synth_", "replay_")) or name in ("value_error_float",
                                                                          "value_error_decimal")
 
 

@@ -206,3 +206,39 @@ def test_synth_s_refusals_are_written_in_zh_cn(tmp_path: Path,
             "approved"}] == [], (name, chinese)
     _, chinese = _synth([*cases["checks"], "--locale", "zh-CN"], capsys)
     assert "各原因的份额之和必须为 100；'approved' 不是失败；未列出的来源：nowhere_2020" in chinese
+
+
+def test_a_refused_replay_says_why_in_zh_cn(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """An output directory holding another run, a resume with other settings, an input of a
+    format payfix does not read and a place it cannot write are refused in the locale asked for;
+    in English as before."""
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 20, 3, 0)
+    out, rejects = tmp_path / "out", tmp_path / "r.jsonl"
+    base = ["replay", str(source), "--out", str(out), "--rejects", str(rejects), "--workers", "1"]
+    assert _cli(base, capsys)[0] == 0
+    cases = {
+        "earlier": (base, f"payfix replay：{out} 中已有一次回放；请继续它（--resume），或使用空目录",
+                    f"payfix replay: {out} holds an earlier replay; resume it or use an empty "
+                    "directory"),
+        "resume": ([*base, "--resume", "--chunk-rows", "7"],
+                   "payfix replay：无法继续：chunk_rows, locale 与中断的那次运行不同",
+                   "payfix replay: cannot resume: chunk_rows differ from the interrupted run"),
+        "format": (["replay", str(tmp_path / "in.txt"), "--out", str(tmp_path / "o2"),
+                    "--rejects", str(rejects)], None, None),
+        "unwritable": (["replay", str(source), "--out", str(source), "--rejects", str(rejects)],
+                       f"payfix replay：无法写入 {source}：它不是目录",
+                       f"payfix replay: cannot write output directory {source}: it is not a "
+                       "directory"),
+    }
+    (tmp_path / "in.txt").write_text("x\n", encoding="utf-8")
+    for name, (argv, chinese, english) in cases.items():
+        code, said_en = _cli(argv, capsys)
+        code_zh, said_zh = _cli([*argv, "--locale", "zh-CN"], capsys)
+        assert (code, code_zh) == (2, 2), name
+        if english is not None:
+            assert (said_en.strip(), said_zh.strip()) == (english, chinese), name
+        else:
+            assert said_zh.strip() == (f"payfix replay：{tmp_path / 'in.txt'}：不支持的输入；请用 "
+                                       ".jsonl、.csv 或 .parquet（.jsonl 和 .csv 可以 .gz 或 .zst 结尾）")

@@ -293,6 +293,12 @@ PROBLEM_TEXTS: Mapping[str, frozenset[str]] = {name: frozenset(params) for name,
     # reading a batch file's records
     "line_too_long": ("line", "limit"), "input_truncated": (), "csv_invalid": ("fields", "expected"),
     "utf8_invalid": ("columns",),
+    # a replay that refuses to start
+    "replay_not_dir": ("path",), "replay_is_dir": ("path",), "replay_base_not_dir": ("path", "base"),
+    "replay_unwritable": ("path", "reason"), "replay_resume_differs": ("names",),
+    "replay_resume_chunk": ("chunk",), "replay_unsupported": ("path",),
+    "replay_parquet_compressed": ("path", "suffix"), "replay_not_csv": ("path", "detail"),
+    "replay_csv_after": ("path", "record", "detail"), "replay_not_parquet": ("path", "detail"),
     # a synthetic-data profile and the synth command's arguments
     "synth_no_profile": ("name", "profiles"), "synth_not_profile": ("file", "detail"),
     "synth_native_lacks": ("names",), "synth_rows": (), "synth_corrupt_share": (), "synth_native": (),

@@ -264,7 +264,7 @@ def _replay(args: argparse.Namespace) -> int:
                          locale=args.locale)
     except (FileExistsError, ValueError) as error:
         reporter.close()
-        print(f"payfix replay: {error}", file=sys.stderr)
+        print(_refusal(error, args, pack, t), file=sys.stderr)
         return EXIT_INVALID
     except BaseException:
         reporter.close()
@@ -322,6 +322,19 @@ def row_reader(source: str | None, column_map: str | None,
         raise InvalidReportError("context is not an object", [Problem(
             "model_type", ("context",), "the context is a JSON object (a partial payfix report)")])
     return RowReader(source=source, context=data)
+
+
+def _refusal(error: Exception, args: argparse.Namespace, pack: Any,
+             t: Mapping[str, str]) -> str:
+    """The line that says why the replay refused to start, in ``--locale``."""
+    from payfix.batch.parts import RefusedError
+    from payfix.diagnosis.problemtext import localised
+
+    if isinstance(error, FileExistsError):
+        return t["cli_earlier"].format(path=Path(args.out))
+    if isinstance(error, RefusedError):
+        return t["cli_refused"].format(reason=localised([error.problem], pack, args.locale)[0].msg)
+    return f"payfix replay: {error}"
 
 
 def _words(args: argparse.Namespace) -> Mapping[str, str]:

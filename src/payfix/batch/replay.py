@@ -57,6 +57,7 @@ from payfix.batch.parts import (
     BASELINE_DIR,
     MANIFEST,
     REJECTS_DIR,
+    RefusedError,
     check_writable,
     clear_refused,
     finish,
@@ -237,7 +238,8 @@ def _start(inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_row
             earlier = json.loads(job_path.read_text(encoding="utf-8"))
             if earlier != job:
                 changed = sorted(k for k in {*job, *earlier} if earlier.get(k) != job.get(k))
-                raise ValueError(f"cannot resume: {', '.join(changed)} differ from the interrupted run")
+                raise RefusedError("resume_differs", f"cannot resume: {', '.join(changed)} differ from "
+                              "the interrupted run", names=", ".join(changed))
         committed = read_manifest(out)
     write_atomic(job_path, json.dumps(job, indent=1) + "\n")
     # drop a torn tail so the next append starts on a fresh line
@@ -310,8 +312,8 @@ class _Run:
                 if number in self.committed:
                     entry = self.committed[number]
                     if entry["rows_in"] != piece.rows or entry["first_row"] != first_row:
-                        raise ValueError(f"cannot resume: chunk {number} differs from the "
-                                         "interrupted run")
+                        raise RefusedError("resume_chunk", f"cannot resume: chunk {number} differs "
+                                      "from the interrupted run", chunk=number)
                     self.resumed += 1
                     self.fraction_start = fraction
                     continue

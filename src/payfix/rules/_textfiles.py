@@ -95,7 +95,7 @@ TEXT_KEYS: Mapping[str, frozenset[str]] = {
         "col_escalates", "yes", "no", "none", "cli_report", "cli_rows", "cli_unmapped",
         "cli_whatif", "cli_whatif_example", "cli_progress", "cli_wrote", "cli_cannot_read",
         "cli_cannot_open", "cli_reject_rate", "cli_no_map", "cli_unused", "cli_interrupted",
-        "cli_interrupted_resume",
+        "cli_interrupted_resume", "cli_earlier", "cli_refused",
         *(f"dim_{name}" for name in ("kind", "method", "code_family", "currency", "country",
                                      "app_version"))}),
     "rules": frozenset({
