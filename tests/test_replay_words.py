@@ -92,6 +92,9 @@ def test_rejects_are_written_in_zh_cn_with_the_english_run_s_rows_types_and_plac
     written = {p["type"]: p["msg"] for r in chinese for p in r["problems"]}
     assert written["line_too_long"] == zh["line_too_long"].format(line=21, limit=1)
     assert written["csv_invalid"].startswith("CSV 记录有 ")
+    # a row's problems keep the text of their own kind, written once (not the type's generic one)
+    assert any("小数位" in p["msg"] for r in chinese for p in r["problems"] if p["type"] == "value_error")
+    assert any("第 1 行" in p["msg"] for r in chinese for p in r["problems"] if p["type"] == "json_invalid")
 
 
 def test_without_a_locale_the_rejects_read_as_found(tmp_path: Path) -> None:

@@ -389,3 +389,24 @@ def test_the_stripe_dashboard_export_replays_on_spark_as_in_replay(
     assert spark_rejects == [
         {k: v for k, v in json.loads(line).items() if k != "source"}  # the file's name differs
         for line in (tmp_path / "replay_rejects.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_job_writes_rejects_in_the_locale_asked_for_as_replay_does(
+        spark: Any, inputs: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--locale zh-CN: the Spark job's rejects carry the messages payfix replay --locale zh-CN
+    writes (rows, types and places as in English), and its closing line is in that locale."""
+    replay(inputs, tmp_path / "replay", tmp_path / "replay_rejects.jsonl", workers=1,
+           chunk_rows=64, locale="zh-CN")
+    out, rejects = tmp_path / "out", tmp_path / "rejects"
+    assert main([*map(str, inputs), "--out", str(out), "--rejects", str(rejects),
+                 "--locale", "zh-CN"], spark) == 0
+    assert "输入 " in capsys.readouterr().out
+    spark_rejects = sorted((json.loads(line) for p in _parts(rejects, "part-*")
+                            for line in p.read_text(encoding="utf-8").splitlines()),
+                           key=lambda r: r["row"])
+    local = [json.loads(line) for line in
+             (tmp_path / "replay_rejects.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert spark_rejects
+    assert [r["problems"] for r in spark_rejects] == [r["problems"] for r in local]
+    assert any("\u4e00" <= ch <= "\u9fff" for r in spark_rejects for p in r["problems"]
+               for ch in p["msg"])

@@ -58,9 +58,11 @@ __all__ = [
     "InvalidReportError",
     "PayfixError",
     "Problem",
+    "ReplayRefusedError",
     "ReportValueError",
     "RulePackError",
     "ScheduleMismatchError",
+    "SynthError",
     "UnknownCodeError",
     "UnknownSchemeError",
     "WorkerError",
@@ -369,6 +371,26 @@ class WorkerError(PayfixError, RuntimeError):
     """A chunk failed twice (its worker died or overran the deadline), or no worker could start.
 
     Chunks committed before it stay committed: resume the run to complete it."""
+
+
+class ReplayRefusedError(PayfixError, ValueError):
+    """A replay refused before it writes anything: an input it cannot read, a place it cannot
+    write, a resume of another run. ``problem`` says why, with what its message is made of (so a
+    door writes it in another language); ``str()`` is the English message."""
+
+    def __init__(self, key: str, msg: str, **ctx: Any) -> None:
+        super().__init__(msg)
+        self.problem = Problem("replay", (), msg, ctx={"key": key, **ctx})
+
+
+class SynthError(PayfixError, ValueError):
+    """Synthetic data cannot be written as asked: a profile unknown or invalid, arguments that do
+    not go together. ``problems`` say what, each with what its message is made of; ``str()`` is
+    the English messages."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("; ".join(problem.msg for problem in self.problems))
 
 
 class ConfigError(PayfixError, ValueError):

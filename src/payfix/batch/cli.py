@@ -207,8 +207,8 @@ def _synth(args: argparse.Namespace) -> int:
         count = write_reports(Path(args.out), args.rows, args.seed, args.corrupt_share,
                               args.profile, args.native)
     except ValueError as error:
-        from payfix.batch.synthprofile import SynthError
         from payfix.diagnosis.problemtext import localised
+        from payfix.errors import SynthError
         from payfix.rules.bundled import pack_of
 
         pack = pack_of(None)
@@ -327,12 +327,12 @@ def row_reader(source: str | None, column_map: str | None,
 def _refusal(error: Exception, args: argparse.Namespace, pack: Any,
              t: Mapping[str, str]) -> str:
     """The line that says why the replay refused to start, in ``--locale``."""
-    from payfix.batch.parts import RefusedError
     from payfix.diagnosis.problemtext import localised
+    from payfix.errors import ReplayRefusedError
 
     if isinstance(error, FileExistsError):
         return t["cli_earlier"].format(path=Path(args.out))
-    if isinstance(error, RefusedError):
+    if isinstance(error, ReplayRefusedError):
         return t["cli_refused"].format(reason=localised([error.problem], pack, args.locale)[0].msg)
     return f"payfix replay: {error}"
 

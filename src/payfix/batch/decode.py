@@ -114,19 +114,22 @@ def _problems(kind: str, msg: str, loc: tuple[str, ...] = (), **ctx: Any) -> str
     """A reject's ``problems`` column: one problem as JSON text, with what its message is made of
     (``ctx``, taken out when the rejects file is written, see :func:`written_problems`)."""
     out = Problem(kind, loc, msg).to_dict()
-    if ctx:
-        out["ctx"] = ctx
+    out["ctx"] = ctx  # the mark of a reader's problem, not yet written in a locale
     return json.dumps([out], ensure_ascii=False)
 
 
 def written_problems(problems: list[dict[str, Any]], pack: RulePack | None,
                      locale: str | None) -> list[dict[str, Any]]:
-    """A reject's problems as the rejects file holds them: each ``msg`` in ``locale`` (the pack's
-    ``problem`` texts, see :func:`payfix.diagnosis.problemtext.localised`; ``None``: as found),
-    without ``ctx``."""
+    """A reject's problems as the rejects file holds them: the ``msg`` of each problem the reader
+    made (those with ``ctx``) in ``locale`` (the pack's ``problem`` texts, see
+    :func:`payfix.diagnosis.problemtext.localised`; ``None``: as found), without ``ctx``; a
+    problem of a row's diagnosis is already written in it (``diagnose_table``)."""
     out = []
     for item in problems:
-        ctx = item.pop("ctx", None)
+        if "ctx" not in item:
+            out.append(item)
+            continue
+        ctx = item.pop("ctx")
         if locale is not None and isinstance(item.get("type"), str):
             problem = Problem(item["type"], tuple(item.get("loc") or ()), str(item.get("msg", "")),
                               ctx=ctx if isinstance(ctx, dict) else None)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from payfix.batch.table import output_schema
-from payfix.errors import ConservationError, Problem
+from payfix.errors import ConservationError, ReplayRefusedError
 
 __all__ = ["MANIFEST", "UNMAPPED_COLUMNS", "Unmapped", "check_writable", "clear_refused",
            "count_unmapped", "finish", "iter_parts", "part_name", "read_manifest", "read_part",
@@ -96,16 +96,6 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-class RefusedError(ValueError):
-    """A replay refused before it writes anything (an input it cannot read, a place it cannot
-    write, a resume of another run): ``problem`` says why, with what its message is made of, so a
-    door can write it in another language; ``str()`` is the English message."""
-
-    def __init__(self, key: str, msg: str, **ctx: Any) -> None:
-        super().__init__(msg)
-        self.problem = Problem("replay", (), msg, ctx={"key": key, **ctx})
-
-
 def check_writable(path: Path, *, directory: bool, what: str) -> None:
     """Refuse (``ValueError``) a ``path`` this run could not write, before anything is written:
     ``directory``: it is a directory, or can be made in its nearest existing ancestor; else it is
@@ -115,21 +105,21 @@ def check_writable(path: Path, *, directory: bool, what: str) -> None:
 
     if path.exists() and path.is_dir() != directory:
         kind = "is not a directory" if directory else "is a directory"
-        raise RefusedError("not_dir" if directory else "is_dir", f"cannot write {what} {path}: it {kind}",
-                      path=str(path))
+        raise ReplayRefusedError("not_dir" if directory else "is_dir",
+                                 f"cannot write {what} {path}: it {kind}", path=str(path))
     base = path if directory and path.is_dir() else path.parent
     while not base.exists() and base != base.parent:
         base = base.parent
     if not base.is_dir():
-        raise RefusedError("base_not_dir", f"cannot write {what} {path}: {base} is not a directory",
-                      path=str(path), base=str(base))
+        raise ReplayRefusedError("base_not_dir", f"cannot write {what} {path}: {base} is not a "
+                                 "directory", path=str(path), base=str(base))
     try:
         with tempfile.TemporaryFile(dir=base):
             pass
     except OSError as error:
         reason = error.strerror or str(error)
-        raise RefusedError("unwritable", f"cannot write {what} {path}: {reason}", path=str(path),
-                      reason=reason) from None
+        raise ReplayRefusedError("unwritable", f"cannot write {what} {path}: {reason}",
+                                 path=str(path), reason=reason) from None
 
 
 def clear_refused(out: Path, existed: bool) -> None:

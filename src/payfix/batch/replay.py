@@ -57,7 +57,6 @@ from payfix.batch.parts import (
     BASELINE_DIR,
     MANIFEST,
     REJECTS_DIR,
-    RefusedError,
     check_writable,
     clear_refused,
     finish,
@@ -79,7 +78,7 @@ from payfix.batch.workers import (
     process_chunk,
     to_ipc,
 )
-from payfix.errors import ConservationError, WorkerError
+from payfix.errors import ConservationError, ReplayRefusedError, WorkerError
 
 if TYPE_CHECKING:
     from payfix.rules.pack import RulePack
@@ -238,8 +237,9 @@ def _start(inputs: list[Path], out: Path, rejects: Path, workers: int, chunk_row
             earlier = json.loads(job_path.read_text(encoding="utf-8"))
             if earlier != job:
                 changed = sorted(k for k in {*job, *earlier} if earlier.get(k) != job.get(k))
-                raise RefusedError("resume_differs", f"cannot resume: {', '.join(changed)} differ from "
-                              "the interrupted run", names=", ".join(changed))
+                raise ReplayRefusedError("resume_differs", f"cannot resume: {', '.join(changed)} "
+                                         "differ from the interrupted run",
+                                         names=", ".join(changed))
         committed = read_manifest(out)
     write_atomic(job_path, json.dumps(job, indent=1) + "\n")
     # drop a torn tail so the next append starts on a fresh line
@@ -312,8 +312,8 @@ class _Run:
                 if number in self.committed:
                     entry = self.committed[number]
                     if entry["rows_in"] != piece.rows or entry["first_row"] != first_row:
-                        raise RefusedError("resume_chunk", f"cannot resume: chunk {number} differs "
-                                      "from the interrupted run", chunk=number)
+                        raise ReplayRefusedError("resume_chunk", f"cannot resume: chunk {number} "
+                                                 "differs from the interrupted run", chunk=number)
                     self.resumed += 1
                     self.fraction_start = fraction
                     continue

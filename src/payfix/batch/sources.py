@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from payfix.batch.decode import _problems, _text_columns
-from payfix.batch.parts import RefusedError
+from payfix.errors import ReplayRefusedError
 
 __all__ = ["FORMATS", "MAX_LINE_BYTES", "Chunk", "input_format", "read_chunks"]
 
@@ -93,11 +93,12 @@ def input_format(path: Path) -> tuple[str, str | None]:
         suffixes = suffixes[:-1]
     fmt = FORMATS.get(suffixes[-1]) if suffixes else None
     if fmt is None:
-        raise RefusedError("unsupported", f"{path}: unsupported input; use .jsonl, .csv or .parquet "
-                      "(.jsonl and .csv may end in .gz or .zst)", path=str(path))
+        raise ReplayRefusedError("unsupported", f"{path}: unsupported input; use .jsonl, .csv or "
+                                 ".parquet (.jsonl and .csv may end in .gz or .zst)", path=str(path))
     if fmt == "parquet" and compression is not None:
-        raise RefusedError("parquet_compressed", f"{path}: a Parquet file is compressed inside; drop the "
-                      f"{path.suffix} suffix", path=str(path), suffix=path.suffix)
+        raise ReplayRefusedError("parquet_compressed", f"{path}: a Parquet file is compressed "
+                                 f"inside; drop the {path.suffix} suffix", path=str(path),
+                                 suffix=path.suffix)
     return fmt, compression
 
 
@@ -232,8 +233,8 @@ def _csv(path: Path, compression: str | None) -> Iterator[_Segment]:
         finally:
             probe.close()
     except (pa.ArrowInvalid, StopIteration) as error:
-        raise RefusedError("not_csv", f"{path}: not a readable CSV file: {error}", path=str(path),
-                      detail=str(error)) from None
+        raise ReplayRefusedError("not_csv", f"{path}: not a readable CSV file: {error}",
+                                 path=str(path), detail=str(error)) from None
     bad: list[tuple[int | None, str]] = []
 
     def invalid(row: Any) -> str:
@@ -258,8 +259,9 @@ def _csv(path: Path, compression: str | None) -> Iterator[_Segment]:
             except StopIteration:
                 batch = None
             except pa.ArrowInvalid as error:
-                raise RefusedError("csv_after", f"{path}: CSV cannot be read after record {last}: {error}",
-                              path=str(path), record=last, detail=str(error)) from None
+                raise ReplayRefusedError("csv_after", f"{path}: CSV cannot be read after record "
+                                         f"{last}: {error}", path=str(path), record=last,
+                                         detail=str(error)) from None
             # The reader reads ahead, so ``bad`` may already hold records of later blocks; their
             # numbers are absolute (header = 1), so each goes where it was in the file.
             pending = sorted((n, p) for n, p in bad if n is not None and n > last)
@@ -304,8 +306,8 @@ def _parquet(path: Path, block_rows: int) -> Iterator[_Segment]:
         # file is closed, so memory would grow with the input size
         handle = pq.ParquetFile(str(path), pre_buffer=False)
     except (pa.ArrowInvalid, OSError) as error:
-        raise RefusedError("not_parquet", f"{path}: not a readable Parquet file: {error}",
-                      path=str(path), detail=str(error)) from None
+        raise ReplayRefusedError("not_parquet", f"{path}: not a readable Parquet file: {error}",
+                                 path=str(path), detail=str(error)) from None
     total = max(handle.metadata.num_rows, 1)
     record = 0
     try:

@@ -42,8 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from payfix.batch.synthprofile import SynthError
-from payfix.errors import Problem
+from payfix.errors import Problem, SynthError
 from payfix.vocab import KINDS
 
 __all__ = ["CORRUPTIONS", "FLAT_EXTRA", "SynthRow", "synth_reports", "synth_rows"]

@@ -31,22 +31,12 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from ruamel.yaml import YAML
 
-from payfix.errors import Problem, ReportValueError
+from payfix.errors import Problem, ReportValueError, SynthError
 from payfix.inputs.intake import problem_ctx
 from payfix.vocab import KINDS, METHOD_TYPES
 
-__all__ = ["OFFLINE", "PROFILES", "Drawer", "Profile", "SynthError", "load_profile",
-           "profile_report"]
+__all__ = ["OFFLINE", "PROFILES", "Drawer", "Profile", "load_profile", "profile_report"]
 
-
-class SynthError(ValueError):
-    """Synthetic data cannot be written as asked (a profile unknown or invalid, arguments that do
-    not go together): ``problems`` say what, each with what its message is made of, so a door
-    can write it in another language; ``str()`` is the English messages."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(problem.msg for problem in problems))
-        self.problems = tuple(problems)
 
 #: The profiles payfix ships, by name.
 PROFILES = ("card-online", "wallet-upi")

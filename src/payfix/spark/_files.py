@@ -131,7 +131,8 @@ def read_jsonl_counted(spark: SparkSession, paths: Sequence[str | Path]) -> tupl
 def diagnose_jsonl(spark: SparkSession, paths: Sequence[str | Path],
                    pack: ShippedPack | RulePack | str | Path | None = None, *, engine: str = "compiled",
                    audience: Audience = "agent", persist: bool = False,
-                   reader: RowReader | None = None) -> tuple[Diagnosed, int]:
+                   reader: RowReader | None = None,
+                   locale: str | None = None) -> tuple[Diagnosed, int]:
     """``diagnose_dataframe(read_jsonl(spark, paths), pack, ...)`` in one Python pass, and the
     number of rows read: numbering and diagnosis run in the same worker, one Arrow round trip.
 
@@ -143,7 +144,7 @@ def diagnose_jsonl(spark: SparkSession, paths: Sequence[str | Path],
     raw, numbering, rows = _counted(spark, paths)
     numbered = map_in_arrow(raw, numbering, _SCHEMA)
     diagnosed = diagnose_prepared(numbered, pack, engine=engine, audience=audience, persist=persist,
-                                  before=(raw, numbering), reader=reader)
+                                  before=(raw, numbering), reader=reader, locale=locale)
     return diagnosed, rows
 
 

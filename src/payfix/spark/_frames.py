@@ -136,7 +136,8 @@ def _diagnose_partition(batches: Iterable[Any], *, shipped: ShippedPack, engine:
                         audience: Audience, inputs: tuple[str, ...], row: str | None,
                         keep: tuple[str, ...],
                         offsets: Mapping[int, tuple[int, int]] | None,
-                        reader: RowReader | None = None) -> Iterator[Any]:
+                        reader: RowReader | None = None,
+                        locale: str | None = None) -> Iterator[Any]:
     """The batch function run on the executors: one combined output batch per input batch."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -167,7 +168,7 @@ def _diagnose_partition(batches: Iterable[Any], *, shipped: ShippedPack, engine:
         if inputs == ("report",) and pa.types.is_string(arrays[0].type):
             arrays = [arrays[0].cast(pa.binary())]  # undecodable text becomes a reject, not a crash
         source = pa.RecordBatch.from_arrays(arrays, names=list(inputs))
-        results, rejects = diagnose_table(diagnoser, source, 1, reader)
+        results, rejects = diagnose_table(diagnoser, source, 1, reader, locale)
         if results.num_rows + rejects.num_rows != count:
             raise ConservationError(f"partition {part}: {count} rows in, {results.num_rows} out, "
                                     f"{rejects.num_rows} rejected")
@@ -203,7 +204,7 @@ def diagnose_dataframe(df: DataFrame, pack: ShippedPack | RulePack | str | Path 
                        columns: Mapping[str, str] | None = None, *, engine: str = "compiled",
                        audience: Audience = "agent", row: str = "row",
                        keep: Sequence[str] | None = None, persist: bool = False,
-                       reader: RowReader | None = None) -> Diagnosed:
+                       reader: RowReader | None = None, locale: str | None = None) -> Diagnosed:
     """Diagnose every row of ``df`` on the executors; same result rows as ``payfix replay``.
 
     Args:
@@ -226,6 +227,8 @@ def diagnose_dataframe(df: DataFrame, pack: ShippedPack | RulePack | str | Path 
         reader: rows that are not payfix reports: a ``report`` column of a processor's objects
             (``RowReader(source=...)``) or the frame's own columns through a column map
             (``RowReader(column_map=...)``), as ``payfix replay --from`` / ``--column-map``.
+        locale: write the rejects' messages in this language (the pack's ``problem`` texts),
+            as ``payfix replay --locale``; ``None``: as found, English.
 
     Raises:
         ValueError: ``df`` has neither a ``report`` column nor any flat column, or a kept column is
@@ -240,7 +243,7 @@ def diagnose_dataframe(df: DataFrame, pack: ShippedPack | RulePack | str | Path 
     if columns:
         df = df.withColumnsRenamed(dict(columns))
     return diagnose_prepared(df, pack, engine=engine, audience=audience, row=row, keep=keep,
-                             persist=persist, reader=reader)
+                             persist=persist, reader=reader, locale=locale)
 
 
 def _chained(batches: Iterable[Any], *, first: Callable[[Iterable[Any]], Iterator[Any]],
@@ -252,7 +255,7 @@ def diagnose_prepared(df: DataFrame, pack: ShippedPack | RulePack | str | Path |
                       audience: Audience, row: str = "row", keep: Sequence[str] | None = None,
                       persist: bool = False,
                       before: tuple[DataFrame, Callable[[Iterable[Any]], Iterator[Any]]] | None = None,
-                      reader: RowReader | None = None) -> Diagnosed:
+                      reader: RowReader | None = None, locale: str | None = None) -> Diagnosed:
     """:func:`diagnose_dataframe` after renaming. With ``before=(raw, func)``, ``df`` only gives the
     schema: the pass runs on ``raw`` with ``func`` applied to its batches first, in the same Python
     worker (``df`` must be ``raw.mapInArrow(func, ...)``), saving one Arrow round trip."""
@@ -296,7 +299,7 @@ def diagnose_prepared(df: DataFrame, pack: ShippedPack | RulePack | str | Path |
                                *(frame.schema[k] for k in kept)])
     func = functools.partial(_diagnose_partition, shipped=shipped, engine=engine, audience=audience,
                              inputs=inputs, row=row if has_row else None, keep=kept, offsets=offsets,
-                             reader=reader)
+                             reader=reader, locale=locale)
     if before is None:
         combined = map_in_arrow(frame, func, spark_schema)
     else:

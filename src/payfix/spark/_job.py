@@ -130,6 +130,9 @@ def parser() -> argparse.ArgumentParser:
                    help="Parquet columns read through this YAML column map")
     p.add_argument("--context", default=None, metavar="FILE",
                    help="with --from SOURCE: a partial report merged into every row")
+    p.add_argument("--locale", default=None, metavar="LOCALE",
+                   help="language of the rejects' messages and the closing lines, e.g. zh-CN "
+                   "(default: English)")
     return p
 
 
@@ -167,6 +170,10 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
         for problem in error.problems:
             print(problem.render(), file=sys.stderr)
         return EXIT_INVALID
+    locale = getattr(args, "locale", None)
+    from payfix.batch.report import report_texts
+
+    said = report_texts(locale)
     spark = spark or session(args.master)
     if args.partition_mb is not None:
         spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.partition_mb * 1024 * 1024))
@@ -174,7 +181,7 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
     read = diagnose_parquet if formats == {"parquet"} else diagnose_jsonl
     try:
         diagnosed, rows_in = read(spark, args.inputs, shipped, engine=args.engine, persist=True,
-                                  reader=reader)
+                                  reader=reader, locale=locale)
     except ValueError as error:  # an input that is not one file
         print(f"payfix spark: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -186,7 +193,7 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
     seconds = time.perf_counter() - start
     rows_out = spark.read.parquet(args.out).count()
     rows_rejected = spark.read.text(args.rejects).count()
-    print(f"rows in: {rows_in}, out: {rows_out}, rejected: {rows_rejected}")
+    print(said["cli_rows"].format(rows_in=rows_in, rows_out=rows_out, rejected=rows_rejected))
     print(json.dumps({"event": "done", "seconds": round(seconds, 3),
                       "rows_per_second": round(rows_in / seconds, 1) if seconds else 0.0,
                       "pack_hash": shipped.hash, "engine": args.engine}), file=sys.stderr)
@@ -196,8 +203,10 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
         return EXIT_FAILED
     rate = rows_rejected / rows_in if rows_in else 0.0
     if rate > args.max_reject_rate:
-        print(f"payfix spark: reject rate {rate:.4f} is above --max-reject-rate {args.max_reject_rate}",
-              file=sys.stderr)
+        line = (f"payfix spark: reject rate {rate:.4f} is above --max-reject-rate "
+                f"{args.max_reject_rate}") if locale is None else said["cli_reject_rate"].format(
+                rate=f"{rate:.4f}", limit=args.max_reject_rate)
+        print(line, file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 

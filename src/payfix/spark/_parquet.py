@@ -62,7 +62,8 @@ def _number(batches: Iterable[Any], *, starts: Mapping[int, tuple[int, int, int]
 def diagnose_parquet(spark: SparkSession, paths: Sequence[str | Path],
                      pack: ShippedPack | RulePack | str | Path | None = None, *, engine: str = "compiled",
                      audience: Audience = "agent", persist: bool = False,
-                   reader: RowReader | None = None) -> tuple[Diagnosed, int]:
+                     reader: RowReader | None = None,
+                     locale: str | None = None) -> tuple[Diagnosed, int]:
     """Diagnose Parquet files of flat columns (or a ``report`` column) numbered as ``payfix
     replay`` numbers them, in one Python pass; returns the diagnosis and the rows read.
 
@@ -108,5 +109,5 @@ def diagnose_parquet(spark: SparkSession, paths: Sequence[str | Path],
                          *(field for field in raw.schema.fields if field.name != _INPUT)])
     numbered = map_in_arrow(raw, numbering, schema)
     diagnosed = diagnose_prepared(numbered, pack, engine=engine, audience=audience, persist=persist,
-                                  before=(raw, numbering), reader=reader)
+                                  before=(raw, numbering), reader=reader, locale=locale)
     return diagnosed, row
