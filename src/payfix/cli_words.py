@@ -113,7 +113,6 @@ class LocalisedParser(argparse.ArgumentParser):
             formatter._split_lines = _wide_lines  # type: ignore[method-assign]
         return formatter
 
-
     def format_usage(self) -> str:
         usage = super().format_usage()
         if self.words is not None and usage.startswith("usage: "):
@@ -150,6 +149,7 @@ def _wide_lines(text: str, width: int) -> list[str]:
     if line.strip():
         lines.append(line.rstrip())
     return lines
+
 
 def _headings(text: str, helps: Mapping[str, str]) -> str:
     """argparse's own headings of a help text in ``helps``' words."""

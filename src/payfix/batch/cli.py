@@ -35,6 +35,7 @@ from payfix.errors import EngineError, InvalidReportError, Problem, RulePackErro
 from payfix.inputs.adapters import source_names
 from payfix.inputs.columnmap import BUNDLED_MAPS, ColumnMap, load_column_map
 from payfix.inputs.intake import load_json
+from payfix.rules.pack import RulePack
 
 __all__ = ["COMMANDS", "add_subcommands", "progress_line", "run"]
 
@@ -242,7 +243,10 @@ def _replay(args: argparse.Namespace) -> int:
     try:
         reader = row_reader(args.source, args.column_map, args.context)
     except (InvalidReportError, OSError) as error:
-        problems = getattr(error, "problems", ())
+        from payfix.diagnosis.problemtext import localised
+        from payfix.rules.bundled import pack_of
+
+        problems = localised(getattr(error, "problems", ()), pack_of(None), args.locale)
         detail = "; ".join(p.render() for p in problems) or str(error)
         print(f"payfix replay: {detail}", file=sys.stderr)
         return EXIT_INVALID
@@ -324,7 +328,7 @@ def row_reader(source: str | None, column_map: str | None,
     return RowReader(source=source, context=data)
 
 
-def _refusal(error: Exception, args: argparse.Namespace, pack: Any,
+def _refusal(error: Exception, args: argparse.Namespace, pack: RulePack,
              t: Mapping[str, str]) -> str:
     """The line that says why the replay refused to start, in ``--locale``."""
     from payfix.diagnosis.problemtext import localised
