@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import re
 import string
+from pathlib import Path
 
 import pytest
 
@@ -236,3 +237,35 @@ def _plain_help(command: list[str]) -> str:
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         parser = sub.choices[name]
     return parser.format_help()
+
+
+def test_serve_refuses_its_settings_in_the_locale_asked_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """payfix serve's own lines (its refusals, what it wrote) follow --locale; in English as
+    before. Its answers follow each request's locale; its structured logs stay as they are."""
+    pytest.importorskip("uvicorn")
+    monkeypatch.delenv("PAYFIX_API_KEYS", raising=False)
+    keys = tmp_path / "keys.txt"
+    keys.write_text("k" * 40 + "\n", encoding="utf-8")
+    keys.chmod(0o644)
+    cases = {
+        "no_key": ([], "没有配置 API 密钥", "no API key configured"),
+        "key_file_mode": (["--api-key-file", str(keys)], f"API 密钥文件 {keys} 可被其他用户读取或修改",
+                          "can be read or changed by other users"),
+        "max_batch": (["--no-auth", "--max-batch", "0"], "--max-batch 至少为 1",
+                      "--max-batch must be at least 1"),
+        "timeouts": (["--no-auth", "--header-timeout", "0"], "必须大于 0", "must be above 0"),
+    }
+    for name, (argv, chinese, english) in cases.items():
+        assert main(["serve", *argv]) == 2
+        said = capsys.readouterr().err
+        assert said.startswith("payfix serve: "), (name, said)
+        assert english in said, (name, said)
+        assert main(["serve", *argv, "--locale", "zh-CN"]) == 2
+        said = capsys.readouterr().err
+        assert said.startswith("payfix serve："), (name, said)
+        assert chinese in said, (name, said)
+        shown = said.removeprefix("payfix serve：").replace(str(keys), "")
+        assert _english_words(shown, ["chmod", "key1", "key2"]) == [], said
+    assert main(["serve", "--openapi", str(tmp_path / "o.json"), "--locale", "zh-CN"]) == 0
+    assert capsys.readouterr().err.strip().endswith(f"已写入 {tmp_path / 'o.json'}")

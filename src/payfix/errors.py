@@ -394,7 +394,13 @@ class SynthError(PayfixError, ValueError):
 
 
 class ConfigError(PayfixError, ValueError):
-    """The service cannot start with these settings; the message says what to do."""
+    """The service cannot start with these settings; the message says what to do. ``problem``
+    says it again with what the message is made of (``key`` and values), so ``payfix serve
+    --locale`` writes it in another language."""
+
+    def __init__(self, msg: str, key: str = "", **params: Any) -> None:
+        super().__init__(msg)
+        self.problem = Problem("config", (), msg, ctx={"key": key, **params} if key else None)
 
 
 class BodyError(PayfixError, ValueError):

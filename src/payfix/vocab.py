@@ -293,6 +293,11 @@ PROBLEM_TEXTS: Mapping[str, frozenset[str]] = {name: frozenset(params) for name,
     # reading a batch file's records
     "line_too_long": ("line", "limit"), "input_truncated": (), "csv_invalid": ("fields", "expected"),
     "utf8_invalid": ("columns",),
+    # payfix serve refusing its settings
+    "config_no_key": ("env",), "config_no_auth_with_keys": ("count", "env"),
+    "config_short_keys": ("count", "min"), "config_max_body": ("min",), "config_max_batch": (),
+    "config_key_file": ("file", "reason"), "config_key_file_utf8": ("file",),
+    "config_key_file_mode": ("file", "mode"), "config_timeouts": (),
     # a replay that refuses to start
     "replay_not_dir": ("path",), "replay_is_dir": ("path",), "replay_base_not_dir": ("path", "base"),
     "replay_unwritable": ("path", "reason"), "replay_resume_differs": ("names",),

@@ -72,6 +72,9 @@ def add_subcommands(subparsers: Any) -> None:
     serve.add_argument("--log-level", choices=("debug", "info", "warning", "error"), default="info")
     serve.add_argument("--openapi", nargs="?", const="-", default=None, metavar="FILE",
                        help="write the OpenAPI document (to FILE, or standard output) and exit")
+    serve.add_argument("--locale", default=None, metavar="LOCALE",
+                       help="language of the lines serve writes here, e.g. zh-CN (its answers "
+                            "follow each request's locale)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,6 +91,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"payfix serve needs the service extra: pip install 'payfix[service]' ({error})",
               file=sys.stderr)
         return EXIT_UNEXPECTED
+    from payfix.diagnosis.problemtext import localised
+    from payfix.rules.bundled import pack_of
+
+    pack = pack_of(None)  # the words of serve's own lines (the service's pack may be what is wrong)
+    words = pack.texts_for("text", getattr(args, "locale", None))
     openapi = args.openapi is not None
     loopback = is_loopback(args.host)
     hosts = tuple(args.allowed_host) or (LOOPBACK_NAMES if loopback else ())
@@ -99,9 +107,11 @@ def run(args: argparse.Namespace) -> int:
             max_batch=args.max_batch, docs=args.docs, allowed_hosts=hosts)
         config.check()
         if args.header_timeout <= 0 or args.keep_alive_timeout <= 0:
-            raise ConfigError("--header-timeout and --keep-alive-timeout must be above 0")
+            raise ConfigError("--header-timeout and --keep-alive-timeout must be above 0",
+                              "timeouts")
     except ConfigError as error:
-        print(f"payfix serve: {error}", file=sys.stderr)
+        said = localised([error.problem], pack, getattr(args, "locale", None))[0].msg
+        print(words["serve_refused"].format(reason=said), file=sys.stderr)
         return EXIT_INVALID
     app = create_app(config, prepare="none")  # loads the pack: a broken one stops here (exit 2)
     if openapi:
@@ -110,18 +120,14 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
         else:
             Path(args.openapi).write_text(text, encoding="utf-8")
-            print(f"wrote {args.openapi}", file=sys.stderr)
+            print(words["serve_wrote"].format(path=args.openapi), file=sys.stderr)
         return EXIT_OK
     if config.no_auth and not loopback:
-        print(f"payfix serve: WARNING: --no-auth on {args.host}, not a loopback address: ANYONE "
-              "WHO CAN REACH THIS PORT CAN USE THE API. Use API keys on any shared network.",
-              file=sys.stderr)
+        print(words["serve_open"].format(host=args.host), file=sys.stderr)
     elif config.no_auth:
-        print("payfix serve: --no-auth: every caller is trusted; keep this to your own machine",
-              file=sys.stderr)
+        print(words["serve_trusted"], file=sys.stderr)
     if not hosts:
-        print(f"payfix serve: listening on {args.host} with no --allowed-host: any Host name "
-              "is answered; name the ones your clients use", file=sys.stderr)
+        print(words["serve_any_host"].format(host=args.host), file=sys.stderr)
     os.environ[CONFIG_ENV] = config.to_json()
     os.environ[HEADER_TIMEOUT_ENV] = str(args.header_timeout)
     uvicorn.run("payfix.service.worker:app", factory=True, host=args.host, port=args.port,

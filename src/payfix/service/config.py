@@ -96,18 +96,21 @@ class ServiceConfig:
         if not self.api_keys and not self.no_auth:
             raise ConfigError(
                 f"no API key configured: set {KEYS_ENV}=key1,key2 or pass --api-key-file FILE; "
-                "to serve without authentication (local experiments only) pass --no-auth")
+                "to serve without authentication (local experiments only) pass --no-auth",
+                "no_key", env=KEYS_ENV)
         if self.no_auth and self.api_keys:
             raise ConfigError(
                 f"--no-auth given but {len(self.api_keys)} API key(s) are configured: "
-                f"unset {KEYS_ENV} and --api-key-file to serve without keys, or drop --no-auth")
+                f"unset {KEYS_ENV} and --api-key-file to serve without keys, or drop --no-auth",
+                "no_auth_with_keys", count=len(self.api_keys), env=KEYS_ENV)
         short = [k for k in self.api_keys if len(k) < MIN_KEY_LENGTH]
         if short:
-            raise ConfigError(f"{len(short)} API key(s) shorter than {MIN_KEY_LENGTH} characters")
+            raise ConfigError(f"{len(short)} API key(s) shorter than {MIN_KEY_LENGTH} characters",
+                              "short_keys", count=len(short), min=MIN_KEY_LENGTH)
         if self.max_body_bytes < 1024:
-            raise ConfigError("--max-body-bytes must be at least 1024")
+            raise ConfigError("--max-body-bytes must be at least 1024", "max_body", min=1024)
         if self.max_batch < 1:
-            raise ConfigError("--max-batch must be at least 1")
+            raise ConfigError("--max-batch must be at least 1", "max_batch")
 
 
 def parse_keys(text: str | None) -> tuple[str, ...]:
@@ -127,14 +130,17 @@ def load_keys(env_value: str | None, key_file: str | Path | None) -> tuple[str, 
             mode = Path(key_file).stat().st_mode
             lines = Path(key_file).read_text(encoding="utf-8-sig").splitlines()
         except OSError as error:
-            raise ConfigError(f"cannot read the API key file {key_file}: "
-                              f"{error.strerror or error}") from None
+            reason = error.strerror or str(error)
+            raise ConfigError(f"cannot read the API key file {key_file}: {reason}", "key_file",
+                              file=str(key_file), reason=reason) from None
         except UnicodeDecodeError:
-            raise ConfigError(f"the API key file {key_file} is not UTF-8 text") from None
+            raise ConfigError(f"the API key file {key_file} is not UTF-8 text", "key_file_utf8",
+                              file=str(key_file)) from None
         if os.name == "posix" and mode & (stat.S_IROTH | stat.S_IWOTH | stat.S_IWGRP):
             raise ConfigError(
                 f"the API key file {key_file} can be read or changed by other users "
-                f"(mode {stat.S_IMODE(mode):04o}): run chmod 600 {key_file}")
+                f"(mode {stat.S_IMODE(mode):04o}): run chmod 600 {key_file}", "key_file_mode",
+                file=str(key_file), mode=f"{stat.S_IMODE(mode):04o}")
         keys += [_COMMENT.split(line, maxsplit=1)[0].strip() for line in lines]
     return _unique(keys)
 
