@@ -245,3 +245,23 @@ def test_a_refused_replay_says_why_in_zh_cn(tmp_path: Path,
         else:
             assert said_zh.strip() == (f"payfix replay：{tmp_path / 'in.txt'}：不支持的输入；请用 "
                                        ".jsonl、.csv 或 .parquet（.jsonl 和 .csv 可以 .gz 或 .zst 结尾）")
+
+
+def test_the_spark_job_refuses_in_the_locale_asked_for(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """The Spark job's own refusals (before any Spark work) and its usage errors follow --locale."""
+    pytest.importorskip("pyspark")
+    from payfix.spark import main as job
+
+    missing = str(tmp_path / "none.jsonl")
+    argv = [missing, "--out", str(tmp_path / "o"), "--rejects", str(tmp_path / "r")]
+    assert job(argv) == 2
+    assert capsys.readouterr().err.strip() == f"payfix spark: cannot read input {missing}"
+    assert job([*argv, "--locale", "zh-CN"]) == 2
+    assert capsys.readouterr().err.strip() == f"payfix spark：无法读取输入 {missing}"
+    assert job([str(tmp_path / "in.csv"), *argv[1:], "--locale", "zh-CN"]) == 2
+    assert capsys.readouterr().err.startswith("payfix spark：Spark 作业读取 JSON Lines")
+    with pytest.raises(SystemExit):
+        job(["--locale", "zh-CN"])
+    assert capsys.readouterr().err.strip().endswith("python -m payfix.spark：错误：缺少必需的参数："
+                                                    "INPUT, --out, --rejects")

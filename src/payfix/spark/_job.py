@@ -106,9 +106,10 @@ def _share(text: str) -> float:
     return value
 
 
-def parser() -> argparse.ArgumentParser:
-    """The job's command line."""
-    p = argparse.ArgumentParser(prog="python -m payfix.spark",
+def parser(kind: type[argparse.ArgumentParser] = argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The job's command line (``kind``: the parser class, e.g. one that writes its usage errors
+    in a locale, :func:`payfix.cli_words.parser_class`)."""
+    p = kind(prog="python -m payfix.spark",
                                 description="Diagnose JSON Lines reports on Spark (docs/spark.md).")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help=".jsonl / .jsonl.gz or .parquet files (any Spark path), one kind per run")
@@ -139,21 +140,26 @@ def parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
     """Run the parsed job; returns the exit code. Prints the counts like ``payfix replay``."""
     from payfix.batch.replay import ConservationError
+    from payfix.batch.report import report_texts
+    from payfix.diagnosis.problemtext import localised
+    from payfix.rules.bundled import pack_of
 
+    locale = getattr(args, "locale", None)
+    said = report_texts(locale)
+    words = pack_of(None).texts_for("text", locale)
     formats = {_input_format(name) for name in args.inputs}
     if None in formats or len(formats) > 1:
-        print("payfix spark: the Spark job reads JSON Lines (.jsonl, .jsonl.gz) or Parquet files, one "
-              "kind per run; diagnose CSV with payfix.spark.diagnose_dataframe", file=sys.stderr)
+        print(words["spark_formats"], file=sys.stderr)
         return EXIT_INVALID
     for name in args.inputs:
         local = _local(name)
         if local is not None and not local.is_file():
-            print(f"payfix spark: cannot read input {name}", file=sys.stderr)
+            print(words["spark_cannot_read"].format(name=name), file=sys.stderr)
             return EXIT_INVALID
     for name in (args.out, args.rejects):
         local = _local(name)
         if local is not None and local.exists():
-            print(f"payfix spark: {name} already exists; use a new directory", file=sys.stderr)
+            print(words["spark_exists"].format(name=name), file=sys.stderr)
             return EXIT_INVALID
     from payfix.batch.cli import row_reader
 
@@ -161,19 +167,16 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
         reader = row_reader(getattr(args, "source", None), getattr(args, "column_map", None),
                             getattr(args, "context", None))
     except (InvalidReportError, OSError) as error:
-        detail = "; ".join(p.render() for p in getattr(error, "problems", ())) or str(error)
+        problems = localised(getattr(error, "problems", ()), pack_of(None), locale)
+        detail = "; ".join(p.render() for p in problems) or str(error)
         print(f"payfix spark: {detail}", file=sys.stderr)
         return EXIT_INVALID
     try:
         shipped = ShippedPack.load(None if args.rules is None else Path(args.rules))
     except RulePackError as error:
-        for problem in error.problems:
+        for problem in localised(error.problems, pack_of(None), locale):
             print(problem.render(), file=sys.stderr)
         return EXIT_INVALID
-    locale = getattr(args, "locale", None)
-    from payfix.batch.report import report_texts
-
-    said = report_texts(locale)
     spark = spark or session(args.master)
     if args.partition_mb is not None:
         spark.conf.set("spark.sql.files.maxPartitionBytes", str(args.partition_mb * 1024 * 1024))
@@ -256,4 +259,10 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
         >>> (args.engine, args.rules, args.master, args.max_reject_rate)
         ('compiled', None, None, 0.5)
     """
-    return run(parser().parse_args(argv), spark)
+    from payfix.cli_words import parser_class
+
+    words = list(sys.argv[1:] if argv is None else argv)
+    localised = parser_class(words)
+    # usage errors in --locale; the help stays English (the job's help has no texts of its own)
+    kind = type("JobParser", (localised,), {"helps": None})
+    return run(parser(kind).parse_args(words), spark)
