@@ -271,6 +271,8 @@ def test_replay_report_and_closing_lines_speak_the_locale_asked_for(tmp_path: Pa
     text = re.sub(r"<style[^>]*>.*?</style>|<[^>]+>", " ", page, flags=re.S)
     allowed = set(re.findall(r"[A-Za-z][A-Za-z\-]+", json.dumps(summary, ensure_ascii=False)))
     allowed |= {"payfix", "JSON", "fee", "usage", "sha"}  # fee_usage, a field name
+    allowed |= {w for r in bundled_pack().remedies.values()  # the pack's own zh titles (VPN, App)
+                for w in re.findall(r"[A-Za-z][A-Za-z\-]+", r.texts["zh-CN"].title)}
     assert [w for w in re.findall(r"[A-Za-z][A-Za-z\-]+", html.unescape(text)) if w not in allowed] == []
     assert "Failures over time" in runs[None]
     assert '<html lang=en>' in runs[None]
@@ -279,6 +281,12 @@ def test_replay_report_and_closing_lines_speak_the_locale_asked_for(tmp_path: Pa
     name = bundled_pack().settings.reason_names["zh-CN"][first]
     assert f"<td>{html.escape(name)} ({first})</td>" in page
     assert f"<td>{first}</td>" in runs[None]
+    # a remedy by its Chinese title, with its id (a title quoting a figure keeps the id alone)
+    top = next(k for k in summary["top_remedies"]
+               if "{" not in bundled_pack().remedies[k].texts["zh-CN"].title)
+    title = bundled_pack().remedies[top].texts["zh-CN"].title
+    assert f"<td>{html.escape(title)} ({top})</td>" in page
+    assert f"<td>{top}</td>" in runs[None]
 
 
 def test_replay_closing_lines_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -39,7 +39,7 @@ from payfix.batch.parts import (
     unmapped_list,
     write_atomic,
 )
-from payfix.batch.reportpage import NONE, reason_names, render_html, report_texts
+from payfix.batch.reportpage import NONE, reason_names, remedy_names, render_html, report_texts
 from payfix.rules.pack import RulePack
 
 __all__ = ["DIMENSIONS", "render_html", "report_texts", "summarize", "write_report"]
@@ -196,7 +196,8 @@ def write_report(out: Path, html_path: Path, summary_path: Path | None = None, *
     html_path = Path(html_path)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(html_path, render_html(summary, texts=report_texts(locale, pack),
-                                        reasons=reason_names(locale, pack)))
+                                        reasons=reason_names(locale, pack),
+                                        remedies=remedy_names(locale, pack)))
     summary_path = html_path.with_name("summary.json") if summary_path is None else Path(summary_path)
     write_atomic(summary_path, json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     return summary

@@ -17,7 +17,7 @@ from payfix.money import minor_unit_exponent
 from payfix.rules.bundled import pack_of
 from payfix.rules.pack import RulePack
 
-__all__ = ["reason_names", "render_html", "report_texts"]
+__all__ = ["reason_names", "remedy_names", "render_html", "report_texts"]
 
 #: How a summary writes a missing value (no remedy, no processor answer).
 NONE = "(none)"
@@ -47,6 +47,19 @@ def reason_names(locale: str | None = None, pack: RulePack | None = None) -> Map
     pack = pack_of(pack)
     language = pack.texts_in("report", (locale,) if locale else ())[0]
     return pack.settings.reason_names.get(language, {})
+
+
+def remedy_names(locale: str | None = None, pack: RulePack | None = None) -> Mapping[str, str]:
+    """Remedies by their titles in the language :func:`report_texts` writes the page in, where
+    that is not the pack's default locale (English writes remedies as their ids, as it does
+    reasons); a title that quotes a figure (``{fee}``) has none to quote here, so that remedy
+    keeps its id."""
+    pack = pack_of(pack)
+    language = pack.texts_in("report", (locale,) if locale else ())[0]
+    if language == pack.settings.default_locale:
+        return {}
+    return {remedy.id: text.title for remedy in pack.remedies.values()
+            if (text := remedy.texts.get(language)) is not None and "{" not in text.title}
 
 
 def _e(value: Any) -> str:
@@ -87,15 +100,21 @@ def _money(value: str, currency: str) -> str:
 
 def render_html(summary: dict[str, Any], title: str | None = None,
                 texts: Mapping[str, str] | None = None,
-                reasons: Mapping[str, str] | None = None) -> str:
+                reasons: Mapping[str, str] | None = None,
+                remedies: Mapping[str, str] | None = None) -> str:
     """The report page for ``summary``: one self-contained HTML document, in the words of
     ``texts`` (:func:`report_texts`; ``None``: the bundled pack's default locale); a failure
-    reason ``reasons`` names (:func:`reason_names`) is written as its name, with its id."""
+    reason ``reasons`` names (:func:`reason_names`), or a remedy ``remedies`` names
+    (:func:`remedy_names`), is written as its name, with its id."""
     t = report_texts() if texts is None else texts
     names = reasons or {}
+    titles = remedies or {}
 
     def reason(key: Any) -> str:  # the locale's name of a reason, and the id the data holds
         return f"{names[key]} ({key})" if key in names else shown(key)
+
+    def remedy(key: Any) -> str:  # the locale's title of a remedy, and its id
+        return f"{titles[key]} ({key})" if key in titles else shown(key)
 
     def shown(key: Any) -> str:  # a summary's "(none)" in the page's language
         return t["none"] if key == NONE or key is None else str(key)
@@ -138,7 +157,7 @@ def render_html(summary: dict[str, Any], title: str | None = None,
     body.append(_table([t["col_hour"], t["col_rows"]], [[h, f"{n:,}"] for h, n in hours.items()], {1}))
     listed: list[tuple[str, str, str, Callable[[Any], str]]] = [
         ("failure_reasons", "reasons_chart", "col_reason", reason),
-        ("top_remedies", "remedies_chart", "col_top_remedy", shown)]
+        ("top_remedies", "remedies_chart", "col_top_remedy", remedy)]
     for key, chart, column, write in listed:
         body.append(f'<h2>{_e(t[key])}</h2>')
         if summary[key]:
@@ -170,7 +189,7 @@ def render_html(summary: dict[str, Any], title: str | None = None,
     body.append(f'<h2>{_e(t["rejected"])}</h2>')
     body.append(_table([t["col_problem_type"], t["col_problems"]], counts(summary["reject_types"]), {1}))
     if whatif is not None:
-        body.append(_whatif_html(whatif, t, shown))
+        body.append(_whatif_html(whatif, t, shown, remedy))
     return (f'<!DOCTYPE html><html lang={_e(t["lang"])}><head><meta charset=utf-8>'
             "<meta name=viewport content='width=device-width, initial-scale=1'>"
             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
@@ -191,7 +210,7 @@ def _fees(fees: Mapping[str, Any], t: Mapping[str, str]) -> str:
     return "".join(body)
 
 
-def _whatif_html(whatif: dict[str, Any], t: Mapping[str, str], shown: Any) -> str:
+def _whatif_html(whatif: dict[str, Any], t: Mapping[str, str], shown: Any, remedy: Any) -> str:
     def flag(value: Any) -> str:
         return t["yes"] if value is True else t["no"] if value is False else shown(value)
 
@@ -201,13 +220,13 @@ def _whatif_html(whatif: dict[str, Any], t: Mapping[str, str], shown: Any) -> st
                 escalation=f'{whatif["escalation_changed"]:,}', gained=f'{whatif["escalation_gained"]:,}',
                 lost=f'{whatif["escalation_lost"]:,}')) + "</p>"]
     body.append(_table([t["col_baseline_top"], t["col_new_top"], t["col_rows"]],
-                       [[shown(x["from"]), shown(x["to"]), f'{x["rows"]:,}']
+                       [[remedy(x["from"]), remedy(x["to"]), f'{x["rows"]:,}']
                         for x in whatif["top_remedy_transitions"]], {2}))
     for kind, heading in (("top_remedy", "examples_top"), ("escalation", "examples_escalation")):
         body.append(f"<h3>{_e(t[heading])}</h3>")
         body.append(_table([t["col_row"], t["col_attempt"], t["col_reason"], t["col_baseline"],
                             t["col_new"], t["col_baseline_escalates"], t["col_escalates"]],
-                           [[x["row"], x["attempt_id"], x["failure_reason"], shown(x["baseline_top_remedy"]),
-                             shown(x["top_remedy"]), flag(x["baseline_escalate"]), flag(x["escalate"])]
+                           [[x["row"], x["attempt_id"], x["failure_reason"], remedy(x["baseline_top_remedy"]),
+                             remedy(x["top_remedy"]), flag(x["baseline_escalate"]), flag(x["escalate"])]
                             for x in whatif["examples"][kind]], {0}))
     return "".join(body)
