@@ -17,6 +17,8 @@ The exception tree::
     │   └── EngineUnavailableError         the engine asked for cannot be used here
     ├── ConservationError (RuntimeError)   a replay's rows in ≠ rows out + rows rejected
     ├── WorkerError (RuntimeError)         a replay chunk failed twice, or no worker could start
+    ├── ReplayRefusedError (ValueError)    a replay refused to start (input, output, resume); a problem
+    ├── SynthError (ValueError)            synthetic data cannot be written as asked; carries problems
     ├── ConfigError (ValueError)           the service cannot start with these settings
     ├── BodyError (ValueError)             an HTTP request body cannot be used; carries problems
     └── ReportValueError (ValueError)      a report model's own check refused a value: met only
