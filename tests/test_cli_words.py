@@ -149,7 +149,7 @@ def test_an_operator_pack_writes_the_errors_in_its_own_locale(
 
 
 def test_the_parser_class_is_argparse_without_words() -> None:
-    assert LocalisedParser.words is None
+    assert LocalisedParser.texts() == (None, None)
     parser = LocalisedParser(prog="p")
     assert parser.format_usage() == argparse.ArgumentParser(prog="p").format_usage()
 

@@ -72,15 +72,37 @@ def said(message: str, words: Mapping[str, str]) -> str:
 
 
 class LocalisedParser(argparse.ArgumentParser):
-    """An argument parser that writes its usage errors in :attr:`words` and its help in
-    :attr:`helps` (``None``: argparse's English). Sub-command parsers are made of the same class,
-    so they write in the same words."""
+    """An argument parser that writes its usage errors, and its help where :attr:`help_texts`,
+    in :attr:`locale` (``None``: argparse's English), from the texts of the pack in
+    :attr:`rules` (else the bundled one), read when first needed: a command line that parses
+    reads none. Sub-command parsers are made of the same class, so they write in the same
+    words."""
 
-    words: Mapping[str, str] | None = None
-    helps: Mapping[str, str] | None = None
+    locale: str | None = None
+    rules: str | None = None
+    help_texts: bool = True
+
+    @classmethod
+    def texts(cls) -> tuple[Mapping[str, str] | None, Mapping[str, str] | None]:
+        """``(words, helps)``: the pack's ``text`` and ``help`` texts of :attr:`locale` (the first
+        of its fallback chain the pack has; ``helps`` empty without :attr:`help_texts`), or
+        ``(None, None)`` without a locale. Read once per class."""
+        if cls.locale is None:
+            return None, None
+        cached: tuple[Mapping[str, str], Mapping[str, str]] | None = cls.__dict__.get("_texts")
+        if cached is None:
+            try:
+                pack = pack_of(cls.rules)
+            except RulePackError:  # its problems are reported after parsing
+                pack = pack_of(None)
+            helps = pack.texts_for("help", cls.locale) if cls.help_texts and "help" in pack.texts \
+                else {}
+            cached = (dict(pack.texts_for("text", cls.locale)), dict(helps))
+            cls._texts = cached  # type: ignore[attr-defined]
+        return cached
 
     def format_help(self) -> str:
-        helps = self.helps
+        helps = self.texts()[1]
         if not helps:
             return super().format_help()
         command = ".".join(self.prog.split()[1:]) or "payfix"
@@ -99,32 +121,38 @@ class LocalisedParser(argparse.ArgumentParser):
             self.epilog = helps[f"{command}.epilog"]
         elif epilog is not None and epilog.startswith("examples:\n") and "examples" in helps:
             self.epilog = helps["examples"] + epilog[len("examples:"):]
+        self._wide = True  # lines wrapped by display width (see _get_formatter)
         try:
-            text = super().format_help()  # through _get_formatter: lines wrapped by display width
+            text = super().format_help()
         finally:
             for item, original in saved:
                 item.help = original
-            self.description, self.epilog = description, epilog
+            self.description, self.epilog, self._wide = description, epilog, False
         return _headings(text, helps)
+
+    #: Whether the help being written is in a locale's words (argparse asks for a formatter when
+    #: an argument is added too: that must not read any texts).
+    _wide = False
 
     def _get_formatter(self) -> argparse.HelpFormatter:
         formatter = super()._get_formatter()
-        if self.helps:
+        if self._wide:
             formatter._split_lines = _wide_lines  # type: ignore[method-assign]
         return formatter
 
     def format_usage(self) -> str:
         usage = super().format_usage()
-        if self.words is not None and usage.startswith("usage: "):
-            return self.words["usage"] + usage[len("usage: "):]
+        words = self.texts()[0]
+        if words is not None and usage.startswith("usage: "):
+            return words["usage"] + usage[len("usage: "):]
         return usage
 
     def error(self, message: str) -> NoReturn:
-        if self.words is None:
+        words = self.texts()[0]
+        if words is None:
             super().error(message)
         self.print_usage(sys.stderr)
-        self.exit(2, self.words["arg_error"].format(prog=self.prog, message=said(message, self.words))
-                  + "\n")
+        self.exit(2, words["arg_error"].format(prog=self.prog, message=said(message, words)) + "\n")
 
 
 #: A run the lines never break inside: a word, a number, an option, a path, a placeholder.
@@ -178,17 +206,13 @@ def requested(argv: Sequence[str]) -> tuple[str | None, str | None]:
     return found["--locale"], found["--rules"]
 
 
-def parser_class(argv: Sequence[str]) -> type[LocalisedParser]:
+def parser_class(argv: Sequence[str], *, help_texts: bool = True) -> type[LocalisedParser]:
     """The parser class for ``argv``: one that writes in the locale it asks for (the first of its
-    fallback chain the pack has), from the pack it names (the bundled one when that pack cannot
-    be read: its problems are reported after parsing)."""
+    fallback chain the pack has; its help too, with ``help_texts``), from the pack it names (the
+    bundled one when that pack cannot be read: its problems are reported after parsing). The
+    texts are read only if an error or the help is written."""
     locale, rules = requested(argv)
     if locale is None:
         return LocalisedParser
-    try:
-        pack = pack_of(rules)
-    except RulePackError:
-        pack = pack_of(None)
-    words: dict[str, Any] = dict(pack.texts_for("text", locale))
-    helps = dict(pack.texts_for("help", locale)) if "help" in pack.texts else {}
-    return type("LocalisedParser", (LocalisedParser,), {"words": words, "helps": helps})
+    return type("LocalisedParser", (LocalisedParser,),
+                {"locale": locale, "rules": rules, "help_texts": help_texts})

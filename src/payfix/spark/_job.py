@@ -262,7 +262,5 @@ def main(argv: Sequence[str] | None = None, spark: SparkSession | None = None) -
     from payfix.cli_words import parser_class
 
     words = list(sys.argv[1:] if argv is None else argv)
-    localised = parser_class(words)
     # usage errors in --locale; the help stays English (the job's help has no texts of its own)
-    kind = type("JobParser", (localised,), {"helps": None})
-    return run(parser(kind).parse_args(words), spark)
+    return run(parser(parser_class(words, help_texts=False)).parse_args(words), spark)
