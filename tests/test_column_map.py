@@ -99,3 +99,28 @@ def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidReportError) as info:
         load_column_map(tmp_path / "bomb.yaml")
     assert info.value.problems[0].type == "yaml_alias"
+
+
+def test_a_column_map_s_problems_are_written_in_the_locale_asked_for(
+        ledger: tuple[Path, ColumnMap], tmp_path: Path) -> None:
+    """A cell the map cannot convert (a reject of the replay) and a map that is not as documented
+    are written in zh-CN with --locale; types and places as in English."""
+    from payfix.diagnosis.problemtext import localised
+    from payfix.rules.bundled import bundled_pack
+
+    csv_path, cmap = ledger
+    replay([csv_path], tmp_path / "zh", tmp_path / "zh.jsonl", workers=1,
+           reader=RowReader(column_map=cmap), locale="zh-CN")
+    reject = json.loads((tmp_path / "zh.jsonl").read_text(encoding="utf-8"))
+    assert reject["problems"] == [{"type": "column_value", "loc": ["cents"],
+                                   "msg": "应为整数的最小货币单位（25.00 USD 写作 2500）"}]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("columns:\n  a: {to: attempt.nothing}\n  b: {to: attempt.amount}\n"
+                   "  c: {field: attempt.id}\nset: {attempt.nowhere: 1}\n", encoding="utf-8")
+    with pytest.raises(InvalidReportError) as caught:
+        load_column_map(bad)
+    english = caught.value.problems
+    chinese = localised(english, bundled_pack(), "zh-CN")
+    assert [(p.type, p.loc) for p in chinese] == [(p.type, p.loc) for p in english]
+    assert all(c.msg != e.msg for c, e in zip(chinese, english, strict=True)), chinese
+    assert "未知的键（不属于列映射的格式）" in {p.msg for p in chinese}

@@ -37,7 +37,8 @@ _FILE_WORDS = {"payfix", "MiB", "id", "when", "remedy", "escalate", "fallback", 
                "or", "in", "is", "not", "schedules", "up_to", "tiers", "percent", "fixed",
                "maximum", "minimum", "amount", "amount_period", "transfers_per_month", "monthly",
                "lifetime", "start", "end", "string", "threshold", "int", "str", "bool",
-               "escalation", "night", "from", "to", "approved", "Stripe", "Braintree", "Parquet"}
+               "escalation", "night", "from", "to", "approved", "Stripe", "Braintree", "Parquet",
+               "time", "utc", "iso", "major", "minor", "chmod"}
 
 
 def _english_words(problem: Problem, written: str) -> list[str]:
@@ -56,16 +57,22 @@ def _english_words(problem: Problem, written: str) -> list[str]:
 
 def is_pack_text(name: str) -> bool:
     """Whether problem text ``name`` is about a file an operator or analyst writes (a pack's,
-    a synth profile) or the options naming it."""
-    return name.startswith((*_PACK_TEXT_PREFIXES, "synth_", "replay_")) or name in ("value_error_float",
-                                                                         "value_error_decimal")
+    a synth profile, a column map) or the options naming it."""
+    return name.startswith((*_PACK_TEXT_PREFIXES, *_FILE_TEXT_PREFIXES)) or name in _FILE_TEXTS
+
+
+_FILE_TEXT_PREFIXES = ("synth_", "replay_", "column_value_", "yaml_", "config_")
+_FILE_TEXTS = frozenset({
+    "value_error_float", "value_error_decimal", "extra_forbidden_map", "missing_map",
+    "unknown_field", "unknown_field_set", "unit_missing", "not_a_value", "row_not_selected",
+    "too_large_map"})
 
 
 def template_english_words(template: str) -> list[str]:
     """English words of a pack problem's text beyond placeholders, quoted text, the names of the
     pack's keys and files, and identifiers."""
-    text = re.sub(r"'[^']*'|\"[^\"]*\"|\{[^}]*\}|--?[\w-]+|[\w$-]*[._/][\w.$/-]*|\b[A-Z_]{2,}\b", "",
-                  template)
+    text = re.sub(r"`[^`]*`|'[^']*'|\"[^\"]*\"|\{[^}]*\}|--?[\w-]+|[\w$-]*[._/][\w.$/-]*"
+                  r"|\b[A-Z_]{2,}\b|\b\w*\d\w*\b", "", template)
     return [w for w in _WORD.findall(text) if len(w) > 1 and w not in _FILE_WORDS]
 
 

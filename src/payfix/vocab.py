@@ -293,6 +293,13 @@ PROBLEM_TEXTS: Mapping[str, frozenset[str]] = {name: frozenset(params) for name,
     # reading a batch file's records
     "line_too_long": ("line", "limit"), "input_truncated": (), "csv_invalid": ("fields", "expected"),
     "utf8_invalid": ("columns",),
+    # a column map and the cells it reads
+    "extra_forbidden_map": (), "missing_map": (), "unknown_field": ("to",), "unknown_field_set": (),
+    "unit_missing": ("to",), "not_a_value": ("to",), "row_not_selected": ("column", "value", "accepted"),
+    "column_value_unix": (), "column_value_utc_offset": (), "column_value_utc": ("value",),
+    "column_value_no_currency": (), "column_value_minor": (), "column_value_too_large": ("max",),
+    "column_value_decimal": ("value",), "too_large_map": ("max",), "yaml_alias": (),
+    "yaml_invalid": ("detail",),
     # payfix serve refusing its settings
     "config_no_key": ("env",), "config_no_auth_with_keys": ("count", "env"),
     "config_short_keys": ("count", "min"), "config_max_body": ("min",), "config_max_batch": (),

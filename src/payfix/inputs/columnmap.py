@@ -54,7 +54,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent
 
-from payfix.errors import InvalidReportError, Problem
+from payfix.errors import InvalidReportError, Problem, ReportValueError
+from payfix.inputs.intake import problem_ctx
 from payfix.masking import shown
 from payfix.models.report import AttemptReport, Money
 from payfix.money import MAX_MINOR, from_minor, minor_unit_exponent
@@ -141,7 +142,7 @@ class ColumnMap:
             model = _MapFile.model_validate(data)
         except ValidationError as error:
             raise InvalidReportError(f"{where} is invalid", [
-                Problem(e["type"], tuple(e["loc"]), str(e["msg"]))
+                Problem(e["type"], tuple(e["loc"]), str(e["msg"]), ctx=_map_ctx(e))
                 for e in error.errors(include_url=False)]) from None
         rules: list[tuple[str, ColumnRule]] = []
         problems: list[Problem] = []
@@ -151,18 +152,22 @@ class ColumnMap:
                 target, exists = _model_at(tuple(rule.to.split(".")))
                 if not exists:
                     problems.append(Problem("unknown_field", ("columns", column), f"{rule.to!r} "
-                                            "is not a report field; see `payfix schema`"))
+                                            "is not a report field; see `payfix schema`",
+                                            ctx={"to": rule.to}))
                 elif target is Money and rule.unit is None:
                     problems.append(Problem("unit_missing", ("columns", column), f"{rule.to} is "
-                                            "money: say its unit, major (25.00) or minor (2500)"))
+                                            "money: say its unit, major (25.00) or minor (2500)",
+                                            ctx={"to": rule.to}))
                 elif target is not None and target is not Money:
                     problems.append(Problem("not_a_value", ("columns", column), f"{rule.to} is "
-                                            "an object; map a column to one of its fields"))
+                                            "an object; map a column to one of its fields",
+                                            ctx={"to": rule.to}))
                 rules.append((column, rule))
         for path in model.set:
             if not _model_at(tuple(path.split(".")))[1]:
                 problems.append(Problem("unknown_field", ("set", path),
-                                        "not a report field; see `payfix schema`"))
+                                        "not a report field; see `payfix schema`",
+                                        ctx={"key": "set"}))
         if problems:
             raise InvalidReportError(f"{where} is invalid", problems)
         constants = tuple((tuple(path.split(".")), value) for path, value in model.set.items())
@@ -186,7 +191,8 @@ class ColumnMap:
                 raise InvalidReportError("row not read by this column map", [Problem(
                     "row_not_selected", (column,), f"{column} is {shown(text, 40)!r}; this map "
                     f"reads rows whose {column} is {' or '.join(map(repr, accepted))}",
-                    input=shown(text, 40))])
+                    input=shown(text, 40), ctx={"column": column, "value": repr(shown(text, 40)),
+                                                "accepted": ", ".join(map(repr, accepted))})])
 
     def report(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """One row (column -> value) as a report mapping, ready for validation.
@@ -218,15 +224,30 @@ class ColumnMap:
                 if path[:3] == _CODES and len(path) == 4:
                     _put(report, ("attempt", "processor", "paths", path[3]), column)
             except ValueError as error:
-                problems.append(Problem("column_value", (column,), str(error), input=value))
+                problems.append(_value_problem(column, error, value))
         for column, path, unit, value in money:  # after the currencies are placed
             try:
                 _put(report, path, _money(report, path, unit, value))
             except ValueError as error:
-                problems.append(Problem("column_value", (column,), str(error), input=value))
+                problems.append(_value_problem(column, error, value))
         if problems:
             raise InvalidReportError("row is invalid", problems)
         return report
+
+
+def _value_problem(column: str, error: ValueError, value: Any) -> Problem:
+    """A cell the map cannot convert, with what its message is made of."""
+    ctx = {"key": error.key, **error.params} if isinstance(error, ReportValueError) else None
+    return Problem("column_value", (column,), str(error), input=value, ctx=ctx)
+
+
+def _map_ctx(item: Any) -> dict[str, Any] | None:
+    """What a pydantic message about the map file is made of (an unknown or missing key is the
+    file's own, not a report's: ``key`` ``map``)."""
+    ctx = problem_ctx(item.get("ctx")) or {}
+    if item["type"] in ("extra_forbidden", "missing"):
+        ctx["key"] = "map"
+    return ctx or None
 
 
 def _put(report: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
@@ -258,17 +279,19 @@ def _convert(value: Any, rule: ColumnRule) -> Any:
     if rule.time == "unix":
         seconds = int(value) if isinstance(value, int | str) and str(value).isdigit() else None
         if seconds is None or seconds > 4_102_444_800:
-            raise ValueError("expected seconds since 1970-01-01 UTC")
+            raise ReportValueError("unix", "expected seconds since 1970-01-01 UTC")
         return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
     if rule.time == "utc":
         if isinstance(value, datetime):
             return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
         text = str(value).replace(" ", "T", 1)
         if re.search(r"(Z|[+-]\d\d:?\d\d)$", text):
-            raise ValueError("a time with an offset in a column mapped as time: utc; use iso")
+            raise ReportValueError("utc_offset", "a time with an offset in a column mapped as "
+                                   "time: utc; use iso")
         if not _UTC_TIME.match(text):
-            raise ValueError(f"expected a UTC time as YYYY-MM-DD HH:MM[:SS], got {shown(text, 32)!r}"
-                             " (a spreadsheet may have rewritten it in its own format)")
+            raise ReportValueError("utc", f"expected a UTC time as YYYY-MM-DD HH:MM[:SS], got "
+                                   f"{shown(text, 32)!r} (a spreadsheet may have rewritten it in "
+                                   "its own format)", value=repr(shown(text, 32)))
         return f"{text}Z"
     if isinstance(value, datetime):
         return value.isoformat()
@@ -292,21 +315,23 @@ def _money(report: dict[str, Any], path: tuple[str, ...], unit: str, value: Any)
         amount = report.get("attempt", {}).get("amount", {})
         currency = amount.get("currency") if isinstance(amount, dict) else None
     if not isinstance(currency, str) or minor_unit_exponent(currency) is None:
-        raise ValueError("no ISO 4217 currency for this amount (map a currency column, e.g. "
-                         "to attempt.amount.currency)")
+        raise ReportValueError("no_currency", "no ISO 4217 currency for this amount (map a "
+                               "currency column, e.g. to attempt.amount.currency)")
     text = str(value).strip()
     if unit == "minor":
         if isinstance(value, bool) or not (isinstance(value, int) or text.isdigit()):
-            raise ValueError("expected a whole number of minor units (2500 for 25.00 USD)")
+            raise ReportValueError("minor", "expected a whole number of minor units (2500 for "
+                                   "25.00 USD)")
         minor = int(text)
         if minor > MAX_MINOR:
-            raise ValueError(f"above the largest accepted amount, {MAX_MINOR} minor units")
+            raise ReportValueError("too_large", f"above the largest accepted amount, {MAX_MINOR} "
+                                   "minor units", max=MAX_MINOR)
         return {"value": str(from_minor(minor, currency)), "currency": currency}
     try:
         Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"expected a decimal amount such as 25.00, got {shown(text, 24)!r}") \
-            from None
+        raise ReportValueError("decimal", f"expected a decimal amount such as 25.00, got "
+                               f"{shown(text, 24)!r}", value=repr(shown(text, 24))) from None
     return {"value": text, "currency": currency}
 
 
@@ -325,11 +350,13 @@ def load_column_map(name_or_path: str | Path) -> ColumnMap:
             text = Path(name_or_path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise InvalidReportError("column map unreadable", [Problem(
-                "file_unreadable", (), f"cannot read {name_or_path}: {error}")]) from None
+                "file_unreadable", (), f"cannot read {name_or_path}: {error}",
+                ctx={"file": str(name_or_path)})]) from None
         where = f"column map {name_or_path}"
     if len(text) > _MAX_MAP_CHARS:
         raise InvalidReportError(f"{where} is too large", [Problem(
-            "too_large", (), f"a column map has at most {_MAX_MAP_CHARS} characters")])
+            "too_large", (), f"a column map has at most {_MAX_MAP_CHARS} characters",
+            ctx={"key": "map", "max": _MAX_MAP_CHARS})])
     yaml = YAML(typ="safe", pure=True)
     try:
         if any(isinstance(event, AliasEvent) for event in yaml.parse(text)):
@@ -338,5 +365,6 @@ def load_column_map(name_or_path: str | Path) -> ColumnMap:
         data = yaml.load(text)
     except YAMLError as error:
         raise InvalidReportError(f"{where} is not YAML", [Problem(
-            "yaml_invalid", (), f"not YAML: {str(error)[:200]}")]) from None
+            "yaml_invalid", (), f"not YAML: {str(error)[:200]}",
+            ctx={"detail": str(error)[:200]})]) from None
     return ColumnMap.parse(data, where)
