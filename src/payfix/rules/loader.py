@@ -37,12 +37,8 @@ from payfix.rules._yamlsrc import (
     text_position,
 )
 from payfix.rules.conditions import (
-    Condition,
     ConditionSyntaxError,
-    In,
-    Present,
     fact_names,
-    leaves,
     parse,
 )
 from payfix.rules.lint import MAX_PATTERN_PATHS, lint_ruleset, pattern_problem
@@ -57,6 +53,7 @@ from payfix.rules.pack import (
     RulePack,
     RuleSet,
 )
+from payfix.rules.typecheck import typecheck
 from payfix.rules.witness import witness
 from payfix.vocab import (
     FACTS,
@@ -67,7 +64,7 @@ from payfix.vocab import (
 if TYPE_CHECKING:
     from payfix.rules.schedules import FeeSchedule
 
-__all__ = ["bundled_rules_dir", "load_fee_schedules", "load_pack"]
+__all__ = ["bundled_rules_dir", "load_fee_schedules", "load_pack", "typecheck"]
 
 def _collect(base: Path, overlay: Path | None, problems: list[Problem]) -> dict[str, Source]:
     files: dict[str, Source] = {}
@@ -83,45 +80,6 @@ def _base_texts(base: Path, overlay: Path | None, problems: list[Problem]) -> So
     if overlay is not None and (overlay / "texts.yaml").is_file() and (base / "texts.yaml").is_file():
         return read_files(base, "texts.yaml", "rules", problems).get("texts.yaml")
     return read_files(bundled_rules_dir(), "texts.yaml", "rules", problems).get("texts.yaml")
-
-
-def typecheck(cond: Condition, reasons: tuple[str, ...]) -> list[tuple[str, str, int, dict[str, Any]]]:
-    """Type problems in ``cond`` as ``(type, message, offset, ctx)`` (``ctx``: what the message
-    is made of); empty when it is well typed."""
-    out: list[tuple[str, str, int, dict[str, Any]]] = []
-    for leaf in leaves(cond):
-        spec = FACTS.get(leaf.path)
-        fact = leaf.path
-        if spec is None:
-            out.append(("unknown_fact", f"unknown fact {fact!r}{suggest(fact, tuple(FACTS))}",
-                        leaf.pos, {"fact": fact, "hint": closest(fact, tuple(FACTS))}))
-            continue
-        if isinstance(leaf, Present):
-            continue
-        values = leaf.values if isinstance(leaf, In) else (leaf.value,)
-        if isinstance(leaf, In) and spec.type == "bool":
-            out.append(("bad_operator", f"'in' is not defined for boolean fact {fact!r}; "
-                        "use '== true' or '== false'", leaf.pos, {"key": "in_bool", "fact": fact}))
-            continue
-        if not isinstance(leaf, In) and leaf.op not in ("==", "!=") and spec.type != "int":
-            out.append(("bad_operator", f"{leaf.op!r} is only defined for integer facts; "
-                        f"{fact!r} is {spec.type} (use == or !=)", leaf.pos,
-                        {"key": "order", "op": leaf.op, "fact": fact, "type": spec.type}))
-            continue
-        for value in values:
-            kind = "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
-            if kind != spec.type:
-                out.append(("type_mismatch", f"{fact!r} is {spec.type}, compared with {kind} "
-                            f"value {value!r}", leaf.pos,
-                            {"fact": fact, "type": spec.type, "kind": kind, "value": repr(value)}))
-                continue
-            domain = fact_domain(leaf.path, reasons)
-            if isinstance(value, str) and domain is not None and value not in domain:
-                out.append(("unknown_value", f"{value!r} is not a value of {fact!r}"
-                            f"{suggest(value, domain)}; allowed: {', '.join(domain)}", leaf.pos,
-                            {"value": value, "fact": fact, "hint": closest(value, domain),
-                             "allowed": ", ".join(domain)}))
-    return out
 
 
 class _PackBuilder:
