@@ -208,14 +208,13 @@ def _synth(args: argparse.Namespace) -> int:
         count = write_reports(Path(args.out), args.rows, args.seed, args.corrupt_share,
                               args.profile, args.native)
     except ValueError as error:
-        from payfix.diagnosis.problemtext import localised
+        from payfix.cli_lookup import in_locale
         from payfix.errors import SynthError
         from payfix.rules.bundled import pack_of
 
-        pack = pack_of(None)
         problems = error.problems if isinstance(error, SynthError) else ()
-        said = [p.msg for p in localised(problems, pack, args.locale)] or [str(error)]
-        separator = pack.texts_for("rules", args.locale)["problem_separator"]
+        said = [p.msg for p in in_locale(problems, args)] or [str(error)]
+        separator = pack_of(None).texts_for("rules", args.locale)["problem_separator"]
         print(f"payfix synth: {separator.join(said)}", file=sys.stderr)
         return EXIT_INVALID
     from payfix.batch.report import report_texts
@@ -243,10 +242,9 @@ def _replay(args: argparse.Namespace) -> int:
     try:
         reader = row_reader(args.source, args.column_map, args.context)
     except (InvalidReportError, OSError) as error:
-        from payfix.diagnosis.problemtext import localised
-        from payfix.rules.bundled import pack_of
+        from payfix.cli_lookup import in_locale
 
-        problems = localised(getattr(error, "problems", ()), pack_of(None), args.locale)
+        problems = in_locale(getattr(error, "problems", ()), args)
         detail = "; ".join(p.render() for p in problems) or str(error)
         print(f"payfix replay: {detail}", file=sys.stderr)
         return EXIT_INVALID
@@ -385,10 +383,9 @@ def run(args: argparse.Namespace) -> int:
             return _synth(args)
         return _replay(args)
     except RulePackError as error:
-        from payfix.diagnosis.problemtext import localised
-        from payfix.rules.bundled import pack_of
+        from payfix.cli_lookup import in_locale
 
-        for problem in localised(error.problems, pack_of(None), getattr(args, "locale", None)):
+        for problem in in_locale(error.problems, args):
             print(problem.render(), file=sys.stderr)
         return EXIT_INVALID
     except (EngineError, ConservationError, WorkerError, OSError) as error:

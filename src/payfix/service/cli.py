@@ -91,11 +91,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"payfix serve needs the service extra: pip install 'payfix[service]' ({error})",
               file=sys.stderr)
         return EXIT_UNEXPECTED
-    from payfix.diagnosis.problemtext import localised
+    from payfix.cli_lookup import in_locale
     from payfix.rules.bundled import pack_of
 
-    pack = pack_of(None)  # the words of serve's own lines (the service's pack may be what is wrong)
-    words = pack.texts_for("text", getattr(args, "locale", None))
+    # the words of serve's own lines (the service's pack may be what is wrong)
+    words = pack_of(None).texts_for("text", getattr(args, "locale", None))
     openapi = args.openapi is not None
     loopback = is_loopback(args.host)
     hosts = tuple(args.allowed_host) or (LOOPBACK_NAMES if loopback else ())
@@ -110,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError("--header-timeout and --keep-alive-timeout must be above 0",
                               "timeouts")
     except ConfigError as error:
-        said = localised([error.problem], pack, getattr(args, "locale", None))[0].msg
+        said = in_locale([error.problem], args)[0].msg
         print(words["serve_refused"].format(reason=said), file=sys.stderr)
         return EXIT_INVALID
     app = create_app(config, prepare="none")  # loads the pack: a broken one stops here (exit 2)

@@ -141,7 +141,7 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
     """Run the parsed job; returns the exit code. Prints the counts like ``payfix replay``."""
     from payfix.batch.replay import ConservationError
     from payfix.batch.report import report_texts
-    from payfix.diagnosis.problemtext import localised
+    from payfix.cli_lookup import in_locale
     from payfix.rules.bundled import pack_of
 
     locale = getattr(args, "locale", None)
@@ -167,14 +167,14 @@ def run(args: argparse.Namespace, spark: SparkSession | None = None) -> int:
         reader = row_reader(getattr(args, "source", None), getattr(args, "column_map", None),
                             getattr(args, "context", None))
     except (InvalidReportError, OSError) as error:
-        problems = localised(getattr(error, "problems", ()), pack_of(None), locale)
+        problems = in_locale(getattr(error, "problems", ()), args)
         detail = "; ".join(p.render() for p in problems) or str(error)
         print(f"payfix spark: {detail}", file=sys.stderr)
         return EXIT_INVALID
     try:
         shipped = ShippedPack.load(None if args.rules is None else Path(args.rules))
     except RulePackError as error:
-        for problem in localised(error.problems, pack_of(None), locale):
+        for problem in in_locale(error.problems, args):
             print(problem.render(), file=sys.stderr)
         return EXIT_INVALID
     spark = spark or session(args.master)
