@@ -5,9 +5,15 @@ first 250,000 rows are synthesised once, other sizes take or repeat them, always
 20,000 rows), then measures in fresh processes:
 
 * plain: read the same file with pyarrow in batches and write it back as Parquet (the I/O floor);
-* replay: ``payfix.batch.replay`` with ``--workers`` processes.
+* per-row: ``payfix.batch.replay`` with ``--workers`` processes, each row diagnosed by itself
+  (``columnar=False``; skipped with ``--no-per-row``);
+* replay: the same replay as ``payfix replay`` runs it, flat rows taking the columnar path.
 
-and prints rows/s, rows/min, the ratio of replay to plain time, and peak memory: the RSS of the
+The rows are the broad test mix of ``payfix synth`` or, with ``--profile card-online`` (or
+``wallet-upi``), a mix calibrated to published decline shares; 1% of rows are corrupt either way.
+
+It prints rows/s, rows/min, the ratio of replay time to plain and to per-row time (``x plain``,
+``/ per-row``: the per-row path takes that many times longer), and peak memory: the RSS of the
 main process, the largest worker, and the whole process tree (sampled every 0.1 s). Memory is flat
 in the input size when the peaks for 1M and 4M rows (or any two sizes) are about the same.
 
@@ -16,8 +22,8 @@ the replay used (main process and workers) and ``cpu rows/s``: rows per CPU-seco
 processes, times the worker count, i.e. the rate the same work would reach with that many idle
 cores.
 
-    python benchmarks/replay.py --rows 1000000 --rows 4000000
-    python benchmarks/replay.py --rows 100000 --rows 400000 --workers 2   # quicker
+    python benchmarks/replay.py --rows 1000000 --rows 4000000 --profile card-online --workers 2
+    python benchmarks/replay.py --rows 100000 --workers 2   # quicker, the broad test mix
 """
 
 from __future__ import annotations
@@ -84,18 +90,18 @@ class _Sampler(threading.Thread):
             self.tree = max(self.tree, main + sum(now for now, _ in kids))
 
 
-def _make_input(path: Path, rows: int, data_dir: Path) -> None:
+def _make_input(path: Path, rows: int, data_dir: Path, profile: str | None) -> None:
     import pyarrow.parquet as pq
 
     from payfix.batch.synthfiles import write_reports
 
     if path.exists():
         return
-    base = data_dir / f"synth-{BASE_ROWS}.parquet"
+    base = data_dir / f"synth-{profile or 'broad'}-{BASE_ROWS}.parquet"
     if rows == BASE_ROWS or (rows < BASE_ROWS and not base.exists()):
-        write_reports(path, rows, SEED, 0.01)  # row groups of 20,000 rows
+        write_reports(path, rows, SEED, 0.01, profile=profile)  # row groups of 20,000 rows
         return
-    _make_input(base, BASE_ROWS, data_dir)
+    _make_input(base, BASE_ROWS, data_dir, profile)
     source = pq.ParquetFile(base)
     tmp = path.with_name(f".{path.name}.tmp")
     written = 0
@@ -128,7 +134,8 @@ def _child(args: argparse.Namespace) -> None:
         from payfix.batch.replay import replay
 
         summary = replay([Path(args.input)], out / "out", out / "rejects.jsonl", workers=args.workers,
-                         engine=args.engine, chunk_rows=args.chunk_rows)
+                         engine=args.engine, chunk_rows=args.chunk_rows,
+                         columnar=args.child == "replay")
         rows = summary.rows_in
     seconds = time.perf_counter() - start
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -161,7 +168,10 @@ def main() -> None:
     parser.add_argument("--engine", default="compiled")
     parser.add_argument("--data-dir", default=str(Path(tempfile.gettempdir()) / "payfix-bench"))
     parser.add_argument("--keep", action="store_true", help="keep the synthetic inputs in --data-dir")
-    parser.add_argument("--child", choices=("plain", "replay"), help=argparse.SUPPRESS)
+    parser.add_argument("--profile", help="synthetic mix: card-online, wallet-upi (default: the broad "
+                        "test mix)")
+    parser.add_argument("--no-per-row", action="store_true", help="skip the per-row replay")
+    parser.add_argument("--child", choices=("plain", "per-row", "replay"), help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -171,23 +181,29 @@ def main() -> None:
     data_dir = Path(args.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     print(f"# {os.cpu_count()} cores, --workers {args.workers}, --chunk-rows {args.chunk_rows}, "
-          f"engine {args.engine}", flush=True)
-    header = (f"{'rows':>10} {'replay s':>9} {'rows/s':>9} {'rows/min':>11} {'plain s':>8} {'ratio':>7} "
-              f"{'main MiB':>9} {'worker MiB':>11} {'tree MiB':>9} {'cpu s':>8} {'cpu rows/s':>11}")
+          f"engine {args.engine}, rows {args.profile or 'broad test mix'}", flush=True)
+    header = (f"{'rows':>10} {'replay s':>9} {'rows/s':>9} {'rows/min':>11} {'plain s':>8} "
+              f"{'x plain':>8} {'per-row s':>10} {'/ per-row':>10} {'main MiB':>9} {'worker MiB':>11} "
+              f"{'tree MiB':>9} {'cpu s':>8} {'cpu rows/s':>11}")
     print(header, flush=True)
     for rows in args.rows or [1_000_000]:
-        path = data_dir / f"synth-{rows}.parquet"
-        _make_input(path, rows, data_dir)
+        path = data_dir / f"synth-{args.profile or 'broad'}-{rows}.parquet"
+        _make_input(path, rows, data_dir, args.profile)
         plain = _measure("plain", path, args)
+        per_row = None if args.no_per_row else _measure("per-row", path, args)
         rep = _measure("replay", path, args)
         rate = rep["rows"] / rep["seconds"]
         cpu = rep["cpu_main_s"] + rep["cpu_workers_s"]
         cpu_rate = rep["rows"] / cpu * args.workers if cpu else 0.0
+        versus = ("-", "-") if per_row is None else (
+            f"{per_row['seconds']:.1f}", f"{per_row['seconds'] / rep['seconds']:.2f}")
         print(f"{rep['rows']:>10,} {rep['seconds']:>9.1f} {rate:>9,.0f} {rate * 60:>11,.0f} "
-              f"{plain['seconds']:>8.2f} {rep['seconds'] / plain['seconds']:>6.0f}x "
+              f"{plain['seconds']:>8.2f} {rep['seconds'] / plain['seconds']:>7.1f}x "
+              f"{versus[0]:>10} {versus[1]:>10} "
               f"{rep['peak_main_mib']:>9.0f} {rep['peak_worker_mib']:>11.0f} {rep['peak_tree_mib']:>9.0f} "
               f"{cpu:>8.1f} {cpu_rate:>11,.0f}", flush=True)
-        print("# " + json.dumps({"rows": rows, "replay": rep, "plain": plain}), flush=True)
+        print("# " + json.dumps({"rows": rows, "replay": rep, "per_row": per_row, "plain": plain}),
+              flush=True)
     if not args.keep:
         shutil.rmtree(data_dir, ignore_errors=True)
 

@@ -130,7 +130,7 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
            audience: str = "agent", output_format: str = "parquet",
            baseline: Path | str | None = None, chunk_deadline: float | None = None,
            reader: RowReader | None = None, as_of: date | None = None,
-           locale: str | None = None) -> ReplaySummary:
+           locale: str | None = None, columnar: bool = True) -> ReplaySummary:
     """Diagnose every row of ``inputs``; write parts to ``out`` and rejects to ``rejects``.
 
     Args:
@@ -159,6 +159,8 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
             scheme limits); ``None``: each attempt under the rules of its own day.
         locale: write the rejects' messages in this language (the pack's ``problem`` texts;
             ``None``: as found, English). Types, locations and inputs do not change.
+        columnar: diagnose flat rows a batch at a time (:mod:`payfix.batch.columnar`); ``False``
+            diagnoses each row by itself. The results are the same either way.
 
     Raises:
         FileNotFoundError: an input cannot be read.
@@ -197,7 +199,7 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
                       job, (pickle.dumps(pack), engine, audience,
                             None if base is None else pickle.dumps(base),
                             None if reader is None else pickle.dumps(reader),
-                            None if as_of is None else as_of.isoformat(), locale),
+                            None if as_of is None else as_of.isoformat(), locale, columnar),
                       chunk_deadline if chunk_deadline is not None else max(600.0, 0.06 * chunk_rows))
     except ValueError:
         # a refused input (not readable as its format) before any chunk was committed: leave
@@ -209,9 +211,9 @@ def replay(inputs: list[Path], out: Path, rejects: Path, *, workers: int, engine
 
 
 #: What each worker is started with: pickled pack, engine, audience, pickled baseline pack,
-#: pickled row reader, the as-of day and the rejects' locale (see
-#: :func:`payfix.batch.workers.init_worker`).
-_Init = tuple[bytes, str, str, bytes | None, bytes | None, str | None, str | None]
+#: pickled row reader, the as-of day, the rejects' locale and whether flat rows take the
+#: columnar path (see :func:`payfix.batch.workers.init_worker`).
+_Init = tuple[bytes, str, str, bytes | None, bytes | None, str | None, str | None, bool]
 
 
 def _reader_key(reader: RowReader) -> dict[str, Any]:

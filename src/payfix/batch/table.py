@@ -175,7 +175,8 @@ def _nested_id(data: Any) -> Any:
 
 
 def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
-                   reader: RowReader | None = None, locale: str | None = None) -> tuple[Any, Any]:
+                   reader: RowReader | None = None, locale: str | None = None, *,
+                   columnar: bool = True) -> tuple[Any, Any]:
     """Diagnose every row of an Arrow ``table`` (``pyarrow.Table`` or ``RecordBatch``).
 
     The input is nested or flat: with a ``report`` column, each row's report is that column's
@@ -193,6 +194,10 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
     unexpectedly is a reject of type ``diagnosis_failed``. Every row is in exactly one of them.
     Pure: no files, no clock; the same rows and diagnoser always give equal tables.
 
+    Flat rows are diagnosed by the columnar path (:mod:`payfix.batch.columnar`), which takes
+    each distinct part of a row once and sends the rows it does not cover through the per-row
+    path; ``columnar=False`` diagnoses every row by itself. Both give equal tables.
+
     Example:
         >>> import pyarrow as pa
         >>> from payfix.diagnosis.diagnoser import Diagnoser
@@ -207,6 +212,20 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
         >>> rejects.column("row").to_pylist(), json.loads(rejects.column("problems")[0].as_py())[0]["loc"]
         ([102], ['attempt', 'kind'])
     """
+    names = list(table.schema.names)
+    if columnar and reader is None and "report" not in names:
+        from payfix.batch.columnar import diagnose_flat
+
+        return diagnose_flat(diagnoser, table, first_row,
+                             lambda part, rows: _per_row(diagnoser, part, rows, None, locale),
+                             output_schema())
+    return _per_row(diagnoser, table, list(range(first_row, first_row + table.num_rows)), reader,
+                    locale)
+
+
+def _per_row(diagnoser: Diagnoser, table: Any, numbers: list[int], reader: RowReader | None,
+             locale: str | None) -> tuple[Any, Any]:
+    """:func:`diagnose_table`, each row by itself, its rows numbered ``numbers``."""
     import pyarrow as pa
 
     names = list(table.schema.names)
@@ -228,8 +247,7 @@ def diagnose_table(diagnoser: Diagnoser, table: Any, first_row: int,
     rej_ids: list[str | None] = []
     rej_problems: list[str] = []
     pack_hash = diagnoser.pack.hash
-    for offset, values in enumerate(zip(*columns, strict=True)):
-        row = first_row + offset
+    for row, values in zip(numbers, zip(*columns, strict=True), strict=True):
         raw_id: Any = None
         problems: list[dict[str, Any]]
         try:

@@ -263,16 +263,18 @@ _WORKER: dict[str, Any] = {}
 
 def init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None,
                 reader: bytes | None = None, as_of: str | None = None,
-                locale: str | None = None) -> None:
+                locale: str | None = None, columnar: bool = True) -> None:
     """Build this process's diagnosers from the packs the replay loaded and checked (pickled:
     a worker reads no rule files and spends no time on YAML), and its row reader (how rows that
     are not payfix reports are read, :class:`~payfix.batch.table.RowReader`); ``as_of`` (ISO
     date) is the day whose rules apply to every row (``None``: each attempt's own); ``locale``
-    the language of the rejects' messages (``None``: as found)."""
+    the language of the rejects' messages (``None``: as found); ``columnar`` whether flat rows
+    take the columnar path."""
     from payfix.diagnosis.diagnoser import Diagnoser
 
     _WORKER["reader"] = None if reader is None else pickle.loads(reader)
     _WORKER["locale"] = locale
+    _WORKER["columnar"] = columnar
     key = (pack, engine, audience, baseline, as_of)
     if _WORKER.get("key") != key:
         day = None if as_of is None else date.fromisoformat(as_of)
@@ -287,7 +289,7 @@ def init_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None,
 
 def init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | None,
                      reader: bytes | None = None, as_of: str | None = None,
-                     locale: str | None = None) -> None:
+                     locale: str | None = None, columnar: bool = True) -> None:
     """A pool worker's start: its diagnosers, then the garbage collector told to leave them be.
 
     ``gc.freeze()`` moves everything built so far (the pack, the compiled rules, the models'
@@ -297,7 +299,7 @@ def init_pool_worker(pack: bytes, engine: str, audience: str, baseline: bytes | 
     # Ctrl-C reaches the whole process group: the replay stops its workers itself (committed
     # chunks kept), so a worker does not die of it mid-chunk with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    init_worker(pack, engine, audience, baseline, reader, as_of, locale)
+    init_worker(pack, engine, audience, baseline, reader, as_of, locale, columnar)
     gc.freeze()
     gc.set_threshold(20_000, 20, 50)
 
@@ -354,7 +356,9 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     table = _from_ipc(task.table)
     rows = [task.first_row + r - task.first_record for r in task.records]
     diagnoser, locale = _WORKER["diagnoser"], _WORKER.get("locale")
-    results, rejected = diagnose_table(diagnoser, table, 0, _WORKER.get("reader"), locale)
+    columnar = _WORKER.get("columnar", True)
+    results, rejected = diagnose_table(diagnoser, table, 0, _WORKER.get("reader"), locale,
+                                       columnar=columnar)
     results = _renumber(results, rows)
     rejected = _renumber(rejected, rows)
     lines: list[tuple[int, str]] = []
@@ -373,7 +377,8 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     _write_part(results, out / part_name(task.chunk, task.output_format), task.output_format)
     baseline_out = None
     if _WORKER.get("baseline") is not None:
-        base, _ = diagnose_table(_WORKER["baseline"], table, 0, _WORKER.get("reader"))
+        base, _ = diagnose_table(_WORKER["baseline"], table, 0, _WORKER.get("reader"),
+                                 columnar=columnar)
         base = _renumber(base, rows)
         _write_part(base, out / part_name(task.chunk, task.output_format, BASELINE_DIR), task.output_format)
         baseline_out = base.num_rows

@@ -18,25 +18,24 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from payfix._memo import remember
-from payfix.diagnosis.escalation import Raised, escalation_reasons, plan
+from payfix.diagnosis.escalation import escalation_reasons, plan
 from payfix.diagnosis.explain import Explainer
-from payfix.diagnosis.facts import Checked, Facts, derive_facts
+from payfix.diagnosis.facts import Facts, derive_facts
 from payfix.diagnosis.feefacts import Priced, breakdown_fields, price
 from payfix.diagnosis.handoff import handoff_fields
+from payfix.diagnosis.memos import Memos, Outcome, Shown
 from payfix.diagnosis.outline import Outline
 from payfix.diagnosis.present import locale_chain, method_names, other_methods, remedy_text, shown_facts
 from payfix.diagnosis.ranking import ScoredRemedy, coherent, rank, settle
 from payfix.diagnosis.reply import notify_fields, reply_fields
 from payfix.diagnosis.view import View
 from payfix.engines.base import Engine, create_engine
-from payfix.fees import ConvertedSchedules
 from payfix.inputs.adapters import adapted_report
 from payfix.inputs.intake import ReportInput, parse_report
 from payfix.knowledge.lookup import FailureLookup, lookup_failure, require_code_map
@@ -53,7 +52,7 @@ from payfix.models.diagnosis import (
 from payfix.models.report import AttemptReport
 from payfix.money import format_minor
 from payfix.rules.bundled import pack_of
-from payfix.rules.pack import Rule, RulePack
+from payfix.rules.pack import RulePack
 from payfix.vocab import PLACEHOLDER_RE, PLACEHOLDERS, TEXT_PLACEHOLDERS
 
 __all__ = ["Diagnoser", "Outline", "diagnose"]
@@ -107,7 +106,7 @@ class Diagnoser:
                                      for line in (text.title, *text.steps)
                                      for name in PLACEHOLDER_RE.findall(line)}))
             for remedy in self.pack.remedies.values()}
-        self._memos = _Memos()
+        self._memos = Memos()
         self.locale = locale or self.pack.settings.default_locale
         self.audience: Audience = audience
         self.trace = trace
@@ -167,9 +166,15 @@ class Diagnoser:
             >>> d.outline(report).remedies[0] == d.diagnose(report).remedies[0].id
             True
         """
-        parsed, priced, found, facts, fired_ids = self._evaluate(report)
+        return self._outline_of(*self._evaluate(report), audience=audience)
+
+    def _outline_of(self, parsed: AttemptReport, priced: Priced | None, found: FailureLookup | None,
+                    facts: Facts, fired_ids: frozenset[str], *, audience: Audience | None = None,
+                    retry: Mapping[str, Any] | None = None) -> Outline:
+        """:meth:`outline` from :meth:`_evaluate`'s parts (``retry``: the report's retry advice,
+        if known). Of the facts it reads ``failure.*`` only, of the report what retry reads."""
         view = View.of(audience or self.audience, facts)
-        retry = retry_fields(parsed, self.pack, found, self.as_of)
+        retry = retry or retry_fields(parsed, self.pack, found, self.as_of)
         shown = self._shown_to(fired_ids, view, retry["verdict"])
         failure = self._failure(found, facts, view, (self.locale,))  # remembered, masked once
         return Outline(
@@ -234,7 +239,7 @@ class Diagnoser:
             if trace else (),
             "pack": self._info, "engine": self.engine.name}))
 
-    def _outcome(self, fired_ids: frozenset[str], verdict: str) -> _Outcome:
+    def _outcome(self, fired_ids: frozenset[str], verdict: str) -> Outcome:
         """The fired rules (pack order), their ranked remedies, the escalation reasons and their
         plan (highest priority, shortest wait): a pure function of which rules fired and the
         retry verdict (which remedies may be offered), so it is remembered."""
@@ -247,11 +252,11 @@ class Diagnoser:
             ranked = rank(fired, self.pack)
             reasons = escalation_reasons(fired, ranked, self.pack)
             priority, after_s = plan(reasons) if reasons else ("low", 0)
-            outcome = _Outcome(fired, ranked, reasons, priority, after_s, kept)
+            outcome = Outcome(fired, ranked, reasons, priority, after_s, kept)
             remember(self._memos.outcomes, key, outcome, MEMO_SIZE)
         return outcome
 
-    def _shown_to(self, fired_ids: frozenset[str], view: View, verdict: str) -> _Shown:
+    def _shown_to(self, fired_ids: frozenset[str], view: View, verdict: str) -> Shown:
         """What ``view`` shows of the outcome (remedy ids, escalation reasons): a function of
         which rules fired, the view and the retry verdict (a remedy the verdict contradicts is
         not offered, :func:`~payfix.diagnosis.ranking.coherent`), so it is remembered."""
@@ -266,7 +271,7 @@ class Diagnoser:
                 priority=r.policy.priority, after_seconds=r.policy.after_s) for r in outcome.reasons)
             visible = tuple(s for s in outcome.ranked
                             if view.sees_remedy(s.remedy) and coherent(s.remedy, verdict))
-            shown = _Shown(visible, tuple(s.remedy.id for s in visible), tuple(m.code for m in models),
+            shown = Shown(visible, tuple(s.remedy.id for s in visible), tuple(m.code for m in models),
                            models)
             remember(self._memos.shown, key, shown, MEMO_SIZE)
         return shown
@@ -321,53 +326,6 @@ class Diagnoser:
 
 #: Size at which a Diagnoser's memos are cleared (they hold immutable results only).
 MEMO_SIZE = 8192
-
-
-class _Outcome(NamedTuple):
-    """What the fired rules decide, whoever reads it: the rules that count (pack order; fallback
-    rules only when nothing else is credible), their ranked remedies, the escalation reasons and
-    their plan (highest priority, shortest wait)."""
-
-    fired: tuple[Rule, ...]
-    ranked: tuple[ScoredRemedy, ...]
-    reasons: tuple[Raised, ...]
-    priority: str
-    after_s: int
-    kept: frozenset[str]  # the ids of ``fired``: what the engine fired, fallbacks settled
-
-
-class _Shown(NamedTuple):
-    """What an audience sees of an outcome: its remedies (and their ids) best first, escalation
-    codes and reasons."""
-
-    visible: tuple[ScoredRemedy, ...]
-    remedies: tuple[str, ...]
-    codes: tuple[str, ...]
-    reasons: tuple[EscalationReason, ...]
-
-
-@dataclass(slots=True)
-class _Memos:
-    """A Diagnoser's memos of pure functions (each cleared whole at :data:`MEMO_SIZE` entries):
-    immutable results shared between diagnoses and threads, which change speed, never an answer.
-    ``schedules`` holds the pack's fee schedules in minor units and bounds itself."""
-
-    #: fired-rule set → :class:`_Outcome`
-    outcomes: dict[tuple[frozenset[str], str], _Outcome] = field(default_factory=dict)
-    #: a remedy's id, rank, score, locale chain, currency, rule ids and quoted figures → its words
-    worded: dict[tuple[object, ...], RankedRemedy] = field(default_factory=dict)
-    #: requested locale → fallback chain
-    chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    #: fired-rule set and view → what the view shows of the outcome
-    shown: dict[tuple[frozenset[str], str, bool, str], _Shown] = field(default_factory=dict)
-    #: code-map verdict and view → the diagnosis's failure
-    failures: dict[tuple[object, ...], Failure] = field(default_factory=dict)
-    #: payee type, identifier and country → what is wrong with the identifier
-    #: (:data:`~payfix.diagnosis.facts.CHECKED_SIZE` entries)
-    checked: Checked = field(default_factory=dict)
-    #: a merchant's name → as the hand-off shows it (identifiers in it masked)
-    merchants: dict[str, str] = field(default_factory=dict)
-    schedules: ConvertedSchedules = field(default_factory=ConvertedSchedules)
 
 
 @lru_cache(maxsize=4)

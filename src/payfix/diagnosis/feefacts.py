@@ -40,12 +40,12 @@ from payfix.fees import (
     quote_with_max_sendable,
 )
 from payfix.masking import shown
-from payfix.models.report import AttemptReport
+from payfix.models.report import Attempt, AttemptReport
 from payfix.money import from_minor
 from payfix.rules.pack import RulePack
 from payfix.vocab import Scalar
 
-__all__ = ["Priced", "breakdown_fields", "price"]
+__all__ = ["Priced", "breakdown_fields", "price", "unpriced"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,20 @@ def _usage(report: AttemptReport, day: date | None) -> Usage:
     )
 
 
+def unpriced(attempt: Attempt, pack: RulePack) -> bool:
+    """Whether no schedule of ``pack`` prices ``attempt``, whatever its amount: the processor
+    stated what it charged (``fee`` without ``fee_schedule``; no schedule second-guesses it), or
+    no schedule is for its currency, kind and conversion. :func:`price` answers ``None`` for such
+    an attempt without looking at its amount."""
+    if attempt.fee_schedule is not None:
+        return False
+    if attempt.fee is not None:
+        return True
+    conversion = attempt.conversion
+    currency = attempt.amount.currency if conversion is None else conversion.currency
+    return not pack.fee_index.get((currency, attempt.kind, attempt.fx is not None or conversion is not None))
+
+
 def price(report: AttemptReport, pack: RulePack,
           converted: ConvertedSchedules | None = None, day: date | None = None) -> Priced | None:
     """The quote for ``report`` under the pack's schedules, or ``None`` when none prices it
@@ -90,8 +104,8 @@ def price(report: AttemptReport, pack: RulePack,
             one that cannot price this attempt.
     """
     attempt = report.attempt
-    if attempt.fee is not None and attempt.fee_schedule is None:
-        return None  # the processor stated what it charged; no schedule second-guesses it
+    if unpriced(attempt, pack):
+        return None
     currency, kind = attempt.charged()[1], attempt.kind
     abroad = attempt.conversion is not None
     if attempt.fee_schedule is not None:
@@ -104,9 +118,7 @@ def price(report: AttemptReport, pack: RulePack,
                 input=attempt.fee_schedule)])
         candidates: tuple[FeeSchedule, ...] = (schedule,)
     else:
-        candidates = pack.fee_index.get((currency, kind, attempt.fx is not None or abroad), ())
-        if not candidates:
-            return None
+        candidates = pack.fee_index[currency, kind, attempt.fx is not None or abroad]
     usage = _usage(report, day)
     balance = attempt.balance
     available = (balance.available.value

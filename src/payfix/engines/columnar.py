@@ -30,11 +30,18 @@ from payfix.rules.forms import shared_conditions
 from payfix.rules.pack import RulePack
 from payfix.vocab import FACTS, Scalar
 
-__all__ = ["ColumnarEngine", "facts_table"]
+__all__ = ["ColumnarEngine", "column_type", "facts_table"]
 
 _TYPES = {"int": "int64", "bool": "bool_", "str": "string"}
 _OPS = {"==": "equal", "!=": "not_equal", "<": "less", "<=": "less_equal", ">": "greater",
         ">=": "greater_equal"}
+
+
+def column_type(name: str) -> Any:
+    """The Arrow type of fact ``name``'s column (``int64``, ``bool``, ``string``)."""
+    import pyarrow as pa
+
+    return getattr(pa, _TYPES[FACTS[name].type])()
 
 
 def facts_table(fact_sets: Sequence[Mapping[str, Scalar]]) -> Any:
@@ -51,7 +58,7 @@ def facts_table(fact_sets: Sequence[Mapping[str, Scalar]]) -> Any:
     for name in FACTS:
         values = [facts.get(name) for facts in fact_sets]
         try:
-            columns[name] = pa.array(values, type=getattr(pa, _TYPES[FACTS[name].type])())
+            columns[name] = pa.array(values, type=column_type(name))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as error:
             raise OverflowError(f"fact {name!r} cannot be a {FACTS[name].type} column: "
                                 f"{error}") from None

@@ -1,0 +1,213 @@
+"""The columnar replay: flat rows diagnosed a batch at a time, each distinct part of a row once.
+
+A flat row is split into parts that decide separately (:data:`FACETS`: the attempt and its method,
+the processor's answer, the device, the account, the payee, the metadata) and the few columns that
+differ from row to row (:data:`FINE_COLUMNS`: id, time, amounts, latency, clock skew, the card's
+last four digits). Each distinct value of a part is validated and turned into facts once, by the
+report model and :func:`~payfix.diagnosis.facts.derive_facts` themselves, on a report made of that
+part alone; the row-to-row columns are checked by patterns stricter than the report model (a
+value they cannot prove valid sends its row down the per-row path) and their facts computed as
+columns. The rules run on the table of facts (:class:`~payfix.engines.columnar.ColumnarEngine`),
+and ranking, escalation and retry advice are worked out once per distinct combination of attempt
+part, processor part and fired rules (:meth:`Diagnoser._outline_of`). A row this path does not
+cover (a column read row by row, :data:`ROW_BY_ROW_COLUMNS`; an unknown column; a value the
+patterns cannot prove; an invalid part; an attempt a fee schedule prices) goes through the
+per-row path, so the result is the per-row path's, row for row and byte for byte
+(``tests/test_columnar_replay.py``). Pure: no files, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from payfix._memo import remember
+from payfix.batch.columns import record_to_report
+from payfix.batch.rowfigures import Figures, attempt_ids, covered_rows, row_figures
+from payfix.batch.rowparts import (
+    _FINE_FACTS,
+    FACETS,
+    FINE_COLUMNS,
+    MEMO_SIZE,
+    decides,
+    dense,
+    first_rows,
+    memo_of,
+    retry_reads,
+    row_parts,
+)
+from payfix.engines.columnar import ColumnarEngine, column_type
+from payfix.vocab import FACTS
+
+if TYPE_CHECKING:
+    from payfix.diagnosis.diagnoser import Diagnoser
+
+__all__ = ["diagnose_flat"]
+
+PerRow = Callable[[Any, list[int]], tuple[Any, Any]]
+
+
+def _engine(diagnoser: Diagnoser) -> ColumnarEngine:
+    """The diagnoser's pack over tables of facts, made once and kept with its memos."""
+    memo = memo_of(diagnoser, "engine")
+    if "engine" not in memo:
+        memo["engine"] = ColumnarEngine(diagnoser.pack)
+    engine: ColumnarEngine = memo["engine"]
+    return engine
+
+
+def _facts_table(parts: dict[str, tuple[Any, list[Any]]], fine: Figures) -> Any:
+    """The fact sets of the kept rows as a table (:func:`~payfix.engines.columnar.facts_table`'s
+    columns): each part's facts taken by the row's part, the row-to-row facts as computed."""
+    import pyarrow as pa
+
+    owner = {name: facet for facet, (_, names) in FACETS.items() for name in names}
+    n = len(fine.keep)
+    columns = {}
+    for name in FACTS:
+        kind = column_type(name)
+        if name in _FINE_FACTS:
+            columns[name] = fine.facts[name].cast(kind)
+        elif name in owner:
+            ids, made = parts[owner[name]]
+            values = pa.array([None if part is None else part.facts.get(name) for part in made], kind)
+            columns[name] = values.take(pa.array(ids))
+        else:
+            columns[name] = pa.nulls(n, kind)
+    return pa.table(columns)
+
+
+def _outlines(diagnoser: Diagnoser, parts: dict[str, tuple[Any, list[Any]]], fired: dict[str, Any],
+              asked: Any, count: int) -> list[Any]:
+    """One :class:`~payfix.diagnosis.outline.Outline` per distinct combination of ``asked`` (what
+    retry advice reads) and fired rules, from its first row."""
+    from payfix.inputs.intake import parse_report
+    from payfix.knowledge.retry import retry_fields
+
+    (a_ids, a_made), (f_ids, f_made) = parts["attempt"], parts["flags"]
+    p_ids, p_made = parts["processor"]
+    firsts = first_rows(asked, count)
+    where = {}
+    import pyarrow as pa
+
+    at = pa.array(firsts, pa.int64())
+    for rule_id, column in fired.items():
+        where[rule_id] = column.take(at).to_pylist()
+    memo = memo_of(diagnoser, "retries")
+    out = []
+    for k, row in enumerate(firsts):
+        attempt, flags = a_made[a_ids[row]], f_made[f_ids[row]]
+        processor = p_made[p_ids[row]]
+        key = (retry_reads(attempt, flags), decides(processor))
+        retry = memo.get(key)
+        if retry is None:  # the attempt with its processor's answer: what retry advice reads
+            record = {"attempt_id": "x", "attempt_amount": "0",
+                      "attempt_at": f"{processor.day}T00:00:00+00:00",
+                      **attempt.values, **flags.values, **processor.values}
+            retry = retry_fields(parse_report(record_to_report(record)), diagnoser.pack,
+                                 processor.found, diagnoser.as_of)
+            remember(memo, key, retry, MEMO_SIZE)
+        rules = frozenset(rule_id for rule_id, hits in where.items() if hits[k])
+        out.append(diagnoser._outline_of(attempt.parsed, None, processor.found, processor.facts,
+                                         rules, retry=retry))
+    return out
+
+
+def _results(diagnoser: Diagnoser, sub: Any, rows: list[int], parts: dict[str, tuple[Any, list[Any]]],
+             fine: Figures, schema: Any) -> Any:
+    """The result rows of the kept rows (:func:`~payfix.batch.table.output_schema`)."""
+    import pyarrow as pa
+
+    facts = _facts_table(parts, fine)
+    fired = _engine(diagnoser).fired_columns(facts)
+    distinct = list({id(column): column for column in fired.values()}.values())
+    a_ids, a_made = parts["attempt"]
+    kinds: dict[Any, int] = {}
+    method = pa.array([kinds.setdefault(None if part is None else part.parsed.attempt.method.type,
+                                        len(kinds)) for part in a_made], pa.int64()).take(pa.array(a_ids))
+    p_ids, p_made = parts["processor"]
+    answers: dict[tuple[Any, ...], int] = {}
+    answer = pa.array([answers.setdefault(decides(part), len(answers)) for part in p_made],
+                      pa.int64()).take(pa.array(p_ids))
+    asked, _ = dense([method, pa.array(parts["flags"][0]), answer])
+    signature, count = dense([asked, *distinct])
+    outlines = _outlines(diagnoser, parts, fired, signature, count)
+
+    def per_combo(values: list[Any], kind: Any) -> Any:
+        return pa.array(values, kind).take(signature)
+
+    def per_part(facet: str, read: Callable[[Any], Any]) -> Any:
+        ids, made = parts[facet]
+        return pa.array([None if part is None else read(part.parsed) for part in made],
+                        pa.string()).take(pa.array(ids))
+
+    text, texts = pa.string(), pa.list_(pa.string())
+    n = len(rows)
+    columns = {
+        "row": pa.array(rows, pa.int64()),
+        "attempt_id": pa.array(attempt_ids(sub.column("attempt_id")), text),
+        "top_remedy": per_combo([o.remedies[0] if o.remedies else None for o in outlines], text),
+        "remedies": per_combo([list(o.remedies) for o in outlines], texts),
+        "failure_reason": per_combo([o.reason for o in outlines], text),
+        "retry_verdict": per_combo([o.retry for o in outlines], text),
+        "escalate": per_combo([o.escalate for o in outlines], pa.bool_()),
+        "escalation_codes": per_combo([list(o.escalation_codes) for o in outlines], texts),
+        "fee_total": pa.nulls(n, text),
+        "pack_hash": pa.array([diagnoser.pack.hash] * n, text),
+        "engine": per_combo([o.engine for o in outlines], text),
+        "kind": per_part("attempt", lambda r: r.attempt.kind),
+        "method": per_part("attempt", lambda r: r.attempt.method.type),
+        "currency": per_part("attempt", lambda r: r.attempt.amount.currency),
+        "amount": sub.column("attempt_amount"),
+        "code_family": per_combo([o.scheme for o in outlines], text),
+        "code": per_combo([o.code for o in outlines], text),
+        "code_field": per_combo([o.field for o in outlines], text),
+        "code_known": per_combo([o.known for o in outlines], pa.bool_()),
+        "retry_after_action": per_combo([o.after_action for o in outlines], text),
+        "at": fine.at,
+        "country": per_part("account", lambda r: r.account.country if r.account else None),
+        "app_version": per_part("app", lambda r: r.device.app_version if r.device else None),
+        "fee_assumed": pa.array([False] * n, pa.bool_()),
+    }
+    return pa.table(columns, schema=schema)
+
+
+def diagnose_flat(diagnoser: Diagnoser, table: Any, first_row: int, per_row: PerRow,
+                  schema: Any) -> tuple[Any, Any]:
+    """Diagnose a flat table as :func:`~payfix.batch.table.diagnose_table` does: the rows this
+    path covers as columns, the others through ``per_row(sub_table, row_numbers)``. Returns
+    ``(results, rejects)``, equal to the per-row path's."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = table.num_rows
+    valued = table.select([name for name, column in zip(table.schema.names, table.columns, strict=True)
+                           if column.null_count < rows])
+    for name in set(FINE_COLUMNS) & set(valued.schema.names):  # a CSV's cells are read as bytes
+        if pa.types.is_binary(valued.schema.field(name).type):
+            try:
+                text = valued.column(name).cast(pa.string())
+            except pa.ArrowInvalid:  # not UTF-8: the per-row path says where
+                return per_row(table, list(range(first_row, first_row + rows)))
+            valued = valued.set_column(valued.schema.get_field_index(name), name, text)
+    ok = covered_rows(valued) if rows else None
+    if ok is None:
+        return per_row(table, list(range(first_row, first_row + rows)))
+    fast = pc.indices_nonzero(ok)
+    sub = valued.take(fast)
+    parts = row_parts(diagnoser, sub)
+    fine = row_figures(diagnoser, sub, parts)
+    keep = pa.array(fine.keep, pa.int64())
+    kept = fast.take(keep)
+    slow = pc.indices_nonzero(pc.invert(pc.is_in(pa.array(range(rows), pa.int64()),
+                                                   value_set=kept)))
+    slow_results, rejects = per_row(table.take(slow), [first_row + i for i in slow.to_pylist()])
+    if not len(fine.keep):
+        return slow_results, rejects
+    kept_parts = {facet: (ids[fine.keep], made) for facet, (ids, made) in parts.items()}
+    results = _results(diagnoser, sub.take(keep), [first_row + i for i in kept.to_pylist()],
+                       kept_parts, fine, schema)
+    if slow_results.num_rows:
+        merged = pa.concat_tables([results, slow_results])
+        results = merged.take(pc.sort_indices(merged.column("row")))
+    return results, rejects
