@@ -190,3 +190,13 @@ def test_memos_cleared_at_every_step_change_nothing(monkeypatch: pytest.MonkeyPa
     records = _records(200, 4, "card-online")
     for start in (0, 50, 120):
         _same(diagnoser, _table(records[start:start + 80]), first_row=start)
+
+
+def test_a_batch_the_columnar_path_takes_no_row_of_goes_row_by_row() -> None:
+    records = _records(30, 8, "card-online")
+    for record in records:
+        record["conversion_rate"], record["conversion_currency"] = "0.92", "GBP"
+    diagnoser = Diagnoser(engine="compiled", audience="agent", trace=False)
+    assert _kept(diagnoser, _table(records)) == 0
+    _same(diagnoser, _table(records))
+    _same(diagnoser, _table(records[:0]))

@@ -1,18 +1,20 @@
 """The columnar replay: flat rows diagnosed a batch at a time, each distinct part of a row once.
 
-A flat row is split into parts that decide separately (:data:`FACETS`: the attempt and its method,
-the processor's answer, the device, the account, the payee, the metadata) and the few columns that
-differ from row to row (:data:`FINE_COLUMNS`: id, time, amounts, latency, clock skew, the card's
-last four digits). Each distinct value of a part is validated and turned into facts once, by the
-report model and :func:`~payfix.diagnosis.facts.derive_facts` themselves, on a report made of that
-part alone; the row-to-row columns are checked by patterns stricter than the report model (a
-value they cannot prove valid sends its row down the per-row path) and their facts computed as
-columns. The rules run on the table of facts (:class:`~payfix.engines.columnar.ColumnarEngine`),
-and ranking, escalation and retry advice are worked out once per distinct combination of attempt
-part, processor part and fired rules (:meth:`Diagnoser._outline_of`). A row this path does not
-cover (a column read row by row, :data:`ROW_BY_ROW_COLUMNS`; an unknown column; a value the
-patterns cannot prove; an invalid part; an attempt a fee schedule prices) goes through the
-per-row path, so the result is the per-row path's, row for row and byte for byte
+A flat row is taken apart (:mod:`payfix.batch.rowparts`): the parts that decide separately (the
+attempt, its flags, the method, the card, the processor's answer, the network, the device's place,
+the app, the account, the payee, the metadata) are each validated and turned into facts once per
+distinct value, by the report model and :func:`~payfix.diagnosis.facts.derive_facts` themselves;
+the columns that differ from row to row (id, time, amounts, latency, clock skew, packet loss, card
+expiry and last four digits) are checked by patterns stricter than the report model and turned
+into facts column by column (:mod:`payfix.batch.rowfigures`). The rules run on the table of facts
+(:class:`~payfix.engines.columnar.ColumnarEngine`); ranking, escalation and retry advice are
+worked out once per distinct combination of what retry advice reads and which rules fire
+(``Diagnoser._outline_of``), and remembered by the diagnoser across batches.
+
+A row this path does not cover goes through the per-row path: a value in a column read row by row
+(history, earlier amounts, remedies tried, fee schedules and allowances, conversions, limits), an
+unknown column, a value the patterns cannot prove valid, an invalid part, an attempt a fee
+schedule prices. So the result is the per-row path's, row for row and byte for byte
 (``tests/test_columnar_replay.py``). Pure: no files, no clock.
 """
 
@@ -31,7 +33,6 @@ from payfix.batch.rowparts import (
     MEMO_SIZE,
     decides,
     dense,
-    first_rows,
     memo_of,
     retry_reads,
     row_parts,
@@ -77,39 +78,64 @@ def _facts_table(parts: dict[str, tuple[Any, list[Any]]], fine: Figures) -> Any:
     return pa.table(columns)
 
 
+def _combos(asked: Any, columns: list[Any]) -> tuple[Any, list[int]]:
+    """Each row's number among the distinct combinations of ``asked`` (an id per row) and the
+    boolean ``columns`` (which rules fire), and the first row of each combination."""
+    import numpy as np
+
+    n = len(asked)
+    bits = (np.packbits(np.column_stack([_numpy(column) for column in columns]), axis=1)
+            if columns else np.zeros((n, 0), np.uint8))
+    ids = np.ascontiguousarray(_numpy(asked).astype("<i8")).view(np.uint8).reshape(n, 8)
+    key = np.ascontiguousarray(np.concatenate([ids, bits], axis=1))
+    _, first, inverse = np.unique(key.view(np.dtype((np.void, key.shape[1]))).ravel(),
+                                  return_index=True, return_inverse=True)
+    return inverse.ravel(), [int(i) for i in first]
+
+
+def _numpy(array: Any) -> Any:
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        return array.to_numpy()
+    return array.to_numpy(zero_copy_only=False)
+
+
 def _outlines(diagnoser: Diagnoser, parts: dict[str, tuple[Any, list[Any]]], fired: dict[str, Any],
-              asked: Any, count: int) -> list[Any]:
-    """One :class:`~payfix.diagnosis.outline.Outline` per distinct combination of ``asked`` (what
-    retry advice reads) and fired rules, from its first row."""
+              firsts: list[int]) -> list[Any]:
+    """One :class:`~payfix.diagnosis.outline.Outline` per combination of what retry advice reads
+    and which rules fire, from its first row (``firsts``); remembered by the diagnoser."""
+    import pyarrow as pa
+
     from payfix.inputs.intake import parse_report
     from payfix.knowledge.retry import retry_fields
 
     (a_ids, a_made), (f_ids, f_made) = parts["attempt"], parts["flags"]
     p_ids, p_made = parts["processor"]
-    firsts = first_rows(asked, count)
-    where = {}
-    import pyarrow as pa
-
     at = pa.array(firsts, pa.int64())
-    for rule_id, column in fired.items():
-        where[rule_id] = column.take(at).to_pylist()
-    memo = memo_of(diagnoser, "retries")
+    where = {rule_id: column.take(at).to_pylist() for rule_id, column in fired.items()}
+    retries, outlines = memo_of(diagnoser, "retries"), memo_of(diagnoser, "outlines")
     out = []
     for k, row in enumerate(firsts):
         attempt, flags = a_made[a_ids[row]], f_made[f_ids[row]]
         processor = p_made[p_ids[row]]
-        key = (retry_reads(attempt, flags), decides(processor))
-        retry = memo.get(key)
-        if retry is None:  # the attempt with its processor's answer: what retry advice reads
-            record = {"attempt_id": "x", "attempt_amount": "0",
-                      "attempt_at": f"{processor.day}T00:00:00+00:00",
-                      **attempt.values, **flags.values, **processor.values}
-            retry = retry_fields(parse_report(record_to_report(record)), diagnoser.pack,
-                                 processor.found, diagnoser.as_of)
-            remember(memo, key, retry, MEMO_SIZE)
+        asked = (retry_reads(attempt, flags), decides(processor))
         rules = frozenset(rule_id for rule_id, hits in where.items() if hits[k])
-        out.append(diagnoser._outline_of(attempt.parsed, None, processor.found, processor.facts,
-                                         rules, retry=retry))
+        outline = outlines.get((asked, rules))
+        if outline is None:
+            retry = retries.get(asked)
+            if retry is None:  # the attempt with its processor's answer: what retry advice reads
+                record = {"attempt_id": "x", "attempt_amount": "0",
+                          "attempt_at": f"{processor.day}T00:00:00+00:00",
+                          **attempt.values, **flags.values, **processor.values}
+                retry = retry_fields(parse_report(record_to_report(record)), diagnoser.pack,
+                                     processor.found, diagnoser.as_of)
+                remember(retries, asked, retry, MEMO_SIZE)
+            # it reads the failure facts (the processor part's) and the retry advice, no more
+            outline = diagnoser._outline_of(attempt.parsed, None, processor.found, processor.facts,
+                                            rules, retry=retry)
+            remember(outlines, (asked, rules), outline, MEMO_SIZE)
+        out.append(outline)
     return out
 
 
@@ -130,11 +156,12 @@ def _results(diagnoser: Diagnoser, sub: Any, rows: list[int], parts: dict[str, t
     answer = pa.array([answers.setdefault(decides(part), len(answers)) for part in p_made],
                       pa.int64()).take(pa.array(p_ids))
     asked, _ = dense([method, pa.array(parts["flags"][0]), answer])
-    signature, count = dense([asked, *distinct])
-    outlines = _outlines(diagnoser, parts, fired, signature, count)
+    signature, firsts = _combos(asked, distinct)
+    outlines = _outlines(diagnoser, parts, fired, firsts)
+    combo = pa.array(signature)
 
     def per_combo(values: list[Any], kind: Any) -> Any:
-        return pa.array(values, kind).take(signature)
+        return pa.array(values, kind).take(combo)
 
     def per_part(facet: str, read: Callable[[Any], Any]) -> Any:
         ids, made = parts[facet]
@@ -191,9 +218,9 @@ def diagnose_flat(diagnoser: Diagnoser, table: Any, first_row: int, per_row: Per
                 return per_row(table, list(range(first_row, first_row + rows)))
             valued = valued.set_column(valued.schema.get_field_index(name), name, text)
     ok = covered_rows(valued) if rows else None
-    if ok is None:
+    fast = pc.indices_nonzero(ok) if ok is not None else None
+    if fast is None or not len(fast):
         return per_row(table, list(range(first_row, first_row + rows)))
-    fast = pc.indices_nonzero(ok)
     sub = valued.take(fast)
     parts = row_parts(diagnoser, sub)
     fine = row_figures(diagnoser, sub, parts)
