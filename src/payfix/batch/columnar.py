@@ -78,9 +78,10 @@ def _facts_table(parts: dict[str, tuple[Any, list[Any]]], fine: Figures) -> Any:
     return pa.table(columns)
 
 
-def _combos(asked: Any, columns: list[Any]) -> tuple[Any, list[int]]:
+def _combos(asked: Any, columns: list[Any]) -> tuple[Any, list[int], Any]:
     """Each row's number among the distinct combinations of ``asked`` (an id per row) and the
-    boolean ``columns`` (which rules fire), and the first row of each combination."""
+    boolean ``columns`` (which conditions hold), the first row of each combination, and each
+    row's conditions packed into bytes (a NumPy array, a row per row)."""
     import numpy as np
 
     n = len(asked)
@@ -90,7 +91,7 @@ def _combos(asked: Any, columns: list[Any]) -> tuple[Any, list[int]]:
     key = np.ascontiguousarray(np.concatenate([ids, bits], axis=1))
     _, first, inverse = np.unique(key.view(np.dtype((np.void, key.shape[1]))).ravel(),
                                   return_index=True, return_inverse=True)
-    return inverse.ravel(), [int(i) for i in first]
+    return inverse.ravel(), [int(i) for i in first], bits
 
 
 def _numpy(array: Any) -> Any:
@@ -101,27 +102,26 @@ def _numpy(array: Any) -> Any:
     return array.to_numpy(zero_copy_only=False)
 
 
-def _outlines(diagnoser: Diagnoser, parts: dict[str, tuple[Any, list[Any]]], fired: dict[str, Any],
-              firsts: list[int]) -> list[Any]:
+def _outlines(diagnoser: Diagnoser, parts: dict[str, tuple[Any, list[Any]]],
+              rules: list[tuple[str, ...]], bits: Any, firsts: list[int]) -> list[Any]:
     """One :class:`~payfix.diagnosis.outline.Outline` per combination of what retry advice reads
-    and which rules fire, from its first row (``firsts``); remembered by the diagnoser."""
-    import pyarrow as pa
+    and which conditions hold (``bits``: packed, a row per row; ``rules``: the rules each
+    condition fires), from its first row (``firsts``); remembered by the diagnoser."""
+    import numpy as np
 
     from payfix.inputs.intake import parse_report
     from payfix.knowledge.retry import retry_fields
 
     (a_ids, a_made), (f_ids, f_made) = parts["attempt"], parts["flags"]
     p_ids, p_made = parts["processor"]
-    at = pa.array(firsts, pa.int64())
-    where = {rule_id: column.take(at).to_pylist() for rule_id, column in fired.items()}
     retries, outlines = memo_of(diagnoser, "retries"), memo_of(diagnoser, "outlines")
     out = []
-    for k, row in enumerate(firsts):
+    for row in firsts:
         attempt, flags = a_made[a_ids[row]], f_made[f_ids[row]]
         processor = p_made[p_ids[row]]
         asked = (retry_reads(attempt, flags), decides(processor))
-        rules = frozenset(rule_id for rule_id, hits in where.items() if hits[k])
-        outline = outlines.get((asked, rules))
+        held = bits[row].tobytes()
+        outline = outlines.get((asked, held))
         if outline is None:
             retry = retries.get(asked)
             if retry is None:  # the attempt with its processor's answer: what retry advice reads
@@ -131,10 +131,12 @@ def _outlines(diagnoser: Diagnoser, parts: dict[str, tuple[Any, list[Any]]], fir
                 retry = retry_fields(parse_report(record_to_report(record)), diagnoser.pack,
                                      processor.found, diagnoser.as_of)
                 remember(retries, asked, retry, MEMO_SIZE)
+            holding = np.flatnonzero(np.unpackbits(bits[row])[:len(rules)])
+            fired = frozenset(rule_id for j in holding for rule_id in rules[j])
             # it reads the failure facts (the processor part's) and the retry advice, no more
             outline = diagnoser._outline_of(attempt.parsed, None, processor.found, processor.facts,
-                                            rules, retry=retry)
-            remember(outlines, (asked, rules), outline, MEMO_SIZE)
+                                            fired, retry=retry)
+            remember(outlines, (asked, held), outline, MEMO_SIZE)
         out.append(outline)
     return out
 
@@ -146,7 +148,10 @@ def _results(diagnoser: Diagnoser, sub: Any, rows: list[int], parts: dict[str, t
 
     facts = _facts_table(parts, fine)
     fired = _engine(diagnoser).fired_columns(facts)
-    distinct = list({id(column): column for column in fired.values()}.values())
+    conditions: dict[int, tuple[Any, list[str]]] = {}  # a condition's column and the rules it fires
+    for rule_id, column in fired.items():
+        conditions.setdefault(id(column), (column, []))[1].append(rule_id)
+    distinct = [column for column, _ in conditions.values()]
     a_ids, a_made = parts["attempt"]
     kinds: dict[Any, int] = {}
     method = pa.array([kinds.setdefault(None if part is None else part.parsed.attempt.method.type,
@@ -156,8 +161,9 @@ def _results(diagnoser: Diagnoser, sub: Any, rows: list[int], parts: dict[str, t
     answer = pa.array([answers.setdefault(decides(part), len(answers)) for part in p_made],
                       pa.int64()).take(pa.array(p_ids))
     asked, _ = dense([method, pa.array(parts["flags"][0]), answer])
-    signature, firsts = _combos(asked, distinct)
-    outlines = _outlines(diagnoser, parts, fired, firsts)
+    signature, firsts, bits = _combos(asked, distinct)
+    outlines = _outlines(diagnoser, parts, [tuple(ids) for _, ids in conditions.values()], bits,
+                         firsts)
     combo = pa.array(signature)
 
     def per_combo(values: list[Any], kind: Any) -> Any:
@@ -232,8 +238,8 @@ def diagnose_flat(diagnoser: Diagnoser, table: Any, first_row: int, per_row: Per
     if not len(fine.keep):
         return slow_results, rejects
     kept_parts = {facet: (ids[fine.keep], made) for facet, (ids, made) in parts.items()}
-    results = _results(diagnoser, sub.take(keep), [first_row + i for i in kept.to_pylist()],
-                       kept_parts, fine, schema)
+    results = _results(diagnoser, sub.select(["attempt_id", "attempt_amount"]).take(keep),
+                       [first_row + i for i in kept.to_pylist()], kept_parts, fine, schema)
     if slow_results.num_rows:
         merged = pa.concat_tables([results, slow_results])
         results = merged.take(pc.sort_indices(merged.column("row")))
