@@ -24,13 +24,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from payfix._memo import remember
-from payfix.batch.columns import record_to_report
 from payfix.batch.rowfigures import Figures, attempt_ids, covered_rows, row_figures
 from payfix.batch.rowparts import (
     _FINE_FACTS,
     FACETS,
     FINE_COLUMNS,
     MEMO_SIZE,
+    Part,
     decides,
     dense,
     memo_of,
@@ -102,6 +102,16 @@ def _numpy(array: Any) -> Any:
     return array.to_numpy(zero_copy_only=False)
 
 
+def _asked_report(processor: Part, attempt: Part, flags: Part) -> Any:
+    """The processor part's report (its answer, on its day) with the attempt part's method and
+    the flags part's initiator, outcome and funds: what retry advice reads, all of it validated
+    already by the parts' own reports."""
+    theirs, method, flagged = processor.parsed, attempt.parsed.attempt, flags.parsed.attempt
+    return theirs.model_copy(update={"attempt": theirs.attempt.model_copy(update={
+        "method": method.method, "initiator": flagged.initiator, "outcome": flagged.outcome,
+        "funds_debited": flagged.funds_debited, "payer_present": flagged.payer_present})})
+
+
 def _outlines(diagnoser: Diagnoser, parts: dict[str, tuple[Any, list[Any]]],
               rules: list[tuple[str, ...]], bits: Any, firsts: list[int]) -> list[Any]:
     """One :class:`~payfix.diagnosis.outline.Outline` per combination of what retry advice reads
@@ -109,7 +119,6 @@ def _outlines(diagnoser: Diagnoser, parts: dict[str, tuple[Any, list[Any]]],
     condition fires), from its first row (``firsts``); remembered by the diagnoser."""
     import numpy as np
 
-    from payfix.inputs.intake import parse_report
     from payfix.knowledge.retry import retry_fields
 
     (a_ids, a_made), (f_ids, f_made) = parts["attempt"], parts["flags"]
@@ -124,11 +133,8 @@ def _outlines(diagnoser: Diagnoser, parts: dict[str, tuple[Any, list[Any]]],
         outline = outlines.get((asked, held))
         if outline is None:
             retry = retries.get(asked)
-            if retry is None:  # the attempt with its processor's answer: what retry advice reads
-                record = {"attempt_id": "x", "attempt_amount": "0",
-                          "attempt_at": f"{processor.day}T00:00:00+00:00",
-                          **attempt.values, **flags.values, **processor.values}
-                retry = retry_fields(parse_report(record_to_report(record)), diagnoser.pack,
+            if retry is None:  # the processor part's report with what retry reads of the attempt
+                retry = retry_fields(_asked_report(processor, attempt, flags), diagnoser.pack,
                                      processor.found, diagnoser.as_of)
                 remember(retries, asked, retry, MEMO_SIZE)
             holding = np.flatnonzero(np.unpackbits(bits[row])[:len(rules)])

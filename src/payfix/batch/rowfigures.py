@@ -120,6 +120,10 @@ def row_figures(diagnoser: Diagnoser, sub: Any, parts: dict[str, tuple[Any, list
             flags &= np.array([part is not None and unpriced(part.parsed.attempt, pack)
                                for part in made], bool)
         usable &= flags[ids]
+    # an answer (stage, message) needs a processor's scheme beside it
+    answered, schemed = (np.array([part is not None and part.present for part in parts[facet][1]], bool)[
+        parts[facet][0]] for facet in ("answer", "processor"))
+    usable &= schemed | ~answered
     a_ids, a_made = parts["attempt"]
     figures = [(0, 0, -1) if part is None or not unpriced(part.parsed.attempt, pack) else (
         minor_unit_exponent(part.parsed.attempt.amount.currency) or 0,

@@ -47,6 +47,7 @@ ROW_BY_ROW_COLUMNS: frozenset[str] = frozenset({
 #: facts it decides; the processor's answer with the day's class (:func:`day_classes`: days
 #: alike in every code meaning and retry limit of the pack). No part's facts or validity depend
 #: on another's, so each is taken on its own.
+_ANSWER = ("processor_message", "processor_stage", "processor_answered")
 FACETS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "attempt": (("schema_version", "attempt_kind", "attempt_currency", "attempt_fee", "method_type"),
                 frozenset({"attempt.kind", "attempt.currency", "method.type", "balance.applies",
@@ -59,9 +60,13 @@ FACETS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "method": (("method_credential", "method_status"),
                frozenset({"method.credential", "method.status"})),
     "card": (("card_brand", "card_funding", "card_bin"), frozenset()),
-    "processor": (tuple(name for name in FLAT_COLUMNS if name.startswith("processor_")),
+    "processor": (tuple(name for name in FLAT_COLUMNS if name.startswith("processor_")
+                        and name not in _ANSWER),
                   frozenset({name for name in FACTS if name.startswith("failure.")}
+                            - {"failure.stage", "failure.answered"}
                             | {"history.auth_failures_24h", "history.same_code_failures"})),
+    # where it failed and the message, with a scheme of the pack's (see :func:`_part`)
+    "answer": (_ANSWER, frozenset({"failure.stage", "failure.answered"})),
     "network": (("device_online", "device_connection", "device_public_wifi",
                  "device_captive_portal", "device_signal_level", "device_vpn", "device_roaming"),
                 frozenset({"device.online", "device.connection", "device.public_wifi",
@@ -137,12 +142,14 @@ def first_rows(ids: Any, count: int) -> list[int]:
 class Part:
     """One distinct value of a part: its report's parse, code look-up and the facts it decides."""
 
-    __slots__ = ("alike", "day", "facts", "found", "parsed", "values")
+    __slots__ = ("alike", "day", "facts", "found", "parsed", "present", "values")
 
     def __init__(self, values: dict[str, Any], parsed: Any, found: Any, facts: Facts,
-                 day: str, alike: int) -> None:
+                 day: str, alike: int, present: bool) -> None:
         self.values, self.parsed, self.found, self.facts = values, parsed, found, facts
         self.day, self.alike = day, alike
+        #: whether the part makes its object (a processor's answer) exist in the report
+        self.present = present
 
 
 def _part(diagnoser: Diagnoser, facet: str, values: dict[str, Any], day: str,
@@ -156,14 +163,21 @@ def _part(diagnoser: Diagnoser, facet: str, values: dict[str, Any], day: str,
         return memo[key]  # type: ignore[no-any-return]
     base = _BASE if facet != "attempt" else {"attempt_id": "x", "attempt_amount": "0"}
     record = {**base, "attempt_at": f"{day}T00:00:00+00:00", **values}
+    present = True
     try:
-        parsed, _priced, found, facts, _fired = diagnoser._evaluate(record_to_report(record))
+        report = record_to_report(record)
+        if facet == "answer":  # the scheme is the processor part's: any one makes the answer valid
+            present = "processor" in report["attempt"]
+            report = record_to_report({**record, "processor_scheme": next(
+                iter(diagnoser.pack.codemaps), "x")}) if present else report
+        parsed, _priced, found, facts, _fired = diagnoser._evaluate(report)
     except InvalidReportError:
         made = None
     else:
         owned = FACETS[facet][1]
+        present = present and parsed.attempt.processor is not None
         made = Part(values, parsed, found, {k: v for k, v in facts.items() if k in owned}, day,
-                     alike)
+                    alike, present)
     remember(memo, key, made, MEMO_SIZE)
     return made
 
