@@ -37,6 +37,7 @@ _MONEY_PATTERN = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,3})?$"
 PLAIN_ID = r"^([^@+A-Z ().\-]*|[a-z0-9_]*[a-z_][0-9]{0,4}-[0-9]{1,8})$"
 _CARD_DIGITS = r"[0-9]{13}"
 
+
 def covered_rows(table: Any) -> Any:
     """A boolean mask: rows the columnar path may take (no value in a row-by-row or unknown column,
     and every row-to-row column proven valid where it has a value), or ``None`` when it takes none
