@@ -114,22 +114,21 @@ def row_figures(diagnoser: Diagnoser, sub: Any, parts: dict[str, tuple[Any, list
     n = sub.num_rows
     pack = diagnoser.pack
     limits = pack.settings.high_value_minor
+    a_ids, a_made = parts["attempt"]
+    # attempt parts no schedule prices (the others go row by row)
+    taken = [part is not None and unpriced(part.parsed.attempt, pack) for part in a_made]
     usable = np.ones(n, bool)
     for facet, (ids, made) in parts.items():
-        flags = np.array([part is not None for part in made], bool)
-        if facet == "attempt":
-            flags &= np.array([part is not None and unpriced(part.parsed.attempt, pack)
-                               for part in made], bool)
+        flags = np.array(taken if facet == "attempt" else [part is not None for part in made], bool)
         usable &= flags[ids]
     # an answer (stage, message) needs a processor's scheme beside it
     answered, schemed = (np.array([part is not None and part.present for part in parts[facet][1]], bool)[
         parts[facet][0]] for facet in ("answer", "processor"))
     usable &= schemed | ~answered
-    a_ids, a_made = parts["attempt"]
-    figures = [(0, 0, -1) if part is None or not unpriced(part.parsed.attempt, pack) else (
+    figures = [(0, 0, -1) if not fit else (
         minor_unit_exponent(part.parsed.attempt.amount.currency) or 0,
         int(part.facts["balance.fee_minor"]),
-        _limit(limits, part.parsed.attempt.amount.currency)) for part in a_made]
+        _limit(limits, part.parsed.attempt.amount.currency)) for part, fit in zip(a_made, taken, strict=True)]
     exponent, fee, limit = (np.array(column, np.int64)[a_ids] for column in zip(*figures, strict=True))
     amount, _, amount_ok = _numbers(sub, "attempt_amount", exponent)
     available, has, available_ok = _numbers(sub, "balance_available", exponent)
