@@ -160,7 +160,7 @@ def parse_report(data: ReportInput) -> AttemptReport:
         return data
     if isinstance(data, bytes | str):
         data = load_json(data)
-    if not isinstance(data, Mapping):
+    if not isinstance(data, (dict, Mapping)):  # dict first: no ABC check for the usual case
         raise InvalidReportError("report must be a JSON object", [
             Problem("model_type", (), f"a report is a JSON object, got {type(data).__name__}")])
     try:  # the model's core validator directly: model_validate adds only argument checks

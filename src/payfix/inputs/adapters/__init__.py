@@ -40,7 +40,7 @@ from payfix.inputs.adapters import (
     stripe,
     wechatpay,
 )
-from payfix.inputs.adapters.base import Reading, leaf_paths
+from payfix.inputs.adapters.base import OBJECT, Reading, leaf_paths
 from payfix.inputs.intake import load_json, parse_report
 from payfix.models.report import AttemptReport
 
@@ -116,7 +116,7 @@ def _as_object(data: Any, what: str, loc: tuple[str, ...]) -> dict[str, Any]:
     the mappings and sequences inside it, copied into dicts and lists)."""
     if isinstance(data, bytes | str):
         data = load_json(data)
-    if not isinstance(data, Mapping):
+    if not isinstance(data, OBJECT):
         raise InvalidPayloadError(f"{what} must be a JSON object", [
             Problem("model_type", loc, f"{what} is a JSON object, got {type(data).__name__}")])
     plain: dict[str, Any] = data if type(data) is dict else _plain(data)
@@ -124,7 +124,7 @@ def _as_object(data: Any, what: str, loc: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
+    if isinstance(value, OBJECT):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
@@ -138,7 +138,7 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any], at: tuple[str, ...],
         mine = base.get(key)
         if key not in base:
             base[key] = value
-        elif isinstance(mine, dict) and isinstance(value, Mapping):
+        elif isinstance(mine, dict) and isinstance(value, OBJECT):
             _merge(mine, value, (*at, key), problems, title)
         elif mine != value and not _same_money(key, mine, value):
             problems.append(Problem(
@@ -152,7 +152,7 @@ def _prefer_context(report: dict[str, Any], context: Mapping[str, Any], source: 
     """The wallet's own attempt id and time win over the processor's: they name the same
     attempt from two sides. The processor's id is kept as ``metadata["<source>_id"]``."""
     attempt, given = report["attempt"], context.get("attempt")
-    if not isinstance(given, Mapping):
+    if not isinstance(given, OBJECT):
         return
     if "id" in given and "id" in attempt and given["id"] != attempt["id"]:
         report.setdefault("metadata", {})[f"{source}_id"] = attempt.pop("id")
@@ -193,7 +193,7 @@ def adapt(payload: Mapping[str, Any] | str | bytes, source: str = "auto", *,
         ...                "method": {"type": "credit_card"}}}).report.metadata
         {'paypal_id': 'b2c7'}
     """
-    data, source, kind, detected, reading, parsed = _read_report(payload, source, context)
+    data, source, kind, detected, reading, parsed = _read_report(payload, source, context, True)
     return Adapted(source, kind, detected, parsed, tuple(reading.assumed), data,
                    frozenset(reading.read))
 
@@ -202,14 +202,15 @@ def adapted_report(payload: Mapping[str, Any] | str | bytes, source: str = "auto
                    context: Mapping[str, Any] | str | bytes | None = None) -> AttemptReport:
     """``adapt(payload, source, context=context).report``, without what only an
     :class:`Adapted` keeps (what a diagnosis needs; the same errors)."""
-    return _read_report(payload, source, context)[5]
+    return _read_report(payload, source, context, False)[5]
 
 
 def _read_report(payload: Mapping[str, Any] | str | bytes, source: str,
-                 context: Mapping[str, Any] | str | bytes | None,
+                 context: Mapping[str, Any] | str | bytes | None, track: bool,
                  ) -> tuple[dict[str, Any], str, str, bool, Reading, AttemptReport]:
     """The steps of :func:`adapt`: the payload as an object, the source and kind read, the
-    reading, and the validated report."""
+    reading (``track``: counting the paths read, for :attr:`Adapted.unplaced`), and the
+    validated report."""
     data = _as_object(payload, "a processor payload", ())
     detected = source == "auto"
     if detected:
@@ -234,9 +235,10 @@ def _read_report(payload: Mapping[str, Any] | str | bytes, source: str,
                 ctx={"source": module.TITLE, "kinds": ", ".join(module.KINDS)})])
         kind = found_kind
     module = SOURCES[source]
-    reading = Reading(source, data)
+    reading = Reading(source, data, track=track)
     module.read(reading, kind)
-    reading.fail()
+    if reading.problems:
+        reading.fail()
     report = _report(reading)
     problems: list[Problem] = []
     if context is not None:
@@ -254,14 +256,17 @@ def _read_report(payload: Mapping[str, Any] | str | bytes, source: str,
 
 
 def _report(r: Reading) -> dict[str, Any]:
-    processor: dict[str, Any] = {"scheme": r.source, **r.processor, "origin": r.source}
+    """The report ``r`` read (its containers become the report's: a reading is used once)."""
+    processor = r.processor
+    processor["scheme"] = processor["origin"] = r.source
     if r.codes:
-        processor["codes"] = dict(r.codes)
-        processor["paths"] = dict(r.paths)
+        processor["codes"] = r.codes
+        processor["paths"] = r.paths
     if r.related:
-        processor["related"] = list(r.related)
+        processor["related"] = r.related
         processor.setdefault("paths", {})
-    return {"attempt": {**r.attempt, "processor": processor}}
+    r.attempt["processor"] = processor
+    return {"attempt": r.attempt}
 
 
 def _explained(problem: Problem, title: str, kind: str) -> Problem:

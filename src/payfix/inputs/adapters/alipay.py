@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from payfix.inputs.adapters.base import Reading
+from payfix.inputs.adapters.base import OBJECT, Reading
 
 NAME = "alipay"
 TITLE = "Alipay"
@@ -23,7 +23,7 @@ KINDS = ("response",)
 def _envelope(payload: Mapping[str, Any]) -> str | None:
     for key, value in payload.items():
         if isinstance(key, str) and key.startswith("alipay_") and key.endswith("_response") \
-                and isinstance(value, Mapping):
+                and isinstance(value, OBJECT):
             return key
     return None
 
@@ -41,13 +41,14 @@ def detect(payload: Mapping[str, Any]) -> str | None:
 def read(r: Reading, kind: str) -> None:
     """Fill ``r`` from an Alipay response."""
     key = _envelope(r.payload)
-    at = f"{key}." if key is not None else ""
+    at, o = (f"{key}.", r.payload[key]) if key is not None else ("", r.payload)
     r.read.add("sign")
-    r.code("response_code", at + "code")
-    r.text(at + "msg", numbers=False)
-    r.code("sub_code", at + "sub_code")
-    r.message(at + "sub_msg")
-    r.put("id", r.text(at + "trade_no", numbers=False) or r.text(at + "out_trade_no", numbers=False))
-    r.text(at + "out_trade_no", numbers=False)
-    r.put("amount", r.decimal_amount(at + "total_amount", "CNY"))
+    r.code_in("response_code", o, at, "code")
+    r.text_in(o, at, "msg", numbers=False)
+    r.code_in("sub_code", o, at, "sub_code")
+    r.message_in(o, at, "sub_msg")
+    r.put("id", r.text_in(o, at, "trade_no", numbers=False)
+          or r.text_in(o, at, "out_trade_no", numbers=False))
+    r.text_in(o, at, "out_trade_no", numbers=False)
+    r.put("amount", r.decimal_amount_in(o, at, "total_amount", "CNY"))
     r.assume("kind", "purchase", "an Alipay trade is a purchase unless the context says otherwise")

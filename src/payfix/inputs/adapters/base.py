@@ -23,9 +23,9 @@ from typing import Any
 
 from payfix.errors import InvalidPayloadError, Problem
 from payfix.masking import shown
-from payfix.money import MAX_MINOR, from_minor, minor_unit_exponent
+from payfix.money import MAX_MINOR, minor_unit_exponent
 
-__all__ = ["BRANDS", "Reading", "inner", "leaf_paths", "one_of"]
+__all__ = ["BRANDS", "OBJECT", "Reading", "inner", "leaf_paths", "one_of"]
 
 #: Card brand names as processors spell them, to payfix's brands (others: ``"other"``).
 BRANDS: Mapping[str, str] = {
@@ -37,6 +37,10 @@ BRANDS: Mapping[str, str] = {
     "eftpos_au": "other", "interac": "other", "elo": "other", "hipercard": "other",
     "rupay": "other",
 }
+
+#: The types a JSON object may have in a payload given as Python, for ``isinstance``: ``dict``
+#: first, so a dict (nearly every object) is recognised without the ABC's slower check.
+OBJECT = (dict, Mapping)
 
 _UNSEEN = object()
 _OBJECT = {"key": "object"}  # what "expected an object" is made of (see payfix.problemtext)
@@ -70,20 +74,22 @@ class Reading:
 
     ``attempt`` holds the report's attempt fields as the payload gives them (payfix's wire
     format); ``processor`` the processor answer; ``read`` the payload paths consumed (everything
-    else is reported as unplaced); ``assumed`` the report fields set by a documented default
-    rather than read (each ``"attempt.kind=purchase"``-style).
+    else is reported as unplaced; counted only when ``track``: a diagnosis does not ask);
+    ``assumed`` the report fields set by a documented default rather than read (each
+    ``"attempt.kind=purchase"``-style).
     """
 
-    def __init__(self, source: str, payload: dict[str, Any]) -> None:
+    def __init__(self, source: str, payload: dict[str, Any], *, track: bool = True) -> None:
         self.source = source
         self.payload = payload
+        self.track = track
         self.attempt: dict[str, Any] = {}
         self.processor: dict[str, Any] = {}
         self.codes: dict[str, str] = {}
         self.paths: dict[str, str] = {}
         self.related: list[dict[str, str]] = []
         self.read: set[str] = set()
-        self.assumed: list[str] = []
+        self._assumed: list[tuple[str, Any, str]] = []
         self.problems: list[Problem] = []
         self._objects: dict[str, Any] = {}  # dotted path -> the value there (objects on paths)
 
@@ -135,7 +141,8 @@ class Reading:
             return value
         self.problem(path, "source_type", f"expected an object, got {_kind(value)}", value,
                      _OBJECT)
-        self.read.add(path)
+        if self.track:
+            self.read.add(path)
         return None
 
     def obj_in(self, holder: Mapping[str, Any], at: str, key: str) -> dict[str, Any] | None:
@@ -145,7 +152,8 @@ class Reading:
             return value
         self.problem(at + key, "source_type", f"expected an object, got {_kind(value)}", value,
                      _OBJECT)
-        self.read.add(at + key)
+        if self.track:
+            self.read.add(at + key)
         return None
 
     def text(self, path: str, *, numbers: bool = True) -> str | None:
@@ -160,10 +168,39 @@ class Reading:
         ``.``): the same answer without looking the path up (what the readers of large objects
         use)."""
         value = holder.get(key)
-        return None if value is None else self._text(value, at + key, numbers)
+        if value is None:
+            return None
+        path = at + key
+        if self.track:
+            self.read.add(path)
+        if type(value) is str:  # _text's first case, inlined: nearly every value is text
+            value = value.strip()
+            return value or None
+        return self._not_str(value, path, numbers)
+
+    def texts_in(self, holder: Mapping[str, Any], at: str, keys: tuple[str, ...], *,
+                 numbers: bool = False) -> None:
+        """:meth:`text_in` of each of ``keys``, for documented values payfix has no field for:
+        each is checked to be text and counted as read (one call for many)."""
+        track, read = self.track, self.read
+        for key in keys:
+            value = holder.get(key)
+            if value is not None:
+                if track:
+                    read.add(at + key)
+                if type(value) is not str:
+                    self._not_str(value, at + key, numbers)
 
     def _text(self, value: Any, path: str, numbers: bool) -> str | None:
-        self.read.add(path)
+        if self.track:
+            self.read.add(path)
+        if type(value) is str:
+            value = value.strip()
+            return value or None
+        return self._not_str(value, path, numbers)
+
+    def _not_str(self, value: Any, path: str, numbers: bool) -> str | None:
+        """:meth:`_text` of a value that is not of type ``str``."""
         if isinstance(value, str):
             value = value.strip()
             return value or None
@@ -184,7 +221,8 @@ class Reading:
         return None if value is None else self._flag(value, at + key)
 
     def _flag(self, value: Any, path: str) -> bool | None:
-        self.read.add(path)
+        if self.track:
+            self.read.add(path)
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.strip().lower() in ("true", "false"):
@@ -201,10 +239,17 @@ class Reading:
     def integer_in(self, holder: Mapping[str, Any], at: str, key: str) -> int | None:
         """:meth:`integer` of ``holder[key]`` (see :meth:`text_in`)."""
         value = holder.get(key)
-        return None if value is None else self._integer(value, at + key)
+        if value is None:
+            return None
+        if type(value) is int:  # _integer's first case, inlined
+            if self.track:
+                self.read.add(at + key)
+            return value
+        return self._integer(value, at + key)
 
     def _integer(self, value: Any, path: str) -> int | None:
-        self.read.add(path)
+        if self.track:
+            self.read.add(path)
         if type(value) is int:
             return value
         if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
@@ -229,11 +274,12 @@ class Reading:
     def _currency(self, code: str | None, path: str) -> str | None:
         if code is None:
             return None
-        if minor_unit_exponent(code.upper()) is None:
+        upper = code.upper()
+        if minor_unit_exponent(upper) is None:
             self.problem(path, "currency", "not an ISO 4217 currency code with a minor unit, "
                          "such as 'USD', 'EUR', 'JPY'", code)
             return None
-        return code.upper()
+        return upper
 
     def minor_amount(self, path: str, currency: str | None,
                      exponents: Mapping[str, int] | None = None) -> dict[str, str] | None:
@@ -255,11 +301,11 @@ class Reading:
             self.problem(path, "amount", f"an amount from 0 to {MAX_MINOR} minor units", minor,
                          {"key": "range", "max": MAX_MINOR})
             return None
-        exponent = (exponents or {}).get(currency)
         iso = minor_unit_exponent(currency)
         assert iso is not None  # currency() checked it
-        if exponent is None or exponent == iso:
-            return {"value": str(from_minor(minor, currency)), "currency": currency}
+        exponent = iso if exponents is None else exponents.get(currency, iso)
+        if exponent == iso:
+            return {"value": _decimal_text(minor, iso), "currency": currency}
         value = Decimal(minor).scaleb(-exponent)
         if value != value.quantize(Decimal(1).scaleb(-iso)):
             self.problem(path, "amount", f"{minor} in the source's {exponent}-decimal {currency} "
@@ -271,12 +317,20 @@ class Reading:
 
     def decimal_amount(self, path: str, currency: str | None) -> dict[str, str] | None:
         """A decimal amount (``"10.00"``, the major unit) at ``path`` as payfix money."""
-        value = self.raw(path)
+        return self._decimal(self.raw(path), path, currency)
+
+    def decimal_amount_in(self, holder: Mapping[str, Any], at: str, key: str,
+                          currency: str | None) -> dict[str, str] | None:
+        """:meth:`decimal_amount` of ``holder[key]`` (see :meth:`text_in`)."""
+        return self._decimal(holder.get(key), at + key, currency)
+
+    def _decimal(self, value: Any, path: str, currency: str | None) -> dict[str, str] | None:
         if value is None or currency is None:
-            if value is not None:
+            if value is not None and self.track:
                 self.read.add(path)
             return None
-        self.read.add(path)
+        if self.track:
+            self.read.add(path)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.problem(path, "source_type", f"expected a decimal amount, got {_kind(value)}",
                          value, {"key": "decimal"})
@@ -413,9 +467,8 @@ class Reading:
                 year: str) -> dict[str, Any]:
         """:meth:`card` of the keys of ``holder`` (see :meth:`text_in`)."""
         self._brand(self.text_in(holder, at, brand, numbers=False))
-        details: dict[str, Any] = {}
-        if self.processor.get("brand") is not None:
-            details["brand"] = self.processor["brand"]
+        named = self.processor.get("brand")
+        details: dict[str, Any] = {} if named is None else {"brand": named}
         digits = self.text_in(holder, at, last4)
         if digits is not None:
             details["last4"] = digits
@@ -440,14 +493,22 @@ class Reading:
         self._brand(self.text_in(holder, at, key, numbers=False))
 
     def _brand(self, name: str | None) -> None:
-        if name is not None and name.lower() != "unknown":
-            self.processor.setdefault("brand", BRANDS.get(name.lower(), "other"))
+        if name is not None:
+            lower = name.lower()
+            if lower != "unknown":
+                self.processor.setdefault("brand", BRANDS.get(lower, "other"))
 
     def assume(self, field: str, value: Any, why: str) -> None:
-        """Set attempt ``field`` to a documented default, and say so."""
+        """Set attempt ``field`` to a documented default, and say so (in :attr:`assumed`)."""
         if field not in self.attempt:
             self.attempt[field] = value
-            self.assumed.append(f"attempt.{field}={value} ({why})")
+            self._assumed.append((field, value, why))
+
+    @property
+    def assumed(self) -> list[str]:
+        """The report fields set by a documented default, each ``"attempt.kind=purchase (why)"``
+        (worded when asked: a diagnosis does not need them)."""
+        return [f"attempt.{field}={value} ({why})" for field, value, why in self._assumed]
 
     def fail(self) -> None:
         """Raise the problems found, if any."""
@@ -461,6 +522,15 @@ def inner(holder: Mapping[str, Any] | None, key: str) -> dict[str, Any] | None:
     (a path through anything but an object holds nothing, and is no problem by itself)."""
     value = holder.get(key) if holder is not None else None
     return value if type(value) is dict else None
+
+
+def _decimal_text(minor: int, places: int) -> str:
+    """``minor`` units of a currency with ``places`` decimals as decimal text: ``"10.99"``,
+    ``"0.05"``, ``"150"`` (what ``str(from_minor(...))`` gives, without the Decimal)."""
+    if not places:
+        return str(minor)
+    digits = str(minor).rjust(places + 1, "0")
+    return f"{digits[:-places]}.{digits[-places:]}"
 
 
 _STEP = re.compile(r"([^.\[]+)|\[(\d+)\]")

@@ -15,17 +15,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from payfix.inputs.adapters.base import Reading
+from payfix.inputs.adapters.base import OBJECT, Reading
 
 NAME = "braintree"
 TITLE = "Braintree"
 KINDS = ("transaction",)
+#: Documented texts payfix has no field for (each checked and counted as read).
+_TEXTS = ("status", "processor_response_type", "network_response_text",
+          "merchant_advice_code_text", "gateway_rejection_reason")
 
 
 def detect(payload: Mapping[str, Any]) -> str | None:
     """``"transaction"``; ``None`` for no Braintree object."""
     inner = payload.get("transaction")
-    if isinstance(inner, Mapping) and "processor_response_code" in inner:
+    if isinstance(inner, OBJECT) and "processor_response_code" in inner:
         return "transaction"
     if "processor_response_code" in payload:
         return "transaction"
@@ -35,19 +38,15 @@ def detect(payload: Mapping[str, Any]) -> str | None:
 def read(r: Reading, kind: str) -> None:
     """Fill ``r`` from a Braintree transaction."""
     transaction = r.payload.get("transaction")
-    at, o = ("transaction.", transaction) if isinstance(transaction, Mapping) else ("", r.payload)
+    at, o = ("transaction.", transaction) if isinstance(transaction, OBJECT) else ("", r.payload)
     r.put("id", r.text_in(o, at, "id", numbers=False))
     r.put("at", r.iso_time_in(o, at, "created_at"))
-    r.put("amount", r.decimal_amount(at + "amount", r.currency_in(o, at, "currency_iso_code")))
-    r.text_in(o, at, "status", numbers=False)
-    r.text_in(o, at, "processor_response_type", numbers=False)
+    r.put("amount", r.decimal_amount_in(o, at, "amount", r.currency_in(o, at, "currency_iso_code")))
+    r.texts_in(o, at, _TEXTS)
     r.code_in("response_code", o, at, "processor_response_code")
     r.message_in(o, at, "processor_response_text")
     r.relate_in("iso8583", "response_code", o, at, "network_response_code")
-    r.text_in(o, at, "network_response_text", numbers=False)
     r.relate_in("mastercard_mac", "merchant_advice_code", o, at, "merchant_advice_code")
-    r.text_in(o, at, "merchant_advice_code_text", numbers=False)
-    r.text_in(o, at, "gateway_rejection_reason", numbers=False)
     card = r.obj_in(o, at, "credit_card")
     if card is not None:
         at += "credit_card."

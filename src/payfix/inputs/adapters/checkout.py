@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from payfix.inputs.adapters.base import Reading, inner
+from payfix.inputs.adapters.base import OBJECT, Reading, inner
 
 NAME = "checkout"
 TITLE = "Checkout.com"
@@ -28,7 +28,7 @@ def detect(payload: Mapping[str, Any]) -> str | None:
     if "response_code" in payload and ("response_summary" in payload or "approved" in payload):
         return "payment"
     data = payload.get("data")
-    if isinstance(payload.get("type"), str) and isinstance(data, Mapping) \
+    if isinstance(payload.get("type"), str) and isinstance(data, OBJECT) \
             and "response_code" in data and str(payload["type"]).startswith("payment_"):
         return "webhook"
     return None

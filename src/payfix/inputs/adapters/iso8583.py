@@ -30,7 +30,9 @@ def detect(payload: Mapping[str, Any]) -> str | None:
 
 def read(r: Reading, kind: str) -> None:
     """Fill ``r`` from a decoded ISO 8583 message."""
+    o = r.payload
     for key in ("0", "t", "mti"):
-        r.text(key)
-    r.code("response_code", "39")
-    r.put("id", r.text("37", numbers=False) or r.text("11"))  # retrieval reference, trace number
+        r.text_in(o, "", key)
+    r.code_in("response_code", o, "", "39")
+    # the retrieval reference number, else the trace number
+    r.put("id", r.text_in(o, "", "37", numbers=False) or r.text_in(o, "", "11"))

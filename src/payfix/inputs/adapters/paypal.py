@@ -24,6 +24,8 @@ TITLE = "PayPal"
 KINDS = ("error", "order")
 #: Error names that only contain issues (``details[].issue`` says which); any other name is one.
 _CONTAINERS = frozenset({"UNPROCESSABLE_ENTITY", "INVALID_REQUEST", "VALIDATION_ERROR"})
+#: The texts of a ``details[]`` item payfix has no field for (each checked, counted as read).
+_DETAIL_TEXTS = ("field", "location", "value")
 
 
 def detect(payload: Mapping[str, Any]) -> str | None:
@@ -47,20 +49,22 @@ def read(r: Reading, kind: str) -> None:
 
 
 def _error(r: Reading) -> None:
-    r.text("name", numbers=False)
-    r.put("id", r.text("debug_id", numbers=False))
-    message = r.text("message", numbers=False)
-    details = r.raw("details")
+    o = r.payload
+    r.text_in(o, "", "name", numbers=False)
+    r.put("id", r.text_in(o, "", "debug_id", numbers=False))
+    message = r.text_in(o, "", "message", numbers=False)
+    details = o.get("details")
     if details is not None and not isinstance(details, list):
         r.problem("details", "source_type", "expected a list of {issue, description}",
                   ctx={"key": "list"})
         return
-    for i, _ in enumerate(details or ()):
-        issue = r.text(f"details[{i}].issue", numbers=False)
-        description = r.text(f"details[{i}].description", numbers=False)
-        r.text(f"details[{i}].field", numbers=False)
-        r.text(f"details[{i}].location", numbers=False)
-        r.text(f"details[{i}].value", numbers=False)
+    for i, item in enumerate(details or ()):
+        if not isinstance(item, dict):  # nothing is read from it: it is listed as unplaced
+            continue
+        at = f"details[{i}]."
+        issue = r.text_in(item, at, "issue", numbers=False)
+        description = r.text_in(item, at, "description", numbers=False)
+        r.texts_in(item, at, _DETAIL_TEXTS)
         if issue is None:
             continue
         if "decline_code" not in r.codes:
@@ -70,7 +74,7 @@ def _error(r: Reading) -> None:
         else:
             r.related.append({"scheme": NAME, "field": "decline_code", "code": issue,
                               "path": f"details[{i}].issue"})
-    name = r.raw("name")
+    name = o.get("name")
     if "decline_code" not in r.codes and isinstance(name, str) and name not in _CONTAINERS:
         r.code("decline_code", "name", name)  # e.g. INTERNAL_SERVER_ERROR: the name is the issue
     if message is not None:

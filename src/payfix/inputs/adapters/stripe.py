@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from payfix.inputs.adapters.base import Reading, inner, one_of
+from payfix.inputs.adapters.base import OBJECT, Reading, inner, one_of
 
 NAME = "stripe"
 TITLE = "Stripe"
@@ -43,7 +43,7 @@ def detect(payload: Mapping[str, Any]) -> str | None:
     """``"error"``, ``"payment_intent"``, ``"charge"`` or ``"event"``; ``None`` for no Stripe
     object."""
     error = payload.get("error")
-    if isinstance(error, Mapping) and one_of(error.get("type"), _ERROR_TYPES):
+    if isinstance(error, OBJECT) and one_of(error.get("type"), _ERROR_TYPES):
         return "error"
     if one_of(payload.get("type"), _ERROR_TYPES) and ("code" in payload or "decline_code" in payload
                                                 or "message" in payload):
@@ -52,7 +52,7 @@ def detect(payload: Mapping[str, Any]) -> str | None:
     if one_of(kind, ("payment_intent", "charge")):
         return str(kind)
     data = payload.get("data")
-    if kind == "event" and isinstance(data, Mapping) and isinstance(data.get("object"), Mapping):
+    if kind == "event" and isinstance(data, OBJECT) and isinstance(data.get("object"), OBJECT):
         return "event"
     return None
 
@@ -81,7 +81,7 @@ Obj = Mapping[str, Any]
 def _read(r: Reading, kind: str, o: Obj, at: str) -> None:
     if kind == "error":
         error = o.get("error")
-        holder, root = (error, at + "error.") if isinstance(error, Mapping) else (o, at)
+        holder, root = (error, at + "error.") if isinstance(error, OBJECT) else (o, at)
         _error(r, holder, root)
         r.read.add(root + "type")
     elif kind == "payment_intent":
@@ -90,7 +90,7 @@ def _read(r: Reading, kind: str, o: Obj, at: str) -> None:
         error = r.obj_in(o, at, "last_payment_error")
         if error is not None:
             _error(r, error, at + "last_payment_error.")
-        charge = r.obj_in(o, at, "latest_charge") if isinstance(o.get("latest_charge"), Mapping) \
+        charge = r.obj_in(o, at, "latest_charge") if isinstance(o.get("latest_charge"), OBJECT) \
             else None
         if charge is not None:
             _outcome(r, charge, at + "latest_charge.")
@@ -180,7 +180,7 @@ def _outcome(r: Reading, o: Obj, at: str) -> None:
 def _method(r: Reading, o: Obj, at: str, key: str) -> None:
     """A PaymentMethod object (an id alone says nothing)."""
     method = o.get(key)
-    if not isinstance(method, Mapping):
+    if not isinstance(method, OBJECT):
         if method is not None:
             r.read.add(at + key)
         return

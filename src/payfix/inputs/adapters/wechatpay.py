@@ -38,22 +38,24 @@ def detect(payload: Mapping[str, Any]) -> str | None:
 
 def read(r: Reading, kind: str) -> None:
     """Fill ``r`` from a WeChat Pay answer of ``kind``."""
+    o = r.payload
     if kind == "v3_error":
-        r.code("decline_code", "code")
-        r.message("message")
+        r.code_in("decline_code", o, "", "code")
+        r.message_in(o, "", "message")
         r.read.add("detail")
         return
-    r.text("return_code", numbers=False)
-    if r.text("result_code", numbers=False) is None and r.raw("return_code") == "FAIL":
+    r.text_in(o, "", "return_code", numbers=False)
+    if r.text_in(o, "", "result_code", numbers=False) is None and o.get("return_code") == "FAIL":
         r.processor["answered"] = False
         r.processor["stage"] = "network"
-    message = r.text("return_msg", numbers=False)
-    r.code("decline_code", "err_code")
-    description = r.text("err_code_des", numbers=False)
+    message = r.text_in(o, "", "return_msg", numbers=False)
+    r.code_in("decline_code", o, "", "err_code")
+    description = r.text_in(o, "", "err_code_des", numbers=False)
     if description is not None or message is not None:
         r.processor["message"] = (description or message or "")[:500]
-    r.put("id", r.text("transaction_id", numbers=False) or r.text("out_trade_no", numbers=False))
-    r.text("out_trade_no", numbers=False)
-    currency = r.currency("fee_type") or ("CNY" if r.raw("fee_type") is None else None)
-    r.put("amount", r.minor_amount("total_fee", currency))
+    r.put("id", r.text_in(o, "", "transaction_id", numbers=False)
+          or r.text_in(o, "", "out_trade_no", numbers=False))
+    r.text_in(o, "", "out_trade_no", numbers=False)
+    currency = r.currency_in(o, "", "fee_type") or ("CNY" if o.get("fee_type") is None else None)
+    r.put("amount", r.minor_amount_in(o, "", "total_fee", currency))
     r.assume("kind", "purchase", "a WeChat Pay order is a purchase unless the context says otherwise")
