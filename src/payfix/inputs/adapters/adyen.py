@@ -33,6 +33,8 @@ _RESULTS = frozenset({"Refused", "Error", "Cancelled", "Authorised", "Pending", 
                       "RedirectShopper", "IdentifyShopper", "ChallengeShopper",
                       "PresentToShopper", "AuthenticationFinished", "AuthenticationNotRequired"})
 _RAW = re.compile(r"^\s*([0-9A-Z]{2,3})\s*:")
+_ADVICE = re.compile(r"^\s*(\d{2})\b")  # "01: New account information available"
+_EXPIRY = re.compile(r"\d{1,2}/\d{4}")  # "3/2030"
 _FUNDING = {"CREDIT": "credit_card", "DEBIT": "debit_card", "PREPAID": "prepaid_card",
             "PREPAID_RELOADABLE": "prepaid_card", "PREPAID_NONRELOADABLE": "prepaid_card",
             "DEFFERED_DEBIT": "debit_card"}
@@ -88,7 +90,7 @@ def read(r: Reading, kind: str) -> None:
             r.related.append({"scheme": "iso8583", "field": "response_code",
                               "code": match.group(1), "path": at + "refusalReasonRaw"})
         advice = r.text_in(data, at, "merchantAdviceCode")
-        match = re.match(r"^\s*(\d{2})\b", advice) if advice is not None else None
+        match = _ADVICE.match(advice) if advice is not None else None
         if match is not None and r.processor.get("brand") in (None, "mastercard"):
             r.related.append({"scheme": "mastercard_mac", "field": "merchant_advice_code",
                               "code": match.group(1), "path": at + "merchantAdviceCode"})
@@ -105,7 +107,7 @@ def _card(r: Reading, data: Mapping[str, Any], at: str) -> None:
     if summary is not None and len(summary) == 4 and summary.isdigit():
         card["last4"] = summary
     expiry = r.text_in(data, at, "expiryDate", numbers=False)
-    if expiry is not None and re.fullmatch(r"\d{1,2}/\d{4}", expiry):
+    if expiry is not None and _EXPIRY.fullmatch(expiry):
         month, year = expiry.split("/")
         if 1 <= int(month) <= 12:
             card["expiry_month"], card["expiry_year"] = int(month), int(year)

@@ -21,6 +21,8 @@ NAME = "hyperswitch"
 TITLE = "Hyperswitch"
 KINDS = ("payment",)
 _CARD = {"credit": "credit_card", "debit": "debit_card", "prepaid": "prepaid_card"}
+_OFFSET = re.compile(r"(Z|[+-]\d\d:?\d\d)$")  # a time that names its UTC offset
+_SCHEME = re.compile(r"[a-z0-9_]{1,40}")  # a connector's name, as a scheme
 
 
 def detect(payload: Mapping[str, Any]) -> str | None:
@@ -37,7 +39,7 @@ def read(r: Reading, kind: str) -> None:
     r.put("id", r.text_in(o, "", "payment_id", numbers=False))
     when = r.iso_time_in(o, "", "created")
     if when is not None:
-        r.attempt["at"] = when if re.search(r"(Z|[+-]\d\d:?\d\d)$", when) else f"{when}Z"
+        r.attempt["at"] = when if _OFFSET.search(when) else f"{when}Z"
     r.put("amount", r.minor_amount_in(o, "", "amount", r.currency_in(o, "", "currency")))
     r.text_in(o, "", "status", numbers=False)
     r.code_in("decline_code", o, "", "unified_code")
@@ -47,7 +49,7 @@ def read(r: Reading, kind: str) -> None:
         r.processor["message"] = message[:500]
     r.text_in(o, "", "error_message", numbers=False)
     connector = r.text_in(o, "", "connector", numbers=False)
-    if connector is not None and re.fullmatch(r"[a-z0-9_]{1,40}", connector):
+    if connector is not None and _SCHEME.fullmatch(connector):
         r.relate_in(connector, "decline_code", o, "", "error_code")
     else:
         r.text_in(o, "", "error_code")

@@ -101,7 +101,7 @@ def _read(r: Reading, kind: str, o: Obj, at: str) -> None:
         _payment(r, o, at)
         r.text_in(o, at, "status")
         _outcome(r, o, at)
-        _code_unless_generic(r, o, at, "failure_code")
+        _decline_code(r, o, at, "failure_code")
         details = r.obj_in(o, at, "payment_method_details")
         if details is not None:
             _card(r, details, at + "payment_method_details.",
@@ -117,20 +117,19 @@ def _payment(r: Reading, o: Obj, at: str) -> None:
                                       EXPONENTS))
 
 
-def _code_unless_generic(r: Reading, o: Obj, at: str, key: str) -> None:
-    """An error ``code`` (or a charge's ``failure_code``) as the decline code; ``card_declined``
-    says nothing more than "declined", so it is placed only when nothing else was."""
+def _decline_code(r: Reading, o: Obj, at: str, key: str) -> None:
+    """An error ``code`` (or a charge's ``failure_code``) as the decline code, unless one is
+    placed: ``card_declined`` says nothing more than "declined", and the ``decline_code`` read
+    before it says which decline."""
     code = r.text_in(o, at, key)
-    if code in (None, "card_declined"):
-        r.code_in("decline_code", o, at, key)
-    else:
+    if code is not None:
         r.code("decline_code", at + key, code)
 
 
 def _error(r: Reading, e: Obj, at: str) -> None:
     """An error object: its codes, message, and the PaymentIntent and method it names."""
     r.code_in("decline_code", e, at, "decline_code")
-    _code_unless_generic(r, e, at, "code")
+    _decline_code(r, e, at, "code")
     r.code_in("advice_code", e, at, "advice_code")
     _network(r, e, at)
     r.message_in(e, at, "message")

@@ -1,0 +1,78 @@
+"""How an adapter reads a processor's object: a diagnosis (which does not count the paths read)
+reads every payload as :func:`~payfix.inputs.adapters.adapt` does, each value at fault is one
+problem, and what :attr:`~payfix.inputs.adapters.Adapted.unplaced` lists is exactly the values no
+report field holds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from payfix import InvalidPayloadError, InvalidReportError, adapt
+from payfix.inputs.adapters import adapted_report
+from payfix.inputs.adapters.base import leaf_paths
+from tests.test_adapters import FIXTURES, WALLET, _mutations, context_for, load
+
+
+def _outcome(call: Any) -> tuple[str, Any]:
+    """What a read gives: the report as JSON, or the error's class and problems."""
+    try:
+        return "report", call().model_dump_json()
+    except (InvalidPayloadError, InvalidReportError) as error:
+        return type(error).__name__, [(p.type, p.loc, p.msg) for p in error.problems]
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_diagnosis_reads_a_payload_as_adapt_does(path: Path, data: st.DataObject) -> None:
+    """Whatever a documented payload's values are changed to, the report a diagnosis reads from
+    its JSON text (without counting the paths read) is the one ``adapt`` gives, and so are the
+    problems; no problem is listed twice."""
+    source = path.parent.name
+    mutated = data.draw(_mutations(load(path)["payload"]))
+    text = json.dumps(mutated)
+    for context in (None, {"attempt": WALLET}):
+        adapted = _outcome(lambda: adapt(text, source, context=context).report)
+        assert _outcome(lambda: adapted_report(text, source, context=context)) == adapted
+        if adapted[0] != "report":
+            places = [(kind, loc) for kind, loc, _ in adapted[1]]
+            assert len(places) == len(set(places)), places
+
+
+def test_a_value_of_the_wrong_type_is_one_problem() -> None:
+    """A Stripe error ``code`` that is not text is reported once (it is read once)."""
+    with pytest.raises(InvalidPayloadError) as info:
+        adapt({"error": {"type": "card_error", "code": [1], "decline_code": "x"}}, "stripe")
+    assert [p.loc for p in info.value.problems] == [("stripe", "error", "code")]
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_another_mapping_reads_as_the_dict_it_holds(path: Path) -> None:
+    """A payload given as a read-only mapping (an SDK's object) reads as the same dict."""
+    source, payload = path.parent.name, load(path)["payload"]
+    context = context_for(payload, source)
+    assert _outcome(lambda: adapt(MappingProxyType(payload), source, context=context).report) \
+        == _outcome(lambda: adapt(payload, source, context=context).report)
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_unplaced_lists_values_of_the_payload_no_field_holds(path: Path) -> None:
+    """Every unplaced path is a value of the payload; the codes placed in the report, kept as
+    evidence, and their paths, are never among them."""
+    source, payload = path.parent.name, load(path)["payload"]
+    adapted = adapt(payload, source, context=context_for(payload, source))
+    leaves = set(leaf_paths(payload))
+    assert set(adapted.unplaced) <= leaves
+    processor = adapted.report.attempt.processor
+    assert processor is not None
+    read = set(processor.paths.values()) | {related.path for related in processor.related}
+    assert read
+    assert not read & set(adapted.unplaced)
+    assert len(adapted.unplaced) < len(leaves)
