@@ -38,9 +38,10 @@ def test_a_diagnosis_reads_a_payload_as_adapt_does(path: Path, data: st.DataObje
     source = path.parent.name
     mutated = data.draw(_mutations(load(path)["payload"]))
     text = json.dumps(mutated)
-    for context in (None, {"attempt": WALLET}):
-        adapted = _outcome(lambda: adapt(text, source, context=context).report)
-        assert _outcome(lambda: adapted_report(text, source, context=context)) == adapted
+    for extra in (None, {"attempt": WALLET}):
+        adapted = _outcome(lambda context=extra: adapt(text, source, context=context).report)
+        assert _outcome(lambda context=extra: adapted_report(text, source, context=context)) \
+            == adapted
         if adapted[0] != "report":
             places = [(kind, loc) for kind, loc, _ in adapted[1]]
             assert len(places) == len(set(places)), places
