@@ -5,9 +5,9 @@ carries one of them (``payment_intent.payment_failed``, ``charge.failed``).
 Codes, as Stripe documents them (https://docs.stripe.com/api/errors,
 https://docs.stripe.com/declines/codes, https://docs.stripe.com/api/charges/object):
 
-* ``decline_code`` (or, without one, the error ``code`` other than ``card_declined``) and the
-  charge's ``outcome.reason`` are codes of the ``stripe`` map; ``advice_code`` is its advice
-  field.
+* ``decline_code`` (or, without one, the error ``code``: ``incorrect_cvc``, ``card_declined``
+  ...) and the charge's ``outcome.reason`` are codes of the ``stripe`` map; ``advice_code`` is
+  its advice field.
 * ``network_decline_code`` is the card network's own response code: an ``iso8583`` code of the
   card's brand; ``network_advice_code`` is a Mastercard merchant advice code
   (``mastercard_mac``) on Mastercard cards. Both decide when they say more than Stripe's code.
@@ -101,7 +101,7 @@ def _read(r: Reading, kind: str, o: Obj, at: str) -> None:
         _payment(r, o, at)
         r.text_in(o, at, "status")
         _outcome(r, o, at)
-        _decline_code(r, o, at, "failure_code")
+        r.code_in("decline_code", o, at, "failure_code")  # unless the outcome gave a reason
         details = r.obj_in(o, at, "payment_method_details")
         if details is not None:
             _card(r, details, at + "payment_method_details.",
@@ -117,19 +117,11 @@ def _payment(r: Reading, o: Obj, at: str) -> None:
                                       EXPONENTS))
 
 
-def _decline_code(r: Reading, o: Obj, at: str, key: str) -> None:
-    """An error ``code`` (or a charge's ``failure_code``) as the decline code, unless one is
-    placed: ``card_declined`` says nothing more than "declined", and the ``decline_code`` read
-    before it says which decline."""
-    code = r.text_in(o, at, key)
-    if code is not None:
-        r.code("decline_code", at + key, code)
-
-
 def _error(r: Reading, e: Obj, at: str) -> None:
     """An error object: its codes, message, and the PaymentIntent and method it names."""
     r.code_in("decline_code", e, at, "decline_code")
-    _decline_code(r, e, at, "code")
+    # without a decline_code, the error code (incorrect_cvc, card_declined ...) is the code
+    r.code_in("decline_code", e, at, "code")
     r.code_in("advice_code", e, at, "advice_code")
     _network(r, e, at)
     r.message_in(e, at, "message")
