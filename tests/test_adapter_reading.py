@@ -47,11 +47,24 @@ def test_a_diagnosis_reads_a_payload_as_adapt_does(path: Path, data: st.DataObje
             assert len(places) == len(set(places)), places
 
 
-def test_a_value_of_the_wrong_type_is_one_problem() -> None:
-    """A Stripe error ``code`` that is not text is reported once (it is read once)."""
+@pytest.mark.parametrize(("payload", "source", "loc"), [
+    ({"error": {"type": "card_error", "code": [1], "decline_code": "x"}}, "stripe",
+     ("stripe", "error", "code")),
+    ({"payment_id": "p1", "status": "failed", "error_code": "x", "error_message": [1]},
+     "hyperswitch", ("hyperswitch", "error_message")),
+    ({"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_HAS_CLOSE",
+      "out_trade_no": [1]}, "alipay", ("alipay", "out_trade_no")),
+    ({"return_code": "SUCCESS", "result_code": "FAIL", "err_code": "NOTENOUGH",
+      "out_trade_no": {"n": 1}}, "wechatpay", ("wechatpay", "out_trade_no")),
+])
+def test_a_value_of_the_wrong_type_is_one_problem(payload: dict[str, Any], source: str,
+                                                  loc: tuple[str, ...]) -> None:
+    """A value that is not text where text is documented is reported once, however many
+    fields it could have given (a Stripe error ``code``; a Hyperswitch ``error_message``
+    without a ``unified_message``; an order number without the processor's own number)."""
     with pytest.raises(InvalidPayloadError) as info:
-        adapt({"error": {"type": "card_error", "code": [1], "decline_code": "x"}}, "stripe")
-    assert [p.loc for p in info.value.problems] == [("stripe", "error", "code")]
+        adapt(payload, source)
+    assert [p.loc for p in info.value.problems] == [loc]
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: f"{p.parent.name}/{p.stem}")

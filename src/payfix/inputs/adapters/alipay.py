@@ -47,8 +47,8 @@ def read(r: Reading, kind: str) -> None:
     r.text_in(o, at, "msg", numbers=False)
     r.code_in("sub_code", o, at, "sub_code")
     r.message_in(o, at, "sub_msg")
-    r.put("id", r.text_in(o, at, "trade_no", numbers=False)
-          or r.text_in(o, at, "out_trade_no", numbers=False))
-    r.text_in(o, at, "out_trade_no", numbers=False)
+    trade = r.text_in(o, at, "trade_no", numbers=False)
+    order = r.text_in(o, at, "out_trade_no", numbers=False)
+    r.put("id", trade or order)  # Alipay's trade number, else the merchant's order number
     r.put("amount", r.decimal_amount_in(o, at, "total_amount", "CNY"))
     r.assume("kind", "purchase", "an Alipay trade is a purchase unless the context says otherwise")

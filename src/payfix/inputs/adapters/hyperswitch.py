@@ -43,11 +43,11 @@ def read(r: Reading, kind: str) -> None:
     r.put("amount", r.minor_amount_in(o, "", "amount", r.currency_in(o, "", "currency")))
     r.text_in(o, "", "status", numbers=False)
     r.code_in("decline_code", o, "", "unified_code")
-    message = r.text_in(o, "", "unified_message", numbers=False) \
-        or r.text_in(o, "", "error_message", numbers=False)
+    unified = r.text_in(o, "", "unified_message", numbers=False)
+    own = r.text_in(o, "", "error_message", numbers=False)  # the connector's own message
+    message = unified or own
     if message is not None:
         r.processor["message"] = message[:500]
-    r.text_in(o, "", "error_message", numbers=False)
     connector = r.text_in(o, "", "connector", numbers=False)
     if connector is not None and _SCHEME.fullmatch(connector):
         r.relate_in(connector, "decline_code", o, "", "error_code")

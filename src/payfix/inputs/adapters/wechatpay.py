@@ -53,9 +53,9 @@ def read(r: Reading, kind: str) -> None:
     description = r.text_in(o, "", "err_code_des", numbers=False)
     if description is not None or message is not None:
         r.processor["message"] = (description or message or "")[:500]
-    r.put("id", r.text_in(o, "", "transaction_id", numbers=False)
-          or r.text_in(o, "", "out_trade_no", numbers=False))
-    r.text_in(o, "", "out_trade_no", numbers=False)
+    transaction = r.text_in(o, "", "transaction_id", numbers=False)
+    order = r.text_in(o, "", "out_trade_no", numbers=False)
+    r.put("id", transaction or order)  # WeChat Pay's transaction id, else the merchant's order
     currency = r.currency_in(o, "", "fee_type") or ("CNY" if o.get("fee_type") is None else None)
     r.put("amount", r.minor_amount_in(o, "", "total_fee", currency))
     r.assume("kind", "purchase", "a WeChat Pay order is a purchase unless the context says otherwise")
