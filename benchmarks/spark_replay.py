@@ -1,8 +1,11 @@
 """Spark local mode against the single-machine replay: rows/s per core on the same file, one run.
 
     python benchmarks/spark_replay.py [--rows 20000] [--cores 2] [--partition-mb 1] [--keep DIR]
+                                      [--format jsonl|parquet] [--profile NAME]
 
-Writes a synthetic file (``payfix synth``, seed 5, 5% corrupted rows), then, interleaved in one run:
+Writes a synthetic file (``payfix synth``, seed 5, 5% corrupted rows; JSON Lines, diagnosed row by
+row, or flat Parquet, which takes the columnar path; ``--profile`` a calibrated mix such as
+``card-online``), then, interleaved in one run:
 
 1. ``payfix replay`` with one worker (one core): rows/s, start-up of the Diagnoser included;
 2. the Spark job (``python -m payfix.spark``) in ``local[CORES]``: counting pass, diagnosis,
@@ -116,15 +119,18 @@ def main() -> None:
     parser.add_argument("--partition-mb", type=int, default=1,
                         help="input split size, so the file is cut into several tasks")
     parser.add_argument("--keep", type=Path, default=None, help="work here and keep the files")
+    parser.add_argument("--format", choices=("jsonl", "parquet"), default="jsonl",
+                        help="the input file: JSON Lines (row by row) or flat Parquet (columnar)")
+    parser.add_argument("--profile", default=None, help="a synth profile (default: the broad mix)")
     args = parser.parse_args()
 
-    from payfix.batch import write_jsonl
+    from payfix.batch.synthfiles import write_reports
     from payfix.spark import session
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="payfix_spark_bench_"))
     root.mkdir(parents=True, exist_ok=True)
-    source = root / "reports.jsonl"
-    rows = write_jsonl(source, args.rows, 5, 0.05)
+    source = root / f"reports.{args.format}"
+    rows = write_reports(source, args.rows, 5, 0.05, args.profile)
 
     one = _replay([source], root, "replay1", 1)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -136,7 +142,8 @@ def main() -> None:
     warm = min((_spark_job(spark, [source], root, f"warm{i}", args.partition_mb) for i in range(2)),
                key=lambda run: run.cpu)
     warm_2x = _spark_job(spark, [source, source], root, "warm2x", args.partition_mb)
-    tasks = spark.read.text(str(source)).rdd.getNumPartitions()
+    reader = spark.read.parquet if args.format == "parquet" else spark.read.text
+    tasks = reader(str(source)).rdd.getNumPartitions()
     same = _same_rows(root / "warm0_out", root / "replay1_out")
     spark.stop()
     many = _replay([source], root, "replayn", args.cores)
@@ -148,7 +155,8 @@ def main() -> None:
                 "spark_rows_per_cpu_s": round(rows / max(warm_2x.cpu - warm.cpu, 1e-9))}
 
     report = {
-        "rows": rows, "cores": args.cores, "spark_tasks": tasks, "same_rows": same,
+        "rows": rows, "format": args.format, "profile": args.profile, "cores": args.cores,
+        "spark_tasks": tasks, "same_rows": same,
         "python": platform.python_version(), "load_average": os.getloadavg(),
         "replay_1_worker": base.report(rows, 1),
         f"replay_{args.cores}_workers": many.report(rows, args.cores),
