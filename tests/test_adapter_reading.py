@@ -90,3 +90,17 @@ def test_unplaced_lists_values_of_the_payload_no_field_holds(path: Path) -> None
     assert read
     assert not read & set(adapted.unplaced)
     assert len(adapted.unplaced) < len(leaves)
+
+
+@pytest.mark.parametrize("text", ["", "{", b"\xff{}", "[" * 5000 + "]" * 5000, '{"a": "\\ud800"}'])
+def test_a_payload_that_is_not_json_is_a_payload_error(text: str | bytes) -> None:
+    """Text that is not JSON (or not Unicode) is an ``InvalidPayloadError``, as ``adapt``
+    documents, with the JSON problem; a context that is not JSON says it is the context."""
+    with pytest.raises(InvalidPayloadError) as info:
+        adapt(text, "stripe")
+    assert str(info.value).startswith("a processor payload is not valid JSON text")
+    assert {p.type for p in info.value.problems} <= {"json_invalid", "string_unicode"}
+    payload = load(FIXTURES[0])["payload"]
+    with pytest.raises(InvalidPayloadError) as info:
+        adapt(payload, FIXTURES[0].parent.name, context=text)
+    assert all(p.loc[:1] == ("context",) for p in info.value.problems)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from types import ModuleType
 from typing import Any
@@ -113,9 +113,18 @@ def _accepted() -> str:
 
 def _as_object(data: Any, what: str, loc: tuple[str, ...]) -> dict[str, Any]:
     """``data`` as the plain JSON object the readers walk (JSON text parsed; another mapping, with
-    the mappings and sequences inside it, copied into dicts and lists)."""
+    the mappings and sequences inside it, copied into dicts and lists).
+
+    Raises:
+        InvalidPayloadError: text that is not JSON, or not an object (``loc`` starts each
+            problem's place).
+    """
     if isinstance(data, bytes | str):
-        data = load_json(data)
+        try:
+            data = load_json(data)
+        except InvalidReportError as error:  # load_json speaks of a report; this is what it read
+            raise InvalidPayloadError(f"{what} is not valid JSON text", [
+                replace(problem, loc=(*loc, *problem.loc)) for problem in error.problems]) from None
     if not isinstance(data, OBJECT):
         raise InvalidPayloadError(f"{what} must be a JSON object", [
             Problem("model_type", loc, f"{what} is a JSON object, got {type(data).__name__}")])
