@@ -4,9 +4,11 @@
 problem at its path in the source's object.
 
 :class:`Values` is the half of :class:`~payfix.inputs.adapters.base.Reading` that reads; the other
-half places what was read in the report. Each reader has a path form (``text("a.b[0].c")``) and a
-holder form (``text_in(holder, "a.b[0].", "c")``) that takes the value from the object the
-adapter already holds: the form the adapters use, since a diagnosis reads every payload once.
+half places what was read in the report. A value is read from the object that holds it
+(``text_in(holder, "a.b[0].", "c")``), the form the adapters use: a diagnosis reads every payload
+once, and resolving a dotted path per value cost more than the rest of the reading. A few values
+are read by their path (``text("a.b[0].c")``, :meth:`Values.raw`), each object on a path looked
+up once.
 """
 
 from __future__ import annotations
