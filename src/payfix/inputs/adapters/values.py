@@ -7,9 +7,8 @@ problem at its path in the source's object.
 half places what was read in the report. A value is read from the object that holds it
 (``text_in(holder, "a.b[0].", "c")``), the form the adapters use: a diagnosis reads every payload
 once, and resolving a dotted path per value cost as much as the rest of the reading (a PayPal
-error: 3.8 µs by path, 1.9 µs from its objects). A few values
-are read by their path (``text("a.b[0].c")``, :meth:`Values.raw`), each object on a path looked
-up once.
+error: 3.8 µs by path, 1.9 µs from its objects). A few values are read by their path
+(``text("a.b[0].c")``, :meth:`Values.raw`), each object on a path looked up once.
 """
 
 from __future__ import annotations
