@@ -282,7 +282,7 @@ class Reading(Values):
 def _decimal_text(minor: int, places: int) -> str:
     """``minor`` (0 or more) units of a currency with ``places`` decimals as decimal text:
     ``"10.99"``, ``"0.05"``, ``"150"`` (what ``str(from_minor(...))`` gives, without building a
-    Decimal: 0.4 µs a value)."""
+    Decimal: about 0.24 µs against 0.40)."""
     if not places:
         return str(minor)
     digits = str(minor).rjust(places + 1, "0")
