@@ -25,9 +25,12 @@ from pydantic_core import from_json
 from payfix.errors import InvalidReportError, Problem, ReportValueError
 from payfix.models.report import AttemptReport
 
-__all__ = ["ReportInput", "load_json", "parse_report", "problem_ctx"]
+__all__ = ["OBJECT", "ReportInput", "load_json", "parse_report", "problem_ctx"]
 
 ReportInput = AttemptReport | Mapping[str, Any] | str | bytes
+#: The types a JSON object may have when given as Python, for ``isinstance``: ``dict`` first, so
+#: a dict (nearly every object) is recognised without the ``Mapping`` ABC's slower check.
+OBJECT = (dict, Mapping)
 
 
 def problems_from(error: ValidationError) -> tuple[Problem, ...]:
@@ -160,7 +163,7 @@ def parse_report(data: ReportInput) -> AttemptReport:
         return data
     if isinstance(data, bytes | str):
         data = load_json(data)
-    if not isinstance(data, (dict, Mapping)):  # dict first: no ABC check for the usual case
+    if not isinstance(data, OBJECT):
         raise InvalidReportError("report must be a JSON object", [
             Problem("model_type", (), f"a report is a JSON object, got {type(data).__name__}")])
     try:  # the model's core validator directly: model_validate adds only argument checks

@@ -246,8 +246,7 @@ def _read_report(payload: Mapping[str, Any] | str | bytes, source: str,
     module = SOURCES[source]
     reading = Reading(source, data, track=track)
     module.read(reading, kind)
-    if reading.problems:
-        reading.fail()
+    reading.fail()
     report = _report(reading)
     problems: list[Problem] = []
     if context is not None:

@@ -18,13 +18,10 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from payfix.errors import Problem
+from payfix.inputs.intake import OBJECT
 from payfix.masking import shown
 
 __all__ = ["OBJECT", "Values", "inner", "kind_of", "leaf_paths", "one_of"]
-
-#: The types a JSON object may have in a payload given as Python, for ``isinstance``: ``dict``
-#: first, so a dict (nearly every object) is recognised without the ABC's slower check.
-OBJECT = (dict, Mapping)
 
 _UNSEEN = object()
 _OBJECT = {"key": "object"}  # what "expected an object" is made of (see payfix.problemtext)
@@ -189,9 +186,9 @@ class Values:
         """A JSON boolean (or ``"true"``/``"false"`` text, as notifications send it) at
         ``holder[key]`` (see :meth:`text_in`)."""
         value = holder.get(key)
-        return None if value is None else self._flag(value, at + key)
-
-    def _flag(self, value: Any, path: str) -> bool | None:
+        if value is None:
+            return None
+        path = at + key
         if self.track:
             self.read.add(path)
         if isinstance(value, bool):
@@ -208,13 +205,7 @@ class Values:
         value = holder.get(key)
         if value is None:
             return None
-        if type(value) is int:  # _integer's first case, inlined
-            if self.track:
-                self.read.add(at + key)
-            return value
-        return self._integer(value, at + key)
-
-    def _integer(self, value: Any, path: str) -> int | None:
+        path = at + key
         if self.track:
             self.read.add(path)
         if type(value) is int:
